@@ -1,0 +1,116 @@
+// session_rating/flow.h — the prompt flow state machine (contracts 2 and 4).
+//
+// A Flow is created from a validated Config and Context, takes events (JSON objects with a
+// "type" and an "at" in ms), and answers each with a result holding the new view and the
+// records to deliver. All decisions — steps, errors, revisions, deadlines, redaction — are
+// made here; front ends only render views and deliver records.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "session_rating/config.h"
+#include "session_rating/error.h"
+#include "session_rating/record.h"
+
+namespace session_rating {
+
+// Where the person is in the prompt.
+enum class Step { Score, Details, Thanks, Final, Dismissed };
+
+// "score" | "details" | "thanks" | "final" | "dismissed".
+const char* step_name(Step step);
+
+// The answer to one event.
+struct DispatchResult {
+  bool ok = true;
+  std::string error_code;     // when !ok: invalid_event, unknown_event, score_out_of_range,
+                              // unknown_problem, comment_disabled, comment_too_long,
+                              // comment_required, invalid_utf8, not_allowed, finalised
+  std::string error_message;  // when !ok: a sentence; never contains comment text
+  std::vector<Record> emit;   // records to deliver, in order (may be non-empty when !ok:
+                              // a late event still finalises)
+};
+
+class Flow {
+ public:
+  // Creates a flow in step "score". Both inputs must already be validated.
+  Flow(Config config, Context context);
+
+  // Applies one event given as JSON text or as a parsed value. A refused event changes
+  // nothing, except that an event at or after the deadline first finalises the flow.
+  DispatchResult dispatch(std::string_view event_json);
+  DispatchResult dispatch(const nlohmann::json& event);
+
+  // dispatch() and then the whole answer as JSON text:
+  // {"ok":true,"view":{...},"emit":[...]} or {"ok":false,"error":{"code","message"},...}.
+  std::string dispatch_json(std::string_view event_json);
+
+  // The current view as JSON text (see docs/contracts.md for every field).
+  std::string view_json() const;
+
+  // Current state as JSON text; restore() with the same config resumes it exactly.
+  // Holds the comment only in redacted form when redact_pii is on.
+  std::string snapshot_json() const;
+
+  // Rebuilds a flow from snapshot_json() output. Refuses a snapshot made with another
+  // config (code "conflict", path "/snapshot/config") or malformed ("invalid_value").
+  static Errors restore(const Config& config, std::string_view snapshot_json,
+                        std::unique_ptr<Flow>& out);
+
+  // Read-only state, for tests and tools.
+  Step step() const { return step_; }
+  int64_t revision() const { return revision_; }
+  const Config& config() const { return config_; }
+  const Context& context() const { return context_; }
+
+  // Serialises a DispatchResult together with this flow's current view.
+  std::string result_json(const DispatchResult& result) const;
+
+ private:
+  struct Submitted {
+    int score = 0;
+    std::vector<bool> problems;
+    std::string comment;                 // redacted (when redact_pii) as emitted
+    std::vector<Redaction> redactions;
+    int64_t submitted_at = 0;
+  };
+
+  DispatchResult refuse(const char* code, std::string message) const;
+  DispatchResult apply(const nlohmann::json& event);
+  void finalise(DispatchResult& result);
+  void submit(int64_t at, DispatchResult& result);
+  Record make_record(bool final) const;
+  bool low(int score) const;
+  std::optional<int64_t> deadline() const;
+
+  Config config_;
+  Context context_;
+  Step step_ = Step::Score;
+  bool open_ = true;
+  int64_t last_at_ = 0;
+  bool seen_event_ = false;
+  // Draft: what the person has picked so far.
+  std::optional<int> score_;
+  std::vector<bool> problems_;
+  std::string comment_;                  // as typed (restored flows: redacted)
+  std::string comment_redacted_;         // redact(comment_) when redact_pii, else comment_
+  std::vector<Redaction> comment_redactions_;
+  // Last submitted revision.
+  int64_t revision_ = 0;
+  int64_t first_submitted_at_ = 0;
+  Submitted submitted_;
+  bool final_emitted_ = false;
+};
+
+// Validates config and context JSON text and creates a flow; on error `out` stays empty.
+Errors make_flow(std::string_view config_json, std::string_view context_json,
+                 std::unique_ptr<Flow>& out);
+
+}  // namespace session_rating

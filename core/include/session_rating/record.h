@@ -1,0 +1,74 @@
+// session_rating/record.h — the delivered rating record (contract 3): build, serialise,
+// and validate records received from outside.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "session_rating/config.h"
+#include "session_rating/error.h"
+
+namespace session_rating {
+
+enum class Sentiment { Negative, Neutral, Positive };
+
+// "negative" | "neutral" | "positive".
+const char* sentiment_name(Sentiment sentiment);
+
+// How many items of one kind redaction replaced ("email", "phone", "card", "iban", "ssn").
+struct Redaction {
+  std::string kind;
+  int64_t count = 0;
+};
+
+// One revision of one rating, exactly as delivered ("schema": "rating.v1").
+struct Record {
+  std::string rating_id;
+  std::string session_id;
+  int64_t revision = 1;                 // >= 1; each submitted change adds one
+  bool final = false;                   // true once the edit window closed
+  Scale scale = Scale::Stars;
+  int score = 0;                        // 1–5 (stars, emoji) or 0–1 (thumbs)
+  bool positive = false;                // score >= positive_min (thumbs: score == 1)
+  Sentiment sentiment = Sentiment::Neutral;
+  std::vector<std::string> problems;    // ids in config order; empty unless low
+  std::string comment;                  // redacted text; empty unless low
+  std::vector<Redaction> redactions;    // counts per kind; empty when nothing was redacted
+  int64_t submitted_at = 0;             // ms since epoch of this revision's submit
+  int64_t first_submitted_at = 0;       // ms since epoch of revision 1's submit
+  int64_t edit_deadline = 0;            // ms since epoch when the rating becomes final
+  bool internal = false;
+  std::optional<std::string> topic;
+  std::optional<std::string> agent_id;
+  int low_score_max = 3;                // thresholds used when the record was made
+  int positive_min = 4;
+};
+
+// Whether `score` is low / positive under the given scale and thresholds.
+bool is_low(Scale scale, int score, int low_score_max);
+bool is_positive(Scale scale, int score, int positive_min);
+Sentiment sentiment_of(Scale scale, int score, int positive_min);
+
+// Longest comment a record may carry, in code points (the largest comment.max_length).
+constexpr int64_t kMaxRecordComment = 5000;
+
+// Serialises a record as compact JSON with the contract's key order.
+std::string record_to_json(const Record& record);
+
+// Reads a record from JSON and checks it (shape, types, unknown fields, schema, and the
+// consistency rules of check_record). `out` is filled only when no error is returned.
+Errors record_from_json(const nlohmann::json& value, Record& out);
+Errors record_from_json(std::string_view json_text, Record& out);
+
+// Consistency checks on an already typed record: positive and sentiment agree with the
+// score, revision >= 1, ids valid, problems valid and unique, problems/comment empty unless
+// low, comment within kMaxRecordComment, redaction kinds known and counts >= 1, times
+// >= 0, submitted_at >= first_submitted_at, edit_deadline >= first_submitted_at.
+Errors check_record(const Record& record);
+
+}  // namespace session_rating

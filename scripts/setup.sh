@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Idempotent setup: installs the Debian packages and npm packages session-rating needs.
+# Safe to run again; does nothing when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  cmake g++ make pkg-config          # native build
+  libgtest-dev libbenchmark-dev      # native tests and benchmarks
+  nlohmann-json3-dev                 # JSON in the core
+  emscripten nodejs npm              # WebAssembly build and JS tests
+  libcpp-httplib-dev libsqlite3-dev sqlite3  # reference collector
+  chromium                           # browser tests (driven by playwright-core)
+  brotli gzip wrk                    # size reports and load benchmarks
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages for the web widget and browser tests (locked in web/package-lock.json).
+if [ -f web/package.json ]; then
+  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    echo "setup: installing npm packages in web/"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+echo "setup: ok"
