@@ -1,0 +1,728 @@
+// redact.cpp — PII redaction (contract 5): a hand-written, single-pass, linear-time scanner.
+//
+// The rules (and why they are what they are) are documented in docs/redaction.md; the short
+// version:
+//   * The scanner walks the text once. Only ASCII bytes can start or continue a match, so
+//     multi-byte UTF-8 sequences (CJK, Arabic, emoji...) are never split and always kept.
+//   * E-mail addresses are found first (at the start of each run of local-part characters).
+//   * IBANs are tried at each word start that looks like "CC99".
+//   * Everything numeric is parsed as a *cluster*: chunks of digits joined by tight separators
+//     (- . / : , and parentheses), chunks joined to each other by single spaces. Chunks that
+//     are dates, times, prices, versions, IP addresses, UUID-like or glued to letters are
+//     barriers and are always kept. Between barriers: SSN chunks first, then Luhn-valid cards,
+//     then what is left may be one phone number.
+//   * Replacements never contain digits, '@' or letters adjacent to digits, so redact() is
+//     idempotent.
+#include "session_rating/redact.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "session_rating/utf8.h"
+
+namespace session_rating {
+namespace {
+
+enum Kind { kEmail = 0, kPhone, kCard, kIban, kSsn, kKindCount };
+constexpr const char* kKindName[kKindCount] = {"email", "phone", "card", "iban", "ssn"};
+constexpr const char* kPlaceholder[kKindCount] = {"[email]", "[phone]", "[card]", "[iban]",
+                                                  "[ssn]"};
+
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
+inline bool is_word(char c) { return is_alnum(c) || c == '_'; }
+inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+inline int digit_value(char c) { return c - '0'; }
+// Characters of an e-mail local part (the common subset; quoted local parts are not handled).
+inline bool is_local(char c) {
+  return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+inline bool is_tight_sep(char c) {
+  return c == '-' || c == '.' || c == '/' || c == ':' || c == ',';
+}
+
+struct Span {
+  std::size_t begin;
+  std::size_t end;
+  Kind kind;
+};
+
+// ---------------------------------------------------------------------------------------
+// E-mail
+
+// `at` is the index of an '@'; `local_begin` the start of the local-part run before it.
+// Returns the end of the address, or 0 when this is not an address.
+std::size_t match_email_domain(std::string_view t, std::size_t at) {
+  const std::size_t n = t.size();
+  std::size_t p = at + 1;
+  std::size_t best_end = 0;
+  int labels = 0;
+  while (p < n) {
+    const std::size_t label_begin = p;
+    bool all_alpha = true;
+    while (p < n && (is_alnum(t[p]) || t[p] == '-')) {
+      if (!is_alpha(t[p])) all_alpha = false;
+      ++p;
+    }
+    const std::size_t len = p - label_begin;
+    if (len == 0 || len > 63 || t[label_begin] == '-' || t[p - 1] == '-') break;
+    ++labels;
+    if (labels >= 2 && all_alpha && len >= 2) best_end = p;  // a plausible top-level domain
+    if (p + 1 < n && t[p] == '.' && is_alnum(t[p + 1])) {
+      ++p;
+      continue;
+    }
+    break;
+  }
+  if (best_end == 0) return 0;
+  // The address must not run on into more address-like characters.
+  if (best_end < n && (t[best_end] == '_' || t[best_end] == '@' || t[best_end] == '-' ||
+                       is_alnum(t[best_end])))
+    return 0;
+  return best_end;
+}
+
+// ---------------------------------------------------------------------------------------
+// IBAN
+
+struct IbanCountry {
+  char code[3];
+  int length;
+};
+// IBAN lengths per country (SWIFT IBAN registry).
+constexpr IbanCountry kIbanCountries[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
+    {"BG", 22}, {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22},
+    {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20},
+    {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22},
+    {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28},
+    {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30},
+    {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21},
+    {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20}, {"MR", 27},
+    {"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24},
+    {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33},
+    {"SA", 24}, {"SC", 31}, {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27},
+    {"SO", 23}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29},
+    {"VA", 22}, {"VG", 24}, {"XK", 20}, {"YE", 30},
+};
+
+int iban_length(char a, char b) {
+  a = upper(a);
+  b = upper(b);
+  for (const IbanCountry& c : kIbanCountries)
+    if (c.code[0] == a && c.code[1] == b) return c.length;
+  return 0;
+}
+
+// ISO 13616 check: move the first four characters to the end, letters become 10..35, the
+// resulting number mod 97 must be 1.
+bool iban_mod97(const char* compact, int length) {
+  uint32_t rem = 0;
+  for (int k = 0; k < length; ++k) {
+    const char c = compact[(k + 4) % length];
+    if (is_digit(c)) {
+      rem = (rem * 10 + static_cast<uint32_t>(digit_value(c))) % 97;
+    } else {
+      const uint32_t v = static_cast<uint32_t>(upper(c) - 'A') + 10;
+      rem = (rem * 100 + v) % 97;
+    }
+  }
+  return rem == 1;
+}
+
+// At a word start: if the text has the shape of an IBAN (country code with its registered
+// length, two check digits, alphanumerics, either unbroken or in groups of four separated by
+// single spaces), returns its end and sets `valid` to the mod-97 result. Returns 0 otherwise.
+std::size_t match_iban(std::string_view t, std::size_t i, bool& valid) {
+  const std::size_t n = t.size();
+  if (i + 4 > n || !is_alpha(t[i]) || !is_alpha(t[i + 1]) || !is_digit(t[i + 2]) ||
+      !is_digit(t[i + 3]))
+    return 0;
+  const int length = iban_length(t[i], t[i + 1]);
+  if (length == 0) return 0;
+  char compact[40];
+  compact[0] = t[i];
+  compact[1] = t[i + 1];
+  compact[2] = t[i + 2];
+  compact[3] = t[i + 3];
+  int count = 4;
+  std::size_t p = i + 4;
+  const bool spaced = p < n && t[p] == ' ';
+  while (count < length) {
+    if (spaced && count % 4 == 0) {
+      if (p >= n || t[p] != ' ') return 0;
+      ++p;
+    }
+    if (p >= n || !is_alnum(t[p])) return 0;
+    compact[count++] = t[p++];
+  }
+  if (p < n && is_word(t[p])) return 0;
+  valid = iban_mod97(compact, length);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers: chunks and clusters
+
+struct Chunk {
+  std::size_t begin = 0, end = 0;   // byte range in the text
+  uint32_t digit_begin = 0;         // offset of its digits in Scanner::digits
+  uint32_t group_begin = 0;         // offset of its group lengths in Scanner::groups
+  int digits = 0;                   // number of digits
+  int groups = 0;                   // number of digit groups
+  char sep = 0;                     // the tight separator used (0: none)
+  bool mixed_seps = false;          // more than one kind of tight separator
+  bool plus = false;                // starts with '+' (or "(+")
+  bool paren = false;               // has a parenthesised group
+  bool glued = false;               // runs straight into letters (part of a word)
+  bool barrier = false;             // never part of any redaction
+};
+
+struct Scanner {
+  std::string_view t;
+  std::vector<Span> spans;
+  std::string digits;               // digits of the current cluster, concatenated
+  std::vector<int> groups;          // group lengths of the current cluster
+  std::vector<Chunk> chunks;        // chunks of the current cluster
+
+  // --- small helpers on the current cluster -----------------------------------------
+  const char* dig(const Chunk& c) const { return digits.data() + c.digit_begin; }
+  int group_len(const Chunk& c, int g) const { return groups[c.group_begin + static_cast<uint32_t>(g)]; }
+  int number(const char* d, int len) const {
+    int v = 0;
+    for (int k = 0; k < len; ++k) v = v * 10 + digit_value(d[k]);
+    return v;
+  }
+
+  // Parses one chunk starting at `p` (a digit, '+' digit, '(' digit or "(+" digit).
+  // Returns false (and leaves no trace) when nothing could be read.
+  bool parse_chunk(std::size_t p, bool allow_plus, Chunk& c) {
+    const std::size_t n = t.size();
+    c = Chunk{};
+    c.begin = p;
+    c.digit_begin = static_cast<uint32_t>(digits.size());
+    c.group_begin = static_cast<uint32_t>(groups.size());
+    std::size_t q = p;
+    if (allow_plus && q + 1 < n && t[q] == '+' && is_digit(t[q + 1])) {
+      c.plus = true;
+      ++q;
+    }
+    bool last_was_paren = false;
+    for (;;) {
+      if (q < n && t[q] == '(') {
+        std::size_t r = q + 1;
+        bool plus_here = false;
+        if (allow_plus && c.groups == 0 && !c.plus && r < n && t[r] == '+') {
+          plus_here = true;
+          ++r;
+        }
+        const std::size_t d0 = r;
+        while (r < n && is_digit(t[r]) && r - d0 < 8) ++r;
+        if (r == d0 || r >= n || t[r] != ')') break;
+        if (plus_here) c.plus = true;
+        for (std::size_t k = d0; k < r; ++k) digits.push_back(t[k]);
+        groups.push_back(static_cast<int>(r - d0));
+        c.digits += static_cast<int>(r - d0);
+        ++c.groups;
+        c.paren = true;
+        q = r + 1;
+        last_was_paren = true;
+      } else if (q < n && is_digit(t[q])) {
+        const std::size_t d0 = q;
+        while (q < n && is_digit(t[q])) digits.push_back(t[q++]);
+        groups.push_back(static_cast<int>(q - d0));
+        c.digits += static_cast<int>(q - d0);
+        ++c.groups;
+        last_was_paren = false;
+      } else {
+        break;
+      }
+      // What joins this item to the next one?
+      if (q < n && t[q] == '(') continue;
+      if (last_was_paren && q < n && is_digit(t[q])) continue;
+      if (q + 1 < n && is_tight_sep(t[q]) && (is_digit(t[q + 1]) || t[q + 1] == '(')) {
+        if (c.sep == 0) c.sep = t[q];
+        else if (c.sep != t[q]) c.mixed_seps = true;
+        ++q;
+        continue;
+      }
+      break;
+    }
+    if (c.groups == 0) {
+      digits.resize(c.digit_begin);
+      groups.resize(c.group_begin);
+      return false;
+    }
+    c.end = q;
+    if (q < n) {
+      const char e = t[q];
+      if (is_word(e) || e == '@') c.glued = true;
+      if ((e == '-' || e == '/' || e == '+') && q + 1 < n && is_word(t[q + 1])) c.glued = true;
+    }
+    return true;
+  }
+
+  // Dates: Y-M-D, D.M.Y, M/D/Y... with a 4-digit year (or 2-digit year with '.' or '/').
+  bool is_date(const Chunk& c) const {
+    if (c.groups != 3 || c.mixed_seps || c.paren || c.plus) return false;
+    if (c.sep != '-' && c.sep != '.' && c.sep != '/') return false;
+    const char* d = dig(c);
+    const int l0 = group_len(c, 0), l1 = group_len(c, 1), l2 = group_len(c, 2);
+    const int v0 = number(d, l0), v1 = number(d + l0, l1), v2 = number(d + l0 + l1, l2);
+    auto day_month = [](int a, int b) {  // a/b is day/month or month/day
+      return a >= 1 && b >= 1 && ((a <= 31 && b <= 12) || (a <= 12 && b <= 31));
+    };
+    if (l0 == 4 && l1 <= 2 && l2 <= 2) return v1 >= 1 && v1 <= 12 && v2 >= 1 && v2 <= 31;
+    if (l0 <= 2 && l1 <= 2 && l2 == 4) return day_month(v0, v1);
+    if (l0 <= 2 && l1 <= 2 && l2 == 2 && c.sep != '-') return day_month(v0, v1);
+    return false;
+  }
+
+  // 8 unbroken digits that read as YYYYMMDD (19xx/20xx).
+  static bool is_compact_date(const char* d) {
+    const int y = (d[0] - '0') * 10 + (d[1] - '0');
+    const int m = (d[4] - '0') * 10 + (d[5] - '0');
+    const int day = (d[6] - '0') * 10 + (d[7] - '0');
+    return (y == 19 || y == 20) && m >= 1 && m <= 12 && day >= 1 && day <= 31;
+  }
+
+  bool is_ipv4(const Chunk& c) const {
+    if (c.groups != 4 || c.sep != '.' || c.mixed_seps || c.paren || c.plus) return false;
+    const char* d = dig(c);
+    for (int g = 0; g < 4; ++g) {
+      const int len = group_len(c, g);
+      if (len > 3 || number(d, len) > 255) return false;
+      d += len;
+    }
+    return true;
+  }
+
+  // ###-##-#### exactly (the SSN shape).
+  bool is_ssn_shape(const Chunk& c) const {
+    return c.groups == 3 && c.sep == '-' && !c.mixed_seps && !c.paren && !c.plus &&
+           group_len(c, 0) == 3 && group_len(c, 1) == 2 && group_len(c, 2) == 4;
+  }
+  bool is_valid_ssn(const Chunk& c) const {
+    const char* d = dig(c);
+    const int area = number(d, 3), group = number(d + 3, 2), serial = number(d + 5, 4);
+    return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+  }
+
+  // Dot-separated chunks are phones only as groups of 2–4 digits ("555.123.4567",
+  // "01.23.45.67.89"); anything else with dots is a version, an amount or an identifier.
+  bool is_dot_phone(const Chunk& c) const {
+    if (c.groups < 3) return false;
+    for (int g = 0; g < c.groups; ++g) {
+      const int len = group_len(c, g);
+      if (len < 2 || len > 4) return false;
+    }
+    // 1.234.567 / 123.456.789 are amounts with thousands separators.
+    bool thousands = group_len(c, 0) <= 3;
+    for (int g = 1; g < c.groups && thousands; ++g) thousands = group_len(c, g) == 3;
+    return !thousands;
+  }
+
+  void classify(Chunk& c) const {
+    if (c.glued) { c.barrier = true; return; }
+    if (c.sep == ':' || c.sep == ',' || c.mixed_seps) {
+      // Times, amounts, ratios. Mixed separators are allowed only as '-'/'/'/'.' with
+      // parentheses (handled below); ':' or ',' anywhere makes the chunk a barrier.
+      if (c.sep == ':' || c.sep == ',') { c.barrier = true; return; }
+    }
+    if (c.mixed_seps) {
+      // e.g. "1.299,00" was caught above; here only combinations of - . / remain.
+      c.barrier = true;
+      return;
+    }
+    if (c.digits > 19) { c.barrier = true; return; }                // UUID-like, long ids
+    if (c.sep != 0 && c.digits <= 4) { c.barrier = true; return; }  // 12/26, 1.5, 3-4
+    if (is_date(c) || is_ipv4(c)) { c.barrier = true; return; }
+    if (is_ssn_shape(c) && !is_valid_ssn(c)) { c.barrier = true; return; }
+    if (c.sep == '.' && !c.plus && !c.paren && !is_dot_phone(c)) { c.barrier = true; return; }
+  }
+
+  // --- cards ------------------------------------------------------------------------
+  bool luhn(const char* d, int len) const {
+    int sum = 0;
+    bool dbl = false;
+    for (int k = len - 1; k >= 0; --k) {
+      int v = digit_value(d[k]);
+      if (dbl) {
+        v *= 2;
+        if (v > 9) v -= 9;
+      }
+      sum += v;
+      dbl = !dbl;
+    }
+    return sum % 10 == 0;
+  }
+
+  // Chunks [a, b] (space-joined) as one card number.
+  bool is_card(std::size_t a, std::size_t b) const {
+    int total = 0;
+    for (std::size_t k = a; k <= b; ++k) total += chunks[k].digits;
+    if (total < 13 || total > 19) return false;
+    const Chunk& first = chunks[a];
+    if (first.plus) return false;
+    const char* d = dig(first);
+    if (d[0] < '2' || d[0] > '6') return false;  // issuer ranges in use: 2–6
+    // Group shape: unbroken, or a first group of four and further groups of 3–6 digits, all
+    // split by spaces or all by dashes.
+    if (a == b) {
+      if (first.paren || (first.sep != 0 && first.sep != '-')) return false;
+      if (first.groups > 1) {
+        if (group_len(first, 0) != 4) return false;
+        for (int g = 1; g < first.groups; ++g) {
+          const int len = group_len(first, g);
+          if (len < 3 || len > 6) return false;
+        }
+      }
+    } else {
+      for (std::size_t k = a; k <= b; ++k) {
+        const Chunk& c = chunks[k];
+        if (c.groups != 1 || c.paren || c.plus) return false;
+        if (k == a ? c.digits != 4 : (c.digits < 3 || c.digits > 6)) return false;
+      }
+    }
+    // Chunks of one cluster have consecutive digits in the buffer.
+    return luhn(d, total);
+  }
+
+  // --- phones -----------------------------------------------------------------------
+  bool is_phone(std::size_t a, std::size_t b) const {
+    int total = 0;
+    for (std::size_t k = a; k <= b; ++k) total += chunks[k].digits;
+    if (total < 7 || total > 15) return false;
+    const Chunk& first = chunks[a];
+    // One-digit chunks only at the start ("1 800 ...") or right after "+cc" ("+33 6 12 ...").
+    for (std::size_t k = a + 1; k <= b; ++k) {
+      if (chunks[k].plus) return false;
+      if (chunks[k].digits < 2 && !(k == a + 1 && first.plus)) return false;
+    }
+    if (a == b && first.groups == 1 && !first.plus) {
+      // An unbroken run of digits: 8–12 digits, and not a compact date or a unix timestamp
+      // in seconds (10 digits starting with 1: US numbers never start with 1).
+      if (total < 8 || total > 12) return false;
+      const char* d = dig(first);
+      if (total == 8 && is_compact_date(d)) return false;
+      if (total == 10 && d[0] == '1') return false;
+    }
+    if (a == b && is_ssn_shape(first)) return false;  // an invalid SSN is not a phone either
+    // "10 000 000", "3 500 000": spaced thousands with a 1–2 digit lead are amounts.
+    if (b > a && !first.plus) {
+      bool plain = true;
+      for (std::size_t k = a; k <= b && plain; ++k) plain = chunks[k].groups == 1 && !chunks[k].paren;
+      if (plain && first.digits <= 2) {
+        bool thousands = true;
+        for (std::size_t k = a + 1; k <= b && thousands; ++k) thousands = chunks[k].digits == 3;
+        if (thousands) return false;
+      }
+    }
+    if (money_around(chunks[a].begin, chunks[b].end)) return false;
+    if (a == 0 && !first.plus && label_before(first.begin)) return false;
+    return true;
+  }
+
+  // A currency sign or code right before or after the number: an amount, not a phone.
+  bool money_around(std::size_t begin, std::size_t end) const {
+    static constexpr std::string_view kSigns[] = {"$", "\xE2\x82\xAC" /*€*/, "\xC2\xA3" /*£*/,
+                                                  "\xC2\xA5" /*¥*/, "\xE2\x82\xB9" /*₹*/,
+                                                  "\xEF\xBF\xA5" /*￥*/, "\xE5\x86\x86" /*円*/,
+                                                  "\xE5\x85\x83" /*元*/};
+    static constexpr std::string_view kCodes[] = {"eur", "usd", "gbp", "chf", "jpy", "cny",
+                                                  "rmb", "sek", "nok", "dkk", "pln", "aed",
+                                                  "sar", "yen", "euro", "euros", "dollars"};
+    std::size_t p = begin;
+    if (p > 0 && t[p - 1] == ' ') --p;
+    for (std::string_view s : kSigns)
+      if (p >= s.size() && t.substr(p - s.size(), s.size()) == s) return true;
+    std::size_t q = end;
+    if (q < t.size() && t[q] == ' ') ++q;
+    for (std::string_view s : kSigns)
+      if (t.substr(q, s.size()) == s) return true;
+    std::size_t w = q;
+    while (w < t.size() && is_alpha(t[w]) && w - q < 8) ++w;
+    if (w > q && (w >= t.size() || !is_word(t[w]))) {
+      for (std::string_view s : kCodes) {
+        if (s.size() != w - q) continue;
+        bool same = true;
+        for (std::size_t k = 0; k < s.size() && same; ++k) same = lower(t[q + k]) == s[k];
+        if (same) return true;
+      }
+    }
+    return false;
+  }
+
+  // "Order 12345678", "Ticket #4821937", "Bestell-Nr. 123456789", "注文番号：12345678":
+  // a number labelled as an order/ticket/reference number is not a phone.
+  bool label_before(std::size_t begin) const {
+    static constexpr std::string_view kAscii[] = {
+        "order", "orders", "invoice", "ticket", "case", "ref", "reference", "id", "tracking",
+        "booking", "confirmation", "transaction", "serial", "version", "build", "release",
+        "customer", "account", "po", "sku", "item", "article", "product", "issue", "bug",
+        "error", "code", "pin", "zip", "postcode", "bestellung", "bestellnummer", "bestell",
+        "rechnung", "rechnungsnummer", "auftrag", "auftragsnummer", "kundennummer", "kunden",
+        "vorgang", "commande", "facture", "dossier", "pedido", "factura", "referencia",
+        "ordine", "fattura", "bestelling", "factuur"};
+    static constexpr std::string_view kUtf8[] = {
+        "\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7",  // 注文番号
+        "\xE6\xB3\xA8\xE6\x96\x87",                          // 注文
+        "\xE8\xA8\x82\xE5\x8D\x95\xE5\x8F\xB7",              // 订单号
+        "\xE8\xA8\x82\xE5\x8D\x95",                          // 订单
+        "\xE3\x81\x94\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7",  // ご注文番号
+        "\xD8\xA7\xD9\x84\xD8\xB7\xD9\x84\xD8\xA8",          // الطلب
+        "\xD8\xB7\xD9\x84\xD8\xA8",                          // طلب
+        "\xD8\xA7\xD9\x84\xD9\x81\xD8\xA7\xD8\xAA\xD9\x88\xD8\xB1\xD8\xA9",  // الفاتورة
+        "n\xC2\xB0",                                         // n°
+    };
+    std::size_t p = begin;
+    for (int word = 0; word < 3; ++word) {
+      // Skip separators between the label and the number.
+      std::size_t skipped = 0;
+      while (p > 0 && skipped < 6) {
+        const char c = t[p - 1];
+        if (c == '#') return true;
+        if (c == ' ' || c == ':' || c == '.' || c == '-' || c == '=') {
+          --p;
+          ++skipped;
+          continue;
+        }
+        if (p >= 3 && t.substr(p - 3, 3) == "\xEF\xBC\x9A") {  // full-width colon
+          p -= 3;
+          ++skipped;
+          continue;
+        }
+        if (p >= 3 && t.substr(p - 3, 3) == "\xEF\xBC\x83") return true;  // full-width #
+        break;
+      }
+      if (p == 0) return false;
+      if (!is_alpha(t[p - 1])) {
+        for (std::string_view s : kUtf8)
+          if (p >= s.size() && t.substr(p - s.size(), s.size()) == s) return true;
+        return false;
+      }
+      std::size_t w = p;
+      while (w > 0 && is_alpha(t[w - 1]) && p - w < 20) --w;
+      if (w > 0 && is_word(t[w - 1])) return false;
+      char buf[20];
+      const std::size_t len = p - w;
+      for (std::size_t k = 0; k < len; ++k) buf[k] = lower(t[w + k]);
+      const std::string_view word_text(buf, len);
+      for (std::string_view s : kAscii)
+        if (word_text == s) return true;
+      // "No.", "Nr.", "number" say nothing by themselves: look one word further back.
+      if (word_text == "no" || word_text == "nr" || word_text == "number" ||
+          word_text == "num" || word_text == "nummer" || word_text == "numero" ||
+          word_text == "n") {
+        p = w;
+        continue;
+      }
+      return false;
+    }
+    return false;
+  }
+
+  // --- the cluster ---------------------------------------------------------------------
+  // Parses the cluster starting at `p`, records its redactions and returns its end.
+  std::size_t scan_cluster(std::size_t p) {
+    const std::size_t n = t.size();
+    digits.clear();
+    groups.clear();
+    chunks.clear();
+    Chunk c;
+    if (!parse_chunk(p, true, c)) return p;
+    chunks.push_back(c);
+    while (!chunks.back().glued) {
+      const std::size_t q = chunks.back().end;
+      if (q + 1 >= n || t[q] != ' ') break;
+      const char d = t[q + 1];
+      if (!(is_digit(d) || (d == '(' && q + 2 < n && is_digit(t[q + 2])))) break;
+      if (!parse_chunk(q + 1, false, c)) break;
+      chunks.push_back(c);
+      if (chunks.size() > 4096) break;  // keep pathological input linear and bounded
+    }
+    for (Chunk& ch : chunks) classify(ch);
+
+    // Runs of non-barrier chunks.
+    std::size_t k = 0;
+    const std::size_t m = chunks.size();
+    while (k < m) {
+      if (chunks[k].barrier) { ++k; continue; }
+      std::size_t run_end = k;
+      while (run_end + 1 < m && !chunks[run_end + 1].barrier) ++run_end;
+      scan_run(k, run_end);
+      k = run_end + 1;
+    }
+    return chunks.back().end;
+  }
+
+  void scan_run(std::size_t a, std::size_t z) {
+    // 1. SSNs are single chunks; they split the run.
+    // 2. Luhn-valid cards, leftmost first, longest first.
+    // 3. Each remaining stretch is one phone number or nothing.
+    std::size_t seg = a;  // start of the stretch not yet claimed
+    std::size_t k = a;
+    while (k <= z) {
+      if (is_ssn_shape(chunks[k]) && is_valid_ssn(chunks[k])) {
+        phone_stretch(seg, k);
+        add(chunks[k].begin, chunks[k].end, kSsn);
+        seg = k = k + 1;
+        continue;
+      }
+      std::size_t card_end = SIZE_MAX;
+      int total = 0;
+      for (std::size_t b = k; b <= z; ++b) {
+        total += chunks[b].digits;
+        if (total > 19) break;
+        if (total >= 13 && is_card(k, b)) card_end = b;  // keep the longest
+      }
+      if (card_end != SIZE_MAX) {
+        phone_stretch(seg, k);
+        add(chunks[k].begin, chunks[card_end].end, kCard);
+        seg = k = card_end + 1;
+        continue;
+      }
+      ++k;
+    }
+    phone_stretch(seg, z + 1);
+  }
+
+  // Chunks [a, b) as one phone number, if they are one.
+  void phone_stretch(std::size_t a, std::size_t b) {
+    if (a >= b) return;
+    if (is_phone(a, b - 1)) add(chunks[a].begin, chunks[b - 1].end, kPhone);
+  }
+
+  void add(std::size_t begin, std::size_t end, Kind kind) { spans.push_back({begin, end, kind}); }
+
+  // Whether a cluster may start at `i` (t[i] is a digit, '+' or '('): not in the middle of a
+  // word or of a longer number.
+  bool cluster_start(std::size_t i) const {
+    const std::size_t n = t.size();
+    const char c = t[i];
+    if (c == '+' && !(i + 1 < n && (is_digit(t[i + 1])))) return false;
+    if (c == '(' && !(i + 1 < n && (is_digit(t[i + 1]) ||
+                                    (t[i + 1] == '+' && i + 2 < n && is_digit(t[i + 2])))))
+      return false;
+    if (i == 0) return true;
+    const char p = t[i - 1];
+    if (is_word(p) || p == '@' || p == '+' || p == '(' || p == '&' || p == '%' ||
+        p == '\\' || p == '=' || p == '[')
+      return false;
+    if (is_tight_sep(p)) {
+      if (i < 2) return true;
+      const char pp = t[i - 2];
+      if (is_digit(pp)) return false;  // in the middle of a number ("1.5", "T12:30")
+      if (p == '-' || p == '/' || p == ',') return pp == ' ' || pp == '\n' || pp == '\t';
+      return true;  // "Tel:555...", "Tel.555..."
+    }
+    return true;
+  }
+
+  void run() {
+    const std::size_t n = t.size();
+    std::size_t i = 0;
+    while (i < n) {
+      const char c = t[i];
+      if (static_cast<unsigned char>(c) >= 0x80) { ++i; continue; }
+      // 1. E-mail: at the start of a run of local-part characters that ends in '@'.
+      if (is_local(c) && (i == 0 || !is_local(t[i - 1]))) {
+        std::size_t j = i;
+        while (j < n && is_local(t[j])) ++j;
+        if (j < n && t[j] == '@' && j > i) {
+          std::size_t local_begin = i;
+          while (local_begin < j && (t[local_begin] == '.' || t[local_begin] == '-')) ++local_begin;
+          const std::size_t end = local_begin < j && t[j - 1] != '.' ? match_email_domain(t, j) : 0;
+          if (end != 0) {
+            add(local_begin, end, kEmail);
+            i = end;
+            continue;
+          }
+          // Not an address: skip the whole run so no part of it is read as a number.
+          i = j + 1;
+          continue;
+        }
+      }
+      // 2. IBAN at a word start.
+      if (is_alpha(c) && (i == 0 || !is_word(t[i - 1]))) {
+        bool valid = false;
+        const std::size_t end = match_iban(t, i, valid);
+        if (end != 0) {
+          if (valid) add(i, end, kIban);
+          i = end;  // an IBAN-shaped text failing mod-97 is kept whole
+          continue;
+        }
+      }
+      // 3. Numbers.
+      if ((is_digit(c) || c == '+' || c == '(') && cluster_start(i)) {
+        const std::size_t end = scan_cluster(i);
+        if (end > i) {
+          i = end;
+          continue;
+        }
+      }
+      // 4. Anything else: skip a whole word, or one byte.
+      if (is_word(c)) {
+        while (i < n && is_word(t[i])) ++i;
+      } else {
+        ++i;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+RedactResult redact(std::string_view text) {
+  RedactResult result;
+  if (!is_valid_utf8(text)) {
+    result.ok = false;
+    result.error.path = "";
+    result.error.code = "invalid_utf8";
+    result.error.message = "the text is not valid UTF-8";
+    return result;
+  }
+  Scanner s;
+  s.t = text;
+  s.run();
+
+  int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
+  result.text.reserve(text.size());
+  std::size_t pos = 0;
+  for (const Span& span : s.spans) {  // spans are found left to right and never overlap
+    result.text.append(text.data() + pos, span.begin - pos);
+    result.text.append(kPlaceholder[span.kind]);
+    ++counts[span.kind];
+    pos = span.end;
+  }
+  result.text.append(text.data() + pos, text.size() - pos);
+  for (int k = 0; k < kKindCount; ++k)
+    if (counts[k] > 0) result.redactions.push_back(Redaction{kKindName[k], counts[k]});
+  return result;
+}
+
+std::string redact_result_to_json(const RedactResult& result) {
+  // ordered_json keeps the contract's key order ("text" before "redactions").
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (!result.ok) {
+    out["error"] = nlohmann::ordered_json{{"code", result.error.code},
+                    {"path", result.error.path},
+                    {"message", result.error.message}};
+    return out.dump();
+  }
+  out["text"] = result.text;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const Redaction& r : result.redactions)
+    list.push_back(nlohmann::ordered_json{{"kind", r.kind}, {"count", r.count}});
+  out["redactions"] = std::move(list);
+  return out.dump();
+}
+
+}  // namespace session_rating
