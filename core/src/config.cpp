@@ -133,7 +133,7 @@ uint64_t fingerprint(const Config& c, bool problems_given, bool question_given) 
 
 }  // namespace
 
-Errors parse_config(const json& value, Config& out) {
+Errors parse_config_value(const json& value, Config& out) {
   Errors errors;
   if (!value.is_object()) {
     add_error(errors, "", "not_an_object",
@@ -271,10 +271,10 @@ Errors parse_config(std::string_view json_text, Config& out) {
                                               : "config is not valid UTF-8 JSON");
     return errors;
   }
-  return parse_config(value, out);
+  return parse_config_value(value, out);
 }
 
-Errors parse_context(const json& value, const Config& config, Context& out) {
+Errors parse_context_value(const json& value, const Config& config, Context& out) {
   Errors errors;
   if (!value.is_object()) {
     add_error(errors, "/context", "not_an_object",
@@ -334,7 +334,7 @@ Errors parse_context(std::string_view json_text, const Config& config, Context& 
     add_error(errors, "/context", "invalid_json", "context is not valid JSON");
     return errors;
   }
-  return parse_context(value, config, out);
+  return parse_context_value(value, config, out);
 }
 
 }  // namespace session_rating

@@ -161,10 +161,10 @@ DispatchResult Flow::dispatch(std::string_view event_json) {
       return refuse("invalid_utf8", "event text is not valid UTF-8");
     return refuse("invalid_event", "event is not valid JSON");
   }
-  return dispatch(event);
+  return apply(event);
 }
 
-DispatchResult Flow::dispatch(const json& event) { return apply(event); }
+DispatchResult Flow::dispatch_value(const json& event) { return apply(event); }
 
 DispatchResult Flow::apply(const json& event) {
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
@@ -546,7 +546,7 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
   auto ctx = s.find("context");
   if (ctx == s.end()) return bad("context");
   Context context;
-  Errors ctx_errors = parse_context(*ctx, config, context);
+  Errors ctx_errors = parse_context_value(*ctx, config, context);
   if (!ctx_errors.empty()) {
     for (Error& e : ctx_errors) e.path = "/snapshot" + e.path;
     return ctx_errors;

@@ -192,7 +192,7 @@ Errors check_record(const Record& r) {
   return errors;
 }
 
-Errors record_from_json(const json& value, Record& out) {
+Errors record_from_value(const json& value, Record& out) {
   Errors errors;
   if (!value.is_object()) {
     add_error(errors, "", "not_an_object",
@@ -321,7 +321,7 @@ Errors record_from_json(std::string_view json_text, Record& out) {
               "record is not valid JSON");
     return errors;
   }
-  return record_from_json(value, out);
+  return record_from_value(value, out);
 }
 
 }  // namespace session_rating

@@ -74,8 +74,9 @@ struct Config {
 // duplicate_id, invalid_value, conflict). `out` is filled only when no error is returned.
 Errors parse_config(std::string_view json_text, Config& out);
 
-// The same for an already parsed JSON value.
-Errors parse_config(const nlohmann::json& value, Config& out);
+// The same for an already parsed JSON value (a separate name: a std::string argument would
+// otherwise be ambiguous between the two).
+Errors parse_config_value(const nlohmann::json& value, Config& out);
 
 // Who and what is being rated (contract 2).
 struct Context {
@@ -90,8 +91,8 @@ struct Context {
 // Parses and validates a context (paths are "/context/..."). Also reports the cross-check
 // with the config: finalise.from "session_end" needs session_ended_at (conflict at
 // "/finalise/from").
-Errors parse_context(const nlohmann::json& value, const Config& config, Context& out);
 Errors parse_context(std::string_view json_text, const Config& config, Context& out);
+Errors parse_context_value(const nlohmann::json& value, const Config& config, Context& out);
 
 // True when `id` matches [A-Za-z0-9._:-]{1,128}.
 bool is_valid_id(std::string_view id);

@@ -46,7 +46,7 @@ class Flow {
   // Applies one event given as JSON text or as a parsed value. A refused event changes
   // nothing, except that an event at or after the deadline first finalises the flow.
   DispatchResult dispatch(std::string_view event_json);
-  DispatchResult dispatch(const nlohmann::json& event);
+  DispatchResult dispatch_value(const nlohmann::json& event);
 
   // dispatch() and then the whole answer as JSON text:
   // {"ok":true,"view":{...},"emit":[...]} or {"ok":false,"error":{"code","message"},...}.
