@@ -1,0 +1,180 @@
+#include "session_rating/config.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+using namespace session_rating;
+using sr_test::json;
+
+namespace {
+
+Errors config_errors(const std::string& text) {
+  Config c;
+  return parse_config(text, c);
+}
+
+bool has(const Errors& errors, const std::string& path, const std::string& code) {
+  for (const Error& e : errors)
+    if (e.path == path && e.code == code) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST(Config, empty_object_gives_documented_defaults) {
+  Config c;
+  ASSERT_TRUE(parse_config("{}", c).empty());
+  EXPECT_EQ(c.scale, Scale::Stars);
+  EXPECT_EQ(c.low_score_max, 3);
+  EXPECT_EQ(c.positive_min, 4);
+  EXPECT_EQ(c.preset, "call");
+  ASSERT_EQ(c.problems.size(), 5u);
+  EXPECT_EQ(c.problems[0].id, "audio");
+  EXPECT_EQ(c.problems[3].id, "screen_share");
+  EXPECT_FALSE(c.comment.enabled);
+  EXPECT_EQ(c.comment.max_length, 500);
+  EXPECT_EQ(c.finalise.window_seconds, 3600);
+  EXPECT_EQ(c.finalise.from, FinaliseFrom::FirstSubmit);
+  EXPECT_TRUE(c.redact_pii);
+  EXPECT_EQ(c.locale, "en");
+  EXPECT_FALSE(c.rtl);
+  EXPECT_EQ(c.question, "How was your call?");
+  EXPECT_EQ(c.throttle.key, ThrottleKey::Session);
+  EXPECT_EQ(c.throttle.cooldown_days, 0);
+  EXPECT_EQ(c.throttle.sample_percent, 100);
+}
+
+TEST(Config, invalid_json_is_reported_not_crashed) {
+  Errors e = config_errors("{\"scale\": ");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].code, "invalid_json");
+  EXPECT_EQ(e[0].path, "");
+  EXPECT_EQ(config_errors("\xff\xfe")[0].code, "invalid_json");
+}
+
+TEST(Config, non_object_is_not_an_object) {
+  for (const char* text : {"[]", "3", "\"stars\"", "null", "true"}) {
+    Errors e = config_errors(text);
+    ASSERT_EQ(e.size(), 1u) << text;
+    EXPECT_EQ(e[0].code, "not_an_object") << text;
+  }
+}
+
+TEST(Config, every_problem_is_reported_at_once) {
+  Errors e = config_errors(R"({"scale":"hearts","low_score_max":0,"comment":{"max_length":5001,"x":1},
+                               "finalise":{"window_seconds":2592001},"typo":true})");
+  EXPECT_TRUE(has(e, "/scale", "invalid_value"));
+  EXPECT_TRUE(has(e, "/low_score_max", "out_of_range"));
+  EXPECT_TRUE(has(e, "/comment/max_length", "out_of_range"));
+  EXPECT_TRUE(has(e, "/comment/x", "unknown_field"));
+  EXPECT_TRUE(has(e, "/finalise/window_seconds", "out_of_range"));
+  EXPECT_TRUE(has(e, "/typo", "unknown_field"));
+  EXPECT_EQ(e.size(), 6u);
+  for (const Error& err : e) EXPECT_FALSE(err.message.empty());
+}
+
+TEST(Config, boundaries_are_inclusive) {
+  EXPECT_TRUE(config_errors(R"({"low_score_max":1,"positive_min":2})").empty());
+  EXPECT_TRUE(config_errors(R"({"low_score_max":4,"positive_min":5})").empty());
+  EXPECT_TRUE(config_errors(R"({"comment":{"enabled":true,"max_length":1}})").empty());
+  EXPECT_TRUE(config_errors(R"({"comment":{"enabled":true,"max_length":5000}})").empty());
+  EXPECT_TRUE(config_errors(R"({"finalise":{"window_seconds":0}})").empty());
+  EXPECT_TRUE(config_errors(R"({"finalise":{"window_seconds":2592000}})").empty());
+  EXPECT_TRUE(config_errors(R"({"throttle":{"cooldown_days":365,"sample_percent":0}})").empty());
+  EXPECT_TRUE(config_errors(R"({"throttle":{"sample_percent":12.5}})").empty());
+  EXPECT_TRUE(has(config_errors(R"({"positive_min":1})"), "/positive_min", "out_of_range"));
+  EXPECT_TRUE(has(config_errors(R"({"positive_min":6})"), "/positive_min", "out_of_range"));
+}
+
+TEST(Config, integers_reject_fractions_and_booleans) {
+  EXPECT_TRUE(has(config_errors(R"({"low_score_max":2.5})"), "/low_score_max", "wrong_type"));
+  EXPECT_TRUE(has(config_errors(R"({"low_score_max":true})"), "/low_score_max", "wrong_type"));
+  EXPECT_TRUE(config_errors(R"({"low_score_max":2.0})").empty());
+}
+
+TEST(Config, thumbs_ignores_threshold_conflict) {
+  EXPECT_TRUE(config_errors(R"({"scale":"thumbs","low_score_max":4,"positive_min":2})").empty());
+  EXPECT_TRUE(has(config_errors(R"({"scale":"stars","low_score_max":4,"positive_min":2})"),
+                  "/positive_min", "conflict"));
+}
+
+TEST(Config, problem_ids_follow_the_pattern) {
+  EXPECT_TRUE(config_errors(R"({"problems":[{"id":"a_b-9","label":"x"}]})").empty());
+  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":"","label":"x"}]})"), "/problems/0/id", "out_of_range"));
+  std::string long_id(41, 'a');
+  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":")" + long_id + R"(","label":"x"}]})"),
+                  "/problems/0/id", "out_of_range"));
+  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":"Audio","label":"x"}]})"), "/problems/0/id", "invalid_value"));
+  EXPECT_TRUE(has(config_errors(R"({"problems":[{"label":"x"}]})"), "/problems/0/id", "invalid_value"));
+  std::string label(81, 'x');
+  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":"a","label":")" + label + R"("}]})"),
+                  "/problems/0/label", "out_of_range"));
+}
+
+TEST(Config, labels_count_code_points_not_bytes) {
+  std::string label;
+  for (int i = 0; i < 80; ++i) label += "é";  // 160 bytes, 80 code points
+  EXPECT_TRUE(config_errors(R"({"problems":[{"id":"a","label":")" + label + R"("}]})").empty());
+}
+
+TEST(Config, json_pointer_escapes_keys) {
+  Errors e = config_errors(R"({"a/b~c":1})");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].path, "/a~1b~0c");
+}
+
+TEST(Config, locale_selects_strings_and_direction) {
+  Config c;
+  ASSERT_TRUE(parse_config(R"({"locale":"ar-EG"})", c).empty());
+  EXPECT_TRUE(c.rtl);
+  EXPECT_EQ(c.strings["submit"], "إرسال");
+  ASSERT_TRUE(parse_config(R"({"locale":"FR"})", c).empty());
+  EXPECT_EQ(c.strings["submit"], "Envoyer");
+  ASSERT_TRUE(parse_config(R"({"locale":"zz-ZZ"})", c).empty());
+  EXPECT_EQ(c.strings["submit"], "Submit");
+  EXPECT_TRUE(has(config_errors(R"({"locale":"<script>"})"), "/locale", "invalid_value"));
+}
+
+TEST(Config, string_overrides_replace_single_keys) {
+  Config c;
+  ASSERT_TRUE(parse_config(R"({"locale":"de","strings":{"submit":"Abschicken"}})", c).empty());
+  EXPECT_EQ(c.strings["submit"], "Abschicken");
+  EXPECT_EQ(c.strings["close"], "Schließen");
+  EXPECT_TRUE(has(config_errors(R"({"strings":{"submit":5}})"), "/strings/submit", "wrong_type"));
+  EXPECT_TRUE(has(config_errors(R"({"strings":[]})"), "/strings", "wrong_type"));
+}
+
+TEST(Config, fingerprint_tracks_behaviour_not_spelling) {
+  Config a, b, c;
+  ASSERT_TRUE(parse_config("{}", a).empty());
+  ASSERT_TRUE(parse_config(R"({"scale":"stars","comment":{"enabled":false}})", b).empty());
+  ASSERT_TRUE(parse_config(R"({"comment":{"enabled":true}})", c).empty());
+  EXPECT_EQ(a.fingerprint, b.fingerprint);
+  EXPECT_NE(a.fingerprint, c.fingerprint);
+}
+
+TEST(Context, ids_are_validated) {
+  Config c;
+  ASSERT_TRUE(parse_config("{}", c).empty());
+  Context ctx;
+  EXPECT_TRUE(parse_context(R"({"session_id":"a.b_c:d-1"})", c, ctx).empty());
+  EXPECT_EQ(ctx.rating_id, "a.b_c:d-1");
+  Errors e = parse_context(R"({"session_id":"","agent_id":"x y","internal":"no","topic":5})", c, ctx);
+  EXPECT_TRUE(has(e, "/context/session_id", "invalid_value"));
+  EXPECT_TRUE(has(e, "/context/agent_id", "invalid_value"));
+  EXPECT_TRUE(has(e, "/context/internal", "wrong_type"));
+  EXPECT_TRUE(has(e, "/context/topic", "wrong_type"));
+  EXPECT_TRUE(has(parse_context("[]", c, ctx), "/context", "not_an_object"));
+  EXPECT_TRUE(has(parse_context("{", c, ctx), "/context", "invalid_json"));
+}
+
+TEST(Context, session_end_needs_session_ended_at) {
+  Config c;
+  ASSERT_TRUE(parse_config(R"({"finalise":{"from":"session_end"}})", c).empty());
+  Context ctx;
+  EXPECT_TRUE(has(parse_context(R"({"session_id":"s"})", c, ctx), "/finalise/from", "conflict"));
+  EXPECT_TRUE(has(parse_context(R"({"session_id":"s","session_ended_at":null})", c, ctx), "/finalise/from", "conflict"));
+  EXPECT_TRUE(parse_context(R"({"session_id":"s","session_ended_at":5})", c, ctx).empty());
+  EXPECT_EQ(*ctx.session_ended_at, 5);
+}

@@ -1,0 +1,122 @@
+#include "session_rating/flow.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+using namespace session_rating;
+using sr_test::ev;
+using sr_test::json;
+using sr_test::score;
+using sr_test::send;
+
+TEST(Flow, high_score_emits_one_record_and_thanks) {
+  auto flow = sr_test::make(json::object());
+  json r = send(*flow, score(5, 1000));
+  EXPECT_EQ(r["ok"], true);
+  EXPECT_EQ(r["view"]["step"], "thanks");
+  ASSERT_EQ(r["emit"].size(), 1u);
+  EXPECT_EQ(r["emit"][0]["schema"], "rating.v1");
+  EXPECT_EQ(r["emit"][0]["revision"], 1);
+  EXPECT_EQ(flow->step(), Step::Thanks);
+  EXPECT_EQ(flow->revision(), 1);
+}
+
+TEST(Flow, emitted_record_passes_record_validation) {
+  auto flow = sr_test::make(json{{"comment", {{"enabled", true}}}},
+                            json{{"session_id", "s"}, {"topic", "billing"}, {"agent_id", "a1"}});
+  send(*flow, score(1, 10));
+  send(*flow, json{{"type", "toggle_problem"}, {"id", "audio"}, {"at", 11}});
+  send(*flow, json{{"type", "comment"}, {"text", "call me on 030 1234 5678"}, {"at", 12}});
+  json r = send(*flow, ev("submit", 13));
+  ASSERT_EQ(r["emit"].size(), 1u);
+  Record rec;
+  Errors errors = record_from_json(r["emit"][0].dump(), rec);
+  EXPECT_TRUE(errors.empty()) << errors_to_json(errors);
+  EXPECT_EQ(rec.problems, std::vector<std::string>{"audio"});
+  EXPECT_EQ(rec.comment.find("1234"), std::string::npos) << rec.comment;
+}
+
+TEST(Flow, refused_event_changes_nothing) {
+  auto flow = sr_test::make(json::object());
+  send(*flow, score(2, 1000));
+  std::string before = flow->snapshot_json();
+  for (const json& bad : {json{{"type", "toggle_problem"}, {"id", "nope"}, {"at", 5000}},
+                          json{{"type", "score"}, {"value", 9}, {"at", 5000}},
+                          json{{"type", "edit"}, {"at", 5000}}, json{{"type", "x"}, {"at", 5000}}}) {
+    json r = send(*flow, bad);
+    EXPECT_EQ(r["ok"], false) << bad;
+    EXPECT_TRUE(r["emit"].empty());
+    EXPECT_EQ(flow->snapshot_json(), before) << bad;  // not even the clock moved
+  }
+}
+
+TEST(Flow, error_result_has_code_message_view_and_emit) {
+  auto flow = sr_test::make(json::object());
+  json r = sr_test::parse(flow->dispatch_json("{\"type\":\"submit\",\"at\":1}"));
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"]["code"], "not_allowed");
+  EXPECT_TRUE(r["error"]["message"].is_string());
+  EXPECT_TRUE(r["view"].is_object());
+  EXPECT_TRUE(r["emit"].is_array());
+}
+
+TEST(Flow, raw_invalid_utf8_event_is_invalid_utf8) {
+  auto flow = sr_test::make(json{{"comment", {{"enabled", true}}}});
+  send(*flow, score(1, 10));
+  json r = sr_test::parse(
+      flow->dispatch_json(std::string("{\"type\":\"comment\",\"text\":\"\xc3\x28\",\"at\":11}")));
+  EXPECT_EQ(r["error"]["code"], "invalid_utf8");
+}
+
+TEST(Flow, comment_text_never_appears_in_error_messages) {
+  auto flow = sr_test::make(json{{"comment", {{"enabled", true}, {"max_length", 10}}}});
+  send(*flow, score(1, 10));
+  json r = send(*flow, json{{"type", "comment"}, {"text", "secret jane@example.com text"}, {"at", 11}});
+  EXPECT_EQ(r["error"]["code"], "comment_too_long");
+  EXPECT_EQ(r["error"]["message"].get<std::string>().find("jane"), std::string::npos);
+}
+
+TEST(Flow, final_record_is_emitted_exactly_once) {
+  auto flow = sr_test::make(json{{"finalise", {{"window_seconds", 1}}}});
+  send(*flow, score(4, 0));
+  int finals = 0;
+  for (long long t = 500; t < 5000; t += 500) {
+    json r = send(*flow, ev("tick", t));
+    for (const json& rec : r["emit"]) finals += rec["final"] == true;
+  }
+  EXPECT_EQ(finals, 1);
+  EXPECT_EQ(flow->step(), Step::Final);
+}
+
+TEST(Flow, view_has_every_documented_field) {
+  auto flow = sr_test::make(json::object());
+  json v = sr_test::parse(flow->view_json());
+  for (const char* key : {"step", "open", "scale", "locale", "dir", "question", "options", "score",
+                          "low", "problems", "comment", "can_submit", "can_edit", "revision",
+                          "edit_deadline", "final", "strings"})
+    EXPECT_TRUE(v.contains(key)) << key;
+  for (const char* key : {"enabled", "required", "text", "max_length", "remaining"})
+    EXPECT_TRUE(v["comment"].contains(key)) << key;
+  EXPECT_EQ(v["strings"]["comment_label"], "Tell us more");
+}
+
+TEST(Flow, control_characters_in_comment_are_escaped_in_json) {
+  auto flow = sr_test::make(json{{"comment", {{"enabled", true}}}, {"redact_pii", false}});
+  send(*flow, score(1, 10));
+  std::string text = "line1\nline2\t\"quoted\" \\ back \x01 end";
+  send(*flow, json{{"type", "comment"}, {"text", text}, {"at", 11}});
+  json r = send(*flow, ev("submit", 12));
+  EXPECT_EQ(r["emit"][0]["comment"], text);
+}
+
+TEST(Flow, deadline_uses_first_submit_not_later_changes) {
+  auto flow = sr_test::make(json{{"finalise", {{"window_seconds", 100}}}});
+  send(*flow, score(5, 1000));
+  json r = send(*flow, score(4, 50000));
+  EXPECT_EQ(r["emit"][0]["edit_deadline"], 101000);
+  r = send(*flow, score(3, 101000));
+  EXPECT_EQ(r["error"]["code"], "finalised");
+  EXPECT_EQ(r["emit"][0]["revision"], 2);
+  EXPECT_EQ(r["emit"][0]["final"], true);
+}

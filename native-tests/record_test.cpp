@@ -1,0 +1,127 @@
+#include "session_rating/record.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+using namespace session_rating;
+using sr_test::json;
+
+namespace {
+
+json valid_record() {
+  return sr_test::parse(R"({"schema":"rating.v1","rating_id":"r-1","session_id":"s-1","revision":2,
+    "final":false,"scale":"stars","score":2,"positive":false,"sentiment":"negative",
+    "problems":["audio"],"comment":"[email] was rude","redactions":[{"kind":"email","count":1}],
+    "submitted_at":2000,"first_submitted_at":1000,"edit_deadline":3601000,"internal":false,
+    "topic":null,"agent_id":"a-1","thresholds":{"low_score_max":3,"positive_min":4}})");
+}
+
+Errors check(const json& j) {
+  Record r;
+  return record_from_json(j.dump(), r);
+}
+
+bool has(const Errors& errors, const std::string& path, const std::string& code) {
+  for (const Error& e : errors)
+    if (e.path == path && e.code == code) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST(Record, valid_record_round_trips_byte_for_byte) {
+  Record r;
+  json j = valid_record();
+  ASSERT_TRUE(record_from_json(j.dump(), r).empty());
+  std::string again = record_to_json(r);
+  Record r2;
+  ASSERT_TRUE(record_from_json(again, r2).empty());
+  EXPECT_EQ(record_to_json(r2), again);
+  EXPECT_EQ(sr_test::parse(again), j);
+}
+
+TEST(Record, schema_must_be_rating_v1) {
+  json j = valid_record();
+  j["schema"] = "rating.v2";
+  EXPECT_TRUE(has(check(j), "/schema", "invalid_value"));
+}
+
+TEST(Record, missing_and_unknown_fields_are_reported) {
+  json j = valid_record();
+  j.erase("score");
+  j["colour"] = "red";
+  Errors e = check(j);
+  EXPECT_TRUE(has(e, "/score", "invalid_value"));
+  EXPECT_TRUE(has(e, "/colour", "unknown_field"));
+}
+
+TEST(Record, positive_and_sentiment_must_agree_with_score) {
+  json j = valid_record();
+  j["positive"] = true;
+  EXPECT_TRUE(has(check(j), "/positive", "conflict"));
+  j = valid_record();
+  j["sentiment"] = "neutral";
+  EXPECT_TRUE(has(check(j), "/sentiment", "conflict"));
+}
+
+TEST(Record, problems_and_comment_only_with_low_score) {
+  json j = valid_record();
+  j["score"] = 5;
+  j["positive"] = true;
+  j["sentiment"] = "positive";
+  Errors e = check(j);
+  EXPECT_TRUE(has(e, "/problems", "conflict"));
+  EXPECT_TRUE(has(e, "/comment", "conflict"));
+}
+
+TEST(Record, revision_ids_and_times_are_checked) {
+  json j = valid_record();
+  j["revision"] = 0;
+  j["rating_id"] = "has space";
+  j["edit_deadline"] = 500;
+  Errors e = check(j);
+  EXPECT_TRUE(has(e, "/revision", "out_of_range"));
+  EXPECT_TRUE(has(e, "/rating_id", "invalid_value"));
+  EXPECT_TRUE(has(e, "/edit_deadline", "conflict"));
+  j = valid_record();
+  j["submitted_at"] = 10;
+  EXPECT_TRUE(has(check(j), "/submitted_at", "conflict"));
+}
+
+TEST(Record, score_range_depends_on_scale) {
+  json j = valid_record();
+  j["scale"] = "thumbs";
+  j["score"] = 2;
+  EXPECT_TRUE(has(check(j), "/score", "out_of_range"));
+  j["score"] = 0;
+  EXPECT_TRUE(check(j).empty()) << errors_to_json(check(j));
+}
+
+TEST(Record, redactions_kinds_and_counts) {
+  json j = valid_record();
+  j["redactions"] = json::array({{{"kind", "passport"}, {"count", 0}}});
+  Errors e = check(j);
+  EXPECT_TRUE(has(e, "/redactions/0/kind", "invalid_value"));
+  EXPECT_TRUE(has(e, "/redactions/0/count", "out_of_range"));
+}
+
+TEST(Record, comment_limit_is_5000_code_points) {
+  json j = valid_record();
+  std::string c;
+  for (int i = 0; i < 5000; ++i) c += "ü";
+  j["comment"] = c;
+  EXPECT_TRUE(check(j).empty());
+  j["comment"] = c + "x";
+  EXPECT_TRUE(has(check(j), "/comment", "out_of_range"));
+}
+
+TEST(Record, garbage_input_is_an_error_not_a_crash) {
+  Record r;
+  for (const char* text : {"", "{", "[]", "null", "{\"schema\":1}", "\xff"}) {
+    Errors e = record_from_json(text, r);
+    EXPECT_FALSE(e.empty()) << text;
+  }
+  EXPECT_EQ(record_from_json("[]", r)[0].code, "not_an_object");
+  EXPECT_EQ(record_from_json("{", r)[0].code, "invalid_json");
+}
