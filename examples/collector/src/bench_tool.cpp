@@ -1,0 +1,145 @@
+// session-rating-collector-bench — helpers for scripts/bench-collector.sh:
+//   raw-insert --db PATH --count N [--synchronous full|normal] [--per-txn 1]
+//       the same rows the wrk script posts, inserted with the collector's own statements
+//       straight into SQLite (no HTTP, no JSON parsing, no validation), one commit per
+//       --per-txn rows; prints {"rows","seconds","rows_per_s"}.
+//   load --db PATH --count N
+//       fills a fresh database with N ratings (varied scores, topics, agents, days) for the
+//       insights timing; prints {"rows","seconds"}.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "json_util.h"
+#include "session_rating/record.h"
+#include "store.h"
+
+using namespace collector;
+
+namespace {
+
+// The record the wrk script posts as request n (see scripts/bench/post-rating.lua).
+session_rating::Record bench_record(int64_t n, int64_t now) {
+  session_rating::Record r;
+  r.rating_id = "bench-" + std::to_string(n);
+  r.session_id = r.rating_id;
+  r.revision = 1;
+  r.scale = session_rating::Scale::Stars;
+  r.score = static_cast<int>(n % 5) + 1;
+  r.positive = r.score >= 4;
+  r.sentiment = session_rating::sentiment_of(r.scale, r.score, 4);
+  if (r.score <= 3) r.problems = {n % 2 ? "audio" : "connection"};
+  if (r.score <= 2) r.comment = "the sound kept dropping out";
+  r.submitted_at = r.first_submitted_at = now;
+  r.edit_deadline = now + 3600000;
+  r.topic = std::string(n % 3 ? "billing" : "onboarding");
+  r.agent_id = "agent-" + std::to_string(n % 7);
+  return r;
+}
+
+RatingRow row_of(const session_rating::Record& r) {
+  RatingRow row;
+  row.rating_id = r.rating_id;
+  row.session_id = r.session_id;
+  row.revision = r.revision;
+  row.final = r.final;
+  row.scale = session_rating::scale_name(r.scale);
+  row.score = r.score;
+  row.positive = r.positive;
+  row.sentiment = session_rating::sentiment_name(r.sentiment);
+  row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
+  for (const auto& p : r.problems) row.problems += (row.problems.empty() ? "" : ",") + p;
+  row.has_comment = !r.comment.empty();
+  row.internal = r.internal;
+  row.topic = r.topic;
+  row.agent_id = r.agent_id;
+  row.first_seen_at = r.first_submitted_at;
+  row.submitted_at = r.submitted_at;
+  row.deadline_at = r.edit_deadline;
+  row.record = session_rating::record_to_json(r);
+  row.content_hash = content_hash(row.record);
+  row.client_submitted_at = r.submitted_at;
+  return row;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int usage() {
+  std::fputs("usage: session-rating-collector-bench raw-insert|load --db PATH --count N "
+             "[--synchronous full|normal] [--per-txn N]\n", stderr);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  const std::string mode = argv[1];
+  std::string db_path, sync = "full";
+  int64_t count = 0, per_txn = 1;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--db") db_path = value;
+    else if (flag == "--count") count = std::atoll(value.c_str());
+    else if (flag == "--synchronous") sync = value;
+    else if (flag == "--per-txn") per_txn = std::atoll(value.c_str());
+    else return usage();
+  }
+  if (db_path.empty() || count <= 0 || per_txn <= 0) return usage();
+  std::string error;
+  auto db = Db::open(db_path, mode == "load" ? "normal" : sync, false, error);
+  if (!db || !migrate(*db, error)) {
+    std::fprintf(stderr, "bench: %s\n", error.c_str());
+    return 1;
+  }
+  WriteTx tx(*db);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  if (mode == "raw-insert") {
+    // Rows built before timing: the loop measures SQLite alone.
+    std::vector<RatingRow> rows;
+    rows.reserve(static_cast<size_t>(count));
+    for (int64_t n = 0; n < count; ++n) rows.push_back(row_of(bench_record(n, now)));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t n = 0; n < count; n += per_txn) {
+      db->exec("BEGIN IMMEDIATE");
+      for (int64_t k = n; k < n + per_txn && k < count; ++k) tx.insert(rows[static_cast<size_t>(k)]);
+      if (tx.failed() || !db->exec("COMMIT")) {
+        std::fprintf(stderr, "bench: insert failed: %s\n", db->last_error().c_str());
+        return 1;
+      }
+    }
+    const double s = seconds_since(t0);
+    std::printf("%s\n", dump(json{{"rows", count}, {"per_txn", per_txn}, {"synchronous", sync},
+                                  {"seconds", s}, {"rows_per_s", static_cast<double>(count) / s}})
+                            .c_str());
+    return 0;
+  }
+  if (mode == "load") {
+    const auto t0 = std::chrono::steady_clock::now();
+    db->exec("BEGIN");
+    for (int64_t n = 0; n < count; ++n) {
+      session_rating::Record r = bench_record(n, now - (n % 30) * 86400000LL);
+      r.rating_id = "load-" + std::to_string(n);
+      r.session_id = r.rating_id;
+      r.internal = n % 50 == 0;
+      r.topic = std::string(n % 4 == 0 ? "billing" : n % 4 == 1 ? "onboarding" : n % 4 == 2 ? "calls" : "other");
+      if (!tx.insert(row_of(r))) {
+        std::fprintf(stderr, "bench: load failed: %s\n", db->last_error().c_str());
+        return 1;
+      }
+      if (n % 100000 == 99999) {
+        db->exec("COMMIT");
+        db->exec("BEGIN");
+      }
+    }
+    db->exec("COMMIT");
+    db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    std::printf("%s\n", dump(json{{"rows", count}, {"seconds", seconds_since(t0)}}).c_str());
+    return 0;
+  }
+  return usage();
+}

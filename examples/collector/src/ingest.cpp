@@ -1,0 +1,262 @@
+#include "ingest.h"
+
+#include <optional>
+
+#include "clock.h"
+#include "json_util.h"
+#include "session_rating/insights.h"
+#include "session_rating/record.h"
+#include "session_rating/redact.h"
+#include "site_config.h"
+#include "store.h"
+
+namespace collector {
+
+using session_rating::Error;
+using session_rating::Errors;
+using session_rating::Record;
+
+namespace {
+
+// A record ready for the write job.
+struct Prepared {
+  bool valid = false;
+  Record record;                 // re-redacted, as the client sent it otherwise
+  int64_t client_submitted_at = 0;
+  int64_t hash = 0;              // of the client's record with final = false
+};
+
+void note_ids(const json& value, Outcome& out) {
+  if (!value.is_object()) return;
+  auto id = value.find("rating_id");
+  if (id != value.end() && id->is_string()) out.rating_id = id->get<std::string>();
+  auto rev = value.find("revision");
+  if (rev != value.end() && rev->is_number_integer()) out.revision = rev->get<int64_t>();
+}
+
+// Re-redacts the comment (a client may be old, modified or not redact at all) and merges
+// the counts with what the client reported.
+Errors re_redact(Record& r) {
+  if (r.comment.empty()) return {};
+  session_rating::RedactResult rr = session_rating::redact(r.comment);
+  if (!rr.ok) {
+    Error e = rr.error;
+    e.path = "/comment";
+    return {e};
+  }
+  r.comment = std::move(rr.text);
+  static const char* const kKinds[] = {"email", "phone", "card", "iban", "ssn"};
+  std::vector<session_rating::Redaction> merged;
+  for (const char* kind : kKinds) {
+    int64_t count = 0;
+    for (const auto& x : r.redactions) if (x.kind == kind) count += x.count;
+    for (const auto& x : rr.redactions) if (x.kind == kind) count += x.count;
+    if (count > 0) merged.push_back({kind, count});
+  }
+  r.redactions = std::move(merged);
+  return {};
+}
+
+void prepare(Prepared& p, Outcome& out) {
+  Record& r = p.record;
+  out.rating_id = r.rating_id;
+  out.revision = r.revision;
+  Errors errors = re_redact(r);
+  if (!errors.empty()) {
+    out.status = "invalid";
+    out.errors = std::move(errors);
+    return;
+  }
+  p.client_submitted_at = r.submitted_at;
+  const bool final = r.final;
+  r.final = false;
+  p.hash = content_hash(session_rating::record_to_json(r));
+  r.final = final;
+  p.valid = true;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+RatingRow make_row(const Record& r, int64_t client_submitted_at, int64_t hash) {
+  RatingRow row;
+  row.rating_id = r.rating_id;
+  row.session_id = r.session_id;
+  row.revision = r.revision;
+  row.final = r.final;
+  row.scale = session_rating::scale_name(r.scale);
+  row.score = r.score;
+  row.positive = r.positive;
+  row.sentiment = session_rating::sentiment_name(r.sentiment);
+  row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
+  row.problems = join(r.problems);
+  row.has_comment = !r.comment.empty();
+  row.internal = r.internal;
+  row.topic = r.topic;
+  row.agent_id = r.agent_id;
+  row.first_seen_at = r.first_submitted_at;
+  row.submitted_at = r.submitted_at;
+  row.deadline_at = r.edit_deadline;
+  row.content_hash = hash;
+  row.client_submitted_at = client_submitted_at;
+  row.record = session_rating::record_to_json(r);
+  return row;
+}
+
+// Decides one record against the store (inside the write job) and writes it.
+void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, int64_t window_ms) {
+  Record& r = p.record;
+  std::optional<Head> head = tx.head(r.rating_id);
+  if (tx.failed()) return;
+  if (head && !head->final && head->deadline_at <= now) {
+    if (!tx.mark_final(head->id)) return;  // finalise on read
+    head->final = true;
+  }
+  if (!head) {
+    // First sight: the server's clock starts the window, whatever the client's clock says.
+    r.first_submitted_at = now;
+    r.submitted_at = now;
+    r.edit_deadline = now + window_ms;
+    r.final = r.final || window_ms == 0;
+    if (tx.insert(make_row(r, p.client_submitted_at, p.hash))) out.status = "accepted";
+    return;
+  }
+  if (r.revision < head->revision) {
+    out.status = "stale";
+    return;
+  }
+  if (r.revision == head->revision) {
+    if (p.hash == head->content_hash) {
+      out.status = "duplicate";
+      if (r.final && !head->final) tx.mark_final(head->id);
+      return;
+    }
+    out.status = head->final ? "finalised" : "conflict";
+    out.errors.push_back(Error{"/revision", out.status,
+                               head->final ? "this rating is final; it can no longer change"
+                                           : "revision " + std::to_string(r.revision) +
+                                                 " is already stored with different content"});
+    return;
+  }
+  if (head->final) {
+    out.status = "finalised";
+    out.errors.push_back(
+        Error{"/revision", "finalised", "this rating is final; it can no longer change"});
+    return;
+  }
+  r.first_submitted_at = head->first_seen_at;
+  r.submitted_at = now < head->first_seen_at ? head->first_seen_at : now;
+  r.edit_deadline = head->deadline_at;
+  RatingRow row = make_row(r, p.client_submitted_at, p.hash);
+  if (tx.update(head->id, row)) out.status = "accepted";
+}
+
+bool is_refusal(const std::string& status) {
+  return status == "finalised" || status == "conflict";
+}
+
+std::string results_body(const std::vector<Outcome>& results) {
+  json arr = json::array();
+  for (const Outcome& o : results) {
+    json item = {{"rating_id", o.rating_id.empty() ? json(nullptr) : json(o.rating_id)},
+                 {"revision", o.revision > 0 ? json(o.revision) : json(nullptr)},
+                 {"status", o.status}};
+    if (!o.errors.empty()) item["errors"] = errors_to_value(o.errors);
+    arr.push_back(std::move(item));
+  }
+  return dump(json{{"results", std::move(arr)}});
+}
+
+}  // namespace
+
+IngestResult Ingestor::ingest(std::string_view body) {
+  IngestResult result;
+  size_t first = body.find_first_not_of(" \t\r\n");
+  const bool batch = first != std::string_view::npos && body[first] == '[';
+  std::vector<Prepared> prepared;
+  std::vector<Outcome>& outcomes = result.results;
+
+  if (batch) {
+    const json value = parse_json(body);
+    if (value.is_discarded()) {
+      result.http_status = 400;
+      result.body = error_body("invalid_json", "the body is not valid JSON");
+      return result;
+    }
+    if (value.empty() || value.size() > kMaxBatch) {
+      result.http_status = 400;
+      result.body = error_body("out_of_range", "a batch holds 1 to " +
+                                                   std::to_string(kMaxBatch) + " records");
+      return result;
+    }
+    prepared.resize(value.size());
+    outcomes.resize(value.size());
+    for (size_t i = 0; i < value.size(); ++i) {
+      Errors errors = session_rating::record_from_value(value[i], prepared[i].record);
+      if (!errors.empty()) {
+        note_ids(value[i], outcomes[i]);
+        outcomes[i].status = "invalid";
+        outcomes[i].errors = std::move(errors);
+        continue;
+      }
+      prepare(prepared[i], outcomes[i]);
+    }
+  } else {
+    prepared.resize(1);
+    outcomes.resize(1);
+    Errors errors = session_rating::parse_record_fast(body, prepared[0].record);
+    if (!errors.empty()) {
+      const json value = parse_json(body);
+      if (value.is_discarded() || !value.is_object()) {
+        result.http_status = 400;
+        result.body = errors_body(errors);
+        return result;
+      }
+      note_ids(value, outcomes[0]);
+      outcomes[0].status = "invalid";
+      outcomes[0].errors = std::move(errors);
+    } else {
+      prepare(prepared[0], outcomes[0]);
+    }
+  }
+
+  bool any_valid = false;
+  for (const Prepared& p : prepared) any_valid = any_valid || p.valid;
+  if (any_valid) {
+    const int64_t window_ms = site_.get().window_seconds * 1000;
+    const Clock& clock = clock_;
+    std::vector<Outcome> decided = outcomes;
+    const bool ok = queue_.submit([&](WriteTx& tx) {
+      const int64_t now = clock.now_ms();  // inside the write lock: monotonic per rating
+      decided = outcomes;
+      for (size_t i = 0; i < prepared.size() && !tx.failed(); ++i) {
+        if (prepared[i].valid) decide(tx, prepared[i], decided[i], now, window_ms);
+      }
+    });
+    if (!ok) {
+      result.http_status = 500;
+      result.body = error_body("storage_error", "the ratings could not be stored; retry later");
+      return result;
+    }
+    outcomes = std::move(decided);
+  }
+
+  size_t invalid = 0, refused = 0;
+  for (const Outcome& o : outcomes) {
+    if (o.status == "invalid") ++invalid;
+    else if (is_refusal(o.status)) ++refused;
+  }
+  if (invalid == outcomes.size()) result.http_status = 400;
+  else if (refused == outcomes.size()) result.http_status = 409;
+  else result.http_status = 200;  // all stored, or a batch with mixed outcomes
+  result.body = results_body(outcomes);
+  return result;
+}
+
+}  // namespace collector

@@ -1,0 +1,47 @@
+// ingest.h — POST /v1/ratings without the HTTP: parse one record or a batch, validate each
+// with the core, re-redact the comment, then decide and store every record in one write job
+// (so concurrent writers of one rating_id are serialised), with deadlines from the
+// collector's own clock and the site config.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "session_rating/error.h"
+
+namespace collector {
+
+class Clock;
+class SiteConfig;
+class WriteQueue;
+
+constexpr size_t kMaxBatch = 100;
+
+struct Outcome {
+  std::string rating_id;        // "" when the record had none readable
+  int64_t revision = 0;         // 0 when the record had none readable
+  std::string status;           // accepted | duplicate | stale | finalised | conflict | invalid
+  session_rating::Errors errors;  // for invalid (the core's errors), finalised and conflict
+};
+
+struct IngestResult {
+  int http_status = 200;
+  std::string body;             // {"results": [...]} or {"errors": [...]}
+  std::vector<Outcome> results;
+};
+
+class Ingestor {
+ public:
+  Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site)
+      : queue_(queue), clock_(clock), site_(site) {}
+  IngestResult ingest(std::string_view body);
+
+ private:
+  WriteQueue& queue_;
+  const Clock& clock_;
+  const SiteConfig& site_;
+};
+
+}  // namespace collector

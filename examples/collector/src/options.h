@@ -1,0 +1,38 @@
+// options.h — the collector's settings, from command-line flags and/or a JSON config file
+// (--config FILE holds the same settings; flags given on the command line win).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace collector {
+
+struct Options {
+  std::string host = "127.0.0.1";         // --listen HOST:PORT
+  int port = 8787;                        // 0 = any free port (printed at start)
+  std::string db_path = "var/collector.sqlite3";  // --db PATH
+  std::string static_root;                // --static ROOT: dist/, examples, dashboard
+  std::vector<std::pair<std::string, std::string>> mounts;  // --mount /PREFIX/=DIR
+  std::vector<std::string> write_keys;    // --write-key KEY (repeatable; at least one)
+  std::string admin_token;                // --admin-token TOKEN (required)
+  std::vector<std::string> allow_origins; // --allow-origin ORIGIN (repeatable)
+  double rate_limit = 100;                // --rate-limit: requests/s per write key; 0 = off
+  double rate_burst = 200;                // --rate-burst: bucket size
+  int threads = 16;                       // --threads: HTTP worker threads
+  int finalise_interval_s = 10;           // --finalise-interval: periodic finalisation
+  int64_t clock_offset_ms = 0;            // --clock-offset-ms (tests only)
+  bool test_clock = false;                // --test-clock: enables PUT /v1/test/clock (tests only)
+  bool access_log = true;                 // --quiet turns it off
+  std::string synchronous = "full";       // --synchronous full|normal (SQLite durability)
+};
+
+// Parses argv (after argv[0]). Returns an empty string on success, else a message for stderr.
+// Sets `help` when --help was asked for.
+std::string parse_options(int argc, char** argv, Options& out, bool& help);
+
+// Usage text for --help.
+const char* usage();
+
+}  // namespace collector

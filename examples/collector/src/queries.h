@@ -1,0 +1,47 @@
+// queries.h — the read side: GET /v1/ratings, /v1/insights and /v1/export.jsonl over a
+// read-only connection. Filters come from the query string and are checked here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "session_rating/error.h"
+#include "session_rating/insights.h"
+
+namespace collector {
+
+class Db;
+
+struct Filters {
+  std::optional<std::string> session_id;
+  std::optional<std::string> sentiment;   // feedback=positive|negative|neutral
+  std::optional<std::string> topic;
+  std::optional<int64_t> from, to;        // first_seen_at in [from, to)
+  bool low_only = false;                  // low=true: scores at or below low_score_max
+  int64_t limit = 50;                     // 1–1000
+  std::optional<int64_t> cursor;          // rows with id < cursor (newest first)
+  session_rating::GroupBy by = session_rating::GroupBy::None;
+};
+
+// Reads filters from query parameters (unknown parameters are errors: usually typos).
+// `allowed` lists which parameters this endpoint takes.
+session_rating::Errors parse_filters(const std::multimap<std::string, std::string>& params,
+                                     const std::string& allowed, Filters& out);
+
+// {"ratings": [latest stored record, ...], "next_cursor": "..." | null}, newest first.
+bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error);
+
+// The core's aggregate over the latest stored revision of every rating matching the filters
+// (from/to/topic), as the core's insights JSON.
+bool insights(Db& db, const Filters& f, std::string& body, std::string& error);
+
+// Up to `limit` stored revisions with id > after_id as JSONL lines appended to `out`.
+// `last_id` is the last id written; returns the number of lines (-1 on error).
+int64_t export_chunk(Db& db, int64_t after_id, int64_t limit, std::string& out, int64_t& last_id);
+
+// How many ratings rows are stored (for /healthz).
+int64_t count_ratings(Db& db);
+
+}  // namespace collector

@@ -1,0 +1,473 @@
+#include "store.h"
+
+#include <sqlite3.h>
+
+namespace collector {
+
+// ---- Stmt -------------------------------------------------------------------------------
+
+Stmt::Stmt(sqlite3* db, const char* sql) {
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+    stmt_ = nullptr;
+  }
+}
+Stmt::~Stmt() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+Stmt::Stmt(Stmt&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+Stmt& Stmt::operator=(Stmt&& other) noexcept {
+  if (this != &other) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    stmt_ = other.stmt_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+Stmt& Stmt::reset() {
+  done_ = false;
+  failed_ = !stmt_;
+  if (stmt_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  return *this;
+}
+Stmt& Stmt::bind(int index, int64_t value) {
+  if (!stmt_ || sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) failed_ = true;
+  return *this;
+}
+Stmt& Stmt::bind(int index, const std::string& value) {
+  if (!stmt_ || sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                  SQLITE_TRANSIENT) != SQLITE_OK)
+    failed_ = true;
+  return *this;
+}
+Stmt& Stmt::bind_null(int index) {
+  if (!stmt_ || sqlite3_bind_null(stmt_, index) != SQLITE_OK) failed_ = true;
+  return *this;
+}
+bool Stmt::step() {
+  if (!stmt_ || failed_) {
+    failed_ = true;
+    return false;
+  }
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) {
+    done_ = true;
+    return false;
+  }
+  failed_ = true;
+  return false;
+}
+int64_t Stmt::int_col(int index) const { return sqlite3_column_int64(stmt_, index); }
+bool Stmt::is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+std::string Stmt::text_col(int index) const {
+  const auto* p = sqlite3_column_text(stmt_, index);
+  const int n = sqlite3_column_bytes(stmt_, index);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+const char* Stmt::text_ptr(int index, int& length) const {
+  const auto* p = sqlite3_column_text(stmt_, index);
+  length = sqlite3_column_bytes(stmt_, index);
+  return reinterpret_cast<const char*>(p);
+}
+
+// ---- Db ---------------------------------------------------------------------------------
+
+std::unique_ptr<Db> Db::open(const std::string& path, const std::string& synchronous,
+                             bool read_only, std::string& error) {
+  sqlite3* handle = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &handle, flags, nullptr) != SQLITE_OK) {
+    error = handle ? sqlite3_errmsg(handle) : "out of memory";
+    if (handle) sqlite3_close(handle);
+    return nullptr;
+  }
+  std::unique_ptr<Db> db(new Db(handle));
+  sqlite3_busy_timeout(handle, 10000);
+  const std::string sync = synchronous == "normal" ? "NORMAL" : "FULL";
+  const std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + sync +
+                              "; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;" +
+                              (read_only ? " PRAGMA query_only=1;" : "");
+  if (!db->exec(pragmas.c_str())) {
+    error = db->last_error();
+    return nullptr;
+  }
+  return db;
+}
+
+Db::~Db() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+bool Db::exec(const char* sql) {
+  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+std::string Db::last_error() const { return sqlite3_errmsg(db_); }
+
+// ---- Migrations -------------------------------------------------------------------------
+
+namespace {
+
+// migrations[i] brings the schema from version i to i + 1. Append only; never edit.
+const char* const kMigrations[] = {
+    // 0 → 1: initial schema.
+    R"SQL(
+CREATE TABLE ratings (
+  id            INTEGER PRIMARY KEY,
+  rating_id     TEXT NOT NULL UNIQUE,
+  session_id    TEXT NOT NULL,
+  revision      INTEGER NOT NULL,
+  final         INTEGER NOT NULL,
+  scale         TEXT NOT NULL,
+  score         INTEGER NOT NULL,
+  positive      INTEGER NOT NULL,
+  sentiment     TEXT NOT NULL,
+  low           INTEGER NOT NULL,
+  problems      TEXT NOT NULL,
+  has_comment   INTEGER NOT NULL,
+  internal      INTEGER NOT NULL,
+  topic         TEXT,
+  agent_id      TEXT,
+  first_seen_at INTEGER NOT NULL,
+  submitted_at  INTEGER NOT NULL,
+  deadline_at   INTEGER NOT NULL,
+  content_hash  INTEGER NOT NULL,
+  record        TEXT NOT NULL
+);
+CREATE INDEX ratings_first_seen ON ratings(first_seen_at);
+CREATE INDEX ratings_session ON ratings(session_id);
+CREATE INDEX ratings_topic ON ratings(topic, first_seen_at);
+CREATE INDEX ratings_due ON ratings(deadline_at) WHERE final = 0;
+CREATE TABLE revisions (
+  id                  INTEGER PRIMARY KEY,
+  rating_id           TEXT NOT NULL,
+  revision            INTEGER NOT NULL,
+  received_at         INTEGER NOT NULL,
+  client_submitted_at INTEGER NOT NULL,
+  record              TEXT NOT NULL,
+  UNIQUE (rating_id, revision)
+);
+CREATE TABLE site (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  doc        TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)SQL",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
+              "one migration per schema version");
+
+}  // namespace
+
+bool migrate(Db& db, std::string& error) {
+  Stmt version(db.handle(), "PRAGMA user_version");
+  version.reset();
+  if (!version.step()) {
+    error = "cannot read schema version: " + db.last_error();
+    return false;
+  }
+  int64_t current = version.int_col(0);
+  version.reset();
+  if (current > kSchemaVersion) {
+    error = "database schema version " + std::to_string(current) +
+            " is newer than this collector understands (" + std::to_string(kSchemaVersion) + ")";
+    return false;
+  }
+  for (; current < kSchemaVersion; ++current) {
+    if (!db.exec("BEGIN IMMEDIATE")) {
+      error = db.last_error();
+      return false;
+    }
+    const std::string bump = "PRAGMA user_version = " + std::to_string(current + 1);
+    if (!db.exec(kMigrations[current]) || !db.exec(bump.c_str()) || !db.exec("COMMIT")) {
+      error = "migration to version " + std::to_string(current + 1) + " failed: " +
+              db.last_error();
+      db.exec("ROLLBACK");
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---- WriteTx ----------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kMarkFinal = "json_set(record, '$.final', json('true'))";
+}
+
+WriteTx::WriteTx(Db& db)
+    : db_(db),
+      head_(db.handle(),
+            "SELECT id, revision, final, first_seen_at, deadline_at, content_hash "
+            "FROM ratings WHERE rating_id = ?1"),
+      insert_rating_(db.handle(),
+                     "INSERT INTO ratings (rating_id, session_id, revision, final, scale, score, "
+                     "positive, sentiment, low, problems, has_comment, internal, topic, agent_id, "
+                     "first_seen_at, submitted_at, deadline_at, content_hash, record) "
+                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"),
+      insert_revision_(db.handle(),
+                       "INSERT INTO revisions (rating_id, revision, received_at, "
+                       "client_submitted_at, record) VALUES (?1,?2,?3,?4,?5)"),
+      update_rating_(db.handle(),
+                     "UPDATE ratings SET session_id=?2, revision=?3, final=?4, scale=?5, score=?6, "
+                     "positive=?7, sentiment=?8, low=?9, problems=?10, has_comment=?11, "
+                     "internal=?12, topic=?13, agent_id=?14, submitted_at=?15, content_hash=?16, "
+                     "record=?17 WHERE id=?1"),
+      final_rating_(db.handle(), (std::string("UPDATE ratings SET final=1, record=") + kMarkFinal +
+                                  " WHERE id=?1 RETURNING rating_id, revision")
+                                     .c_str()),
+      final_revision_(db.handle(), (std::string("UPDATE revisions SET record=") + kMarkFinal +
+                                    " WHERE rating_id=?1 AND revision=?2")
+                                       .c_str()),
+      due_revisions_(db.handle(),
+                     (std::string("UPDATE revisions SET record=") + kMarkFinal +
+                      " WHERE (rating_id, revision) IN (SELECT rating_id, revision FROM ratings "
+                      "WHERE final = 0 AND deadline_at <= ?1)")
+                         .c_str()),
+      due_ratings_(db.handle(), (std::string("UPDATE ratings SET final=1, record=") + kMarkFinal +
+                                 " WHERE final = 0 AND deadline_at <= ?1")
+                                    .c_str()),
+      put_site_(db.handle(),
+                "INSERT INTO site (id, doc, updated_at) VALUES (1, ?1, ?2) "
+                "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at") {
+  failed_ = !head_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
+            !update_rating_.ok() || !final_rating_.ok() || !final_revision_.ok() ||
+            !due_revisions_.ok() || !due_ratings_.ok() || !put_site_.ok();
+}
+
+std::optional<Head> WriteTx::head(const std::string& rating_id) {
+  head_.reset().bind(1, rating_id);
+  if (!head_.step()) {
+    if (head_.failed()) failed_ = true;
+    return std::nullopt;
+  }
+  Head h;
+  h.id = head_.int_col(0);
+  h.revision = head_.int_col(1);
+  h.final = head_.int_col(2) != 0;
+  h.first_seen_at = head_.int_col(3);
+  h.deadline_at = head_.int_col(4);
+  h.content_hash = head_.int_col(5);
+  head_.reset();
+  return h;
+}
+
+namespace {
+void bind_opt(Stmt& s, int index, const std::optional<std::string>& v) {
+  if (v) s.bind(index, *v);
+  else s.bind_null(index);
+}
+bool run(Stmt& s) {
+  s.step();
+  const bool ok = s.done();
+  s.reset();
+  return ok;
+}
+}  // namespace
+
+bool WriteTx::insert(const RatingRow& r) {
+  Stmt& s = insert_rating_;
+  s.reset()
+      .bind(1, r.rating_id).bind(2, r.session_id).bind(3, r.revision)
+      .bind(4, int64_t{r.final}).bind(5, r.scale).bind(6, r.score).bind(7, int64_t{r.positive})
+      .bind(8, r.sentiment).bind(9, int64_t{r.low}).bind(10, r.problems)
+      .bind(11, int64_t{r.has_comment}).bind(12, int64_t{r.internal});
+  bind_opt(s, 13, r.topic);
+  bind_opt(s, 14, r.agent_id);
+  s.bind(15, r.first_seen_at).bind(16, r.submitted_at).bind(17, r.deadline_at)
+      .bind(18, r.content_hash).bind(19, r.record);
+  bool ok = run(s);
+  insert_revision_.reset().bind(1, r.rating_id).bind(2, r.revision).bind(3, r.submitted_at)
+      .bind(4, r.client_submitted_at).bind(5, r.record);
+  ok = ok && run(insert_revision_);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
+bool WriteTx::update(int64_t id, const RatingRow& r) {
+  Stmt& s = update_rating_;
+  s.reset()
+      .bind(1, id).bind(2, r.session_id).bind(3, r.revision).bind(4, int64_t{r.final})
+      .bind(5, r.scale).bind(6, r.score).bind(7, int64_t{r.positive}).bind(8, r.sentiment)
+      .bind(9, int64_t{r.low}).bind(10, r.problems).bind(11, int64_t{r.has_comment})
+      .bind(12, int64_t{r.internal});
+  bind_opt(s, 13, r.topic);
+  bind_opt(s, 14, r.agent_id);
+  s.bind(15, r.submitted_at).bind(16, r.content_hash).bind(17, r.record);
+  bool ok = run(s);
+  insert_revision_.reset().bind(1, r.rating_id).bind(2, r.revision).bind(3, r.submitted_at)
+      .bind(4, r.client_submitted_at).bind(5, r.record);
+  ok = ok && run(insert_revision_);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
+bool WriteTx::mark_final(int64_t id) {
+  final_rating_.reset().bind(1, id);
+  if (!final_rating_.step()) {
+    const bool ok = final_rating_.done();
+    final_rating_.reset();
+    if (!ok) failed_ = true;
+    return ok;
+  }
+  const std::string rating_id = final_rating_.text_col(0);
+  const int64_t revision = final_rating_.int_col(1);
+  final_rating_.step();  // drain RETURNING
+  final_rating_.reset();
+  final_revision_.reset().bind(1, rating_id).bind(2, revision);
+  const bool ok = run(final_revision_);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
+int64_t WriteTx::finalise_due(int64_t now_ms) {
+  due_revisions_.reset().bind(1, now_ms);
+  if (!run(due_revisions_)) {
+    failed_ = true;
+    return -1;
+  }
+  due_ratings_.reset().bind(1, now_ms);
+  if (!run(due_ratings_)) {
+    failed_ = true;
+    return -1;
+  }
+  return static_cast<int64_t>(sqlite3_changes(db_.handle()));
+}
+
+bool WriteTx::put_site(const std::string& doc, int64_t now_ms) {
+  put_site_.reset().bind(1, doc).bind(2, now_ms);
+  const bool ok = run(put_site_);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
+// ---- WriteQueue -------------------------------------------------------------------------
+
+WriteQueue::WriteQueue(std::unique_ptr<Db> db) : db_(std::move(db)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+WriteQueue::~WriteQueue() { stop(); }
+
+bool WriteQueue::submit(Job job) {
+  Pending pending;
+  pending.job = std::move(job);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return false;
+  queue_.push_back(&pending);
+  cv_.notify_one();
+  done_cv_.wait(lock, [&] { return pending.done; });
+  return pending.ok;
+}
+
+void WriteQueue::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  if (db_) {
+    db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    db_.reset();
+  }
+}
+
+void WriteQueue::run() {
+  WriteTx tx(*db_);
+  constexpr size_t kMaxGroup = 512;
+  for (;;) {
+    std::vector<Pending*> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    // One transaction for the group; a savepoint per job so one failing job does not undo
+    // the others.
+    bool began = db_->exec("BEGIN IMMEDIATE");
+    std::vector<bool> job_ok(group.size(), false);
+    for (size_t i = 0; began && i < group.size(); ++i) {
+      if (!db_->exec("SAVEPOINT job")) break;
+      tx.clear_failed();
+      group[i]->job(tx);
+      if (tx.failed()) {
+        db_->exec("ROLLBACK TO job");
+        db_->exec("RELEASE job");
+      } else {
+        job_ok[i] = db_->exec("RELEASE job");
+      }
+    }
+    const bool committed = began && db_->exec("COMMIT");
+    if (began && !committed) db_->exec("ROLLBACK");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < group.size(); ++i) {
+        group[i]->ok = committed && job_ok[i];
+        group[i]->done = true;
+      }
+    }
+    done_cv_.notify_all();
+  }
+}
+
+// ---- ReadPool ---------------------------------------------------------------------------
+
+std::unique_ptr<ReadPool::Lease> ReadPool::acquire(std::string& error) {
+  std::unique_ptr<Db> db;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      db = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!db) db = Db::open(path_, synchronous_, true, error);
+  if (!db) return nullptr;
+  return std::make_unique<Lease>(*this, std::move(db));
+}
+
+void ReadPool::release(std::unique_ptr<Db> db) {
+  if (!db) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(std::move(db));
+}
+
+void ReadPool::close_all() {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.clear();
+}
+
+// ---- misc -------------------------------------------------------------------------------
+
+bool get_site(Db& db, std::string& doc, int64_t& updated_at) {
+  Stmt s(db.handle(), "SELECT doc, updated_at FROM site WHERE id = 1");
+  s.reset();
+  if (s.step()) {
+    doc = s.text_col(0);
+    updated_at = s.int_col(1);
+    return true;
+  }
+  doc.clear();
+  updated_at = 0;
+  return !s.failed();
+}
+
+int64_t content_hash(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return static_cast<int64_t>(h);
+}
+
+}  // namespace collector

@@ -1,0 +1,193 @@
+// store.h — SQLite storage of ratings: schema and migrations (PRAGMA user_version), the
+// write path (one writer thread, group commit) and read-only connections for queries.
+//
+// Tables (see docs/collector.md):
+//   ratings   — one row per rating_id: the latest stored revision, typed columns + record JSON
+//   revisions — every stored revision (what /v1/export.jsonl returns)
+//   site      — the site's widget config document
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace collector {
+
+constexpr int kSchemaVersion = 1;
+
+// One prepared statement, reset on every use.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, const char* sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&& other) noexcept;
+  Stmt& operator=(Stmt&& other) noexcept;
+
+  bool ok() const { return stmt_ != nullptr; }
+  Stmt& reset();
+  Stmt& bind(int index, int64_t value);
+  Stmt& bind(int index, const std::string& value);
+  Stmt& bind_null(int index);
+  // SQLITE_ROW → true; SQLITE_DONE → false (sets done()); error → false (sets failed()).
+  bool step();
+  bool done() const { return done_; }
+  bool failed() const { return failed_; }
+  int64_t int_col(int index) const;
+  std::string text_col(int index) const;
+  bool is_null(int index) const;
+  const char* text_ptr(int index, int& length) const;
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  bool done_ = false;
+  bool failed_ = false;
+};
+
+// An open database connection.
+class Db {
+ public:
+  // Opens (creating if needed) and sets WAL + busy timeout. `synchronous` is "full"/"normal".
+  static std::unique_ptr<Db> open(const std::string& path, const std::string& synchronous,
+                                  bool read_only, std::string& error);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  sqlite3* handle() const { return db_; }
+  bool exec(const char* sql);
+  std::string last_error() const;
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+};
+
+// Brings the schema to kSchemaVersion, one migration per transaction. Refuses a database
+// written by a newer collector.
+bool migrate(Db& db, std::string& error);
+
+// What the writer knows about a stored rating.
+struct Head {
+  int64_t id = 0;
+  int64_t revision = 0;
+  bool final = false;
+  int64_t first_seen_at = 0;
+  int64_t deadline_at = 0;
+  int64_t content_hash = 0;
+};
+
+// A row of the ratings table as written by the ingest path.
+struct RatingRow {
+  std::string rating_id, session_id;
+  int64_t revision = 0;
+  bool final = false;
+  std::string scale;
+  int64_t score = 0;
+  bool positive = false;
+  std::string sentiment;
+  bool low = false;
+  std::string problems;  // ids joined by ','
+  bool has_comment = false;
+  bool internal = false;
+  std::optional<std::string> topic, agent_id;
+  int64_t first_seen_at = 0, submitted_at = 0, deadline_at = 0;
+  int64_t content_hash = 0;
+  int64_t client_submitted_at = 0;
+  std::string record;  // record JSON as stored (server times)
+};
+
+// The write-side statements; used only by the writer thread (or a single-threaded tool).
+class WriteTx {
+ public:
+  explicit WriteTx(Db& db);
+  std::optional<Head> head(const std::string& rating_id);
+  bool insert(const RatingRow& row);                 // new rating: ratings + revisions
+  bool update(int64_t id, const RatingRow& row);     // newer revision of a stored rating
+  bool mark_final(int64_t id);                       // latest revision of rating row `id`
+  int64_t finalise_due(int64_t now_ms);              // -1 on error
+  bool put_site(const std::string& doc, int64_t now_ms);
+  bool failed() const { return failed_; }
+  void clear_failed() { failed_ = false; }
+  Db& db() { return db_; }
+
+ private:
+  Db& db_;
+  Stmt head_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
+      due_revisions_, due_ratings_, put_site_;
+  bool failed_ = false;
+};
+
+// One writer thread; jobs from many request threads are grouped into one transaction and
+// one commit (group commit). submit() returns after the commit: true when the job's writes
+// are durable, false when they were rolled back.
+class WriteQueue {
+ public:
+  using Job = std::function<void(WriteTx&)>;
+  explicit WriteQueue(std::unique_ptr<Db> db);
+  ~WriteQueue();
+  bool submit(Job job);
+  void stop();  // finishes queued jobs, checkpoints and closes the database
+
+ private:
+  struct Pending {
+    Job job;
+    bool done = false;
+    bool ok = false;
+  };
+  void run();
+
+  std::unique_ptr<Db> db_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  std::deque<Pending*> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// A small pool of read-only connections for queries.
+class ReadPool {
+ public:
+  ReadPool(std::string path, std::string synchronous)
+      : path_(std::move(path)), synchronous_(std::move(synchronous)) {}
+  class Lease {
+   public:
+    Lease(ReadPool& pool, std::unique_ptr<Db> db) : pool_(pool), db_(std::move(db)) {}
+    ~Lease() { pool_.release(std::move(db_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Db* get() const { return db_.get(); }
+   private:
+    ReadPool& pool_;
+    std::unique_ptr<Db> db_;
+  };
+  // nullptr inside the lease when the database cannot be opened.
+  std::unique_ptr<Lease> acquire(std::string& error);
+  void close_all();
+
+ private:
+  void release(std::unique_ptr<Db> db);
+  std::string path_, synchronous_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Db>> idle_;
+};
+
+// Site document: {"enabled": bool, "config": {...}}; "" when never set.
+bool get_site(Db& db, std::string& doc, int64_t& updated_at);
+
+// FNV-1a 64-bit, stable across builds (stored in ratings.content_hash).
+int64_t content_hash(const std::string& text);
+
+}  // namespace collector
