@@ -401,11 +401,20 @@ struct Scanner {
     for (std::size_t k = a; k <= b; ++k) total += chunks[k].digits;
     if (total < 7 || total > 15) return false;
     const Chunk& first = chunks[a];
-    // One-digit chunks only at the start ("1 800 ...") or right after "+cc" ("+33 6 12 ...").
+    // One-digit chunks only at the start ("1 800 ...") or right after the international
+    // prefix ("+33 6 12 ...", "0043 1 234...").
+    const bool intl = first.plus || (first.groups == 1 && first.digits >= 3 &&
+                                      first.digits <= 5 && dig(first)[0] == '0' &&
+                                      dig(first)[1] == '0');
     for (std::size_t k = a + 1; k <= b; ++k) {
       if (chunks[k].plus) return false;
-      if (chunks[k].digits < 2 && !(k == a + 1 && first.plus)) return false;
+      if (chunks[k].digits < 2 && !(k == a + 1 && intl)) return false;
     }
+    // Inside a chunk, groups after the first have at least two digits ("1-800-555-0199" but
+    // not the ISBN "978-3-16-148410-0").
+    for (std::size_t k = a; k <= b; ++k)
+      for (int g = 1; g < chunks[k].groups; ++g)
+        if (group_len(chunks[k], g) < 2) return false;
     if (a == b && first.groups == 1 && !first.plus) {
       // An unbroken run of digits: 8–12 digits, and not a compact date or a unix timestamp
       // in seconds (10 digits starting with 1: US numbers never start with 1).
@@ -427,7 +436,13 @@ struct Scanner {
     }
     if (money_around(chunks[a].begin, chunks[b].end)) return false;
     if (a == 0 && !first.plus && label_before(first.begin)) return false;
+    if (b + 1 == chunks.size() && suffix_after(chunks[b].end)) return false;
     return true;
+  }
+
+  // "第12345678号": a number followed by 号 or 番 is a numbered item, not a phone.
+  bool suffix_after(std::size_t end) const {
+    return t.substr(end, 3) == "\xE5\x8F\xB7" || t.substr(end, 3) == "\xE7\x95\xAA";
   }
 
   // A currency sign or code right before or after the number: an amount, not a phone.
@@ -464,23 +479,28 @@ struct Scanner {
   // a number labelled as an order/ticket/reference number is not a phone.
   bool label_before(std::size_t begin) const {
     static constexpr std::string_view kAscii[] = {
-        "order", "orders", "invoice", "ticket", "case", "ref", "reference", "id", "tracking",
+        "order", "orders", "invoice", "ticket", "case", "ref", "reference", "referenz", "id", "tracking",
         "booking", "confirmation", "transaction", "serial", "version", "build", "release",
         "customer", "account", "po", "sku", "item", "article", "product", "issue", "bug",
         "error", "code", "pin", "zip", "postcode", "bestellung", "bestellnummer", "bestell",
         "rechnung", "rechnungsnummer", "auftrag", "auftragsnummer", "kundennummer", "kunden",
-        "vorgang", "commande", "facture", "dossier", "pedido", "factura", "referencia",
+        "vorgang", "seriennummer", "serien", "isbn", "ean", "upc", "imei", "commande", "facture", "dossier", "pedido", "factura", "referencia",
         "ordine", "fattura", "bestelling", "factuur"};
     static constexpr std::string_view kUtf8[] = {
-        "\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7",  // 注文番号
-        "\xE6\xB3\xA8\xE6\x96\x87",                          // 注文
-        "\xE8\xA8\x82\xE5\x8D\x95\xE5\x8F\xB7",              // 订单号
-        "\xE8\xA8\x82\xE5\x8D\x95",                          // 订单
-        "\xE3\x81\x94\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7",  // ご注文番号
-        "\xD8\xA7\xD9\x84\xD8\xB7\xD9\x84\xD8\xA8",          // الطلب
-        "\xD8\xB7\xD9\x84\xD8\xA8",                          // طلب
+        "\xE6\xB3\xA8\xE6\x96\x87",                                  // 注文 (注文番号, ご注文番号)
+        "\xE5\x8F\x97\xE4\xBB\x98\xE7\x95\xAA\xE5\x8F\xB7",          // 受付番号
+        "\xE5\x95\x8F\xE3\x81\x84\xE5\x90\x88\xE3\x82\x8F\xE3\x81\x9B\xE7\x95\xAA\xE5\x8F\xB7",  // 問い合わせ番号
+        "\xE4\xBC\x9A\xE5\x93\xA1\xE7\x95\xAA\xE5\x8F\xB7",          // 会員番号
+        "\xE7\xAE\xA1\xE7\x90\x86\xE7\x95\xAA\xE5\x8F\xB7",          // 管理番号
+        "\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7",          // 注文番号
+        "\xE8\xAE\xA2\xE5\x8D\x95",                                  // 订单 (订单号)
+        "\xE5\x8D\x95\xE5\x8F\xB7",                                  // 单号
+        "\xE7\xBC\x96\xE5\x8F\xB7",                                  // 编号
+        "\xE8\xAE\xA2\xE5\x8D\x95\xE5\x8F\xB7",                      // 订单号
+        "\xD8\xA7\xD9\x84\xD8\xB7\xD9\x84\xD8\xA8",                      // الطلب
+        "\xD8\xB7\xD9\x84\xD8\xA8",                                  // طلب
         "\xD8\xA7\xD9\x84\xD9\x81\xD8\xA7\xD8\xAA\xD9\x88\xD8\xB1\xD8\xA9",  // الفاتورة
-        "n\xC2\xB0",                                         // n°
+        "\xE7\xAC\xAC",                                              // 第 (ordinal prefix)
     };
     std::size_t p = begin;
     for (int word = 0; word < 3; ++word) {
@@ -500,6 +520,11 @@ struct Scanner {
           continue;
         }
         if (p >= 3 && t.substr(p - 3, 3) == "\xEF\xBC\x83") return true;  // full-width #
+        if (p >= 2 && t.substr(p - 2, 2) == "\xC2\xB0") {  // degree sign of "N°"
+          p -= 2;
+          ++skipped;
+          continue;
+        }
         break;
       }
       if (p == 0) return false;
@@ -613,7 +638,9 @@ struct Scanner {
       return false;
     if (i == 0) return true;
     const char p = t[i - 1];
-    if (is_word(p) || p == '@' || p == '+' || p == '(' || p == '&' || p == '%' ||
+    // After '(' only when the '(' itself could not start a chunk: "(457-55-5462)".
+    if (p == '(') return i < 2 || !is_word(t[i - 2]);
+    if (is_word(p) || p == '@' || p == '+' || p == '&' || p == '%' ||
         p == '\\' || p == '=' || p == '[')
       return false;
     if (is_tight_sep(p)) {
