@@ -71,6 +71,52 @@ Flow::Flow(Config config, Context context)
     : config_(std::move(config)), context_(std::move(context)) {
   problems_.assign(config_.problems.size(), false);
   submitted_.problems = problems_;
+  build_view_cache();
+}
+
+void Flow::build_view_cache() {
+  view_static_.clear();
+  internal::JsonWriter w(view_static_);
+  w.key("scale"); w.string(scale_name(config_.scale));
+  w.key("locale"); w.string(config_.locale);
+  w.key("dir"); w.string(config_.rtl ? "rtl" : "ltr");
+  w.key("question"); w.string(config_.question);
+  w.key("options");
+  w.begin_array();
+  auto option = [&](int value, const char* key) {
+    w.begin_object();
+    w.key("value"); w.integer(value);
+    w.key("label"); w.string(config_.strings.find(key)->second);
+    w.end_object();
+  };
+  if (config_.scale == Scale::Thumbs) {
+    option(0, "thumbs_down");
+    option(1, "thumbs_up");
+  } else {
+    static const char* const stars[] = {"star_1", "star_2", "star_3", "star_4", "star_5"};
+    static const char* const faces[] = {"emoji_1", "emoji_2", "emoji_3", "emoji_4", "emoji_5"};
+    for (int i = 0; i < 5; ++i) option(i + 1, config_.scale == Scale::Stars ? stars[i] : faces[i]);
+  }
+  w.end_array();
+  problem_prefix_.clear();
+  for (const Problem& p : config_.problems) {
+    std::string prefix;
+    internal::JsonWriter pw(prefix);
+    pw.begin_object();
+    pw.key("id"); pw.string(p.id);
+    pw.key("label"); pw.string(p.label);
+    pw.key("selected");
+    problem_prefix_.push_back(std::move(prefix));
+  }
+  view_strings_.clear();
+  internal::JsonWriter sw(view_strings_);
+  sw.key("strings");
+  sw.begin_object();
+  for (const auto& kv : config_.strings) {
+    sw.key(kv.first);
+    sw.string(kv.second);
+  }
+  sw.end_object();
 }
 
 bool Flow::low(int score) const { return is_low(config_.scale, score, config_.low_score_max); }
@@ -329,42 +375,26 @@ DispatchResult Flow::apply(const json& event) {
 std::string Flow::view_json() const {
   std::string out;
   out.reserve(2048);
+  append_view(out);
+  return out;
+}
+
+void Flow::append_view(std::string& out) const {
   internal::JsonWriter w(out);
   w.begin_object();
   w.key("step"); w.string(step_name(step_));
   w.key("open"); w.boolean(open_);
-  w.key("scale"); w.string(scale_name(config_.scale));
-  w.key("locale"); w.string(config_.locale);
-  w.key("dir"); w.string(config_.rtl ? "rtl" : "ltr");
-  w.key("question"); w.string(config_.question);
-  w.key("options");
-  w.begin_array();
-  auto option = [&](int value, const char* key) {
-    w.begin_object();
-    w.key("value"); w.integer(value);
-    w.key("label"); w.string(config_.strings.find(key)->second);
-    w.end_object();
-  };
-  if (config_.scale == Scale::Thumbs) {
-    option(0, "thumbs_down");
-    option(1, "thumbs_up");
-  } else {
-    static const char* const stars[] = {"star_1", "star_2", "star_3", "star_4", "star_5"};
-    static const char* const faces[] = {"emoji_1", "emoji_2", "emoji_3", "emoji_4", "emoji_5"};
-    for (int i = 0; i < 5; ++i) option(i + 1, config_.scale == Scale::Stars ? stars[i] : faces[i]);
-  }
-  w.end_array();
+  out.push_back(',');
+  out.append(view_static_);
   w.key("score");
   if (score_) w.integer(*score_); else w.null();
   w.key("low"); w.boolean(score_ && low(*score_));
   w.key("problems");
   w.begin_array();
-  for (std::size_t i = 0; i < config_.problems.size(); ++i) {
-    w.begin_object();
-    w.key("id"); w.string(config_.problems[i].id);
-    w.key("label"); w.string(config_.problems[i].label);
-    w.key("selected"); w.boolean(problems_[i]);
-    w.end_object();
+  for (std::size_t i = 0; i < problem_prefix_.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append(problem_prefix_[i]);
+    out.append(problems_[i] ? "true}" : "false}");
   }
   w.end_array();
   w.key("comment");
@@ -385,15 +415,9 @@ std::string Flow::view_json() const {
   std::optional<int64_t> dl = deadline();
   if (dl) w.integer(*dl); else w.null();
   w.key("final"); w.boolean(step_ == Step::Final);
-  w.key("strings");
-  w.begin_object();
-  for (const auto& kv : config_.strings) {
-    w.key(kv.first);
-    w.string(kv.second);
-  }
+  out.push_back(',');
+  out.append(view_strings_);
   w.end_object();
-  w.end_object();
-  return out;
 }
 
 std::string Flow::result_json(const DispatchResult& result) const {
@@ -409,7 +433,8 @@ std::string Flow::result_json(const DispatchResult& result) const {
     w.key("message"); w.string(result.error_message);
     w.end_object();
   }
-  w.key("view"); w.raw(view_json());
+  w.key("view");
+  append_view(out);
   w.key("emit");
   w.begin_array();
   for (const Record& r : result.emit) w.raw(record_to_json(r));

@@ -90,8 +90,15 @@ class Flow {
   bool low(int score) const;
   std::optional<int64_t> deadline() const;
 
+  void build_view_cache();
+  void append_view(std::string& out) const;
+
   Config config_;
   Context context_;
+  // Parts of the view JSON that only depend on the config, serialised once.
+  std::string view_static_;                 // "scale" … "options" members
+  std::vector<std::string> problem_prefix_; // {"id":…,"label":…,"selected":
+  std::string view_strings_;                // "strings" member
   Step step_ = Step::Score;
   bool open_ = true;
   int64_t last_at_ = 0;
