@@ -1,0 +1,393 @@
+// Insights (contract 6): CSAT, mean, distributions, sentiment and problem counts, counting
+// each rating once by its winning record. See insights.h and docs/insights.md.
+#include "session_rating/insights.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "internal/record_scan.h"
+
+namespace session_rating {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kDayMs = 86400000;
+
+// Interned strings (topics, agents, problem ids): index + 1; 0 stands for "none".
+class Interner {
+ public:
+  uint32_t id(const std::string& s) {
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    names_.push_back(s);
+    const auto n = static_cast<uint32_t>(names_.size());
+    ids_.emplace(s, n);
+    return n;
+  }
+  uint32_t id(const std::optional<std::string>& s) { return s ? id(*s) : 0; }
+  const std::string& name(uint32_t id) const { return names_[id - 1]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::vector<std::string> names_;
+};
+
+// What aggregation keeps of a rating's current winning record (no comment, no ids).
+struct Entry {
+  int64_t revision = 0;
+  int64_t submitted_at = 0;
+  int64_t first_submitted_at = 0;
+  uint32_t problems_off = 0;  // slice of Impl::problem_pool
+  uint32_t problems_len = 0;
+  uint32_t topic = 0;         // Interner ids, 0 = null
+  uint32_t agent = 0;
+  int32_t score = 0;
+  Scale scale = Scale::Stars;
+  Sentiment sentiment = Sentiment::Neutral;
+  bool final = false;
+  bool positive = false;
+  bool internal = false;
+};
+
+// Civil date from days since 1970-01-01 (H. Hinnant's algorithm), as "YYYY-MM-DD".
+std::string day_key(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[16];
+  char* p = buf + sizeof buf;
+  auto put2 = [&p](int64_t v) {
+    *--p = static_cast<char>('0' + v % 10);
+    *--p = static_cast<char>('0' + v / 10 % 10);
+  };
+  put2(d);
+  *--p = '-';
+  put2(m);
+  *--p = '-';
+  for (int i = 0; i < 4; ++i) {
+    *--p = static_cast<char>('0' + y % 10);
+    y /= 10;
+  }
+  return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+// Running figures for one group while aggregating; problem counts by Interner id.
+struct Acc {
+  Summary s;
+  std::vector<int64_t> problem_counts;
+};
+
+int cmp_string(const std::string* a, const std::string* b) {
+  if (!a || !b) return (a != nullptr) - (b != nullptr);
+  const int c = a->compare(*b);
+  return (c > 0) - (c < 0);
+}
+
+template <typename T>
+int cmp(const T& a, const T& b) {
+  return (b < a) - (a < b);
+}
+
+}  // namespace
+
+const char* group_by_name(GroupBy by) {
+  switch (by) {
+    case GroupBy::None: return "none";
+    case GroupBy::Topic: return "topic";
+    case GroupBy::Agent: return "agent";
+    case GroupBy::Day: return "day";
+  }
+  return "none";
+}
+
+bool parse_group_by(std::string_view text, GroupBy& out) {
+  if (text.empty() || text == "none") out = GroupBy::None;
+  else if (text == "topic") out = GroupBy::Topic;
+  else if (text == "agent") out = GroupBy::Agent;
+  else if (text == "day") out = GroupBy::Day;
+  else return false;
+  return true;
+}
+
+std::optional<double> Summary::csat() const {
+  if (ratings == 0) return std::nullopt;
+  return static_cast<double>(positive) / static_cast<double>(ratings);
+}
+
+std::optional<double> Summary::mean() const {
+  if (mean_count == 0) return std::nullopt;
+  return static_cast<double>(mean_sum) / static_cast<double>(mean_count);
+}
+
+json summary_to_value(const Summary& s) {
+  json j = json::object();
+  j["ratings"] = s.ratings;
+  const auto csat = s.csat();
+  j["csat"] = csat ? json(*csat) : json(nullptr);
+  const auto mean = s.mean();
+  j["mean"] = mean ? json(*mean) : json(nullptr);
+  json dist = json::object();
+  for (int i = 0; i < 5; ++i) dist[std::to_string(i + 1)] = s.distribution[i];
+  j["distribution"] = std::move(dist);
+  j["thumbs"] = json{{"down", s.thumbs_down}, {"up", s.thumbs_up}};
+  j["sentiment"] = json{{"negative", s.sentiment[static_cast<int>(Sentiment::Negative)]},
+                        {"neutral", s.sentiment[static_cast<int>(Sentiment::Neutral)]},
+                        {"positive", s.sentiment[static_cast<int>(Sentiment::Positive)]}};
+  json problems = json::object();
+  for (const auto& [id, n] : s.problems) problems[id] = n;
+  j["problems"] = std::move(problems);
+  j["excluded_internal"] = s.excluded_internal;
+  return j;
+}
+
+json insights_to_value(const Insights& insights) {
+  json j = summary_to_value(insights.total);
+  if (insights.by != GroupBy::None) {
+    json groups = json::object();
+    for (const auto& [key, s] : insights.groups) groups[key] = summary_to_value(s);
+    j["groups"] = std::move(groups);
+  }
+  return j;
+}
+
+std::string insights_to_json(const Insights& insights) {
+  return insights_to_value(insights).dump();
+}
+
+Errors parse_record_fast(std::string_view json_text, Record& out) {
+  if (internal::scan_record(json_text, out)) {
+    Errors errors = check_record(out);
+    if (errors.empty()) return errors;
+  }
+  // Unusual or invalid: the DOM reader is the reference (and reports every problem).
+  return record_from_json(json_text, out);
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct Aggregator::Impl {
+  GroupBy by = GroupBy::None;
+  int64_t added = 0;
+  std::unordered_map<std::string, Entry> ratings;
+  Interner topics;    // topics and agents share nothing; separate tables keep ids small
+  Interner agents;
+  Interner problems;
+  std::vector<uint32_t> problem_pool;
+  Record scratch;     // reused by add_json so its strings keep their capacity
+
+  Entry make_entry(const Record& r) {
+    Entry e;
+    e.revision = r.revision;
+    e.submitted_at = r.submitted_at;
+    e.first_submitted_at = r.first_submitted_at;
+    e.topic = topics.id(r.topic);
+    e.agent = agents.id(r.agent_id);
+    e.score = r.score;
+    e.scale = r.scale;
+    e.sentiment = r.sentiment;
+    e.final = r.final;
+    e.positive = r.positive;
+    e.internal = r.internal;
+    e.problems_len = static_cast<uint32_t>(r.problems.size());
+    e.problems_off = static_cast<uint32_t>(problem_pool.size());
+    if (!r.problems.empty()) {
+      for (const std::string& p : r.problems) problem_pool.push_back(problems.id(p));
+    }
+    return e;
+  }
+
+  // Compares two records of one rating: > 0 when `a` wins. Highest revision, then final,
+  // then later submitted_at, then a fixed order on everything aggregation looks at, so
+  // that the winner never depends on the order records arrive in.
+  int compare(const Entry& a, const Entry& b) const {
+    if (int c = cmp(a.revision, b.revision)) return c;
+    if (int c = cmp(a.final, b.final)) return c;
+    if (int c = cmp(a.submitted_at, b.submitted_at)) return c;
+    if (int c = cmp(a.first_submitted_at, b.first_submitted_at)) return c;
+    if (int c = cmp(static_cast<int>(a.scale), static_cast<int>(b.scale))) return c;
+    if (int c = cmp(a.score, b.score)) return c;
+    if (int c = cmp(a.positive, b.positive)) return c;
+    if (int c = cmp(static_cast<int>(a.sentiment), static_cast<int>(b.sentiment))) return c;
+    if (int c = cmp(b.internal, a.internal)) return c;  // not internal wins
+    auto name = [](const Interner& in, uint32_t id) { return id ? &in.name(id) : nullptr; };
+    if (int c = cmp_string(name(topics, a.topic), name(topics, b.topic))) return c;
+    if (int c = cmp_string(name(agents, a.agent), name(agents, b.agent))) return c;
+    const uint32_t n = std::min(a.problems_len, b.problems_len);
+    for (uint32_t i = 0; i < n; ++i) {
+      const std::string& pa = problems.name(problem_pool[a.problems_off + i]);
+      const std::string& pb = problems.name(problem_pool[b.problems_off + i]);
+      if (int c = cmp_string(&pa, &pb)) return c;
+    }
+    return cmp(a.problems_len, b.problems_len);
+  }
+
+  void add(const Record& r) {
+    ++added;
+    auto [it, inserted] = ratings.try_emplace(r.rating_id);
+    if (inserted) {
+      it->second = make_entry(r);
+      return;
+    }
+    Entry& cur = it->second;
+    // Cheap pre-check on the fields that usually decide, before interning anything.
+    if (r.revision < cur.revision) return;
+    if (r.revision == cur.revision && r.final < cur.final) return;
+    const std::size_t pool_before = problem_pool.size();
+    Entry e = make_entry(r);
+    if (compare(e, cur) > 0) {
+      cur = e;
+    } else {
+      problem_pool.resize(pool_before);  // the loser's problems are not kept
+    }
+  }
+
+  std::string group_key(const Entry& e) const {
+    switch (by) {
+      case GroupBy::Topic: return e.topic ? topics.name(e.topic) : kNoGroupKey;
+      case GroupBy::Agent: return e.agent ? agents.name(e.agent) : kNoGroupKey;
+      case GroupBy::Day: return day_key(e.first_submitted_at / kDayMs);
+      case GroupBy::None: break;
+    }
+    return std::string();
+  }
+
+  int64_t group_id(const Entry& e) const {
+    switch (by) {
+      case GroupBy::Topic: return e.topic;
+      case GroupBy::Agent: return e.agent;
+      case GroupBy::Day: return e.first_submitted_at / kDayMs;
+      case GroupBy::None: break;
+    }
+    return 0;
+  }
+
+  void count(Acc& acc, const Entry& e) const {
+    Summary& s = acc.s;
+    if (e.internal) {
+      ++s.excluded_internal;
+      return;
+    }
+    ++s.ratings;
+    if (e.positive) ++s.positive;
+    if (e.scale == Scale::Thumbs) {
+      if (e.score == 1) ++s.thumbs_up;
+      else ++s.thumbs_down;
+    } else {
+      ++s.mean_count;
+      s.mean_sum += e.score;
+      if (e.score >= 1 && e.score <= 5) ++s.distribution[static_cast<std::size_t>(e.score - 1)];
+    }
+    ++s.sentiment[static_cast<std::size_t>(e.sentiment)];
+    if (e.problems_len) {
+      if (acc.problem_counts.size() < problems.size() + 1)
+        acc.problem_counts.resize(problems.size() + 1);
+      for (uint32_t i = 0; i < e.problems_len; ++i) ++acc.problem_counts[problem_pool[e.problems_off + i]];
+    }
+  }
+
+  void finish(Acc& acc) const {
+    for (std::size_t id = 1; id < acc.problem_counts.size(); ++id) {
+      if (acc.problem_counts[id] > 0)
+        acc.s.problems[problems.name(static_cast<uint32_t>(id))] = acc.problem_counts[id];
+    }
+    acc.problem_counts.clear();
+  }
+
+  Insights result() const {
+    Insights out;
+    out.by = by;
+    Acc total;
+    std::unordered_map<int64_t, std::pair<const Entry*, Acc>> groups;
+    for (const auto& [id, e] : ratings) {
+      count(total, e);
+      if (by != GroupBy::None) {
+        auto& g = groups[group_id(e)];
+        if (!g.first) g.first = &e;
+        count(g.second, e);
+      }
+    }
+    finish(total);
+    out.total = std::move(total.s);
+    for (auto& [gid, g] : groups) {
+      finish(g.second);
+      out.groups.emplace(group_key(*g.first), std::move(g.second.s));
+    }
+    return out;
+  }
+};
+
+Aggregator::Aggregator(GroupBy by) : impl_(new Impl) { impl_->by = by; }
+Aggregator::~Aggregator() = default;
+Aggregator::Aggregator(Aggregator&&) noexcept = default;
+Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
+
+void Aggregator::add(const Record& record) { impl_->add(record); }
+
+Errors Aggregator::add_json(std::string_view json_text) {
+  Errors errors = parse_record_fast(json_text, impl_->scratch);
+  if (errors.empty()) impl_->add(impl_->scratch);
+  return errors;
+}
+
+int64_t Aggregator::records_added() const { return impl_->added; }
+
+int64_t Aggregator::distinct_ratings() const {
+  return static_cast<int64_t>(impl_->ratings.size());
+}
+
+Insights Aggregator::result() const { return impl_->result(); }
+
+std::string Aggregator::result_json() const { return insights_to_json(impl_->result()); }
+
+Insights aggregate(const std::vector<Record>& records, GroupBy by) {
+  Aggregator agg(by);
+  for (const Record& r : records) agg.add(r);
+  return agg.result();
+}
+
+std::string aggregate_json(std::string_view records_json_array, std::string_view by_text) {
+  Errors errors;
+  GroupBy by = GroupBy::None;
+  if (!parse_group_by(by_text, by)) {
+    errors.push_back(Error{"/by", "invalid_value", "by must be one of topic, agent, day (or none)"});
+  }
+  json value = json::parse(records_json_array.begin(), records_json_array.end(), nullptr, false);
+  Aggregator agg(by);
+  if (value.is_discarded()) {
+    errors.push_back(Error{"", "invalid_json", "records are not valid JSON"});
+  } else if (!value.is_array()) {
+    errors.push_back(Error{"", "wrong_type", "records must be a JSON array of records"});
+  } else {
+    Record record;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const json& item = value[i];
+      Errors e = record_from_value(item, record);
+      if (e.empty()) {
+        agg.add(record);
+        continue;
+      }
+      const std::string prefix = "/" + std::to_string(i);
+      for (Error& err : e) {
+        err.path = prefix + err.path;
+        errors.push_back(std::move(err));
+      }
+    }
+  }
+  if (!errors.empty()) return "{\"error\":" + errors_to_json(errors) + "}";
+  return agg.result_json();
+}
+
+}  // namespace session_rating

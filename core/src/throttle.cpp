@@ -1,0 +1,181 @@
+// Prompt throttling and sampling (contract 7). See throttle.h and docs/throttle.md.
+#include "session_rating/throttle.h"
+
+#include <cmath>
+#include <utility>
+
+#include "internal/validate.h"
+
+namespace session_rating {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kDayMs = 86400000;
+constexpr std::size_t kMaxKeyLength = 257;  // 128 (agent) + '|' + 128 (session)
+
+void add_error(Errors& errors, std::string path, const char* code, std::string message) {
+  errors.push_back(Error{std::move(path), code, std::move(message)});
+}
+
+// Code for a required field that is absent (the same code the record reader uses).
+constexpr const char* kMissingCode = "invalid_value";
+
+}  // namespace
+
+const char* prompt_reason_name(PromptReason reason) {
+  switch (reason) {
+    case PromptReason::Ok: return "ok";
+    case PromptReason::Cooldown: return "cooldown";
+    case PromptReason::SampledOut: return "sampled_out";
+    case PromptReason::AlreadyRated: return "already_rated";
+  }
+  return "ok";
+}
+
+std::string throttle_key(ThrottleKey key, const Context& context) {
+  if (key == ThrottleKey::AgentSession && context.agent_id) {
+    std::string k;
+    k.reserve(context.agent_id->size() + 1 + context.session_id.size());
+    k += *context.agent_id;
+    k += '|';
+    k += context.session_id;
+    return k;
+  }
+  return context.session_id;
+}
+
+uint64_t fnv1a64(std::string_view text) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+int sample_bucket(std::string_view session_id) {
+  return static_cast<int>(fnv1a64(session_id) % 10000);
+}
+
+bool sampled_in(std::string_view session_id, double sample_percent) {
+  if (!(sample_percent > 0)) return false;  // also NaN
+  if (sample_percent >= 100) return true;
+  const long threshold = std::lround(sample_percent * 100);
+  return sample_bucket(session_id) < threshold;
+}
+
+PromptDecision should_prompt(const std::vector<PromptHistoryEntry>& history,
+                             const Context& context, int64_t now_ms,
+                             const ThrottleConfig& throttle) {
+  PromptDecision d;
+  d.key = throttle_key(throttle.key, context);
+  bool rated = false;
+  bool cooling = false;
+  const int64_t cooldown_ms = static_cast<int64_t>(throttle.cooldown_days) * kDayMs;
+  for (const PromptHistoryEntry& e : history) {
+    if (e.key != d.key) continue;
+    if (e.rated) rated = true;
+    // now - prompted_at < cooldown, written so it cannot overflow (both are >= 0).
+    if (cooldown_ms > 0 && e.prompted_at > now_ms - cooldown_ms) cooling = true;
+  }
+  if (rated) {
+    d.prompt = false;
+    d.reason = PromptReason::AlreadyRated;
+  } else if (cooling) {
+    d.prompt = false;
+    d.reason = PromptReason::Cooldown;
+  } else if (!sampled_in(context.session_id, throttle.sample_percent)) {
+    d.prompt = false;
+    d.reason = PromptReason::SampledOut;
+  }
+  return d;
+}
+
+Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEntry>& out) {
+  Errors errors;
+  if (!value.is_array()) {
+    add_error(errors, "/history", "wrong_type",
+              std::string("history must be an array, got ") + internal::type_name(value));
+    return errors;
+  }
+  std::vector<PromptHistoryEntry> entries;
+  entries.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const json& item = value[i];
+    const std::string base = "/history/" + std::to_string(i);
+    if (!item.is_object()) {
+      add_error(errors, base, "not_an_object",
+                std::string("a history entry must be an object, got ") +
+                    internal::type_name(item));
+      continue;
+    }
+    internal::ObjectReader r(item, base, errors);
+    r.reject_unknown({"key", "prompted_at", "rated"});
+    for (const char* field : {"key", "prompted_at", "rated"}) {
+      if (!r.find(field)) {
+        add_error(errors, r.path(field), kMissingCode,
+                  "required field is missing");
+      }
+    }
+    PromptHistoryEntry e;
+    r.read_string("key", 1, kMaxKeyLength, e.key);
+    r.read_int("prompted_at", 0, INT64_MAX, e.prompted_at);
+    r.read_bool("rated", e.rated);
+    entries.push_back(std::move(e));
+  }
+  if (errors.empty()) out = std::move(entries);
+  return errors;
+}
+
+std::string prompt_decision_to_json(const PromptDecision& decision) {
+  json j = json::object();
+  j["key"] = decision.key;
+  j["prompt"] = decision.prompt;
+  j["reason"] = prompt_reason_name(decision.reason);
+  return j.dump();
+}
+
+std::string should_prompt_json(std::string_view history_json, std::string_view context_json,
+                               int64_t now_ms, std::string_view throttle_json) {
+  Errors errors;
+
+  std::vector<PromptHistoryEntry> history;
+  json h = json::parse(history_json, nullptr, false);
+  if (h.is_discarded()) {
+    add_error(errors, "/history", "invalid_json", "history is not valid JSON");
+  } else {
+    Errors e = parse_prompt_history_value(h, history);
+    errors.insert(errors.end(), e.begin(), e.end());
+  }
+
+  Context context;
+  json c = json::parse(context_json, nullptr, false);
+  if (c.is_discarded()) {
+    add_error(errors, "/context", "invalid_json", "context is not valid JSON");
+  } else {
+    // Default config: its only cross-check (finalise.from = session_end) does not apply.
+    Errors e = parse_context_value(c, Config{}, context);
+    errors.insert(errors.end(), e.begin(), e.end());
+  }
+
+  Config config;
+  json t = json::parse(throttle_json, nullptr, false);
+  if (t.is_discarded()) {
+    add_error(errors, "/throttle", "invalid_json", "throttle is not valid JSON");
+  } else {
+    // Validated by the config parser itself, so the rules and messages are the config's.
+    json wrapper = json::object();
+    wrapper["throttle"] = std::move(t);
+    Errors e = parse_config_value(wrapper, config);
+    errors.insert(errors.end(), e.begin(), e.end());
+  }
+
+  if (now_ms < 0) add_error(errors, "/now", "out_of_range", "now must be >= 0 (ms since epoch)");
+
+  if (!errors.empty()) return "{\"error\":" + errors_to_json(errors) + "}";
+  return prompt_decision_to_json(should_prompt(history, context, now_ms, config.throttle));
+}
+
+}  // namespace session_rating

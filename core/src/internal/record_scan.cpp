@@ -1,0 +1,364 @@
+// Internal: single-pass record reader (see record_scan.h). Conservative by design: whenever
+// it is not certain that record_from_json() would read the text into exactly this Record,
+// it answers false and the caller falls back to the DOM reader.
+#include "internal/record_scan.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include "session_rating/utf8.h"
+
+namespace session_rating::internal {
+namespace {
+
+enum Field : int {
+  kSchema, kRatingId, kSessionId, kRevision, kFinal, kScale, kScore, kPositive, kSentiment,
+  kProblems, kComment, kRedactions, kSubmittedAt, kFirstSubmittedAt, kEditDeadline,
+  kInternal, kTopic, kAgentId, kThresholds, kFieldCount
+};
+constexpr uint32_t kAllFields = (1u << kFieldCount) - 1;
+
+constexpr std::size_t kMaxTopicCodePoints = 128;
+
+bool eq(std::string_view a, const char* b) {
+  const std::size_t n = std::strlen(b);
+  return a.size() == n && std::memcmp(a.data(), b, n) == 0;
+}
+
+// Field names, indexed by Field.
+constexpr const char* kFieldNames[kFieldCount] = {
+    "schema", "rating_id", "session_id", "revision", "final", "scale", "score", "positive",
+    "sentiment", "problems", "comment", "redactions", "submitted_at", "first_submitted_at",
+    "edit_deadline", "internal", "topic", "agent_id", "thresholds"};
+
+int field_of(std::string_view k) {
+  for (int f = 0; f < kFieldCount; ++f) {
+    if (eq(k, kFieldNames[f])) return f;
+  }
+  return -1;
+}
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+  void ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool at_end() {
+    ws();
+    return p_ == end_;
+  }
+  bool lit(char c) {
+    ws();
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  bool peek(char c) {
+    ws();
+    return p_ < end_ && *p_ == c;
+  }
+  bool word(const char* w, std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, w, n) != 0) return false;
+    p_ += n;
+    return true;
+  }
+
+  // A string token. `raw` is the text between the quotes; escapes are validated (\u is
+  // refused) and reported in `escaped`. Raw control characters and invalid UTF-8 are refused.
+  bool raw_string(std::string_view& raw, bool& escaped) {
+    ws();
+    if (p_ == end_ || *p_ != '"') return false;
+    ++p_;
+    const char* start = p_;
+    bool non_ascii = false;
+    escaped = false;
+    for (;;) {
+      if (p_ == end_) return false;
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"') break;
+      if (c == '\\') {
+        if (end_ - p_ < 2) return false;
+        switch (p_[1]) {
+          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': break;
+          default: return false;  // \u (rare) and invalid escapes: leave to the DOM reader
+        }
+        escaped = true;
+        p_ += 2;
+        continue;
+      }
+      if (c < 0x20) return false;
+      if (c >= 0x80) non_ascii = true;
+      ++p_;
+    }
+    raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return !non_ascii || is_valid_utf8(raw);
+  }
+
+  // A string token decoded into `out`.
+  bool string(std::string& out) {
+    std::string_view raw;
+    bool escaped = false;
+    if (!raw_string(raw, escaped)) return false;
+    if (!escaped) {
+      out.assign(raw.data(), raw.size());
+      return true;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      char c = raw[i];
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      switch (raw[++i]) {
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        default: c = raw[i]; break;  // " \ /
+      }
+      out.push_back(c);
+    }
+    return true;
+  }
+
+  // A string token that must not contain escapes (names, enum values).
+  bool plain_string(std::string_view& out) {
+    bool escaped = false;
+    return raw_string(out, escaped) && !escaped;
+  }
+
+  // An integer token: -?(0|[1-9][0-9]{0,17}), no fraction, no exponent.
+  bool integer(int64_t& out) {
+    ws();
+    bool neg = false;
+    if (p_ < end_ && *p_ == '-') {
+      neg = true;
+      ++p_;
+    }
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+    const char* start = p_;
+    int64_t v = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      v = v * 10 + (*p_ - '0');
+      ++p_;
+      if (p_ - start > 18) return false;
+    }
+    if (*start == '0' && p_ - start > 1) return false;  // leading zero: invalid JSON
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    out = neg ? -v : v;
+    return true;
+  }
+
+  bool boolean(bool& out) {
+    ws();
+    if (word("true", 4)) {
+      out = true;
+      return true;
+    }
+    if (word("false", 5)) {
+      out = false;
+      return true;
+    }
+    return false;
+  }
+
+  // null → nullopt, string → value.
+  bool nullable_string(std::optional<std::string>& out) {
+    ws();
+    if (word("null", 4)) {
+      out.reset();
+      return true;
+    }
+    if (!out) out.emplace();
+    return string(*out);
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+bool small_int(Scanner& s, int& out) {
+  int64_t v = 0;
+  if (!s.integer(v) || v < -1000000 || v > 1000000) return false;
+  out = static_cast<int>(v);
+  return true;
+}
+
+bool read_problems(Scanner& s, std::vector<std::string>& out) {
+  if (!s.lit('[')) return false;
+  std::size_t n = 0;
+  if (!s.lit(']')) {
+    do {
+      if (n == out.size()) out.emplace_back();
+      if (!s.string(out[n])) return false;
+      ++n;
+    } while (s.lit(','));
+    if (!s.lit(']')) return false;
+  }
+  out.resize(n);
+  return true;
+}
+
+bool read_redaction(Scanner& s, Redaction& out) {
+  if (!s.lit('{')) return false;
+  bool kind = false;
+  bool count = false;
+  do {
+    std::string_view key;
+    if (!s.plain_string(key) || !s.lit(':')) return false;
+    if (eq(key, "kind") && !kind) {
+      if (!s.string(out.kind)) return false;
+      kind = true;
+    } else if (eq(key, "count") && !count) {
+      if (!s.integer(out.count)) return false;
+      count = true;
+    } else {
+      return false;
+    }
+  } while (s.lit(','));
+  return s.lit('}') && kind && count;
+}
+
+bool read_redactions(Scanner& s, std::vector<Redaction>& out) {
+  if (!s.lit('[')) return false;
+  std::size_t n = 0;
+  if (!s.lit(']')) {
+    do {
+      if (n == out.size()) out.emplace_back();
+      if (!read_redaction(s, out[n])) return false;
+      ++n;
+    } while (s.lit(','));
+    if (!s.lit(']')) return false;
+  }
+  out.resize(n);
+  return true;
+}
+
+bool read_thresholds(Scanner& s, Record& out) {
+  if (!s.lit('{')) return false;
+  bool low = false;
+  bool pos = false;
+  do {
+    std::string_view key;
+    if (!s.plain_string(key) || !s.lit(':')) return false;
+    if (eq(key, "low_score_max") && !low) {
+      if (!small_int(s, out.low_score_max)) return false;
+      low = true;
+    } else if (eq(key, "positive_min") && !pos) {
+      if (!small_int(s, out.positive_min)) return false;
+      pos = true;
+    } else {
+      return false;
+    }
+  } while (s.lit(','));
+  return s.lit('}') && low && pos;
+}
+
+bool read_field(Scanner& s, int field, Record& out) {
+  std::string_view v;
+  switch (field) {
+    case kSchema:
+      return s.plain_string(v) && eq(v, "rating.v1");
+    case kRatingId: return s.string(out.rating_id);
+    case kSessionId: return s.string(out.session_id);
+    case kRevision: return s.integer(out.revision);
+    case kFinal: return s.boolean(out.final);
+    case kScale:
+      if (!s.plain_string(v)) return false;
+      if (eq(v, "stars")) out.scale = Scale::Stars;
+      else if (eq(v, "emoji")) out.scale = Scale::Emoji;
+      else if (eq(v, "thumbs")) out.scale = Scale::Thumbs;
+      else return false;
+      return true;
+    case kScore: return small_int(s, out.score);
+    case kPositive: return s.boolean(out.positive);
+    case kSentiment:
+      if (!s.plain_string(v)) return false;
+      if (eq(v, "positive")) out.sentiment = Sentiment::Positive;
+      else if (eq(v, "neutral")) out.sentiment = Sentiment::Neutral;
+      else if (eq(v, "negative")) out.sentiment = Sentiment::Negative;
+      else return false;
+      return true;
+    case kProblems: return read_problems(s, out.problems);
+    case kComment: return s.string(out.comment);
+    case kRedactions: return read_redactions(s, out.redactions);
+    case kSubmittedAt: return s.integer(out.submitted_at);
+    case kFirstSubmittedAt: return s.integer(out.first_submitted_at);
+    case kEditDeadline: return s.integer(out.edit_deadline);
+    case kInternal: return s.boolean(out.internal);
+    case kTopic: return s.nullable_string(out.topic);
+    case kAgentId: return s.nullable_string(out.agent_id);
+    case kThresholds: return read_thresholds(s, out);
+    default: return false;
+  }
+}
+
+bool is_problem_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// The reader-level checks, repeated here so that a true answer never lets through what the
+// DOM reader would refuse. (check_record() runs afterwards as well.)
+bool plausible(const Record& r) {
+  if (!is_valid_id(r.rating_id) || !is_valid_id(r.session_id)) return false;
+  if (r.agent_id && !is_valid_id(*r.agent_id)) return false;
+  if (r.topic) {
+    if (r.topic->empty()) return false;
+    if (r.topic->size() > kMaxTopicCodePoints && code_points(*r.topic) > kMaxTopicCodePoints)
+      return false;
+  }
+  if (r.revision < 1) return false;
+  if (r.scale == Scale::Thumbs ? (r.score < 0 || r.score > 1) : (r.score < 1 || r.score > 5))
+    return false;
+  if (r.low_score_max < 1 || r.low_score_max > 4 || r.positive_min < 2 || r.positive_min > 5 ||
+      r.positive_min <= r.low_score_max)
+    return false;
+  if (r.submitted_at < 0 || r.first_submitted_at < 0 || r.edit_deadline < 0) return false;
+  if (r.comment.size() > static_cast<std::size_t>(kMaxRecordComment) &&
+      code_points(r.comment) > static_cast<std::size_t>(kMaxRecordComment))
+    return false;
+  if (r.problems.size() > 20 || r.redactions.size() > 5) return false;
+  for (const std::string& p : r.problems)
+    if (!is_problem_id(p)) return false;
+  for (const Redaction& red : r.redactions) {
+    if (red.count < 1) return false;
+    if (!(red.kind == "email" || red.kind == "phone" || red.kind == "card" ||
+          red.kind == "iban" || red.kind == "ssn"))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool scan_record(std::string_view text, Record& out) {
+  Scanner s(text);
+  if (!s.lit('{')) return false;
+  uint32_t seen = 0;
+  do {
+    std::string_view key;
+    if (!s.plain_string(key) || !s.lit(':')) return false;
+    const int field = field_of(key);
+    if (field < 0) return false;
+    const uint32_t bit = 1u << field;
+    if (seen & bit) return false;
+    seen |= bit;
+    if (!read_field(s, field, out)) return false;
+  } while (s.lit(','));
+  if (!s.lit('}') || !s.at_end()) return false;
+  return seen == kAllFields && plausible(out);
+}
+
+}  // namespace session_rating::internal
