@@ -130,7 +130,7 @@ HttpServer::HttpServer(App& app) : app_(app), svr_(std::make_unique<httplib::Ser
   svr_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr_->set_payload_max_length(kMaxBody);
   svr_->set_keep_alive_max_count(1000);
-  svr_->set_keep_alive_timeout(5);
+  svr_->set_keep_alive_timeout(2);  // idle keep-alive connections hold a worker thread
   svr_->set_read_timeout(10);
   svr_->set_write_timeout(10);
   svr_->set_tcp_nodelay(true);

@@ -21,7 +21,7 @@ const char* usage() {
   --config FILE           the same settings as a JSON object (flags win)
   --rate-limit N          requests per second per write key (default 100; 0 = no limit)
   --rate-burst N          burst size of the per-key bucket (default 200)
-  --threads N             HTTP worker threads (default 16)
+  --threads N             HTTP worker threads, one per open connection (default 64)
   --finalise-interval S   seconds between periodic finalisation runs (default 10)
   --synchronous MODE      SQLite synchronous: full (default) or normal
   --quiet                 no access log

@@ -20,7 +20,7 @@ struct Options {
   std::vector<std::string> allow_origins; // --allow-origin ORIGIN (repeatable)
   double rate_limit = 100;                // --rate-limit: requests/s per write key; 0 = off
   double rate_burst = 200;                // --rate-burst: bucket size
-  int threads = 16;                       // --threads: HTTP worker threads
+  int threads = 64;                       // --threads: HTTP worker threads (one per open connection)
   int finalise_interval_s = 10;           // --finalise-interval: periodic finalisation
   int64_t clock_offset_ms = 0;            // --clock-offset-ms (tests only)
   bool test_clock = false;                // --test-clock: enables PUT /v1/test/clock (tests only)

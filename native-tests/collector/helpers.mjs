@@ -1,0 +1,149 @@
+// Shared helpers for the collector integration tests: start the real binary on a free
+// loopback port with a temp database, build valid records, call the API.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const WRITE_KEY = 'test-write-key';
+export const ADMIN_TOKEN = 'test-admin-token';
+
+function firstExisting(paths) {
+  return paths.find((p) => p && existsSync(p));
+}
+
+export const COLLECTOR = firstExisting([
+  process.env.SR_COLLECTOR,
+  join(ROOT, 'build/native/examples/collector/session-rating-collector'),
+  join(ROOT, 'build/collector/examples/collector/session-rating-collector'),
+]);
+export const CLI = firstExisting([
+  process.env.SR_CLI,
+  join(ROOT, 'build/native/core/session-rating'),
+  join(ROOT, 'build/collector/core/session-rating'),
+]);
+
+export function tempDir(t) {
+  const dir = mkdtempSync(join(tmpdir(), 'sr-collector-'));
+  t?.after?.(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// Starts the collector; resolves once it prints its "listening" line.
+// opts.db reuses a database file; opts.args adds flags.
+export async function startCollector(t, opts = {}) {
+  if (!COLLECTOR) throw new Error('session-rating-collector is not built (cmake --build build/native)');
+  const dir = opts.dir ?? tempDir(t);
+  const db = opts.db ?? join(dir, 'ratings.sqlite3');
+  const args = [
+    '--listen', '127.0.0.1:0', '--db', db,
+    '--write-key', WRITE_KEY, '--admin-token', ADMIN_TOKEN,
+    '--test-clock', '--rate-limit', '0',
+    ...(opts.args ?? []),
+  ];
+  const proc = spawn(COLLECTOR, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const rl = createInterface({ input: proc.stdout });
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  const port = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error('collector did not start: ' + stderr)), 10000);
+    rl.on('line', (line) => {
+      lines.push(line);
+      try {
+        const j = JSON.parse(line);
+        if (j.event === 'listening') { clearTimeout(timer); res(j.port); }
+      } catch { /* not JSON */ }
+    });
+    exited.then(({ code }) => { clearTimeout(timer); rej(new Error(`collector exited (${code}): ${stderr}`)); });
+  });
+  const server = {
+    proc, port, db, dir, lines, exited,
+    url: `http://127.0.0.1:${port}`,
+    get stderr() { return stderr; },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      return exited;
+    },
+  };
+  t?.after?.(() => server.kill9());
+  return server;
+}
+
+// A valid rating.v1 record; `over` replaces fields.
+export function record(over = {}) {
+  const now = Date.now();
+  const scale = over.scale ?? 'stars';
+  const score = over.score ?? 5;
+  const th = over.thresholds ?? { low_score_max: 3, positive_min: 4 };
+  const positive = scale === 'thumbs' ? score === 1 : score >= th.positive_min;
+  const sentiment = positive ? 'positive'
+    : (scale === 'thumbs' || score <= 2) ? 'negative' : 'neutral';
+  const low = scale === 'thumbs' ? score === 0 : score <= th.low_score_max;
+  const first = over.first_submitted_at ?? now;
+  return {
+    schema: 'rating.v1',
+    rating_id: 'r-' + Math.random().toString(36).slice(2, 10),
+    session_id: 's-' + Math.random().toString(36).slice(2, 10),
+    revision: 1,
+    final: false,
+    scale,
+    score,
+    positive,
+    sentiment,
+    problems: low ? (over.problems ?? ['audio']) : [],
+    comment: low ? (over.comment ?? '') : '',
+    redactions: [],
+    submitted_at: first,
+    first_submitted_at: first,
+    edit_deadline: first + 3600_000,
+    internal: false,
+    topic: null,
+    agent_id: null,
+    thresholds: th,
+    ...over,
+    ...(low ? {} : { problems: [], comment: '' }),
+  };
+}
+
+export async function post(server, body, { key = WRITE_KEY, via = 'header', headers = {}, raw = false } = {}) {
+  const h = { 'Content-Type': 'text/plain;charset=UTF-8', ...headers };
+  let url = `${server.url}/v1/ratings`;
+  if (key !== null && via === 'header') h.Authorization = `Bearer ${key}`;
+  if (key !== null && via === 'query') url += `?key=${encodeURIComponent(key)}`;
+  const res = await fetch(url, { method: 'POST', headers: h, body: raw ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export async function admin(server, path, { method = 'GET', body, token = ADMIN_TOKEN } = {}) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const res = await fetch(server.url + path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* JSONL or empty */ }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export async function setClock(server, offsetMs) {
+  const r = await admin(server, '/v1/test/clock', { method: 'PUT', body: { offset_ms: offsetMs } });
+  if (r.status !== 200) throw new Error('test clock refused: ' + r.text);
+}
+
+export function sqlite(db, sql) {
+  const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('sqlite3 failed: ' + r.stderr);
+  return r.stdout.trim();
+}
