@@ -1,0 +1,106 @@
+// internal::parse_json (core/src/internal/json_parse.h) against nlohmann::json::parse: the same
+// value — or the same refusal — for hand-picked edge cases and 200,000 random mutations.
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "../core/src/internal/json_parse.h"
+
+namespace {
+
+using nlohmann::json;
+using session_rating::internal::parse_json;
+
+// Same type and value, recursively (floats bit-for-bit, including the sign of zero).
+bool same(const json& a, const json& b) {
+  if (a.is_discarded() || b.is_discarded()) return a.is_discarded() == b.is_discarded();
+  if (a.type() != b.type()) return false;
+  if (a.is_number_float()) {
+    double x = a.get<double>(), y = b.get<double>();
+    return x == y && std::signbit(x) == std::signbit(y);
+  }
+  if (a.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      auto f = b.find(it.key());
+      if (f == b.end() || !same(*it, *f)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
+json reference(const std::string& text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+
+const std::vector<std::string>& seeds() {
+  static const std::vector<std::string> s = {
+      "", " ", "null", "true", "false", "nul", "truex", "0", "-0", "-", "01", "-01", "1.", ".5",
+      "1e", "1e+", "1E5", "1.5e-3", "-1.25E+2", "18446744073709551615", "18446744073709551616",
+      "-9223372036854775808", "-9223372036854775809", "9223372036854775808",
+      "123456789012345678901234567890", "1e400", "-1e400", "1e-400", "0.1", "3.141592653589793",
+      "\"abc\"", "\"a\\u0000b\"", "\"\\ud83d\\ude00\"", "\"\\ud83d\"", "\"\\ude00\"",
+      "\"\\ud83d\\u0041\"", "\"\\x\"", "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"", "\"\t\"", "\"\xc3\xa9\"",
+      "\"\xc3\"", "\"\xe0\x80\x80\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+      "\"\xf0\x9f\x98\x80\"", "\"\xff\"", "\"\x7f\"", "[]", "[ ]", "[1,2]", "[1,]", "[,1]", "[1 2]",
+      "{}", "{ }", "{\"a\":1}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":1,\"a\":[2]}",
+      "{\"a\":{\"b\":[1,{\"c\":null}]},\"d\":\"e\"}", "[[[[[]]]]]", "[[[[[]]]]", "\xef\xbb\xbf{}",
+      "\xef\xbb{}", " \n\t\r[1] \n", "[1]x", "1 2", std::string("1\0x", 3), std::string("\0", 1),
+      std::string("[\"a\0\"]", 6), std::string("{\"k\":\"v\"}\0junk", 14),
+      "{\"score\":2,\"type\":\"score\",\"at\":1000}", "[1.0,-0.0,0e0,2E-0]", "\"\\u00e9\\u00E9\"",
+      "\"\\uD834\\uDD1E\"", "[\"\\u12\"]"};
+  return s;
+}
+
+TEST(JsonParse, EdgeCasesMatchNlohmann) {
+  for (const std::string& text : seeds()) {
+    EXPECT_TRUE(same(parse_json(text), reference(text))) << "input: " << text;
+  }
+}
+
+TEST(JsonParse, DeepNestingNeitherRecursesNorFails) {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  json v = parse_json(deep);
+  ASSERT_FALSE(v.is_discarded());
+  std::string medium = std::string(2000, '[') + std::string(2000, ']');
+  EXPECT_TRUE(same(parse_json(medium), reference(medium)));  // same() recurses
+  EXPECT_TRUE(parse_json(std::string(100000, '[')).is_discarded());
+}
+
+TEST(JsonParse, RandomMutationsMatchNlohmann) {
+  std::mt19937 rng(20240601);
+  const std::string alphabet =
+      "{}[]:,\"\\u0123456789.eE+-tfnrlasx \n\xc3\xa9\xed\xa0\xf0\x9f\x98\x80\xef\xbb\xbf";
+  const auto& s = seeds();
+  int differences = 0;
+  for (int iter = 0; iter < 200000 && differences < 5; ++iter) {
+    std::string t = s[rng() % s.size()];
+    int mutations = 1 + static_cast<int>(rng() % 4);
+    for (int m = 0; m < mutations; ++m) {
+      std::size_t pos = t.empty() ? 0 : rng() % (t.size() + 1);
+      char ch = alphabet[rng() % alphabet.size()];
+      switch (rng() % 4) {
+        case 0: t.insert(t.begin() + static_cast<std::ptrdiff_t>(pos), ch); break;
+        case 1: if (pos < t.size()) t.erase(pos, 1); break;
+        case 2: if (pos < t.size()) t[pos] = ch; break;
+        default: t.insert(pos, s[rng() % s.size()]); break;
+      }
+    }
+    if (!same(parse_json(t), reference(t))) {
+      ++differences;
+      ADD_FAILURE() << "differs from nlohmann on: " << t;
+    }
+  }
+  EXPECT_EQ(differences, 0);
+}
+
+}  // namespace
