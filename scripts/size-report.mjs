@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// Size report for the WebAssembly core.
+//
+//   node scripts/size-report.mjs [--dir build/wasm/wasm] [--check]
+//       raw / gzip -9 / brotli -q 11 bytes of each shipped file; --check exits 1 when
+//       WASM + JS glue exceed the hard cap (48 KB gzip, issue 4).
+//   node scripts/size-report.mjs --functions [N] [--wasm FILE]
+//       where the bytes go: code bytes per function and per area, read from the
+//       --profiling-funcs build (target session_rating_wasm_profiling); top N functions.
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length && !args[i + 1].startsWith('--') ? args[i + 1] : def;
+};
+const dir = path.resolve(root, opt('--dir', process.env.SR_WASM_DIR || 'build/wasm/wasm'));
+const CAP_GZIP = 48 * 1024; // hard cap: WASM + glue, gzip
+const GOAL_GZIP = 36 * 1024;
+
+const gzip = (b) => gzipSync(b, { level: 9 }).length;
+const brotli = (b) =>
+  brotliCompressSync(b, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 11,
+      [constants.BROTLI_PARAM_SIZE_HINT]: b.length,
+    },
+  }).length;
+
+function sizes() {
+  const files = [
+    ['WASM', path.join(dir, 'session_rating_core.wasm')],
+    ['JS glue', path.join(dir, 'session_rating_core.mjs')],
+    ['JS API (web/core.mjs, unminified)', path.join(root, 'web/core.mjs')],
+  ];
+  const rows = [];
+  for (const [label, file] of files) {
+    if (!existsSync(file)) {
+      console.error(`size-report: ${path.relative(root, file)} not found (build the WASM first)`);
+      process.exit(2);
+    }
+    const b = readFileSync(file);
+    rows.push({ label, file: path.relative(root, file), raw: b.length, gzip: gzip(b), br: brotli(b) });
+  }
+  const pad = (s, n) => String(s).padStart(n);
+  console.log(`${'file'.padEnd(48)} ${pad('raw', 8)} ${pad('gzip', 8)} ${pad('brotli', 8)}`);
+  for (const r of rows) {
+    console.log(`${r.file.padEnd(48)} ${pad(r.raw, 8)} ${pad(r.gzip, 8)} ${pad(r.br, 8)}`);
+  }
+  const core = rows.slice(0, 2);
+  const sum = (k) => core.reduce((a, r) => a + r[k], 0);
+  const all = (k) => rows.reduce((a, r) => a + r[k], 0);
+  console.log(`${'WASM + glue'.padEnd(48)} ${pad(sum('raw'), 8)} ${pad(sum('gzip'), 8)} ${pad(sum('br'), 8)}`);
+  console.log(`${'WASM + glue + API'.padEnd(48)} ${pad(all('raw'), 8)} ${pad(all('gzip'), 8)} ${pad(all('br'), 8)}`);
+  const g = sum('gzip');
+  console.log(
+    `WASM + glue gzip: ${g} bytes = ${(g / 1024).toFixed(1)} KB ` +
+      `(cap ${CAP_GZIP / 1024} KB, goal ${GOAL_GZIP / 1024} KB)`,
+  );
+  if (args.includes('--check') && g > CAP_GZIP) {
+    console.error(`size-report: FAIL — WASM + glue is ${g} bytes gzip, over the ${CAP_GZIP}-byte cap`);
+    process.exit(1);
+  }
+}
+
+// --- --functions: parse the wasm binary (code section + "name" custom section) ---------------
+
+function readWasm(file) {
+  const buf = readFileSync(file);
+  let p = 8;
+  const leb = () => {
+    let r = 0, s = 0, b;
+    do {
+      b = buf[p++];
+      r += (b & 0x7f) * 2 ** s;
+      s += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  let imported = 0;
+  const names = new Map();
+  const bodies = [];
+  const sections = [];
+  while (p < buf.length) {
+    const id = buf[p++];
+    const len = leb();
+    const end = p + len;
+    let name = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export',
+      'start', 'elem', 'code', 'data', 'datacount'][id] || `#${id}`;
+    if (id === 2) {
+      const n = leb();
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < 2; k++) {
+          const l = leb(); // module name, then field name
+          p += l;
+        }
+        const kind = buf[p++];
+        if (kind === 0) { leb(); imported++; }
+        else if (kind === 1) { p++; const f = leb(); leb(); if (f & 1) leb(); }
+        else if (kind === 2) { const f = leb(); leb(); if (f & 1) leb(); }
+        else if (kind === 3) p += 2;
+      }
+    } else if (id === 10) {
+      const n = leb();
+      for (let i = 0; i < n; i++) {
+        const l = leb();
+        bodies.push(l);
+        p += l;
+      }
+    } else if (id === 0) {
+      const l = leb();
+      const custom = buf.toString('utf8', p, p + l);
+      name = `custom "${custom}"`;
+      p += l;
+      if (custom === 'name') {
+        while (p < end) {
+          const sub = buf[p++];
+          const sl = leb();
+          const se = p + sl;
+          if (sub === 1) {
+            const n = leb();
+            for (let i = 0; i < n; i++) {
+              const idx = leb();
+              const nl = leb();
+              names.set(idx, buf.toString('utf8', p, p + nl));
+              p += nl;
+            }
+          }
+          p = se;
+        }
+      }
+    }
+    sections.push([name, len]);
+    p = end;
+  }
+  const funcs = bodies.map((size, i) => ({ size, name: names.get(i + imported) || `func${i + imported}` }));
+  return { funcs, sections, named: names.size > 0 };
+}
+
+// Collapses template arguments: a<b<c>, d>::f(x) -> a<…>::f(…)
+function shortName(name) {
+  let out = '', depth = 0;
+  for (const ch of name) {
+    if (ch === '<' || ch === '(') {
+      if (depth++ === 0) out += ch + '…';
+    } else if (ch === '>' || ch === ')') {
+      if (--depth === 0) out += ch;
+    } else if (depth === 0) out += ch;
+  }
+  return out.replace(/nlohmann::json_abi_v[\d_]+::/g, 'nlohmann::').replace(/std::__2::/g, 'std::');
+}
+
+function area(name) {
+  if (/ordered_map/.test(name)) return 'nlohmann (ordered_json instantiation)';
+  if (/^nlohmann::|[^:]nlohmann::/.test(name) && !/^session_rating::|^sr_/.test(name)) return 'nlohmann/json';
+  if (/^sr_|^\(anonymous namespace\)::(created|adopt|verdict|to_c)/.test(name)) return 'bridge (with inlined core code)';
+  if (/^session_rating::/.test(name)) return 'core (session_rating::)';
+  if (/^(strtod|strtof|strtold|snprintf|vsnprintf)$|parse_decimal|scale_pow10/.test(name)) return 'size shims (strtod, snprintf)';
+  if (/^__cxxabiv1|^__cxa|typeinfo|^std::__2::(exception|bad_|logic_error|runtime_error)/.test(name)) return 'C++ ABI / RTTI';
+  if (/^std::/.test(name)) return 'libc++ (std::)';
+  if (/^(malloc|free|realloc|calloc|emmalloc|attempt_allocate|claim_more_memory|sbrk|.*_region|.*_bucket|posix_memalign|memalign|aligned_alloc)/.test(name)) return 'allocator (emmalloc)';
+  if (/^__(add|sub|mul|div|trunc|extend|fix|float|eq|ne|lt|le|gt|ge|unord|compare)[a-z]*[tdsx]f[23]?$|l$/.test(name)) return 'soft-float / long double';
+  return 'libc and other';
+}
+
+function functions() {
+  const file = path.resolve(root, opt('--wasm', path.join(dir, 'session_rating_core_profiling.wasm')));
+  if (!existsSync(file)) {
+    console.error(`size-report: ${path.relative(root, file)} not found; build it with\n` +
+      `  cmake --build build/wasm --target session_rating_wasm_profiling`);
+    process.exit(2);
+  }
+  const top = Number(opt('--functions', '40')) || 40;
+  const { funcs, sections, named } = readWasm(file);
+  console.log(`sections of ${path.relative(root, file)}:`);
+  for (const [n, l] of sections) console.log(`  ${n.padEnd(28)} ${String(l).padStart(8)}`);
+  if (!named) console.log('(no function names: not a --profiling-funcs build)');
+  const total = funcs.reduce((a, f) => a + f.size, 0);
+  const byArea = new Map();
+  for (const f of funcs) {
+    const a = area(f.name);
+    const e = byArea.get(a) || { size: 0, count: 0 };
+    e.size += f.size;
+    e.count++;
+    byArea.set(a, e);
+  }
+  console.log(`\ncode bytes by area (total ${total}, ${funcs.length} functions):`);
+  for (const [a, e] of [...byArea].sort((x, y) => y[1].size - x[1].size)) {
+    console.log(`  ${String(e.size).padStart(7)} ${((100 * e.size) / total).toFixed(1).padStart(5)}%  ${String(e.count).padStart(4)} fns  ${a}`);
+  }
+  console.log(`\nlargest ${top} functions (code bytes):`);
+  for (const f of [...funcs].sort((a, b) => b.size - a.size).slice(0, top)) {
+    console.log(`  ${String(f.size).padStart(7)}  ${shortName(f.name).slice(0, 140)}`);
+  }
+}
+
+if (args.includes('--functions')) functions();
+else sizes();
