@@ -18,24 +18,35 @@ enum Field : int {
 };
 constexpr uint32_t kAllFields = (1u << kFieldCount) - 1;
 
-constexpr std::size_t kMaxTopicCodePoints = 128;
+bool eq(std::string_view a, std::string_view b) { return a == b; }
 
-bool eq(std::string_view a, const char* b) {
-  const std::size_t n = std::strlen(b);
-  return a.size() == n && std::memcmp(a.data(), b, n) == 0;
-}
-
-// Field names, indexed by Field.
-constexpr const char* kFieldNames[kFieldCount] = {
+// Field names, indexed by Field (the contract's order, which record_to_json writes).
+constexpr std::string_view kFieldNames[kFieldCount] = {
     "schema", "rating_id", "session_id", "revision", "final", "scale", "score", "positive",
     "sentiment", "problems", "comment", "redactions", "submitted_at", "first_submitted_at",
     "edit_deadline", "internal", "topic", "agent_id", "thresholds"};
 
-int field_of(std::string_view k) {
+// The field named `k`, or -1. `hint` (the field expected next) is tried first, so records in
+// the contract's key order cost one comparison per key.
+int field_of(std::string_view k, int hint) {
+  if (hint < kFieldCount && k == kFieldNames[hint]) return hint;
   for (int f = 0; f < kFieldCount; ++f) {
-    if (eq(k, kFieldNames[f])) return f;
+    if (k == kFieldNames[f]) return f;
   }
   return -1;
+}
+
+// SWAR: true when any of the 8 bytes in `w` is '"', '\\', a control character (< 0x20) or
+// non-ASCII (>= 0x80) — the bytes a string scan has to look at one by one.
+inline bool needs_attention(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL;
+  constexpr uint64_t high = 0x8080808080808080ULL;
+  const uint64_t q = w ^ (ones * '"');
+  const uint64_t b = w ^ (ones * '\\');
+  const uint64_t zero_q = (q - ones) & ~q;
+  const uint64_t zero_b = (b - ones) & ~b;
+  const uint64_t ctrl = (w - ones * 0x20) & ~w;
+  return ((zero_q | zero_b | ctrl) & high) != 0 || (w & high) != 0;
 }
 
 class Scanner {
@@ -77,6 +88,12 @@ class Scanner {
     bool non_ascii = false;
     escaped = false;
     for (;;) {
+      while (end_ - p_ >= 8) {
+        uint64_t w;
+        std::memcpy(&w, p_, 8);
+        if (needs_attention(w)) break;
+        p_ += 8;
+      }
       if (p_ == end_) return false;
       const unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') break;
@@ -301,44 +318,10 @@ bool read_field(Scanner& s, int field, Record& out) {
   }
 }
 
-bool is_problem_id(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
-// The reader-level checks, repeated here so that a true answer never lets through what the
-// DOM reader would refuse. (check_record() runs afterwards as well.)
+// The reader-level checks that check_record() does not repeat (it runs after a true answer):
+// record_from_value() refuses more than 20 problems and more than 5 redaction entries.
 bool plausible(const Record& r) {
-  if (!is_valid_id(r.rating_id) || !is_valid_id(r.session_id)) return false;
-  if (r.agent_id && !is_valid_id(*r.agent_id)) return false;
-  if (r.topic) {
-    if (r.topic->empty()) return false;
-    if (r.topic->size() > kMaxTopicCodePoints && code_points(*r.topic) > kMaxTopicCodePoints)
-      return false;
-  }
-  if (r.revision < 1) return false;
-  if (r.scale == Scale::Thumbs ? (r.score < 0 || r.score > 1) : (r.score < 1 || r.score > 5))
-    return false;
-  if (r.low_score_max < 1 || r.low_score_max > 4 || r.positive_min < 2 || r.positive_min > 5 ||
-      r.positive_min <= r.low_score_max)
-    return false;
-  if (r.submitted_at < 0 || r.first_submitted_at < 0 || r.edit_deadline < 0) return false;
-  if (r.comment.size() > static_cast<std::size_t>(kMaxRecordComment) &&
-      code_points(r.comment) > static_cast<std::size_t>(kMaxRecordComment))
-    return false;
-  if (r.problems.size() > 20 || r.redactions.size() > 5) return false;
-  for (const std::string& p : r.problems)
-    if (!is_problem_id(p)) return false;
-  for (const Redaction& red : r.redactions) {
-    if (red.count < 1) return false;
-    if (!(red.kind == "email" || red.kind == "phone" || red.kind == "card" ||
-          red.kind == "iban" || red.kind == "ssn"))
-      return false;
-  }
-  return true;
+  return r.problems.size() <= 20 && r.redactions.size() <= 5;
 }
 
 }  // namespace
@@ -347,15 +330,17 @@ bool scan_record(std::string_view text, Record& out) {
   Scanner s(text);
   if (!s.lit('{')) return false;
   uint32_t seen = 0;
+  int next = 0;
   do {
     std::string_view key;
     if (!s.plain_string(key) || !s.lit(':')) return false;
-    const int field = field_of(key);
+    const int field = field_of(key, next);
     if (field < 0) return false;
     const uint32_t bit = 1u << field;
     if (seen & bit) return false;
     seen |= bit;
     if (!read_field(s, field, out)) return false;
+    next = field + 1;
   } while (s.lit(','));
   if (!s.lit('}') || !s.at_end()) return false;
   return seen == kAllFields && plausible(out);

@@ -10,14 +10,14 @@
 namespace session_rating::internal {
 
 // Reads a record written as one JSON object with every contract-3 field exactly once, in any
-// order, any JSON whitespace. Returns true and fills `out` only for text that
-// record_from_json() would also read into the same Record, and that also passes the
-// reader-level checks (schema "rating.v1", known scale and sentiment names, valid UTF-8, no
-// control characters, ranges of scores, thresholds, times, ids, problem ids, redaction kinds,
-// topic length, comment length). Returns false — `out` then partly written — for anything
-// else: unknown, missing or duplicate fields, escaped keys, \u escapes, numbers with a
-// fraction or exponent or more than 18 digits, wrong types, failed checks, trailing text.
-// The caller still runs check_record() on a true result.
+// order, any JSON whitespace. Returns true and fills `out` only when record_from_json() would
+// read the text into the same Record *before* its check_record() step: JSON well-formed, no
+// unknown, missing or duplicate fields, every type right, schema "rating.v1", known scale and
+// sentiment names, valid UTF-8, at most 20 problems and 5 redaction entries. The caller must
+// still run check_record() (ranges, ids, consistency) on a true result. Returns false — `out`
+// then partly written — for anything else, and for what it leaves to the DOM reader on
+// purpose: escaped keys, \u escapes, numbers with a fraction or exponent or more than 18
+// digits, an omitted topic or agent_id, a byte-order mark.
 bool scan_record(std::string_view text, Record& out);
 
 }  // namespace session_rating::internal
