@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// web/build.mjs — builds the widget.
+//
+//   node web/build.mjs            # from the repo root (or `npm run build` in web/)
+//
+// Needs the WebAssembly build of the core (build/wasm/wasm/session_rating_core.{mjs,wasm});
+// when it is missing this runs it first (emcmake cmake + cmake --build, one job).
+// Writes:
+//   dist/session-rating.js      the script-tag bundle (IIFE, minified, CSS inlined)
+//   dist/session-rating.wasm    the core
+//   web/dist/                   the npm package's files: index.mjs (ES module API), define.mjs,
+//                               index.d.ts, session-rating.js, session-rating.wasm
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const web = dirname(fileURLToPath(import.meta.url));
+const root = resolve(web, '..');
+const wasmDir = process.env.SR_WASM_DIR || join(root, 'build/wasm/wasm');
+const glue = join(wasmDir, 'session_rating_core.mjs');
+const wasm = join(wasmDir, 'session_rating_core.wasm');
+
+function run(cmd, args) {
+  console.log(`build: ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+}
+
+if (!existsSync(glue) || !existsSync(wasm)) {
+  console.log('build: the WebAssembly core is not built yet; building it (one job)');
+  run('emcmake', ['cmake', '-S', '.', '-B', 'build/wasm', '-DCMAKE_BUILD_TYPE=MinSizeRel']);
+  run('cmake', ['--build', 'build/wasm', '--target', 'session_rating_wasm', '-j1']);
+}
+
+const version = JSON.parse(readFileSync(join(web, 'package.json'), 'utf8')).version;
+const common = {
+  bundle: true,
+  minify: true,
+  legalComments: 'none',
+  target: 'es2020',
+  alias: { 'session-rating-core-glue': glue },
+  define: { __SR_VERSION__: JSON.stringify(version) },
+  logLevel: 'warning',
+  // The glue's own wasm lookup (import.meta.url) is never used: the widget passes wasmUrl.
+  logOverride: { 'empty-import-meta': 'silent' },
+};
+
+const dist = join(root, 'dist');
+const pkg = join(web, 'dist');
+for (const d of [dist, pkg]) {
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+}
+
+await build({
+  ...common,
+  entryPoints: [join(web, 'src/script.mjs')],
+  format: 'iife',
+  outfile: join(dist, 'session-rating.js'),
+});
+copyFileSync(wasm, join(dist, 'session-rating.wasm'));
+
+await build({
+  ...common,
+  entryPoints: [join(web, 'src/index.mjs')],
+  format: 'esm',
+  outfile: join(pkg, 'index.mjs'),
+});
+writeFileSync(join(pkg, 'define.mjs'), "import { define } from './index.mjs';\ndefine();\n");
+copyFileSync(join(web, 'src/index.d.ts'), join(pkg, 'index.d.ts'));
+copyFileSync(join(dist, 'session-rating.js'), join(pkg, 'session-rating.js'));
+copyFileSync(wasm, join(pkg, 'session-rating.wasm'));
+console.log(`build: wrote dist/session-rating.js, dist/session-rating.wasm and web/dist/ (npm package ${version})`);

@@ -1,0 +1,4 @@
+// define.mjs — importing this module registers <session-rating>.
+import { define } from './element.mjs';
+
+define();

@@ -1,0 +1,119 @@
+// Types for the npm package `session-rating` (the ES module API) — see docs/widget.md.
+
+/** A rating record exactly as delivered (contract 3, schema "rating.v1"). */
+export interface RatingRecord {
+  schema: 'rating.v1';
+  rating_id: string;
+  session_id: string;
+  revision: number;
+  final: boolean;
+  scale: 'stars' | 'emoji' | 'thumbs';
+  score: number;
+  positive: boolean;
+  sentiment: 'positive' | 'neutral' | 'negative';
+  problems: string[];
+  comment: string;
+  redactions: Array<{ kind: string; count: number }>;
+  submitted_at: number;
+  first_submitted_at: number;
+  edit_deadline: number;
+  internal: boolean;
+  topic: string | null;
+  agent_id: string | null;
+  thresholds: { low_score_max: number; positive_min: number };
+}
+
+/** `detail` of `rating-error`. */
+export interface RatingError {
+  /** wasm_unavailable | config_unavailable | invalid_config | invalid_options | invalid_context |
+   *  rejected (the endpoint answered a non-retryable status) | internal | start_failed */
+  code: string;
+  message: string;
+  /** HTTP status, for `rejected`. */
+  status?: number;
+  /** The core's or the endpoint's structured errors, when there are some. */
+  errors?: Array<{ path?: string; code: string; message?: string }>;
+  /** The record that was refused, for `rejected`. */
+  record?: RatingRecord;
+}
+
+/** `detail` of `rating-suppressed`. */
+export interface RatingSuppressed {
+  reason: 'cooldown' | 'sampled_out' | 'already_rated';
+  key: string;
+  session_id: string;
+  rating_id: string;
+}
+
+/** `detail` of `rating-dismiss`. */
+export interface RatingDismiss {
+  session_id: string;
+  rating_id: string;
+  step: string;
+  revision: number;
+}
+
+export interface MountOptions {
+  /** Session being rated (1–128 chars of [A-Za-z0-9._:-]). */
+  sessionId: string;
+  /** Defaults to sessionId. */
+  ratingId?: string;
+  /** Where records are POSTed (absolute or relative URL). */
+  endpoint: string;
+  /** Public write key; sent as `?key=` so requests stay CORS-simple. */
+  writeKey?: string;
+  /** Config (contract 1), as an object or JSON text. */
+  config?: object | string;
+  /** URL of a JSON config, used when `config` is not given. */
+  configUrl?: string;
+  /** Extra context fields: topic, agent_id, internal, session_ended_at. */
+  context?: { topic?: string | null; agent_id?: string | null; internal?: boolean; session_ended_at?: number | null };
+  /** 'inline' (default) renders in place; 'popup' is a dismissible prompt in the bottom corner. */
+  mode?: 'inline' | 'popup';
+  /** Open as soon as ready (default true); otherwise wait for open(). */
+  autoOpen?: boolean;
+  /** Where the .wasm is; default: session-rating.wasm next to the module. */
+  wasmUrl?: string;
+  /** Retry backoff: first delay and cap in ms (defaults 1000 and 300000). */
+  retry?: { baseMs?: number; maxMs?: number };
+}
+
+export interface Controller {
+  element: SessionRatingElement;
+  /** Resolves true once running, false if it could not start (a `rating-error` says why). */
+  ready: Promise<boolean>;
+  /** Shows the prompt if the core's should_prompt allows it; false otherwise. */
+  open(): boolean;
+  /** Dismisses the prompt. */
+  close(): void;
+  /** Stops the widget and removes an element that mount() created. */
+  destroy(): void;
+}
+
+export declare class SessionRatingElement extends HTMLElement {
+  readonly ready: Promise<boolean>;
+  readonly view: object | null;
+  start(options: MountOptions): Promise<boolean>;
+  open(): boolean;
+  close(): void;
+  destroy(): void;
+}
+
+export declare function mount(target: Element | null, options: MountOptions): Controller;
+/** Registers <session-rating> (idempotent). */
+export declare function define(name?: string): CustomElementConstructor;
+export declare const version: string;
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'session-rating': SessionRatingElement;
+  }
+  interface HTMLElementEventMap {
+    'rating-submit': CustomEvent<RatingRecord>;
+    'rating-final': CustomEvent<RatingRecord>;
+    'rating-delivered': CustomEvent<RatingRecord>;
+    'rating-error': CustomEvent<RatingError>;
+    'rating-dismiss': CustomEvent<RatingDismiss>;
+    'rating-suppressed': CustomEvent<RatingSuppressed>;
+  }
+}

@@ -1,0 +1,235 @@
+// outbox.mjs — delivery that never loses a rating.
+//
+// Each record is written to storage under its own key BEFORE it is sent, and removed only
+// after a 2xx response the page could read. Sends are CORS-simple (POST, text/plain body,
+// write key in the `?key=` query) so no preflight happens, with `keepalive` so a send
+// started just before the page goes away still completes. Network errors, 408, 429 and 5xx
+// are retried with exponential backoff and jitter (Retry-After honoured, capped); any other
+// status is one attempt, then an `error` notice. On pagehide / visibilitychange=hidden the
+// records not already on their way go by navigator.sendBeacon and stay stored until a later
+// readable 2xx (the next page load resends them; the server de-duplicates).
+//
+// Tabs: a record being sent holds a lease (tab id + expiry) in its storage entry, taken under
+// a Web Lock when the browser has them, so other tabs of the same site leave it alone.
+
+import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
+
+const KEEP_AFTER_DEADLINE = 24 * 3600e3; // entries expire this long after edit_deadline
+const MAX_ENTRIES = 50;                  // per outbox; the oldest go first
+const LEASE_MS = 30e3;                   // how long a tab owns a record it is sending
+const TIMEOUT_MS = 20e3;                 // a send that takes longer counts as a network error
+const RETRY_AFTER_CAP_MS = 600e3;        // Retry-After is honoured up to 10 minutes
+const BEACON_GAP_MS = 5e3;               // no second beacon for a record within this time
+
+export const TAB = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+
+const outboxes = new Map();
+
+/** The page's one outbox for an endpoint + write key. */
+export function outboxFor(endpoint, writeKey, retry) {
+  const url = new URL(endpoint, document.baseURI);
+  if (writeKey) url.searchParams.set('key', writeKey);
+  const id = hash(url.href);
+  let box = outboxes.get(id);
+  if (!box) outboxes.set(id, (box = new Outbox(url.href, id, retry)));
+  return box;
+}
+
+/** The storage key prefix of one endpoint + write key (for the docs and tests). */
+export function itemId(record) {
+  return `${record.rating_id}|${record.revision}|${record.final ? 'f' : 'n'}`;
+}
+
+function withLock(name, fn) {
+  const locks = globalThis.navigator?.locks;
+  if (locks?.request) {
+    return locks.request(name, fn).catch(() => fn());
+  }
+  return Promise.resolve().then(fn);
+}
+
+function retryAfterMs(res, now) {
+  const h = res.headers.get('Retry-After');
+  if (!h) return null;
+  let ms = /^\s*\d+\s*$/.test(h) ? Number(h) * 1000 : Date.parse(h) - now;
+  if (!(ms >= 0)) return null;
+  return Math.min(ms, RETRY_AFTER_CAP_MS);
+}
+
+class Outbox {
+  constructor(url, id, retry = {}) {
+    this.url = url;
+    this.prefix = `out:${id}|`;
+    this.lock = `session-rating:${id}`;
+    this.base = retry.baseMs || 1000;
+    this.max = retry.maxMs || 300e3;
+    this.inflight = new Set();
+    this.listeners = new Set();
+    this.timer = 0;
+    this.flush = this.flush.bind(this);
+    addEventListener('pagehide', this.flush);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this.flush();
+      else this.pump();
+    });
+    addEventListener('online', () => this.pump());
+  }
+
+  /** fn(kind, detail, ratingId) for 'delivered' | 'error'; returns an unsubscribe function. */
+  subscribe(ratingId, fn) {
+    const l = { ratingId, fn };
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  notify(kind, detail, ratingId) {
+    let target = null;
+    for (const l of this.listeners) {
+      if (l.ratingId === ratingId) { target = l; break; }
+      target ||= l; // a record from an earlier page: told to the first widget on this outbox
+    }
+    if (target) target.fn(kind, detail);
+  }
+
+  entries() {
+    return keys(this.prefix).map((k) => [k, read(k)]).filter(([, e]) => e && typeof e.body === 'string');
+  }
+
+  /** Stores records (synchronously) and starts sending them. Same id → the stored bytes win. */
+  add(records) {
+    const now = Date.now();
+    for (const r of records) {
+      const k = PREFIX + this.prefix + itemId(r);
+      if (read(k)) continue;
+      write(k, {
+        body: JSON.stringify(r),
+        rid: r.rating_id,
+        added: now,
+        exp: (r.edit_deadline || r.submitted_at || now) + KEEP_AFTER_DEADLINE,
+        attempts: 0,
+        next: 0,
+        lease: null,
+      });
+    }
+    this.tidy(now);
+    this.pump();
+  }
+
+  tidy(now) {
+    const all = this.entries();
+    for (const [k, e] of all) if (e.exp < now) remove(k);
+    const live = all.filter(([, e]) => e.exp >= now).sort((a, b) => a[1].added - b[1].added);
+    while (live.length > MAX_ENTRIES) remove(live.shift()[0]);
+  }
+
+  /** Sends every record that is due and not leased by another tab. */
+  async pump() {
+    clearTimeout(this.timer);
+    this.timer = 0;
+    const picked = await withLock(this.lock, () => {
+      const now = Date.now();
+      const out = [];
+      for (const [k, e] of this.entries()) {
+        if (e.exp < now) { remove(k); continue; }
+        if (this.inflight.has(k) || e.next > now) continue;
+        if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
+        e.lease = { tab: TAB, until: now + LEASE_MS };
+        write(k, e);
+        this.inflight.add(k);
+        out.push([k, e]);
+      }
+      return out;
+    });
+    for (const [k, e] of picked) this.send(k, e);
+    this.schedule();
+  }
+
+  schedule() {
+    const now = Date.now();
+    let at = Infinity;
+    for (const [k, e] of this.entries()) {
+      if (this.inflight.has(k)) continue;
+      let t = e.next || 0;
+      if (e.lease && e.lease.tab !== TAB) t = Math.max(t, e.lease.until);
+      at = Math.min(at, t);
+    }
+    clearTimeout(this.timer);
+    this.timer = at === Infinity ? 0 : setTimeout(() => this.pump(), Math.min(Math.max(at - now, 0) + 5, 2 ** 31 - 1));
+  }
+
+  async send(k, e) {
+    let res = null;
+    const ctrl = typeof AbortController === 'function' ? new AbortController() : null;
+    const t = setTimeout(() => ctrl?.abort(), TIMEOUT_MS);
+    try {
+      res = await fetch(this.url, {
+        method: 'POST',
+        body: e.body,
+        headers: { 'Content-Type': 'text/plain' },
+        keepalive: true,
+        credentials: 'omit',
+        mode: 'cors',
+        cache: 'no-store',
+        signal: ctrl?.signal,
+      });
+    } catch {
+      res = null;
+    }
+    clearTimeout(t);
+    const now = Date.now();
+    let record = null;
+    try { record = JSON.parse(e.body); } catch { /* stored by us: always JSON */ }
+    const s = res ? res.status : 0;
+    if (res && res.ok) {
+      let result = null;
+      try { result = (await res.json())?.results?.[0] ?? null; } catch { /* body is optional */ }
+      remove(k);
+      this.inflight.delete(k);
+      this.notify('delivered', record, e.rid);
+      void result;
+    } else if (!res || s === 408 || s === 429 || s >= 500) {
+      const cur = read(k);
+      if (cur) {
+        cur.attempts = (cur.attempts || 0) + 1;
+        const backoff = Math.min(this.max, this.base * 2 ** (cur.attempts - 1)) * (0.5 + Math.random() * 0.5);
+        const ra = res ? retryAfterMs(res, now) : null;
+        cur.next = now + (ra ?? backoff);
+        cur.lease = null;
+        write(k, cur);
+      }
+      this.inflight.delete(k);
+    } else {
+      let errors;
+      try { errors = (await res.json())?.results?.[0]?.errors; } catch { /* optional */ }
+      remove(k);
+      this.inflight.delete(k);
+      this.notify('error', {
+        code: 'rejected',
+        message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
+        status: s,
+        errors,
+        record,
+      }, e.rid);
+    }
+    this.schedule();
+  }
+
+  /** Page going away or hidden: beacon what is not already on its way; keep it stored. */
+  flush(ev) {
+    const now = Date.now();
+    const beacon = globalThis.navigator?.sendBeacon?.bind(navigator);
+    for (const [k, e] of this.entries()) {
+      if (this.inflight.has(k)) {
+        // A keepalive fetch carries it, but its answer may never be read: let the next
+        // page load resend it at once (the server de-duplicates).
+        if (ev?.type === 'pagehide' && e.lease?.tab === TAB) { e.lease = null; write(k, e); }
+        continue;
+      }
+      if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
+      if (!beacon || (e.beacon && now - e.beacon < BEACON_GAP_MS)) continue;
+      let ok = false;
+      try { ok = beacon(this.url, e.body); } catch { ok = false; }
+      if (ok) { e.beacon = now; write(k, e); }
+    }
+  }
+}

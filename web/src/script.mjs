@@ -1,0 +1,38 @@
+// script.mjs — the script-tag bundle (dist/session-rating.js): registers <session-rating>,
+// sets window.SessionRating, and boots a widget from the tag's data-* attributes.
+import { define, optionsFrom, setDefaultWasmUrl } from './element.mjs';
+import { mount } from './api.mjs';
+
+const script = document.currentScript;
+let controller = null;
+
+function boot() {
+  try {
+    define();
+    if (!script || !script.hasAttribute('data-session-id')) return;
+    const get = (n) => script.getAttribute(`data-${n}`);
+    const options = optionsFrom(get, (n) => script.hasAttribute(`data-${n}`), 'popup');
+    const target = options.mode === 'inline' && get('target') ? document.querySelector(get('target')) : null;
+    controller = mount(target, options);
+  } catch (e) {
+    console.error('session-rating: could not start', e);
+  }
+}
+
+if (script && script.src) setDefaultWasmUrl(script.src.replace(/\.js([?#].*)?$/, '.wasm$1'));
+
+window.SessionRating = {
+  version: __SR_VERSION__,
+  mount,
+  define,
+  /** Opens the script tag's prompt (should_prompt still decides). */
+  open: () => (controller ? controller.open() : false),
+  /** Closes (dismisses) the script tag's prompt. */
+  close: () => controller && controller.close(),
+  get controller() {
+    return controller;
+  },
+};
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot, { once: true });
+else boot();
