@@ -64,7 +64,9 @@ TEST(Property, random_sequences_keep_invariants) {
           final_seen = true;
         }
       }
-      if (r["view"]["final"] == true) ASSERT_EQ(r["view"]["can_edit"], false);
+      if (r["view"]["final"] == true) {
+        ASSERT_EQ(r["view"]["can_edit"], false);
+      }
     }
     // Long after any deadline: the flow is final and exactly one final record exists.
     json end = sr_test::send(*flow, sr_test::ev("tick", now + 10000000000LL));
@@ -104,7 +106,9 @@ TEST(Property, snapshot_round_trip_at_every_step) {
       ASSERT_EQ(ja["ok"], jb["ok"]) << event;
       ASSERT_EQ(ja["view"]["step"], jb["view"]["step"]) << event;
       ASSERT_EQ(ja["view"]["revision"], jb["view"]["revision"]) << event;
-      if (!parsed.redact_pii) ASSERT_EQ(a, b) << event;
+      if (!parsed.redact_pii) {
+        ASSERT_EQ(a, b) << event;
+      }
       flow = std::move(copy);  // continue with the restored one
     }
   }

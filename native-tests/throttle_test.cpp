@@ -134,7 +134,9 @@ TEST(Throttle, sampling_extremes_and_nesting) {
     zero += sampled_in(id, 0);
     hundred += sampled_in(id, 100);
     // A session sampled in at 10 % is also sampled in at 20 % (same bucket, higher bar).
-    if (sampled_in(id, 10)) EXPECT_TRUE(sampled_in(id, 20)) << id;
+    if (sampled_in(id, 10)) {
+      EXPECT_TRUE(sampled_in(id, 20)) << id;
+    }
     EXPECT_GE(sample_bucket(id), 0);
     EXPECT_LT(sample_bucket(id), 10000);
   }
