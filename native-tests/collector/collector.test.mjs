@@ -397,12 +397,13 @@ test('widget config: public GET, PATCH validated with every error, nothing store
   assert.equal(r.status, 200);
   assert.match(r.headers.get('cache-control'), /public/);
   const etag = r.headers.get('etag');
-  assert.deepEqual(await r.json(), { config: {}, enabled: true });
+  assert.deepEqual(await r.json(), {});
   r = await fetch(`${s.url}/v1/widget-config`, { headers: { 'If-None-Match': etag } });
   assert.equal(r.status, 304);
 
   let p = await admin(s, '/v1/config', { method: 'PATCH', body: { config: { comment: { enabled: true }, scale: 'emoji' } } });
   assert.equal(p.status, 200, p.text);
+  assert.ok(p.json.updated_at > 0);
   p = await admin(s, '/v1/config', {
     method: 'PATCH',
     body: { enabled: 'yes', colour: 1, config: { scale: 'hearts', comment: { max_length: 0, required: 'x' }, finalise: { window_seconds: -1 } } },
@@ -412,16 +413,24 @@ test('widget config: public GET, PATCH validated with every error, nothing store
   for (const want of ['/enabled', '/colour', '/config/scale', '/config/comment/max_length', '/config/finalise/window_seconds'])
     assert.ok(paths.includes(want), `${want} in ${paths}`);
   r = await fetch(`${s.url}/v1/widget-config`);
-  assert.deepEqual(await r.json(), { config: { comment: { enabled: true }, scale: 'emoji' }, enabled: true });
+  assert.deepEqual(await r.json(), { comment: { enabled: true }, scale: 'emoji' });
   p = await admin(s, '/v1/config', { method: 'PATCH', body: { enabled: false, config: { scale: null } } });
   assert.equal(p.status, 200);
-  assert.deepEqual(p.json, { config: { comment: { enabled: true } }, enabled: false });
+  assert.deepEqual({ ...p.json, updated_at: 0 }, { config: { comment: { enabled: true } }, enabled: false, updated_at: 0 });
+  r = await fetch(`${s.url}/v1/widget-config`);
+  assert.equal(r.status, 404);
+  assert.equal((await r.json()).errors[0].code, 'ratings_disabled');
   assert.equal((await admin(s, '/v1/config', { method: 'PATCH', body: { enabled: true }, token: null })).status, 401);
+  assert.equal((await admin(s, '/v1/config', { token: null })).status, 401);
   // persisted across restarts
   await s.stop();
   const s2 = await startCollector(t, { db: s.db, dir: s.dir });
+  const g = await admin(s2, '/v1/config');
+  assert.equal(g.json.enabled, false);
+  assert.deepEqual(g.json.config, { comment: { enabled: true } });
+  p = await admin(s2, '/v1/config', { method: 'PATCH', body: { enabled: true } });
   r = await fetch(`${s2.url}/v1/widget-config`);
-  assert.deepEqual(await r.json(), { config: { comment: { enabled: true } }, enabled: false });
+  assert.deepEqual(await r.json(), { comment: { enabled: true } });
 });
 
 test('comments are re-redacted; the access log has no comment text; SIGTERM is clean', async (t) => {

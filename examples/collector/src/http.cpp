@@ -351,18 +351,38 @@ void HttpServer::routes() {
   }));
 
   // ---- site config
+  // Public: the bare widget config, what the widget's config-url attribute loads. While the
+  // dashboard's "enable ratings" switch is off it answers 404 ratings_disabled, so widgets
+  // that load their config from here show nothing.
   svr.Get("/v1/widget-config", guard([&app, cors](const httplib::Request& req, httplib::Response& res) {
     cors(req, res);
     const SiteSettings s = app.site.get();
-    const std::string etag = "\"" + std::to_string(static_cast<uint64_t>(content_hash(s.doc))) + "\"";
     res.set_header("Cache-Control", "public, max-age=60");
+    if (!s.enabled) {
+      send_error(res, 404, "ratings_disabled", "ratings are switched off for this site");
+      return;
+    }
+    const json doc = parse_json(s.doc);
+    const std::string body = dump(doc.is_object() && doc.contains("config") ? doc["config"] : json::object());
+    const std::string etag = "\"" + std::to_string(static_cast<uint64_t>(content_hash(body))) + "\"";
     res.set_header("ETag", etag);
     if (req.get_header_value("If-None-Match") == etag) {
       res.status = 304;
       return;
     }
     res.status = 200;
-    res.set_content(s.doc, kJson);
+    res.set_content(body, kJson);
+  }));
+
+  // Admin: the whole settings document, {"config", "enabled", "updated_at"}.
+  svr.Get("/v1/config", guard([&app, admin](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    if (!admin(req, res)) return;
+    const SiteSettings s = app.site.get();
+    json doc = parse_json(s.doc);
+    doc["updated_at"] = s.updated_at;
+    res.status = 200;
+    res.set_content(dump(doc), kJson);
   }));
 
   svr.Patch("/v1/config", guard([&app, admin](const httplib::Request& req, httplib::Response& res) {
@@ -388,8 +408,10 @@ void HttpServer::routes() {
       return;
     }
     app.site.set(next);
+    json doc = parse_json(next.doc);
+    doc["updated_at"] = next.updated_at;
     res.status = 200;
-    res.set_content(next.doc, kJson);
+    res.set_content(dump(doc), kJson);
   }));
 
   // ---- health
