@@ -8,7 +8,7 @@ test('cells starting with = + - @ (and tab, CR) are prefixed with a quote', () =
   assert.equal(csvCell('+1 555'), "'+1 555");
   assert.equal(csvCell('-2'), "'-2");
   assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
-  assert.equal(csvCell('\tcmd'), `"'\tcmd"`);
+  assert.equal(csvCell('\tcmd'), "'\tcmd");
   assert.equal(csvCell('plain'), 'plain');
   assert.equal(csvCell('a,b'), '"a,b"');
   assert.equal(csvCell('line\nbreak'), '"line\nbreak"');
