@@ -18,6 +18,7 @@ const HISTORY_DAYS = 366;               // longest cooldown is 365 days
 const HISTORY_KEY = PREFIX + 'history';
 
 let defaultWasmUrl = '';
+let sheet = null;
 /** Where the core's .wasm is fetched from when no `wasmUrl` option is given. */
 export function setDefaultWasmUrl(url) {
   defaultWasmUrl = url;
@@ -304,13 +305,15 @@ export class SessionRatingElement extends HTMLElement {
     event.at = Date.now();
     const r = this._flow.dispatch(event);
     const emit = r.emit || [];
+    // A record with a new revision is a submit; a final one closes the window.
+    const submitted = (rec) => rec.revision > ((prev && prev.revision) || 0);
     if (emit.length) {
       this._box.add(emit); // stored before anything else happens
-      if (this._hkey && emit.some((x) => !x.final)) this._rated();
+      if (this._hkey && emit.some(submitted)) this._rated();
     }
     this._save(r.view);
     for (const rec of emit) {
-      if (rec.revision > ((prev && prev.revision) || 0)) this._emit('rating-submit', rec);
+      if (submitted(rec)) this._emit('rating-submit', rec);
       if (rec.final) this._emit('rating-final', rec);
     }
     if (event.type === 'dismiss' && r.ok) {
@@ -371,8 +374,16 @@ export class SessionRatingElement extends HTMLElement {
     const root = this.shadowRoot || this.attachShadow({ mode: 'open' });
     const popup = this._o.mode === 'popup';
     const s = view.strings || {};
-    const style = h('style');
-    style.textContent = CSS;
+    // A constructed stylesheet is not subject to CSP style-src (no 'unsafe-inline' needed).
+    let style = null;
+    try {
+      sheet ||= new CSSStyleSheet();
+      if (!sheet.cssRules.length) sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch {
+      style = h('style');
+      style.textContent = CSS;
+    }
     const q = h('p', { id: 'q', part: 'question', class: 'q' });
     const opts = h('div', { id: 'opts', part: 'options', role: 'radiogroup', 'aria-labelledby': 'q',
       class: `opts ${view.scale === 'emoji' ? 'faces' : view.scale}` });
@@ -405,7 +416,7 @@ export class SessionRatingElement extends HTMLElement {
       panel.append(close);
     }
     panel.append(q, opts, details, thanks, live);
-    root.replaceChildren(style, panel);
+    root.replaceChildren(...(style ? [style] : []), panel);
     this._dom = { panel, q, opts, problems, ta, cnt, comment, err, submit, details, ty, tl, change, thanks, live, close, pl: problems.firstChild, cl: comment.firstChild };
 
     const on = (node, type, fn) => node.addEventListener(type, (e) => this._guard(() => fn(e)));
