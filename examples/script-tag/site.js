@@ -1,0 +1,50 @@
+// The support site's own script: adds the session-rating script tag (popup mode) for the
+// current chat conversation and opens the prompt when the chat ends.
+(function () {
+  const params = new URLSearchParams(location.search);
+  const key = params.get('key') || '';
+  const conversation = sessionStorage.getItem('acme-conversation') ||
+    `chat-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  sessionStorage.setItem('acme-conversation', conversation);
+
+  function addScriptTag() {
+    const s = document.createElement('script');
+    s.src = '/dist/session-rating.js';
+    s.async = true;
+    const data = {
+      'session-id': conversation,
+      endpoint: '/v1/ratings',
+      'write-key': key,
+      'config-url': '/v1/widget-config',
+      topic: 'billing',
+      'agent-id': 'agent-ana',
+      mode: 'popup',
+      'auto-open': 'false',
+    };
+    for (const [name, value] of Object.entries(data)) s.setAttribute(`data-${name}`, value);
+    document.head.append(s);
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    document.getElementById('conversation-id').textContent = conversation;
+    document.getElementById('key-hint').hidden = !!key;
+    const snippet = document.getElementById('snippet');
+    snippet.textContent = snippet.textContent.replace('CONVERSATION_ID', conversation);
+    addScriptTag();
+    document.getElementById('end-chat').addEventListener('click', (ev) => {
+      ev.target.disabled = true;
+      document.getElementById('chat-state').textContent = 'Chat ended.';
+      document.getElementById('new-chat').hidden = false;
+      // The widget may still be loading: open() before it is ready opens it once it is.
+      const started = Date.now();
+      (function tryOpen() {
+        if (window.SessionRating && window.SessionRating.controller) window.SessionRating.open();
+        else if (Date.now() - started < 15000) setTimeout(tryOpen, 50);
+      })();
+    });
+    document.getElementById('new-chat').addEventListener('click', () => {
+      sessionStorage.removeItem('acme-conversation');
+      location.reload();
+    });
+  });
+})();

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The one-command demo: installs what is missing, builds native + WASM + web, starts the
+# reference collector on 127.0.0.1 with a fresh SQLite file and generated dev keys, and prints
+# the URLs of the two examples and the dashboard. Runs until Ctrl-C.
+#
+#   scripts/demo.sh              # everything
+#   scripts/demo.sh --no-build   # start again without building
+#   SR_DEMO_PORT=9000 scripts/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+JOBS="${SR_JOBS:-$(nproc)}"
+PORT="${SR_DEMO_PORT:-8787}"
+BUILD=1
+[ "${1:-}" = "--no-build" ] && BUILD=0
+
+if [ "$BUILD" = 1 ]; then
+  bash scripts/setup.sh
+  echo "demo: native build (build/native)"
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/native -j "$JOBS" --target session-rating session-rating-collector
+  echo "demo: WebAssembly build (build/wasm)"
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
+  cmake --build build/wasm -j "$JOBS" --target session_rating_wasm
+  echo "demo: widget build (dist/)"
+  node web/build.mjs
+fi
+
+COLLECTOR="$ROOT/build/native/examples/collector/session-rating-collector"
+[ -x "$COLLECTOR" ] || { echo "demo: $COLLECTOR is missing (run without --no-build)"; exit 1; }
+[ -f dist/session-rating.js ] || echo "demo: warning: dist/session-rating.js is missing; the examples need it"
+
+# Fresh database and dev keys for this run (var/ is git-ignored).
+mkdir -p var
+DB="var/demo.sqlite3"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+rand() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+WRITE_KEY="pk_dev_$(rand)"
+ADMIN_TOKEN="admin_dev_$(rand)"
+LOG="var/demo-collector.log"
+
+start() {
+  "$COLLECTOR" --listen "127.0.0.1:$1" --db "$DB" --static "$ROOT" \
+    --write-key "$WRITE_KEY" --admin-token "$ADMIN_TOKEN" >"$LOG" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do
+    if grep -q '"event":"listening"' "$LOG" 2>/dev/null; then return 0; fi
+    kill -0 "$PID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+if ! start "$PORT"; then
+  echo "demo: port $PORT is busy; using a free port"
+  start 0 || { cat "$LOG"; echo "demo: the collector did not start"; exit 1; }
+fi
+PORT=$(grep '"event":"listening"' "$LOG" | head -1 | sed -E 's/.*"port":([0-9]+).*/\1/')
+BASE="http://127.0.0.1:$PORT"
+
+stop() {
+  echo
+  echo "demo: stopping the collector"
+  kill -TERM "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  exit 0
+}
+trap stop INT TERM
+
+cat <<MSG
+
+  session-rating demo is running (collector pid $PID, log $LOG, database $DB)
+
+  Support site, script tag in popup mode:
+    $BASE/examples/script-tag/?key=$WRITE_KEY
+  Video call end screen, inline <session-rating>:
+    $BASE/examples/call-end-screen/?key=$WRITE_KEY
+  Insights dashboard (admin):
+    $BASE/dashboard/#token=$ADMIN_TOKEN
+
+  Write key:   $WRITE_KEY
+  Admin token: $ADMIN_TOKEN
+  API:         curl -H "Authorization: Bearer $ADMIN_TOKEN" $BASE/v1/insights
+
+  Rate in an example, then press Refresh on the dashboard. Ctrl-C stops.
+
+MSG
+wait "$PID"
