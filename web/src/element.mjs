@@ -116,7 +116,8 @@ export function optionsFrom(get, has, defaultMode) {
 
 // ---- the element --------------------------------------------------------------------------
 
-export class SessionRatingElement extends HTMLElement {
+// Importable where there is no DOM (server-side rendering): the class is inert there.
+export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   constructor() {
     super();
     this._started = false;
