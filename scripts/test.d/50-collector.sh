@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Reference collector (issue 6): integration tests against the real binary on 127.0.0.1
+# (statuses, clock skew, concurrency, kill -9), the dashboard's CSV escaping, and end to end in
+# headless Chromium through both examples and the dashboard (needs dist/ from 40-web.sh).
+set -euo pipefail
+cd "$SR_ROOT"
+cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DSR_WERROR=ON >/dev/null
+cmake --build build/native -j "$SR_JOBS" --target session-rating session-rating-collector
+[ -f dist/session-rating.js ] || node web/build.mjs
+export SR_COLLECTOR="$SR_ROOT/build/native/examples/collector/session-rating-collector"
+export SR_CLI="$SR_ROOT/build/native/core/session-rating"
+export SR_REQUIRE_E2E=1
+node --test --test-concurrency=1 native-tests/collector/
