@@ -1,0 +1,31 @@
+// Node only: loads the core from the WASM build tree (used by the CLI runner, tests, benchmarks).
+//
+// The build writes build/wasm/wasm/session_rating_core.{mjs,wasm}; SR_WASM_DIR overrides the
+// folder. The glue is the -sENVIRONMENT=web build, which loads in Node when given wasmBinary.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { loadCore } from '../core.mjs';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function builtWasmDir() {
+  return path.resolve(process.env.SR_WASM_DIR || path.join(repoRoot, 'build/wasm/wasm'));
+}
+
+/** Loads (once) the core built in the build tree; throws a clear Error when it is missing. */
+export async function loadBuiltCore() {
+  const dir = builtWasmDir();
+  const glue = path.join(dir, 'session_rating_core.mjs');
+  const wasm = path.join(dir, 'session_rating_core.wasm');
+  if (!existsSync(glue) || !existsSync(wasm)) {
+    throw new Error(
+      `the WASM core is not built (${path.relative(process.cwd(), wasm) || wasm} missing); ` +
+        'build it with: emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel && ' +
+        'cmake --build build/wasm',
+    );
+  }
+  const { default: moduleFactory } = await import(pathToFileURL(glue).href);
+  return loadCore({ moduleFactory, wasmBinary: readFileSync(wasm) });
+}

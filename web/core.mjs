@@ -1,0 +1,291 @@
+// web/core.mjs — the JavaScript API of the session-rating core (compiled to WebAssembly).
+//
+//   import { loadCore } from './core.mjs';
+//   const core = await loadCore({ wasmUrl: '/assets/session_rating_core.wasm' });
+//   const flow = core.createFlow({ scale: 'stars' }, { session_id: 's-1' });
+//   if (!flow.ok) console.log(flow.errors);            // [{path, code, message}]
+//   const result = flow.dispatch({ type: 'score', value: 5, at: Date.now() });
+//   // result: {ok, view, emit} or {ok: false, error: {code, message}, view, emit}
+//   flow.destroy();
+//
+// Every result is a plain object with the JSON shape of the core's contracts (docs/). Bad
+// input (an invalid config, an unknown event, a malformed record, ...) comes back as the
+// structured error, never as an exception. Exceptions are thrown only for misuse: using a
+// destroyed flow, calling with the wrong number of arguments... (see core.d.ts).
+//
+// Objects given to the API are serialised with JSON.stringify; a *string* given where a JSON
+// value is expected (config, context, event, snapshot, record, records, history, throttle)
+// is taken as JSON text and handed to the core unchanged. redact(text) takes the text itself.
+//
+// The WebAssembly glue (session_rating_core.mjs, made by the WASM build) is not imported
+// statically, so this file can be bundled on its own: pass `moduleFactory` (the glue's
+// default export), or let loadCore() import `glueUrl` (default: ./session_rating_core.mjs
+// next to this file). See docs/wasm.md.
+
+/** @type {Promise<Core> | null} */
+let loading = null;
+
+/**
+ * Loads the core once; later calls return the same instance (their options are ignored).
+ * @param {import('./core').LoadOptions} [options]
+ * @returns {Promise<import('./core').Core>}
+ */
+export function loadCore(options = {}) {
+  if (!loading) {
+    loading = instantiate(options).catch((err) => {
+      loading = null; // a failed load (network, CSP) may be retried
+      throw err;
+    });
+  }
+  return loading;
+}
+
+async function instantiate(options) {
+  let factory = options.moduleFactory;
+  if (!factory) {
+    const glueUrl = options.glueUrl || new URL('./session_rating_core.mjs', import.meta.url).href;
+    factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glueUrl)).default;
+  }
+  /** @type {Record<string, unknown>} */
+  const moduleArg = {
+    print: () => {},
+    printErr: (text) => console.error('session-rating core:', text),
+  };
+  if (options.wasmBinary) {
+    moduleArg.wasmBinary = options.wasmBinary;
+  } else if (options.wasmUrl) {
+    const url = String(options.wasmUrl);
+    moduleArg.locateFile = (path) => (path.endsWith('.wasm') ? url : path);
+  }
+  const module = await factory(moduleArg);
+  return new Core(module);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Thrown for misuse of the API (not for bad input, which gives a structured error). */
+export class CoreUsageError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'CoreUsageError';
+  }
+}
+
+// JSON text of an argument: strings are JSON text already. JSON.stringify failures (cycles,
+// BigInt) and `undefined` become text the core rejects as invalid JSON.
+function jsonText(value) {
+  if (typeof value === 'string') return value;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? '' : text;
+  } catch {
+    return '';
+  }
+}
+
+class Core {
+  constructor(module) {
+    this._m = module;
+    this._scratch = 0; // reusable input buffer in WASM memory
+    this._scratchSize = 0;
+    this._slot = 0; // 4 bytes for a char** out-parameter, inside the scratch block
+    this._reserve(1024);
+    const registry =
+      typeof FinalizationRegistry === 'function'
+        ? new FinalizationRegistry((handle) => this._m._sr_flow_destroy(handle))
+        : null;
+    this._registry = registry;
+  }
+
+  // Makes the scratch buffer at least `bytes` long (plus the out-parameter slot).
+  _reserve(bytes) {
+    if (bytes <= this._scratchSize) return;
+    const size = Math.max(bytes, this._scratchSize * 2, 1024);
+    const m = this._m;
+    if (this._scratch) m._sr_free(this._scratch);
+    this._scratch = m._sr_alloc(size + 8);
+    this._scratchSize = size;
+    if (!this._scratch) throw new CoreUsageError('session-rating core: out of memory');
+    this._slot = (this._scratch + size + 3) & ~3;
+  }
+
+  // Writes the strings one after another into the scratch buffer; returns [ptr, len, ...].
+  _write(...texts) {
+    let need = 0;
+    for (const t of texts) need += t.length * 3;
+    this._reserve(need);
+    const heap = this._m.HEAPU8;
+    const args = [];
+    let at = this._scratch;
+    for (const t of texts) {
+      const { written } = encoder.encodeInto(t, heap.subarray(at, at + t.length * 3));
+      args.push(at, written);
+      at += written;
+    }
+    return args;
+  }
+
+  // Reads and frees a char* result; null stays null.
+  _take(ptr) {
+    if (!ptr) return null;
+    const heap = this._m.HEAPU8;
+    const end = heap.indexOf(0, ptr);
+    const text = decoder.decode(heap.subarray(ptr, end));
+    this._m._sr_free(ptr);
+    return text;
+  }
+
+  _create(fn, a, b, kind) {
+    const m = this._m;
+    const [pa, la, pb, lb] = this._write(jsonText(a), jsonText(b));
+    const handle = fn(pa, la, pb, lb, this._slot);
+    if (!handle) {
+      const errorsPtr = m.HEAPU32[this._slot >> 2];
+      const text = this._take(errorsPtr);
+      if (text === null) throw new CoreUsageError(`session-rating core: out of memory in ${kind}`);
+      return { ok: false, errors: JSON.parse(text) };
+    }
+    const flow = new Flow(this, handle);
+    if (this._registry) this._registry.register(flow, handle, flow);
+    return flow;
+  }
+
+  /**
+   * Validates config (contract 1) and context (contract 2) and starts a flow.
+   * @returns {Flow | {ok: false, errors: Array<{path: string, code: string, message: string}>}}
+   */
+  createFlow(config, context) {
+    return this._create(this._m._sr_flow_create, config, context, 'createFlow');
+  }
+
+  /** Rebuilds a flow from snapshot() / snapshotJSON() output with the same config. */
+  restoreFlow(config, snapshot) {
+    return this._create(this._m._sr_flow_restore, config, snapshot, 'restoreFlow');
+  }
+
+  _call(fn, ...texts) {
+    const args = this._write(...texts);
+    const text = this._take(fn(...args));
+    if (text === null) throw new CoreUsageError('session-rating core: out of memory');
+    return JSON.parse(text);
+  }
+
+  /** @returns {{ok: boolean, errors: Array<{path: string, code: string, message: string}>}} */
+  validateConfig(config) {
+    return this._call(this._m._sr_validate_config, jsonText(config));
+  }
+
+  /** Checks a record received from outside (contract 3). Same result shape as validateConfig. */
+  validateRecord(record) {
+    return this._call(this._m._sr_validate_record, jsonText(record));
+  }
+
+  /** @returns {{text: string, redactions: Array<{kind: string, count: number}>} | {error: object}} */
+  redact(text) {
+    if (typeof text !== 'string') throw new CoreUsageError('redact(text): text must be a string');
+    return this._call(this._m._sr_redact, text);
+  }
+
+  /** Insights (contract 6) over an array of records; `by` is 'topic', 'agent' or 'day'. */
+  aggregate(records, { by = '' } = {}) {
+    return this._call(this._m._sr_aggregate, jsonText(records), typeof by === 'string' ? by : '?');
+  }
+
+  /** Whether to show the prompt (contract 7): {key, prompt, reason} or {error: [...]}. */
+  shouldPrompt(history, context, now, throttle = {}) {
+    const m = this._m;
+    const [ph, lh, pc, lc, pt, lt] = this._write(
+      jsonText(history),
+      jsonText(context),
+      jsonText(throttle),
+    );
+    const nowMs = typeof now === 'number' ? now : NaN;
+    const text = this._take(m._sr_should_prompt(ph, lh, pc, lc, nowMs, pt, lt));
+    if (text === null) throw new CoreUsageError('session-rating core: out of memory');
+    return JSON.parse(text);
+  }
+
+  /** Bytes of WASM memory (for leak tests and diagnostics). */
+  get memoryBytes() {
+    return this._m.HEAP8.buffer.byteLength;
+  }
+
+  /** Flows created and not yet destroyed or collected. */
+  get liveFlows() {
+    return this._m._sr_flow_count();
+  }
+}
+
+class Flow {
+  constructor(core, handle) {
+    this._core = core;
+    this._handle = handle;
+  }
+
+  /** Always true: a flow, not an error result (createFlow returns {ok: false} on errors). */
+  get ok() {
+    return true;
+  }
+
+  get destroyed() {
+    return this._handle === 0;
+  }
+
+  _live(method) {
+    if (this._handle === 0) {
+      throw new CoreUsageError(`session-rating core: ${method}() on a destroyed flow`);
+    }
+    return this._handle;
+  }
+
+  _text(ptr, method) {
+    const text = this._core._take(ptr);
+    if (text === null) throw new CoreUsageError(`session-rating core: ${method}() failed`);
+    return text;
+  }
+
+  /** JSON text in, JSON text out: the core's answer exactly as it wrote it. */
+  dispatchJSON(eventText) {
+    const handle = this._live('dispatch');
+    const core = this._core;
+    const [p, l] = core._write(String(eventText));
+    return this._text(core._m._sr_flow_dispatch(handle, p, l), 'dispatch');
+  }
+
+  /** Applies one event: {ok, view, emit} or {ok: false, error: {code, message}, view, emit}. */
+  dispatch(event) {
+    return JSON.parse(this.dispatchJSON(jsonText(event)));
+  }
+
+  viewJSON() {
+    const handle = this._live('view');
+    return this._text(this._core._m._sr_flow_view(handle), 'view');
+  }
+
+  /** The current view (docs/view.md). */
+  view() {
+    return JSON.parse(this.viewJSON());
+  }
+
+  snapshotJSON() {
+    const handle = this._live('snapshot');
+    return this._text(this._core._m._sr_flow_snapshot(handle), 'snapshot');
+  }
+
+  /** The flow's state; restoreFlow(config, snapshot) resumes it exactly. */
+  snapshot() {
+    return JSON.parse(this.snapshotJSON());
+  }
+
+  /** Releases the flow's WASM memory. Idempotent; any other call afterwards throws. */
+  destroy() {
+    if (this._handle === 0) return;
+    const core = this._core;
+    if (core._registry) core._registry.unregister(this);
+    core._m._sr_flow_destroy(this._handle);
+    this._handle = 0;
+  }
+}
+
+export { Core, Flow };
