@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "internal/json_writer.h"
 
 #include "session_rating/utf8.h"
 
@@ -736,20 +736,32 @@ RedactResult redact(std::string_view text) {
 }
 
 std::string redact_result_to_json(const RedactResult& result) {
-  // ordered_json keeps the contract's key order ("text" before "redactions").
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  // The shared writer keeps the contract's key order ("text" before "redactions") without
+  // instantiating a second nlohmann type (ordered_json) in the WASM build.
+  std::string out;
+  internal::JsonWriter w(out);
+  w.begin_object();
   if (!result.ok) {
-    out["error"] = nlohmann::ordered_json{{"code", result.error.code},
-                    {"path", result.error.path},
-                    {"message", result.error.message}};
-    return out.dump();
+    w.key("error");
+    w.begin_object();
+    w.key("code"); w.string(result.error.code);
+    w.key("path"); w.string(result.error.path);
+    w.key("message"); w.string(result.error.message);
+    w.end_object();
+  } else {
+    w.key("text"); w.string(result.text);
+    w.key("redactions");
+    w.begin_array();
+    for (const Redaction& r : result.redactions) {
+      w.begin_object();
+      w.key("kind"); w.string(r.kind);
+      w.key("count"); w.integer(r.count);
+      w.end_object();
+    }
+    w.end_array();
   }
-  out["text"] = result.text;
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  for (const Redaction& r : result.redactions)
-    list.push_back(nlohmann::ordered_json{{"kind", r.kind}, {"count", r.count}});
-  out["redactions"] = std::move(list);
-  return out.dump();
+  w.end_object();
+  return out;
 }
 
 }  // namespace session_rating
