@@ -321,7 +321,7 @@ void HttpServer::routes() {
   };
   svr.Get("/v1/ratings",
           guard(read_endpoint("session_id,feedback,topic,from,to,limit,cursor,low", list_ratings)));
-  svr.Get("/v1/insights", guard(read_endpoint("from,to,by,topic", insights)));
+  svr.Get("/v1/insights", guard(read_endpoint("from,to,by,topic,engine", insights)));
 
   // ---- export: every stored revision as JSONL, streamed in chunks.
   svr.Get("/v1/export.jsonl", guard([&app, admin](const httplib::Request& req, httplib::Response& res) {
@@ -424,7 +424,9 @@ void HttpServer::routes() {
     res.set_content(dump(json{{"status", db_ok ? "ok" : "db_unavailable"},
                               {"schema_version", kSchemaVersion},
                               {"now", app.clock.now_ms()},
-                              {"uptime_ms", app.clock.now_ms() - app.started_ms}}),
+                              {"uptime_ms", app.clock.now_ms() - app.started_ms},
+                              {"writes", {{"jobs", app.writer->jobs()},
+                                          {"commits", app.writer->commits()}}}}),
                     kJson);
   }));
 

@@ -1,5 +1,8 @@
 #include "queries.h"
 
+#include <cstdio>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "json_util.h"
@@ -59,6 +62,10 @@ Errors parse_filters(const std::multimap<std::string, std::string>& params,
       auto n = parse_int(value);
       if (!n) errors.push_back(Error{path, "invalid_value", "not a cursor from next_cursor"});
       else out.cursor = n;
+    } else if (name == "engine") {
+      if (value != "core" && value != "fast")
+        errors.push_back(Error{path, "invalid_value", "engine is fast or core"});
+      else out.core_engine = value == "core";
     } else if (name == "by") {
       if (!session_rating::parse_group_by(value, out.by))
         errors.push_back(Error{path, "invalid_value", "by is topic, agent or day"});
@@ -165,50 +172,178 @@ bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& erro
   return true;
 }
 
+namespace {
+
+// A small string-keyed table: linear search while it is small (problem ids, topics and agents
+// are usually few), a hash index beyond that.
+template <typename T>
+struct Keyed {
+  std::vector<std::pair<std::string, T>> items;
+  std::unordered_map<std::string, size_t> index;
+  std::string scratch;
+  T& get(std::string_view key) {
+    if (items.size() <= 16) {
+      for (auto& item : items)
+        if (item.first == key) return item.second;
+    } else {
+      scratch.assign(key.data(), key.size());
+      auto found = index.find(scratch);
+      if (found != index.end()) return items[found->second].second;
+    }
+    items.emplace_back(std::string(key), T{});
+    index.emplace(items.back().first, items.size() - 1);
+    return items.back().second;
+  }
+};
+
+// Running figures of one group, as the core's Aggregator counts them (see count() in
+// core/src/insights.cpp): internal excluded and counted, thumbs kept out of the mean.
+struct Acc {
+  session_rating::Summary s;
+  Keyed<int64_t> problems;
+  void count(char scale, int64_t score, bool positive, char sentiment, bool internal,
+             std::string_view problem_list) {
+    if (internal) {
+      ++s.excluded_internal;
+      return;
+    }
+    ++s.ratings;
+    if (positive) ++s.positive;
+    if (scale == 't') {
+      if (score == 1) ++s.thumbs_up;
+      else ++s.thumbs_down;
+    } else {
+      ++s.mean_count;
+      s.mean_sum += score;
+      if (score >= 1 && score <= 5) ++s.distribution[static_cast<size_t>(score - 1)];
+    }
+    ++s.sentiment[static_cast<size_t>(sentiment)];
+    while (!problem_list.empty()) {
+      const size_t comma = problem_list.find(',');
+      ++problems.get(problem_list.substr(0, comma));
+      if (comma == std::string_view::npos) break;
+      problem_list.remove_prefix(comma + 1);
+    }
+  }
+  session_rating::Summary finish() {
+    for (auto& [id, n] : problems.items) s.problems[id] = n;
+    return s;
+  }
+};
+
+std::string day_key(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y),
+                static_cast<long long>(m), static_cast<long long>(d));
+  return std::string(buf);
+}
+
+std::string_view col_view(const Stmt& s, int index) {
+  int n = 0;
+  const char* p = s.text_ptr(index, n);
+  return p ? std::string_view(p, static_cast<size_t>(n)) : std::string_view();
+}
+
+// The exact core path: every row as a Record through session_rating::Aggregator. Slower
+// (it re-deduplicates by rating_id, which the ratings table already did); ?engine=core.
+bool insights_core(Stmt& s, const Filters& f, std::string& body) {
+  session_rating::Aggregator agg(f.by);
+  session_rating::Record r;
+  while (s.step()) {
+    r.rating_id = std::string(col_view(s, 0));
+    r.revision = s.int_col(1);
+    r.final = s.int_col(2) != 0;
+    r.scale = scale_from(col_view(s, 3).data(), static_cast<int>(col_view(s, 3).size()));
+    r.score = static_cast<int>(s.int_col(4));
+    r.positive = s.int_col(5) != 0;
+    r.sentiment = sentiment_from(col_view(s, 6).data(), static_cast<int>(col_view(s, 6).size()));
+    split_into(col_view(s, 7).data(), static_cast<int>(col_view(s, 7).size()), r.problems);
+    r.internal = s.int_col(8) != 0;
+    if (s.is_null(9)) r.topic.reset();
+    else r.topic = s.text_col(9);
+    if (s.is_null(10)) r.agent_id.reset();
+    else r.agent_id = s.text_col(10);
+    r.first_submitted_at = s.int_col(11);
+    r.submitted_at = s.int_col(12);
+    r.edit_deadline = s.int_col(13);
+    agg.add(r);
+  }
+  if (s.failed()) return false;
+  body = agg.result_json();
+  return true;
+}
+
+}  // namespace
+
 bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   Filters scope;
   scope.from = f.from;
   scope.to = f.to;
   scope.topic = f.topic;
   Where w = make_where(scope);
+  // Served by the covering index ratings_insights (schema version 2).
   const std::string sql =
-      "SELECT rating_id, session_id, revision, final, scale, score, positive, sentiment, "
+      "SELECT rating_id, revision, final, scale, score, positive, sentiment, "
       "problems, internal, topic, agent_id, first_seen_at, submitted_at, deadline_at "
       "FROM ratings" + w.sql;
   Stmt s(db.handle(), sql.c_str());
   s.reset();
   w.bind(s);
-  session_rating::Aggregator agg(f.by);
-  session_rating::Record r;
+  if (f.core_engine) {
+    if (insights_core(s, f, body)) return true;
+    error = db.last_error();
+    return false;
+  }
+  // Each row is already the winning record of its rating_id (one row per rating), so the
+  // figures are counted straight from the typed columns into the core's Summary, and the
+  // JSON is the core's insights_to_value(): the same result as the Aggregator (tests compare
+  // both, and the CLI over /v1/export.jsonl), without its per-id deduplication.
+  using session_rating::GroupBy;
+  Acc total;
+  Keyed<Acc> by_name;
+  std::unordered_map<int64_t, Acc> by_day;
   while (s.step()) {
-    int n = 0;
-    const char* p = s.text_ptr(0, n);
-    r.rating_id.assign(p, static_cast<size_t>(n));
-    r.revision = s.int_col(2);
-    r.final = s.int_col(3) != 0;
-    p = s.text_ptr(4, n);
-    r.scale = scale_from(p, n);
-    r.score = static_cast<int>(s.int_col(5));
-    r.positive = s.int_col(6) != 0;
-    p = s.text_ptr(7, n);
-    r.sentiment = sentiment_from(p, n);
-    p = s.text_ptr(8, n);
-    split_into(p, n, r.problems);
-    r.internal = s.int_col(9) != 0;
-    if (s.is_null(10)) r.topic.reset();
-    else r.topic = s.text_col(10);
-    if (s.is_null(11)) r.agent_id.reset();
-    else r.agent_id = s.text_col(11);
-    r.first_submitted_at = s.int_col(12);
-    r.submitted_at = s.int_col(13);
-    r.edit_deadline = s.int_col(14);
-    agg.add(r);
+    const std::string_view scale = col_view(s, 3), sentiment = col_view(s, 6);
+    const char scale_c = scale.empty() ? 's' : scale[0];
+    // negative=0, neutral=1, positive=2 (Sentiment's order)
+    const size_t sent = sentiment.size() > 2 && sentiment[0] == 'p' ? 2
+                        : sentiment.size() > 2 && sentiment[2] == 'g' ? 0 : 1;
+    const int64_t score = s.int_col(4);
+    const bool positive = s.int_col(5) != 0, internal = s.int_col(8) != 0;
+    const std::string_view problems = col_view(s, 7);
+    total.count(scale_c, score, positive, static_cast<char>(sent), internal, problems);
+    if (f.by == GroupBy::None) continue;
+    Acc* acc = nullptr;
+    if (f.by == GroupBy::Day) {
+      const int64_t ms = s.int_col(11);
+      acc = &by_day[(ms >= 0 ? ms : ms - 86399999) / 86400000];
+    } else {
+      const int col = f.by == GroupBy::Topic ? 9 : 10;
+      const std::string_view key = s.is_null(col) ? std::string_view(session_rating::kNoGroupKey)
+                                                  : col_view(s, col);
+      acc = &by_name.get(key);
+    }
+    acc->count(scale_c, score, positive, static_cast<char>(sent), internal, problems);
   }
   if (s.failed()) {
     error = db.last_error();
     return false;
   }
-  body = agg.result_json();
+  session_rating::Insights out;
+  out.by = f.by;
+  out.total = total.finish();
+  for (auto& [key, acc] : by_name.items) out.groups.emplace(key, acc.finish());
+  for (auto& [day, acc] : by_day) out.groups.emplace(day_key(day), acc.finish());
+  body = session_rating::insights_to_json(out);
   return true;
 }
 

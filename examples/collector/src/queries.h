@@ -23,6 +23,7 @@ struct Filters {
   int64_t limit = 50;                     // 1–1000
   std::optional<int64_t> cursor;          // rows with id < cursor (newest first)
   session_rating::GroupBy by = session_rating::GroupBy::None;
+  bool core_engine = false;               // engine=core: every row through the core's Aggregator
 };
 
 // Reads filters from query parameters (unknown parameters are errors: usually typos).

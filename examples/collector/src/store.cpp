@@ -156,6 +156,13 @@ CREATE TABLE site (
   updated_at INTEGER NOT NULL
 );
 )SQL",
+    // 1 → 2: a covering index for /v1/insights, so aggregation reads compact index pages
+    // instead of every row's record JSON.
+    R"SQL(
+CREATE INDEX ratings_insights ON ratings(first_seen_at, topic, agent_id, scale, score, positive,
+                                         sentiment, internal, problems, revision, final,
+                                         submitted_at, deadline_at, rating_id);
+)SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -408,6 +415,10 @@ void WriteQueue::run() {
     }
     const bool committed = began && db_->exec("COMMIT");
     if (began && !committed) db_->exec("ROLLBACK");
+    if (committed) {
+      commits_.fetch_add(1);
+      jobs_.fetch_add(static_cast<int64_t>(group.size()));
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t i = 0; i < group.size(); ++i) {

@@ -7,6 +7,7 @@
 //   site      — the site's widget config document
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -23,7 +24,7 @@ struct sqlite3_stmt;
 
 namespace collector {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // One prepared statement, reset on every use.
 class Stmt {
@@ -140,6 +141,9 @@ class WriteQueue {
   ~WriteQueue();
   bool submit(Job job);
   void stop();  // finishes queued jobs, checkpoints and closes the database
+  // Totals since start: jobs run and transactions committed (jobs / commits = group size).
+  int64_t jobs() const { return jobs_.load(); }
+  int64_t commits() const { return commits_.load(); }
 
  private:
   struct Pending {
@@ -154,6 +158,7 @@ class WriteQueue {
   std::condition_variable cv_, done_cv_;
   std::deque<Pending*> queue_;
   bool stopping_ = false;
+  std::atomic<int64_t> jobs_{0}, commits_{0};
   std::thread thread_;
 };
 

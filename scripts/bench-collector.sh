@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Collector figures (issue 6), on 127.0.0.1, bounded in time:
+#  1. sustained ingest: wrk (Debian) POSTs one new rating per request (scripts/bench/post-rating.lua)
+#     → ratings/s and p99 latency; every 2xx means the row was committed (synchronous=FULL, WAL).
+#  2. a raw SQLite insert loop of the same rows with the collector's own statements, in the same
+#     run: (a) with the same rows per commit as the collector's group commit achieved under wrk,
+#     (b) one commit per row (first 2,000 rows), (c) all rows in one transaction; ratio = 1 / (a).
+#  3. GET /v1/insights over 1,000,000 stored ratings (total, by=day, by=topic), median of 5.
+#
+#   scripts/bench-collector.sh            # BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_RATINGS=1000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+SECONDS_RUN="${BENCH_SECONDS:-10}"
+CONNS="${BENCH_CONNECTIONS:-16}"
+N_INSIGHTS="${BENCH_RATINGS:-1000000}"
+BUILD="${BENCH_BUILD_DIR:-build/native}"
+
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" -j "${SR_JOBS:-$(nproc)}" --target session-rating-collector session-rating-collector-bench >/dev/null
+COLLECTOR="$ROOT/$BUILD/examples/collector/session-rating-collector"
+BENCH="$ROOT/$BUILD/examples/collector/session-rating-collector-bench"
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
+
+mkdir -p var
+TMP="$(mktemp -d "$ROOT/var/bench.XXXXXX")"
+PID=""
+cleanup() {
+  [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+start_collector() {  # $1 = db
+  : >"$TMP/log"
+  "$COLLECTOR" --listen 127.0.0.1:0 --db "$1" --write-key bench-key --admin-token bench-admin-token \
+    --rate-limit 0 --quiet >"$TMP/log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do
+    grep -q '"event":"listening"' "$TMP/log" && break
+    sleep 0.1
+  done
+  PORT=$(grep '"event":"listening"' "$TMP/log" | sed -E 's/.*"port":([0-9]+).*/\1/')
+  URL="http://127.0.0.1:$PORT"
+}
+stop_collector() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
+json_field() { sed -E "s/.*\"$1\":([0-9.eE+-]+).*/\1/"; }
+
+echo "== ingest: wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, 64 worker threads, synchronous=FULL"
+start_collector "$TMP/ingest.sqlite3"
+before=$(curl -s "$URL/healthz")
+wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
+  "$URL/v1/ratings?key=bench-key" >"$TMP/wrk.txt"
+after=$(curl -s "$URL/healthz")
+stop_collector
+result=$(grep WRK_RESULT "$TMP/wrk.txt" | sed 's/^WRK_RESULT //')
+requests=$(echo "$result" | json_field requests)
+duration=$(echo "$result" | json_field duration_s)
+non2xx=$(echo "$result" | json_field non_2xx)
+p99=$(echo "$result" | json_field p99_ms)
+stored=$(sqlite3 "$TMP/ingest.sqlite3" "SELECT count(*) FROM ratings")
+jobs=$(( $(echo "$after" | json_field jobs) - $(echo "$before" | json_field jobs) ))
+commits=$(( $(echo "$after" | json_field commits) - $(echo "$before" | json_field commits) ))
+group=$(( (jobs + commits / 2) / (commits > 0 ? commits : 1) ))
+[ "$group" -ge 1 ] || group=1
+rate=$(awk -v r="$requests" -v n="$non2xx" -v d="$duration" 'BEGIN { printf "%.0f", (r - n) / d }')
+echo "collector: $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit"
+
+echo "== raw SQLite insert loop of the same rows (collector's statements, no HTTP/JSON/validation)"
+rows=$(( stored > 0 ? stored : 1000 ))
+raw_same=$("$BENCH" raw-insert --db "$TMP/raw1.sqlite3" --count "$rows" --per-txn "$group")
+raw_one=$("$BENCH" raw-insert --db "$TMP/raw2.sqlite3" --count 2000 --per-txn 1)
+raw_all=$("$BENCH" raw-insert --db "$TMP/raw3.sqlite3" --count "$rows" --per-txn "$rows")
+r_same=$(echo "$raw_same" | json_field rows_per_s)
+r_one=$(echo "$raw_one" | json_field rows_per_s)
+r_all=$(echo "$raw_all" | json_field rows_per_s)
+printf 'raw, %s rows per commit (same as the collector): %.0f rows/s\n' "$group" "$r_same"
+printf 'raw, 1 row per commit:                       %.0f rows/s\n' "$r_one"
+printf 'raw, all %s rows in one transaction:      %.0f rows/s\n' "$rows" "$r_all"
+awk -v c="$rate" -v a="$r_same" -v b="$r_one" -v d="$r_all" 'BEGIN {
+  printf "ratio collector / raw: %.2fx (same rows per commit), %.2fx (1 per commit), %.2fx (one transaction)\n", c / a, c / b, c / d }'
+
+echo "== GET /v1/insights over $N_INSIGHTS stored ratings"
+"$BENCH" load --db "$TMP/insights.sqlite3" --count "$N_INSIGHTS" | sed 's/^/load: /'
+start_collector "$TMP/insights.sqlite3"
+for q in "" "?by=day" "?by=topic" "?by=agent"; do
+  times=()
+  for _ in 1 2 3 4 5; do
+    times+=("$(curl -s -o "$TMP/insights.json" -w '%{time_total}' -H 'Authorization: Bearer bench-admin-token' "$URL/v1/insights$q")")
+  done
+  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+  printf 'insights%-10s median %.0f ms (runs: %s s); ratings=%s\n' "$q" "$(awk -v t="$median" 'BEGIN{print t*1000}')" \
+    "${times[*]}" "$(grep -o '"ratings":[0-9]*' "$TMP/insights.json" | tail -1 | cut -d: -f2)"
+done
+stop_collector
