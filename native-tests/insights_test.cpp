@@ -48,7 +48,7 @@ Record rec(const std::string& id, int64_t revision, int score, Scale scale = Sca
 
 std::string dump(const Insights& in) { return insights_to_json(in); }
 
-json value(const Insights& in) { return insights_to_value(in); }
+json value(const Insights& in) { return json::parse(insights_to_json(in)); }
 
 // Path of the session-rating binary next to this test binary (build/<x>/core/session-rating).
 std::string cli_path() {
@@ -132,9 +132,51 @@ TEST(Insights, exact_result_for_a_small_set) {
                                  rec("d", 1, 1, Scale::Thumbs), e});
   EXPECT_EQ(dump(in),
             R"({"csat":0.75,"distribution":{"1":0,"2":1,"3":0,"4":1,"5":1},)"
-            R"("excluded_internal":1,"mean":3.6666666666666665,"problems":{"audio":1},)"
+            R"("excluded_internal":1,"mean":3.666667,"problems":{"audio":1},)"
             R"("ratings":4,"sentiment":{"negative":1,"neutral":0,"positive":3},)"
             R"("thumbs":{"down":0,"up":1}})");
+}
+
+TEST(Insights, csat_and_mean_are_rounded_to_six_decimals_without_floats) {
+  auto csat_text = [](int64_t positive, int64_t ratings) {
+    Summary s;
+    s.positive = positive;
+    s.ratings = ratings;
+    const std::string j = summary_to_json(s);
+    const std::size_t a = j.find("\"csat\":") + 7;
+    return j.substr(a, j.find(',', a) - a);
+  };
+  EXPECT_EQ(csat_text(2, 3), "0.666667");
+  EXPECT_EQ(csat_text(1, 3), "0.333333");
+  EXPECT_EQ(csat_text(1, 8), "0.125");
+  EXPECT_EQ(csat_text(5, 5), "1");
+  EXPECT_EQ(csat_text(0, 7), "0");
+  EXPECT_EQ(csat_text(1, 2000000), "0.000001");  // exactly half: rounds up
+  EXPECT_EQ(csat_text(1, 3000000), "0");
+  EXPECT_EQ(csat_text(1999999, 2000000), "1");    // 0.9999995 carries into the integer part
+  EXPECT_EQ(csat_text(0, 0), "null");
+  Summary m;
+  m.mean_sum = 17;
+  m.mean_count = 4;
+  EXPECT_NE(summary_to_json(m).find("\"mean\":4.25,"), std::string::npos);
+}
+
+TEST(Insights, grouped_result_exact_json) {
+  Record a = rec("a", 1, 5);
+  a.topic = "b\"illing";  // keys are escaped
+  const std::string j = insights_to_json(aggregate({a, rec("b", 1, 0, Scale::Thumbs)}, GroupBy::Topic));
+  const std::string empty5 = R"j({"1":0,"2":0,"3":0,"4":0,"5":0})j";
+  EXPECT_EQ(j,
+            R"j({"csat":0.5,"distribution":{"1":0,"2":0,"3":0,"4":0,"5":1},"excluded_internal":0,)j"
+            R"j("groups":{"(none)":{"csat":0,"distribution":)j" + empty5 +
+                R"j(,"excluded_internal":0,"mean":null,"problems":{"audio":1},"ratings":1,)j"
+                R"j("sentiment":{"negative":1,"neutral":0,"positive":0},"thumbs":{"down":1,"up":0}},)j"
+                R"j("b\"illing":{"csat":1,"distribution":{"1":0,"2":0,"3":0,"4":0,"5":1},)j"
+                R"j("excluded_internal":0,"mean":5,"problems":{},"ratings":1,)j"
+                R"j("sentiment":{"negative":0,"neutral":0,"positive":1},"thumbs":{"down":0,"up":0}}},)j"
+                R"j("mean":5,"problems":{"audio":1},"ratings":2,)j"
+                R"j("sentiment":{"negative":1,"neutral":0,"positive":1},"thumbs":{"down":1,"up":0}})j");
+  EXPECT_TRUE(json::parse(j, nullptr, false).is_object());
 }
 
 TEST(Insights, counts_only_the_highest_revision_in_any_order) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 #include "session_rating/error.h"
 #include "session_rating/insights.h"
@@ -145,7 +147,8 @@ int cmd_insights(int argc, char** argv) {
   if (!from_stdin) std::fclose(f);
   if (status != 0) return status;
 
-  nlohmann::json out = insights_to_value(agg.result());
+  // Re-read the core's compact JSON to add "invalid_lines" (keys stay sorted) and indent it.
+  nlohmann::json out = nlohmann::json::parse(agg.result_json(), nullptr, false);
   out["invalid_lines"] = invalid;
   std::fputs(out.dump(2).c_str(), stdout);
   std::fputc('\n', stdout);

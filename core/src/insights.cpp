@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "internal/json_writer.h"
 #include "internal/record_scan.h"
 
 namespace session_rating {
@@ -132,39 +133,118 @@ std::optional<double> Summary::mean() const {
   return static_cast<double>(mean_sum) / static_cast<double>(mean_count);
 }
 
-json summary_to_value(const Summary& s) {
-  json j = json::object();
-  j["ratings"] = s.ratings;
-  const auto csat = s.csat();
-  j["csat"] = csat ? json(*csat) : json(nullptr);
-  const auto mean = s.mean();
-  j["mean"] = mean ? json(*mean) : json(nullptr);
-  json dist = json::object();
-  for (int i = 0; i < 5; ++i) dist[std::to_string(i + 1)] = s.distribution[i];
-  j["distribution"] = std::move(dist);
-  j["thumbs"] = json{{"down", s.thumbs_down}, {"up", s.thumbs_up}};
-  j["sentiment"] = json{{"negative", s.sentiment[static_cast<int>(Sentiment::Negative)]},
-                        {"neutral", s.sentiment[static_cast<int>(Sentiment::Neutral)]},
-                        {"positive", s.sentiment[static_cast<int>(Sentiment::Positive)]}};
-  json problems = json::object();
-  for (const auto& [id, n] : s.problems) problems[id] = n;
-  j["problems"] = std::move(problems);
-  j["excluded_internal"] = s.excluded_internal;
-  return j;
+namespace {
+
+// Appends num / den (den > 0) rounded half up to 6 decimal places, trailing zeros dropped
+// ("0.75", "3.666667", "1"). Integer long division: no floating-point formatting, so the
+// output is the same on every platform and the WASM build needs no float printer.
+void append_ratio(std::string& out, uint64_t num, uint64_t den) {
+  uint64_t whole = num / den;
+  uint64_t rem = num % den;
+  uint64_t frac = 0;
+  for (int i = 0; i < 6; ++i) {
+    rem *= 10;  // rem < den, far below 2^60 for any count of ratings
+    frac = frac * 10 + rem / den;
+    rem %= den;
+  }
+  if (rem * 2 >= den) ++frac;  // round half up on the remaining digits
+  if (frac == 1000000) {
+    frac = 0;
+    ++whole;
+  }
+  internal::append_int(out, static_cast<int64_t>(whole));
+  if (frac == 0) return;
+  char digits[7] = {};
+  for (int i = 5; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  int len = 6;
+  while (len > 0 && digits[len - 1] == '0') --len;
+  out.push_back('.');
+  out.append(digits, static_cast<std::size_t>(len));
 }
 
-json insights_to_value(const Insights& insights) {
-  json j = summary_to_value(insights.total);
-  if (insights.by != GroupBy::None) {
-    json groups = json::object();
-    for (const auto& [key, s] : insights.groups) groups[key] = summary_to_value(s);
-    j["groups"] = std::move(groups);
+// Keys in sorted order: csat, distribution, excluded_internal, [groups], mean, problems,
+// ratings, sentiment, thumbs.
+void write_summary(internal::JsonWriter& w, std::string& out, const Summary& s,
+                   const Insights* groups_of) {
+  w.begin_object();
+  w.key("csat");
+  if (s.ratings > 0) {
+    w.raw("");
+    append_ratio(out, static_cast<uint64_t>(s.positive), static_cast<uint64_t>(s.ratings));
+  } else {
+    w.null();
   }
-  return j;
+  w.key("distribution");
+  w.begin_object();
+  static const char* const kScores[5] = {"1", "2", "3", "4", "5"};
+  for (int i = 0; i < 5; ++i) {
+    w.key(kScores[i]);
+    w.integer(s.distribution[static_cast<std::size_t>(i)]);
+  }
+  w.end_object();
+  w.key("excluded_internal");
+  w.integer(s.excluded_internal);
+  if (groups_of) {
+    w.key("groups");
+    w.begin_object();
+    for (const auto& [key, g] : groups_of->groups) {
+      w.key(key);
+      write_summary(w, out, g, nullptr);
+    }
+    w.end_object();
+  }
+  w.key("mean");
+  if (s.mean_count > 0) {
+    w.raw("");
+    append_ratio(out, static_cast<uint64_t>(s.mean_sum), static_cast<uint64_t>(s.mean_count));
+  } else {
+    w.null();
+  }
+  w.key("problems");
+  w.begin_object();
+  for (const auto& [id, n] : s.problems) {
+    w.key(id);
+    w.integer(n);
+  }
+  w.end_object();
+  w.key("ratings");
+  w.integer(s.ratings);
+  w.key("sentiment");
+  w.begin_object();
+  w.key("negative");
+  w.integer(s.sentiment[static_cast<std::size_t>(Sentiment::Negative)]);
+  w.key("neutral");
+  w.integer(s.sentiment[static_cast<std::size_t>(Sentiment::Neutral)]);
+  w.key("positive");
+  w.integer(s.sentiment[static_cast<std::size_t>(Sentiment::Positive)]);
+  w.end_object();
+  w.key("thumbs");
+  w.begin_object();
+  w.key("down");
+  w.integer(s.thumbs_down);
+  w.key("up");
+  w.integer(s.thumbs_up);
+  w.end_object();
+  w.end_object();
+}
+
+}  // namespace
+
+std::string summary_to_json(const Summary& summary) {
+  std::string out;
+  internal::JsonWriter w(out);
+  write_summary(w, out, summary, nullptr);
+  return out;
 }
 
 std::string insights_to_json(const Insights& insights) {
-  return insights_to_value(insights).dump();
+  std::string out;
+  internal::JsonWriter w(out);
+  write_summary(w, out, insights.total, insights.by != GroupBy::None ? &insights : nullptr);
+  return out;
 }
 
 Errors parse_record_fast(std::string_view json_text, Record& out) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "internal/json_writer.h"
 #include "internal/validate.h"
 
 namespace session_rating {
@@ -130,11 +131,17 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
 }
 
 std::string prompt_decision_to_json(const PromptDecision& decision) {
-  json j = json::object();
-  j["key"] = decision.key;
-  j["prompt"] = decision.prompt;
-  j["reason"] = prompt_reason_name(decision.reason);
-  return j.dump();
+  std::string out;
+  internal::JsonWriter w(out);
+  w.begin_object();
+  w.key("key");
+  w.string(decision.key);
+  w.key("prompt");
+  w.boolean(decision.prompt);
+  w.key("reason");
+  w.string(prompt_reason_name(decision.reason));
+  w.end_object();
+  return out;
 }
 
 std::string should_prompt_json(std::string_view history_json, std::string_view context_json,

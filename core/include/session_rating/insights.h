@@ -17,8 +17,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "session_rating/error.h"
 #include "session_rating/record.h"
 
@@ -65,14 +63,13 @@ struct Insights {
   std::map<std::string, Summary> groups;    // sorted by key; empty when by == None
 };
 
-// A Summary as the contract's JSON object: {"csat","distribution","excluded_internal","mean",
-// "problems","ratings","sentiment","thumbs"} (keys sorted; csat and mean may be null).
-nlohmann::json summary_to_value(const Summary& summary);
+// A Summary as the contract's JSON object, compact, keys sorted: {"csat","distribution",
+// "excluded_internal","mean","problems","ratings","sentiment","thumbs"}. csat and mean are
+// null when undefined, else rounded half up to 6 decimal places ("0.75", "3.666667", "1").
+std::string summary_to_json(const Summary& summary);
 
-// The result object: the total's fields plus "groups": {key: summary} when grouped.
-nlohmann::json insights_to_value(const Insights& insights);
-
-// insights_to_value() as compact JSON text.
+// The result object: the total's fields plus "groups": {key: summary} (between
+// "excluded_internal" and "mean") when grouped.
 std::string insights_to_json(const Insights& insights);
 
 // Reads one record from JSON text. Same answer as record_from_json(json_text, out) — the same
