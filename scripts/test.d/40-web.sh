@@ -6,4 +6,4 @@ cd "$SR_ROOT"
 [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 node web/build.mjs
 node web/size.mjs
-node --test --test-concurrency=1 web/test/browser/ web/test/pack.test.mjs
+node --test --test-concurrency=1 web/test/browser/

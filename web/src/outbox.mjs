@@ -9,8 +9,8 @@
 // records not already on their way go by navigator.sendBeacon and stay stored until a later
 // readable 2xx (the next page load resends them; the server de-duplicates).
 //
-// Tabs: a record being sent holds a lease (tab id + expiry) in its storage entry, taken under
-// a Web Lock when the browser has them, so other tabs of the same site leave it alone.
+// Tabs: a record being sent is held by one tab (a Web Lock per record, plus a lease with expiry
+// in its storage entry), so other tabs of the same site leave it alone.
 
 import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
 
@@ -20,6 +20,7 @@ const LEASE_MS = 30e3;                   // how long a tab owns a record it is s
 const TIMEOUT_MS = 20e3;                 // a send that takes longer counts as a network error
 const RETRY_AFTER_CAP_MS = 600e3;        // Retry-After is honoured up to 10 minutes
 const BEACON_GAP_MS = 5e3;               // no second beacon for a record within this time
+const GRACE_MS = 250;                    // a record's lock is kept this long after its send
 
 export const TAB = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
@@ -40,14 +41,6 @@ export function itemId(record) {
   return `${record.rating_id}|${record.revision}|${record.final ? 'f' : 'n'}`;
 }
 
-function withLock(name, fn) {
-  const locks = globalThis.navigator?.locks;
-  if (locks?.request) {
-    return locks.request(name, fn).catch(() => fn());
-  }
-  return Promise.resolve().then(fn);
-}
-
 function retryAfterMs(res, now) {
   const h = res.headers.get('Retry-After');
   if (!h) return null;
@@ -64,6 +57,7 @@ class Outbox {
     this.base = retry.baseMs || 1000;
     this.max = retry.maxMs || 300e3;
     this.inflight = new Set();
+    this.held = new Map(); // record key -> not before (ms): another tab held its lock
     this.listeners = new Set();
     this.timer = 0;
     this.flush = this.flush.bind(this);
@@ -122,26 +116,42 @@ class Outbox {
     while (live.length > MAX_ENTRIES) remove(live.shift()[0]);
   }
 
-  /** Sends every record that is due and not leased by another tab. */
-  async pump() {
+  /** Sends every record that is due and not being sent by another tab. */
+  pump() {
     clearTimeout(this.timer);
     this.timer = 0;
-    const picked = await withLock(this.lock, () => {
-      const now = Date.now();
-      const out = [];
-      for (const [k, e] of this.entries()) {
-        if (e.exp < now) { remove(k); continue; }
-        if (this.inflight.has(k) || e.next > now) continue;
-        if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
-        e.lease = { tab: TAB, until: now + LEASE_MS };
-        write(k, e);
-        this.inflight.add(k);
-        out.push([k, e]);
-      }
-      return out;
-    });
-    for (const [k, e] of picked) this.send(k, e);
+    const now = Date.now();
+    for (const [k, e] of this.entries()) {
+      if (e.exp < now) { remove(k); continue; }
+      if (this.inflight.has(k) || e.next > now || this.held.get(k) > now) continue;
+      if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
+      this.take(k);
+    }
     this.schedule();
+  }
+
+  // One record, one sender: a Web Lock per record (when the browser has them) is held for the
+  // send and a short grace after it, so that another tab, whose view of localStorage may lag a
+  // few ms, cannot start the same record meanwhile. The storage lease covers browsers without
+  // Web Locks and tabs that died mid-send.
+  take(k) {
+    this.inflight.add(k);
+    const run = async (lock) => {
+      if (lock === null) { this.held.set(k, Date.now() + 1000); return; } // another tab has it
+      const now = Date.now();
+      const e = read(k);
+      if (!e || e.next > now || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
+      e.lease = { tab: TAB, until: now + LEASE_MS };
+      write(k, e);
+      await this.send(k, e);
+      await new Promise((r) => setTimeout(r, GRACE_MS));
+    };
+    const locks = globalThis.navigator?.locks;
+    const p = locks?.request ? locks.request(`${this.lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
+    p.catch(() => {}).then(() => {
+      this.inflight.delete(k);
+      this.schedule();
+    });
   }
 
   schedule() {
@@ -149,7 +159,7 @@ class Outbox {
     let at = Infinity;
     for (const [k, e] of this.entries()) {
       if (this.inflight.has(k)) continue;
-      let t = e.next || 0;
+      let t = Math.max(e.next || 0, this.held.get(k) || 0);
       if (e.lease && e.lease.tab !== TAB) t = Math.max(t, e.lease.until);
       at = Math.min(at, t);
     }
@@ -181,12 +191,8 @@ class Outbox {
     try { record = JSON.parse(e.body); } catch { /* stored by us: always JSON */ }
     const s = res ? res.status : 0;
     if (res && res.ok) {
-      let result = null;
-      try { result = (await res.json())?.results?.[0] ?? null; } catch { /* body is optional */ }
       remove(k);
-      this.inflight.delete(k);
       this.notify('delivered', record, e.rid);
-      void result;
     } else if (!res || s === 408 || s === 429 || s >= 500) {
       const cur = read(k);
       if (cur) {
@@ -197,12 +203,10 @@ class Outbox {
         cur.lease = null;
         write(k, cur);
       }
-      this.inflight.delete(k);
     } else {
       let errors;
       try { errors = (await res.json())?.results?.[0]?.errors; } catch { /* optional */ }
       remove(k);
-      this.inflight.delete(k);
       this.notify('error', {
         code: 'rejected',
         message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
@@ -211,7 +215,6 @@ class Outbox {
         record,
       }, e.rid);
     }
-    this.schedule();
   }
 
   /** Page going away or hidden: beacon what is not already on its way; keep it stored. */

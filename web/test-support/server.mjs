@@ -1,4 +1,4 @@
-// web/test/server.mjs — the browser tests' server on 127.0.0.1 (random free port).
+// web/test-support/server.mjs — the browser tests' server on 127.0.0.1 (random free port).
 //
 // Serves the built dist/ at /dist/, pages registered by a test at /p/<n>.html (optionally with
 // a Content-Security-Policy), and a rating endpoint at /v1/ratings that behaves like the
@@ -155,15 +155,4 @@ export async function startServer({ writeKey = 'pk_test', dist = join(repoRoot, 
 
 function safeParse(t) {
   try { return JSON.parse(t); } catch { return null; }
-}
-
-// `node web/test/server.mjs` serves a demo page for poking at the widget by hand.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const s = await startServer();
-  const demo = (mode, scale) => s.page(`<!doctype html><html lang="en"><head><title>demo</title></head><body><main><h1>Demo</h1>
-<session-rating session-id="demo-${scale}-${mode}" endpoint="${s.endpoint}" write-key="pk_test" scale="${scale}" comment mode="${mode}"></session-rating></main>
-<script src="/dist/session-rating.js" async></script></body></html>`);
-  for (const sc of ['stars', 'emoji', 'thumbs']) console.log(sc, demo('inline', sc));
-  console.log('arrivals are printed as they come; Ctrl-C to stop');
-  setInterval(() => { while (s.arrivals.length) console.log(JSON.stringify(s.arrivals.shift())); }, 500);
 }

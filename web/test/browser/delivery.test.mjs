@@ -3,8 +3,8 @@
 // beacons, reload inside the window, two tabs, storage that throws. No preflight, ever.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../server.mjs';
-import { launch, newPage, elementPage, events, waitFor, widget, sleep } from '../helpers.mjs';
+import { startServer } from '../../test-support/server.mjs';
+import { launch, newPage, elementPage, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
 before(async () => {
@@ -203,8 +203,8 @@ test('two tabs: records pending in both are each delivered once; a second tab sh
   await rate(b, 'tab-b', { pick: '1 star', submit: true });
   await waitFor(() => storedFor('tab-a').length === 1 && storedFor('tab-b').length === 1, { timeout: 20000, message: 'both delivered' });
   await sleep(2000);
-  assert.equal(arrivalsFor('tab-a').length, 1, 'tab-a sent once');
-  assert.equal(arrivalsFor('tab-b').length, 1, 'tab-b sent once');
+  assert.equal(arrivalsFor('tab-a').length, 1, `tab-a sent once: ${JSON.stringify(arrivalsFor('tab-a').map((x) => [x.at, x.secFetchMode]))}`);
+  assert.equal(arrivalsFor('tab-b').length, 1, `tab-b sent once: ${JSON.stringify(arrivalsFor('tab-b').map((x) => [x.at, x.secFetchMode]))}`);
   assert.ok(hits >= 4);
   // A third tab on tab-a's page continues that rating (shared snapshot), sending nothing new.
   const c = await newPage(browser, context);

@@ -3,8 +3,8 @@
 // server, and delivery is asserted on what reached it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../server.mjs';
-import { launch, newPage, elementPage, scriptPage, events, waitFor, axe, widget, sleep } from '../helpers.mjs';
+import { startServer } from '../../test-support/server.mjs';
+import { launch, newPage, elementPage, scriptPage, events, waitFor, axe, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
 before(async () => {

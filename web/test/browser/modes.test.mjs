@@ -2,8 +2,8 @@
 // a URL, and failure modes: WASM blocked by CSP, an invalid config — never throwing into the host.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../server.mjs';
-import { launch, newPage, scriptPage, elementPage, events, waitFor, widget, sleep } from '../helpers.mjs';
+import { startServer } from '../../test-support/server.mjs';
+import { launch, newPage, scriptPage, elementPage, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
 before(async () => {

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { startServer } from './server.mjs';
-import { launch, newPage, widget, waitFor, events } from './helpers.mjs';
+import { startServer } from '../../test-support/server.mjs';
+import { launch, newPage, widget, waitFor, events } from '../../test-support/browser.mjs';
 
-const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const web = join(dirname(fileURLToPath(import.meta.url)), '../..');
 let dir, server, browser;
 const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
