@@ -15,6 +15,7 @@ SECONDS_RUN="${BENCH_SECONDS:-10}"
 CONNS="${BENCH_CONNECTIONS:-16}"
 N_INSIGHTS="${BENCH_RATINGS:-1000000}"
 BUILD="${BENCH_BUILD_DIR:-build/native}"
+SYNC="${BENCH_SYNCHRONOUS:-full}"   # full: fsync per commit; normal: survives kill -9, not power loss
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j "${SR_JOBS:-$(nproc)}" --target session-rating-collector session-rating-collector-bench >/dev/null
@@ -34,7 +35,7 @@ trap cleanup EXIT
 start_collector() {  # $1 = db
   : >"$TMP/log"
   "$COLLECTOR" --listen 127.0.0.1:0 --db "$1" --write-key bench-key --admin-token bench-admin-token \
-    --rate-limit 0 --quiet >"$TMP/log" 2>&1 &
+    --rate-limit 0 --quiet --synchronous "$SYNC" >"$TMP/log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do
     grep -q '"event":"listening"' "$TMP/log" && break
@@ -46,7 +47,7 @@ start_collector() {  # $1 = db
 stop_collector() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
 json_field() { sed -E "s/.*\"$1\":([0-9.eE+-]+).*/\1/"; }
 
-echo "== ingest: wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, 64 worker threads, synchronous=FULL"
+echo "== ingest: wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, 64 worker threads, synchronous=$SYNC (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 start_collector "$TMP/ingest.sqlite3"
 before=$(curl -s "$URL/healthz")
 wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
@@ -68,9 +69,9 @@ echo "collector: $rate ratings/s ($requests requests, $non2xx non-2xx, $stored r
 
 echo "== raw SQLite insert loop of the same rows (collector's statements, no HTTP/JSON/validation)"
 rows=$(( stored > 0 ? stored : 1000 ))
-raw_same=$("$BENCH" raw-insert --db "$TMP/raw1.sqlite3" --count "$rows" --per-txn "$group")
-raw_one=$("$BENCH" raw-insert --db "$TMP/raw2.sqlite3" --count 2000 --per-txn 1)
-raw_all=$("$BENCH" raw-insert --db "$TMP/raw3.sqlite3" --count "$rows" --per-txn "$rows")
+raw_same=$("$BENCH" raw-insert --db "$TMP/raw1.sqlite3" --count "$rows" --per-txn "$group" --synchronous "$SYNC")
+raw_one=$("$BENCH" raw-insert --db "$TMP/raw2.sqlite3" --count 2000 --per-txn 1 --synchronous "$SYNC")
+raw_all=$("$BENCH" raw-insert --db "$TMP/raw3.sqlite3" --count "$rows" --per-txn "$rows" --synchronous "$SYNC")
 r_same=$(echo "$raw_same" | json_field rows_per_s)
 r_one=$(echo "$raw_one" | json_field rows_per_s)
 r_all=$(echo "$raw_all" | json_field rows_per_s)

@@ -80,6 +80,7 @@ bool App::open(std::string& error) {
   }
   if (!site.load(doc, updated_at, error)) return false;
   writer = std::make_unique<WriteQueue>(std::move(db));
+  checkpointer = std::make_unique<Checkpointer>(opts.db_path, 500);
   reads = std::make_unique<ReadPool>(opts.db_path, opts.synchronous);
   ingestor = std::make_unique<Ingestor>(*writer, clock, site);
   started_ms = clock.now_ms();
@@ -94,6 +95,7 @@ int64_t App::finalise_due() {
 }
 
 void App::close() {
+  if (checkpointer) checkpointer->stop();
   if (writer) writer->stop();
   if (reads) reads->close_all();
 }

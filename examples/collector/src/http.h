@@ -29,6 +29,7 @@ struct App {
   Clock clock;
   SiteConfig site;
   std::unique_ptr<WriteQueue> writer;
+  std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<ReadPool> reads;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Ingestor> ingestor;

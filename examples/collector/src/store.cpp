@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+
 namespace collector {
 
 // ---- Stmt -------------------------------------------------------------------------------
@@ -354,6 +356,7 @@ bool WriteTx::put_site(const std::string& doc, int64_t now_ms) {
 // ---- WriteQueue -------------------------------------------------------------------------
 
 WriteQueue::WriteQueue(std::unique_ptr<Db> db) : db_(std::move(db)) {
+  db_->exec("PRAGMA wal_autocheckpoint=0");  // the Checkpointer does it off the write path
   thread_ = std::thread([this] { run(); });
 }
 
@@ -428,6 +431,34 @@ void WriteQueue::run() {
     }
     done_cv_.notify_all();
   }
+}
+
+// ---- Checkpointer -----------------------------------------------------------------------
+
+Checkpointer::Checkpointer(const std::string& path, int interval_ms) : interval_ms_(interval_ms) {
+  std::string error;
+  db_ = Db::open(path, "normal", false, error);
+  if (!db_) return;  // the writer's own final checkpoint still runs at shutdown
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) {
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  });
+}
+
+Checkpointer::~Checkpointer() { stop(); }
+
+void Checkpointer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  db_.reset();
 }
 
 // ---- ReadPool ---------------------------------------------------------------------------

@@ -162,6 +162,24 @@ class WriteQueue {
   std::thread thread_;
 };
 
+// Checkpoints the WAL from its own connection every `interval_ms`, so no commit on the
+// write path pays for a checkpoint (the writer runs with wal_autocheckpoint=0). PASSIVE
+// checkpoints never block the writer or readers.
+class Checkpointer {
+ public:
+  Checkpointer(const std::string& path, int interval_ms);
+  ~Checkpointer();
+  void stop();
+
+ private:
+  std::unique_ptr<Db> db_;
+  int interval_ms_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 // A small pool of read-only connections for queries.
 class ReadPool {
  public:
