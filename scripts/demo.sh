@@ -57,6 +57,11 @@ fi
 PORT=$(grep '"event":"listening"' "$LOG" | head -1 | sed -E 's/.*"port":([0-9]+).*/\1/')
 BASE="http://127.0.0.1:$PORT"
 
+# The support site (script tag) loads the site config from /v1/widget-config: make it a chat
+# with a comment box. The dashboard's Features panel changes the same settings.
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/v1/config" \
+  -d '{"config": {"preset": "chat", "question": "How was your chat?", "comment": {"enabled": true}}}' || true
+
 stop() {
   echo
   echo "demo: stopping the collector"
