@@ -26,7 +26,7 @@ if [ "$BUILD" = 1 ]; then
   node web/build.mjs
 fi
 
-COLLECTOR="$ROOT/build/native/examples/collector/session-rating-collector"
+COLLECTOR="${SR_COLLECTOR:-$ROOT/build/native/examples/collector/session-rating-collector}"
 [ -x "$COLLECTOR" ] || { echo "demo: $COLLECTOR is missing (run without --no-build)"; exit 1; }
 [ -f dist/session-rating.js ] || echo "demo: warning: dist/session-rating.js is missing; the examples need it"
 
@@ -62,7 +62,10 @@ BASE="http://127.0.0.1:$PORT"
 curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/v1/config" \
   -d '{"config": {"preset": "chat", "question": "How was your chat?", "comment": {"enabled": true}}}' || true
 
+STOPPING=0
 stop() {
+  [ "$STOPPING" = 1 ] && return
+  STOPPING=1
   echo
   echo "demo: stopping the collector"
   kill -TERM "$PID" 2>/dev/null || true
