@@ -42,18 +42,18 @@ function fill(template, key, value) {
   return String(template || '').split(`{${key}}`).join(value);
 }
 
-function timeLeft(ms, locale) {
-  let n, unit;
-  if (ms < 60e3) { n = Math.max(1, Math.ceil(ms / 1e3)); unit = 'second'; }
-  else if (ms < 120 * 60e3) { n = Math.ceil(ms / 60e3); unit = 'minute'; }
-  else if (ms < 48 * 3600e3) { n = Math.round(ms / 3600e3); unit = 'hour'; }
-  else { n = Math.round(ms / 86400e3); unit = 'day'; }
-  try {
-    return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(n);
-  } catch {
-    return `${n} ${unit}${n === 1 ? '' : 's'}`;
-  }
+// Time left as digits only ("59:07", "1:59:07"): no Intl formatter, whose first use costs
+// 15–60 ms of ICU set-up on the main thread, and no unit words the core does not provide.
+function timeLeft(ms) {
+  const t = Math.ceil(ms / 1e3);
+  const two = (n) => String(n).padStart(2, '0');
+  const h = Math.floor(t / 3600);
+  const m = Math.floor(t / 60) % 60;
+  return h ? `${h}:${two(m)}:${two(t % 60)}` : `${m}:${two(t % 60)}`;
 }
+
+// Lets the browser paint and handle input between the start-up steps (no long task).
+const yieldTask = () => new Promise((r) => setTimeout(r, 0));
 
 function readHistory(now) {
   const list = read(HISTORY_KEY);
@@ -174,6 +174,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       return this._fail('wasm_unavailable', `could not load its WebAssembly core (${e && e.message ? e.message : e}). ` +
         `If this site sends a Content-Security-Policy, script-src must allow 'wasm-unsafe-eval'.`);
     }
+    await yieldTask();
     let config = o.config;
     if (config == null && o.configUrl) {
       try {
@@ -200,6 +201,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const verdict = core.validateConfig(config);
     if (!verdict.ok) return this._fail('invalid_config', 'its config is not valid', { errors: verdict.errors });
     const ctx = { ...(o.context || {}), session_id: o.sessionId, rating_id: o.ratingId || o.sessionId };
+    await yieldTask();
     this._core = core;
     this._config = config;
     this._ctx = ctx;
@@ -211,6 +213,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     tidyFlows(now);
     this._key = `${PREFIX}flow:${hash(box.url)}|${ctx.rating_id}`;
     const saved = read(this._key);
+    await yieldTask();
     if (saved && saved.snapshot != null) {
       try {
         const flow = core.restoreFlow(config, saved.snapshot);
@@ -365,7 +368,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const v = this._view;
     if (!v || !v.edit_deadline || v.step === 'final' || v.step === 'dismissed' || !this.isConnected || !this._flow) return;
     const left = v.edit_deadline - Date.now();
-    const wait = left <= 0 ? 0 : Math.min(left, left > 120e3 ? 30e3 : 1e3);
+    const wait = left <= 0 ? 0 : left % 1e3 || 1e3; // when the shown seconds change
     this._timer = setTimeout(() => this._guard(() => this._dispatch({ type: 'tick' })), wait + 5);
   }
 
@@ -518,8 +521,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     d.ta.toggleAttribute('aria-required', false);
     if (c.required) d.ta.setAttribute('aria-required', 'true');
     if (c.enabled && d.ta.value !== c.text && focused !== d.ta) d.ta.value = c.text || '';
-    const n = new Intl.NumberFormat(view.locale || 'en').format(c.remaining ?? 0);
-    d.cnt.textContent = fill(s.chars_left, 'n', n);
+    d.cnt.textContent = fill(s.chars_left, 'n', String(c.remaining ?? 0));
     d.submit.textContent = s.submit || 'Submit';
     d.submit.setAttribute('aria-disabled', String(!view.can_submit));
     const code = this._err && this._err.code;
@@ -534,7 +536,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const left = view.edit_deadline ? view.edit_deadline - Date.now() : 0;
     const editable = step === 'thanks' && view.can_edit;
     d.tl.hidden = !(editable && left > 0);
-    if (!d.tl.hidden) d.tl.textContent = fill(s.time_left, 'time', timeLeft(left, view.locale));
+    if (!d.tl.hidden) d.tl.textContent = fill(s.time_left, 'time', timeLeft(left));
     d.change.hidden = !editable;
     d.change.textContent = s.change || '';
 
