@@ -10,7 +10,7 @@
 //   dist/session-rating.wasm    the core
 //   web/dist/                   the npm package's files: index.mjs (ES module API), define.mjs,
 //                               index.d.ts, session-rating.js, session-rating.wasm
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -44,6 +44,16 @@ const common = {
   logLevel: 'warning',
   // The glue's own wasm lookup (import.meta.url) is never used: the widget passes wasmUrl.
   logOverride: { 'empty-import-meta': 'silent' },
+  plugins: [{
+    // src/*.css → a minified string (the widget adopts it as a constructed stylesheet).
+    name: 'css-text',
+    setup(b) {
+      b.onLoad({ filter: /\.css$/ }, async (args) => {
+        const { code } = await transform(readFileSync(args.path, 'utf8'), { loader: 'css', minify: true });
+        return { contents: `export default ${JSON.stringify(code.trim())};`, loader: 'js' };
+      });
+    },
+  }],
 };
 
 const dist = join(root, 'dist');

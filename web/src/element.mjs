@@ -5,7 +5,7 @@
 
 import { loadCore } from '../core.mjs';
 import createCoreModule from 'session-rating-core-glue'; // the WASM build's glue (aliased by web/build.mjs)
-import { CSS } from './styles.mjs';
+import CSS from './widget.css'; // minified text, inlined by web/build.mjs
 import { icon, cross } from './icons.mjs';
 import { outboxFor } from './outbox.mjs';
 import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
