@@ -202,7 +202,6 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (!verdict.ok) return this._fail('invalid_config', 'its config is not valid', { errors: verdict.errors });
     const ctx = { ...(o.context || {}), session_id: o.sessionId, rating_id: o.ratingId || o.sessionId };
     await yieldTask();
-    this._core = core;
     this._config = config;
     this._ctx = ctx;
     const box = (this._box = outboxFor(o.endpoint, o.writeKey, o.retry));
@@ -212,8 +211,9 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const now = Date.now();
     tidyFlows(now);
     this._key = `${PREFIX}flow:${hash(box.url)}|${ctx.rating_id}`;
-    const saved = read(this._key);
     await yieldTask();
+    const saved = read(this._key);
+    this._core = core; // from here on open() works (before, it only asks to open when ready)
     if (saved && saved.snapshot != null) {
       try {
         const flow = core.restoreFlow(config, saved.snapshot);
