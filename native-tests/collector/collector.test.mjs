@@ -128,6 +128,7 @@ test('origins: 403 with no row written; CORS only for allowed origins', async (t
   r = await post(s, rec, { headers: { Origin: 'https://shop.example' } });
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('access-control-allow-origin'), 'https://shop.example');
+  assert.equal(r.headers.get('access-control-expose-headers'), 'Retry-After');
 
   const pre = await fetch(`${s.url}/v1/ratings`, {
     method: 'OPTIONS',

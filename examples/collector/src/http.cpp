@@ -169,6 +169,8 @@ void HttpServer::routes() {
     res.set_header("Vary", "Origin");
     if (req.has_header("Origin") && origin_allowed(req)) {
       res.set_header("Access-Control-Allow-Origin", req.get_header_value("Origin"));
+      // The widget's outbox reads Retry-After on a 429 to back off.
+      res.set_header("Access-Control-Expose-Headers", "Retry-After");
     }
   };
   auto admin = [&app](const httplib::Request& req, httplib::Response& res) {
