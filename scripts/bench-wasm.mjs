@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Dispatch throughput of the WASM core under Node vs the native core, in the same run, and the
+// median latency of one dispatch.
+//
+//   node scripts/bench-wasm.mjs [--seconds 3] [--native build/native/native-tests/flow_bench]
+//
+// The workload is native-tests/bench/flow_bench.cpp's BM_DispatchDetailsEvents: the same
+// config, context and five events on the details step, repeated. Native figures come from that
+// Google Benchmark (--benchmark_filter=BM_DispatchDetailsEvents, JSON output).
+// WASM is measured two ways:
+//   text   flow.dispatchJSON(text) -> text: JSON text in, JSON text out, like the native bench
+//          (includes UTF-8 encoding into WASM memory and decoding the result)
+//   object flow.dispatch(object) -> object: the JS API as the widget uses it (adds
+//          JSON.stringify of the event and JSON.parse of the result)
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import { loadBuiltCore, repoRoot } from '../web/bin/built-core.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+};
+const seconds = Number(opt('--seconds', '3'));
+const nativeBench = path.resolve(repoRoot, opt('--native', 'build/native/native-tests/flow_bench'));
+
+const CONFIG = '{"comment":{"enabled":true}}';
+const CONTEXT = '{"session_id":"sess-20261122-abc","rating_id":"rt-1"}';
+const EVENTS = [
+  '{"type":"toggle_problem","id":"audio","at":1001}',
+  '{"type":"toggle_problem","id":"video","at":1002}',
+  '{"type":"comment","text":"The audio kept dropping out","at":1003}',
+  '{"type":"score","value":1,"at":1004}',
+  '{"type":"tick","at":1005}',
+];
+const EVENT_OBJECTS = EVENTS.map((e) => JSON.parse(e));
+
+const core = await loadBuiltCore();
+
+function newFlow() {
+  const flow = core.createFlow(CONFIG, CONTEXT);
+  if (!flow.ok) throw new Error(JSON.stringify(flow.errors));
+  flow.dispatchJSON('{"type":"score","value":2,"at":1000}');
+  return flow;
+}
+
+// Calls/second of `call(i)` over about `seconds`.
+function throughput(call) {
+  for (let i = 0; i < 20000; i++) call(i); // warm-up (JIT, allocator)
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const limit = BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0n;
+  while (elapsed < limit) {
+    for (let k = 0; k < 1000; k++, n++) call(n);
+    elapsed = process.hrtime.bigint() - start;
+  }
+  return n / (Number(elapsed) / 1e9);
+}
+
+// Median and 99th percentile of single calls, in microseconds.
+function latency(call, samples = 50000) {
+  for (let i = 0; i < 20000; i++) call(i);
+  const t = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const a = process.hrtime.bigint();
+    call(i);
+    t[i] = Number(process.hrtime.bigint() - a) / 1000;
+  }
+  t.sort();
+  return { median: t[samples >> 1], p99: t[Math.floor(samples * 0.99)] };
+}
+
+const flow = newFlow();
+const textCall = (i) => flow.dispatchJSON(EVENTS[i % 5]);
+const objectCall = (i) => flow.dispatch(EVENT_OBJECTS[i % 5]);
+
+const wasmText = throughput(textCall);
+const wasmObject = throughput(objectCall);
+const latText = latency(textCall);
+const latObject = latency(objectCall);
+const resultBytes = Buffer.byteLength(flow.dispatchJSON(EVENTS[4]));
+flow.destroy();
+
+let native = null;
+if (existsSync(nativeBench)) {
+  const out = execFileSync(nativeBench, [
+    '--benchmark_filter=BM_DispatchDetailsEvents$',
+    '--benchmark_format=json',
+    `--benchmark_min_time=${seconds}`,
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const b = JSON.parse(out).benchmarks.find((x) => x.name === 'BM_DispatchDetailsEvents');
+  native = { perSecond: b.items_per_second, nsPerCall: b.real_time };
+}
+
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+console.log(`workload: BM_DispatchDetailsEvents (5 details-step events, ~${resultBytes} bytes of result JSON each)`);
+if (native) {
+  console.log(`native (flow_bench):        ${fmt(native.perSecond)} dispatches/s  (${(native.nsPerCall / 1000).toFixed(2)} µs/call)`);
+} else {
+  console.log(`native: ${path.relative(process.cwd(), nativeBench)} not built (stage 10 / libbenchmark-dev); ratio not measured`);
+}
+for (const [label, perSecond, lat] of [
+  ['wasm, text in/out', wasmText, latText],
+  ['wasm, JS objects in/out', wasmObject, latObject],
+]) {
+  const ratio = native ? `  = ${(perSecond / native.perSecond).toFixed(2)}x native` : '';
+  console.log(
+    `${(label + ':').padEnd(27)} ${fmt(perSecond)} dispatches/s${ratio}; ` +
+      `latency median ${lat.median.toFixed(1)} µs, p99 ${lat.p99.toFixed(1)} µs`,
+  );
+}
+console.log('targets (issue 4): throughput >= 0.4x native, median latency <= 20 µs');

@@ -1,0 +1,163 @@
+// Types of web/core.mjs — the JavaScript API of the session-rating WebAssembly core.
+// Shapes follow the contracts in docs/ (view: docs/view.md; WASM specifics: docs/wasm.md).
+
+/** Any JSON value; a string argument is taken as JSON text (see loadCore docs). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** An object to serialise, or its JSON text. */
+export type JsonInput = Json | object;
+
+export interface LoadOptions {
+  /** The glue's default export (session_rating_core.mjs). Default: dynamic import of glueUrl. */
+  moduleFactory?: (moduleArg: object) => Promise<object>;
+  /** Where the glue is; default ./session_rating_core.mjs next to core.mjs. */
+  glueUrl?: string | URL;
+  /** The .wasm bytes (Node, tests). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where the .wasm is (browser); default session_rating_core.wasm next to the glue. */
+  wasmUrl?: string | URL;
+}
+
+/** One problem found in input (contracts 1–4). */
+export interface CoreError {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ErrorResult {
+  ok: false;
+  errors: CoreError[];
+}
+
+export interface Verdict {
+  ok: boolean;
+  errors: CoreError[];
+}
+
+export type Step = 'score' | 'details' | 'thanks' | 'final' | 'dismissed';
+export type Scale = 'stars' | 'emoji' | 'thumbs';
+
+export interface View {
+  step: Step;
+  open: boolean;
+  scale: Scale;
+  locale: string;
+  dir: 'ltr' | 'rtl';
+  question: string;
+  options: { value: number; label: string }[];
+  score: number | null;
+  low: boolean;
+  problems: { id: string; label: string; selected: boolean }[];
+  comment: { enabled: boolean; required: boolean; text: string; max_length: number; remaining: number };
+  can_submit: boolean;
+  can_edit: boolean;
+  revision: number;
+  edit_deadline: number | null;
+  final: boolean;
+  strings: Record<string, string>;
+}
+
+/** Contract 3: a delivered rating record. */
+export interface RatingRecord {
+  schema: 'rating.v1';
+  rating_id: string;
+  session_id: string;
+  revision: number;
+  final: boolean;
+  scale: Scale;
+  score: number;
+  positive: boolean;
+  sentiment: 'positive' | 'neutral' | 'negative';
+  problems: string[];
+  comment: string;
+  redactions: { kind: string; count: number }[];
+  submitted_at: number;
+  first_submitted_at: number;
+  edit_deadline: number;
+  internal: boolean;
+  topic: string | null;
+  agent_id: string | null;
+  thresholds: { low_score_max: number; positive_min: number };
+}
+
+export type DispatchResult =
+  | { ok: true; view: View; emit: RatingRecord[] }
+  | { ok: false; error: { code: string; message: string }; view: View; emit: RatingRecord[] };
+
+export interface Flow {
+  /** Always true (createFlow/restoreFlow give {ok: false, errors} instead of a flow). */
+  readonly ok: true;
+  readonly destroyed: boolean;
+  /** Applies one event ({type, at, ...}). */
+  dispatch(event: JsonInput): DispatchResult;
+  view(): View;
+  /** Plain object; restoreFlow(config, snapshot) with the same config resumes it. */
+  snapshot(): { [key: string]: Json };
+  /** Low-level text variants: JSON text in, the core's JSON text out. */
+  dispatchJSON(eventText: string): string;
+  viewJSON(): string;
+  snapshotJSON(): string;
+  /** Frees the flow's WASM memory; idempotent. Any other call afterwards throws CoreUsageError. */
+  destroy(): void;
+}
+
+export interface RedactResult {
+  text: string;
+  redactions: { kind: 'email' | 'phone' | 'card' | 'iban' | 'ssn'; count: number }[];
+}
+
+export interface Summary {
+  ratings: number;
+  csat: number | null;
+  mean: number | null;
+  distribution: Record<string, number>;
+  sentiment: { positive: number; neutral: number; negative: number };
+  problems: Record<string, number>;
+  excluded_internal: number;
+  thumbs?: Record<string, number>;
+  [key: string]: Json | undefined;
+}
+
+export interface Insights extends Summary {
+  groups?: Record<string, Summary>;
+}
+
+export interface PromptDecision {
+  key: string;
+  prompt: boolean;
+  reason: 'ok' | 'cooldown' | 'sampled_out' | 'already_rated';
+}
+
+export interface PromptHistoryEntry {
+  key: string;
+  prompted_at: number;
+  rated: boolean;
+}
+
+export interface Core {
+  createFlow(config: JsonInput, context: JsonInput): Flow | ErrorResult;
+  restoreFlow(config: JsonInput, snapshot: JsonInput): Flow | ErrorResult;
+  validateConfig(config: JsonInput): Verdict;
+  validateRecord(record: JsonInput): Verdict;
+  /** The text itself (not JSON). */
+  redact(text: string): RedactResult | { error: CoreError };
+  aggregate(records: RatingRecord[] | JsonInput, options?: { by?: 'topic' | 'agent' | 'day' | '' }): Insights | { error: CoreError[] };
+  shouldPrompt(
+    history: PromptHistoryEntry[] | JsonInput,
+    context: JsonInput,
+    now: number,
+    throttle?: JsonInput,
+  ): PromptDecision | { error: CoreError[] };
+  /** Bytes of WASM memory (diagnostics, leak tests). */
+  readonly memoryBytes: number;
+  /** Flows created and not yet destroyed or collected. */
+  readonly liveFlows: number;
+}
+
+/** Thrown only for misuse (a destroyed flow, redact() of a non-string, out of memory). */
+export class CoreUsageError extends Error {
+  name: 'CoreUsageError';
+}
+
+/** Loads the core once; later calls return the same instance. */
+export function loadCore(options?: LoadOptions): Promise<Core>;
