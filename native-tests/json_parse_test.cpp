@@ -61,13 +61,13 @@ const std::vector<std::string>& seeds() {
   return s;
 }
 
-TEST(JsonParse, EdgeCasesMatchNlohmann) {
+TEST(JsonParse, edge_cases_match_nlohmann) {
   for (const std::string& text : seeds()) {
     EXPECT_TRUE(same(parse_json(text), reference(text))) << "input: " << text;
   }
 }
 
-TEST(JsonParse, DeepNestingNeitherRecursesNorFails) {
+TEST(JsonParse, deep_nesting_neither_recurses_nor_fails) {
   std::string deep = std::string(100000, '[') + std::string(100000, ']');
   json v = parse_json(deep);
   ASSERT_FALSE(v.is_discarded());
@@ -76,7 +76,7 @@ TEST(JsonParse, DeepNestingNeitherRecursesNorFails) {
   EXPECT_TRUE(parse_json(std::string(100000, '[')).is_discarded());
 }
 
-TEST(JsonParse, RandomMutationsMatchNlohmann) {
+TEST(JsonParse, random_mutations_match_nlohmann) {
   std::mt19937 rng(20240601);
   const std::string alphabet =
       "{}[]:,\"\\u0123456789.eE+-tfnrlasx \n\xc3\xa9\xed\xa0\xf0\x9f\x98\x80\xef\xbb\xbf";

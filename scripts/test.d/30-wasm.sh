@@ -7,11 +7,13 @@ cd "$SR_ROOT"
 emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
 cmake --build build/wasm -j "$SR_JOBS"
 
+failed=()
+
 # Size: raw / gzip / brotli of each shipped file; fails above 48 KB gzip for WASM + glue.
-node scripts/size-report.mjs --check
+node scripts/size-report.mjs --check || failed+=("size cap")
 
 # JS API tests (node's runner; --expose-gc lets the FinalizationRegistry test run).
-node --expose-gc --test web/test/*.test.mjs
+node --expose-gc --test web/test/*.test.mjs || failed+=("JS tests")
 
 # Parity: both runners over the same scenarios must print the same thing, exit the same way,
 # and dump the same actual result for every step of every scenario.
@@ -20,6 +22,7 @@ if [ ! -x "$native" ]; then
   echo "30-wasm: $native is missing (stage 10 builds it)" >&2
   exit 1
 fi
+# (the checks above ran even if an earlier one failed; the stage fails at the end)
 out=build/wasm/parity
 mkdir -p "$out"
 paths=(native-tests/scenarios examples/flow-tests)
@@ -54,5 +57,10 @@ fi
 scenarios=$(wc -l <"$out/native.jsonl")
 if [ "$status" = 0 ]; then
   echo "parity: native and WASM agree on $scenarios scenarios ($(tail -n 1 "$out/native.txt"), exit $native_rc)"
+else
+  failed+=("parity")
 fi
-exit "$status"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "30-wasm: failed: ${failed[*]}" >&2
+  exit 1
+fi
