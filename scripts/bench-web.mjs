@@ -14,7 +14,8 @@
 //  * long tasks (≥ 50 ms, PerformanceObserver 'longtask') during load and one full rating
 //    (low score, problem, comment, submit) under 4× CPU throttling;
 //  * click → next paint: Event Timing duration of the click that opens the details step
-//    (includes the WASM dispatch and the re-render; 8 ms granularity) and a rAF-based figure;
+//    (includes the WASM dispatch and the re-render; 8 ms granularity), its handler time, a
+//    rAF-based figure, and a trivial click (checkbox toggle) as the frame-cadence baseline;
 //  * WASM memory when ready (the instance's Memory byte length) and after a rating;
 //  * JS heap growth: used JS heap after GC with the widget ready minus the blank page's.
 import { createRequire } from 'node:module';
@@ -52,7 +53,7 @@ for (const k of ['instantiate', 'instantiateStreaming']) {
 window.__long = [];
 try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true }); } catch {}
 window.__evt = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name === 'click' || e.name === 'pointerup' || e.name === 'pointerdown') window.__evt.push({ name: e.name, duration: e.duration }); }).observe({ type: 'event', durationThreshold: 0, buffered: true }); } catch {}
+try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name === 'click') window.__evt.push({ name: e.name, duration: e.duration, processing: e.processingEnd - e.processingStart }); }).observe({ type: 'event', durationThreshold: 0, buffered: true }); } catch {}
 `;
 
 const page = (withWidget, id) => server.page(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head>
@@ -73,7 +74,7 @@ async function heap(cdp) {
   return (await cdp.send('Runtime.getHeapUsage')).usedSize;
 }
 
-const blankT = [], widgetT = [], added = [], reqs = [], heapGrowth = [], memReady = [], clickEvt = [], clickRaf = [];
+const blankT = [], widgetT = [], added = [], reqs = [], heapGrowth = [], memReady = [], clickEvt = [], clickRaf = [], clickProc = [], baseEvt = [];
 for (let i = 0; i < RUNS; i++) {
   // Blank page.
   let ctx = await browser.newContext();
@@ -107,10 +108,16 @@ for (let i = 0; i < RUNS; i++) {
   }));
   await p.locator('session-rating').getByRole('radio', { name: '2 stars' }).click();
   clickRaf.push(await rafP);
-  await p.waitForTimeout(50);
+  await p.waitForTimeout(100);
+  // A trivial click in the same page (toggling a checkbox) as the frame-cadence baseline.
+  await p.locator('session-rating').getByRole('checkbox', { name: 'Audio' }).click();
+  await p.waitForTimeout(100);
   const ev = await p.evaluate(() => window.__evt);
-  const durations = ev.filter((e) => e.name === 'click' || e.name === 'pointerup').map((e) => e.duration);
-  if (durations.length) clickEvt.push(Math.max(...durations));
+  if (ev.length >= 2) {
+    clickEvt.push(ev[0].duration);
+    clickProc.push(ev[0].processing);
+    baseEvt.push(ev[1].duration);
+  }
   await ctx.close();
   blankT.push(tb);
   widgetT.push(tw);
@@ -130,12 +137,19 @@ for (let i = 0; i < 3; i++) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
   await p.goto(page(true, `throttled-${i}`));
   await p.evaluate(READY_WIDGET);
-  const w = p.locator('session-rating');
-  await w.getByRole('radio', { name: '2 stars' }).click();
-  await w.getByRole('checkbox', { name: 'Audio' }).check();
-  await w.getByRole('textbox', { name: 'Tell us more' }).pressSequentially('The audio kept dropping out', { delay: 5 });
-  await w.getByRole('button', { name: 'Submit' }).click();
-  await w.getByRole('button', { name: 'Change rating' }).waitFor();
+  // Input through CDP only (mouse/keyboard at coordinates read by a tiny evaluate): Playwright's
+  // locators inject a large helper script whose own evaluation would show up as long tasks.
+  const at = (sel, i = 0) => p.evaluate(([sel, i]) => {
+    const r = document.querySelector('session-rating').shadowRoot.querySelectorAll(sel)[i].getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  }, [sel, i]);
+  const click = async (sel, i) => { const c = await at(sel, i); await p.mouse.click(c.x, c.y); await p.waitForTimeout(100); };
+  await click('.opt', 1);
+  await click('input[type=checkbox]', 0);
+  await click('textarea');
+  await p.keyboard.type('The audio kept dropping out', { delay: 5 });
+  await click('[part=submit]');
+  await p.waitForFunction(() => !document.querySelector('session-rating').shadowRoot.querySelector('[part=change]').hidden);
   await p.waitForTimeout(300);
   longs.push(...(await p.evaluate(() => window.__long)));
   memAfter = Math.max(memAfter, await p.evaluate(() => window.__mem.reduce((n, m) => n + m.buffer.byteLength, 0)));
@@ -153,7 +167,8 @@ const result = {
   requests_before_interactive: { median: median(reqs), max: Math.max(...reqs) },
   time_to_interactive_ms: { blank_median: round(median(blankT)), widget_median: round(median(widgetT)), added_median: round(median(added)), runs: RUNS },
   long_tasks_4x: { count_50ms_or_more: longs.filter((d) => d >= 50).length, longest_ms: round(longs.length ? Math.max(...longs) : 0) },
-  click_to_next_paint_ms: { event_timing_median: clickEvt.length ? median(clickEvt) : null, raf_median: round(median(clickRaf)) },
+  click_to_next_paint_ms: { event_timing_median: clickEvt.length ? median(clickEvt) : null, processing_median: clickProc.length ? round(median(clickProc)) : null,
+    raf_median: round(median(clickRaf)), trivial_click_event_timing_median: baseEvt.length ? median(baseEvt) : null },
   wasm_memory_bytes: { ready_median: median(memReady), after_rating_max: memAfter },
   js_heap_growth_bytes: { median: median(heapGrowth) },
   js_heap_after_rating_bytes: heapAfterFlow,
@@ -168,7 +183,8 @@ if (args.includes('--json')) {
   console.log(`requests before interactive: ${result.requests_before_interactive.median} (max ${result.requests_before_interactive.max})`);
   console.log(`time to interactive, median of ${RUNS}: blank ${result.time_to_interactive_ms.blank_median} ms, widget ${result.time_to_interactive_ms.widget_median} ms, added ${result.time_to_interactive_ms.added_median} ms (target <= 60)`);
   console.log(`long tasks under 4x CPU throttling (load + one rating, 3 runs): ${result.long_tasks_4x.count_50ms_or_more} of >= 50 ms, longest ${result.long_tasks_4x.longest_ms} ms`);
-  console.log(`click -> next paint (opens details): Event Timing median ${result.click_to_next_paint_ms.event_timing_median} ms, rAF median ${result.click_to_next_paint_ms.raf_median} ms (target <= 16)`);
+  const c = result.click_to_next_paint_ms;
+  console.log(`click -> next paint (the click that opens details): Event Timing median ${c.event_timing_median} ms (8 ms steps), of which handler ${c.processing_median} ms; rAF-based ${c.raf_median} ms; a trivial checkbox click in the same page: ${c.trivial_click_event_timing_median} ms (target <= 16)`);
   console.log(`WASM memory: ${kb(result.wasm_memory_bytes.ready_median)} when ready, ${kb(result.wasm_memory_bytes.after_rating_max)} after a rating (target <= 256 KiB)`);
   console.log(`JS heap growth (after GC, widget vs blank, median): ${kb(result.js_heap_growth_bytes.median)} (target <= 200 KB)`);
 }

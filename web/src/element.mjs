@@ -53,7 +53,8 @@ function timeLeft(ms) {
 }
 
 // Lets the browser paint and handle input between the start-up steps (no long task).
-const yieldTask = () => new Promise((r) => setTimeout(r, 0));
+const yieldTask = () =>
+  globalThis.scheduler?.yield ? scheduler.yield() : new Promise((r) => setTimeout(r, 0));
 
 function readHistory(now) {
   const list = read(HISTORY_KEY);
@@ -169,6 +170,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
     let core;
     try {
+      await yieldTask(); // the page's own script (and ours) finish first
       core = await loadCore({ moduleFactory: createCoreModule, wasmUrl: o.wasmUrl || defaultWasmUrl });
     } catch (e) {
       return this._fail('wasm_unavailable', `could not load its WebAssembly core (${e && e.message ? e.message : e}). ` +
@@ -234,7 +236,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       if (o.mode === 'popup' && document.readyState !== 'complete') {
         await new Promise((r) => addEventListener('load', r, { once: true }));
       }
-      this.open();
+      this.open(true);
     }
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this._flow) this._guard(() => this._dispatch({ type: 'tick' }));
@@ -242,7 +244,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   }
 
   /** Shows the prompt if the core's should_prompt allows it (or the restored flow). */
-  open() {
+  open(deferRender) {
     if (this._failed) return false;
     if (!this._core) {
       if (this._o) this._o.autoOpen = true;
@@ -272,7 +274,13 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._shown = true;
       const v = flow.view();
       this._save(v);
-      this._render(v);
+      if (deferRender) {
+        // At start-up the first paint goes in its own task (no long task on slow devices).
+        this._view = v;
+        yieldTask().then(() => this._guard(() => this._dom || this._render(this._view)));
+      } else {
+        this._render(v);
+      }
       return true;
     });
   }
