@@ -1,5 +1,6 @@
 #include "session_rating/config.h"
 
+#include "internal/json_parse.h"
 #include "internal/json_writer.h"
 #include "internal/strings.h"
 #include "internal/validate.h"
@@ -263,7 +264,7 @@ Errors parse_config_value(const json& value, Config& out) {
 }
 
 Errors parse_config(std::string_view json_text, Config& out) {
-  json value = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  json value = internal::parse_json(json_text);
   if (value.is_discarded()) {
     Errors errors;
     add_error(errors, "", "invalid_json", is_valid_utf8(json_text)
@@ -328,7 +329,7 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
 }
 
 Errors parse_context(std::string_view json_text, const Config& config, Context& out) {
-  json value = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  json value = internal::parse_json(json_text);
   if (value.is_discarded()) {
     Errors errors;
     add_error(errors, "/context", "invalid_json", "context is not valid JSON");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "internal/json_parse.h"
 #include "internal/json_writer.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"
@@ -69,7 +70,7 @@ std::string hex64(uint64_t v) {
 
 Flow::Flow(Config config, Context context)
     : config_(std::move(config)), context_(std::move(context)) {
-  problems_.assign(config_.problems.size(), false);
+  problems_.assign(config_.problems.size(), 0);
   submitted_.problems = problems_;
   build_view_cache();
 }
@@ -201,7 +202,7 @@ void Flow::finalise(DispatchResult& result) {
 }
 
 DispatchResult Flow::dispatch(std::string_view event_json) {
-  json event = json::parse(event_json.begin(), event_json.end(), nullptr, false);
+  json event = internal::parse_json(event_json);
   if (event.is_discarded()) {
     if (!is_valid_utf8(event_json) || has_surrogate_escape(event_json))
       return refuse("invalid_utf8", "event text is not valid UTF-8");
@@ -306,7 +307,7 @@ DispatchResult Flow::apply(const json& event) {
         return fail("not_allowed", "problems can only be picked after a low score");
       for (std::size_t i = 0; i < config_.problems.size(); ++i) {
         if (config_.problems[i].id == *problem_id) {
-          problems_[i] = !problems_[i];
+          problems_[i] = problems_[i] ? 0 : 1;
           return accept();
         }
       }
@@ -452,7 +453,7 @@ std::string Flow::dispatch_json(std::string_view event_json) {
 std::string Flow::snapshot_json() const {
   std::string out;
   internal::JsonWriter w(out);
-  auto selected = [&](const std::vector<bool>& picks) {
+  auto selected = [&](const std::vector<unsigned char>& picks) {
     w.begin_array();
     for (std::size_t i = 0; i < picks.size(); ++i)
       if (picks[i]) w.string(config_.problems[i].id);
@@ -510,14 +511,17 @@ std::string Flow::snapshot_json() const {
 
 namespace {
 
-bool read_picks(const json& list, const Config& config, std::vector<bool>& out) {
+bool read_picks(const json& list, const Config& config, std::vector<unsigned char>& out) {
   if (!list.is_array()) return false;
-  out.assign(config.problems.size(), false);
+  out.assign(config.problems.size(), 0);
   for (const json& id : list) {
     if (!id.is_string()) return false;
     bool found = false;
     for (std::size_t i = 0; i < config.problems.size(); ++i)
-      if (config.problems[i].id == id.get_ref<const std::string&>()) out[i] = found = true;
+      if (config.problems[i].id == id.get_ref<const std::string&>()) {
+        out[i] = 1;
+        found = true;
+      }
     if (!found) return false;
   }
   return true;
@@ -544,7 +548,7 @@ bool read_redactions(const json& list, std::vector<Redaction>& out) {
 Errors Flow::restore(const Config& config, std::string_view snapshot_text,
                      std::unique_ptr<Flow>& out) {
   Errors errors;
-  json s = json::parse(snapshot_text.begin(), snapshot_text.end(), nullptr, false);
+  json s = internal::parse_json(snapshot_text);
   auto bad = [&](const char* field) {
     add_error(errors, std::string("/snapshot") + (*field ? "/" : "") + field, "invalid_value",
               std::string("snapshot is malformed") + (*field ? std::string(" at ") + field : ""));

@@ -1,5 +1,6 @@
 #include "session_rating/record.h"
 
+#include "internal/json_parse.h"
 #include "internal/json_writer.h"
 #include "internal/validate.h"
 #include "session_rating/utf8.h"
@@ -314,7 +315,7 @@ Errors record_from_value(const json& value, Record& out) {
 }
 
 Errors record_from_json(std::string_view json_text, Record& out) {
-  json value = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  json value = internal::parse_json(json_text);
   if (value.is_discarded()) {
     Errors errors;
     add_error(errors, "", is_valid_utf8(json_text) ? "invalid_json" : "invalid_utf8",

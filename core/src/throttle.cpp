@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "internal/json_parse.h"
 #include "internal/json_writer.h"
 #include "internal/validate.h"
 
@@ -149,7 +150,7 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   Errors errors;
 
   std::vector<PromptHistoryEntry> history;
-  json h = json::parse(history_json, nullptr, false);
+  json h = internal::parse_json(history_json);
   if (h.is_discarded()) {
     add_error(errors, "/history", "invalid_json", "history is not valid JSON");
   } else {
@@ -158,7 +159,7 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   }
 
   Context context;
-  json c = json::parse(context_json, nullptr, false);
+  json c = internal::parse_json(context_json);
   if (c.is_discarded()) {
     add_error(errors, "/context", "invalid_json", "context is not valid JSON");
   } else {
@@ -168,7 +169,7 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   }
 
   Config config;
-  json t = json::parse(throttle_json, nullptr, false);
+  json t = internal::parse_json(throttle_json);
   if (t.is_discarded()) {
     add_error(errors, "/throttle", "invalid_json", "throttle is not valid JSON");
   } else {

@@ -76,7 +76,7 @@ class Flow {
  private:
   struct Submitted {
     int score = 0;
-    std::vector<bool> problems;
+    std::vector<unsigned char> problems;  // one flag per config problem (not vector<bool>: smaller WASM)
     std::string comment;                 // redacted (when redact_pii) as emitted
     std::vector<Redaction> redactions;
     int64_t submitted_at = 0;
@@ -105,7 +105,7 @@ class Flow {
   bool seen_event_ = false;
   // Draft: what the person has picked so far.
   std::optional<int> score_;
-  std::vector<bool> problems_;
+  std::vector<unsigned char> problems_;
   std::string comment_;                  // as typed (restored flows: redacted)
   std::string comment_redacted_;         // redact(comment_) when redact_pii, else comment_
   std::vector<Redaction> comment_redactions_;
