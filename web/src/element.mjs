@@ -385,7 +385,6 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   _build(view) {
     const root = this.shadowRoot || this.attachShadow({ mode: 'open' });
     const popup = this._o.mode === 'popup';
-    const s = view.strings || {};
     // A constructed stylesheet is not subject to CSP style-src (no 'unsafe-inline' needed).
     let style = null;
     try {
@@ -489,7 +488,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     this._view = view;
     if (!this._dom) this._build(view);
     const d = this._dom;
-    const s = view.strings || {};
+    if (view.strings) this._strings = view.strings; // kept if a later view leaves them out
+    const s = this._strings || {};
     const step = view.step;
     const focused = this.shadowRoot.activeElement;
     const stepChanged = !prev || prev.step !== step;
