@@ -26,6 +26,12 @@ if [ "$BUILD" = 1 ]; then
   node web/build.mjs
 fi
 
+# The example flow tests a team would keep in CI, through the native core.
+if [ -x build/native/core/session-rating ]; then
+  echo "demo: example scenarios (examples/flow-tests) through session-rating test"
+  build/native/core/session-rating test examples/flow-tests || true
+fi
+
 COLLECTOR="${SR_COLLECTOR:-$ROOT/build/native/examples/collector/session-rating-collector}"
 [ -x "$COLLECTOR" ] || { echo "demo: $COLLECTOR is missing (run without --no-build)"; exit 1; }
 [ -f dist/session-rating.js ] || echo "demo: warning: dist/session-rating.js is missing; the examples need it"
