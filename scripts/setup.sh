@@ -8,7 +8,7 @@ APT_PACKAGES=(
   cmake g++ make pkg-config          # native build
   libgtest-dev libbenchmark-dev      # native tests and benchmarks
   nlohmann-json3-dev                 # JSON in the core
-  emscripten nodejs npm              # WebAssembly build and JS tests
+  emscripten                         # WebAssembly build
   libcpp-httplib-dev libsqlite3-dev sqlite3  # reference collector
   chromium                           # browser tests (driven by playwright-core)
   brotli gzip wrk                    # size reports and load benchmarks
@@ -18,6 +18,10 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm: any install will do (the machine image may ship a Node.js build that bundles
+# npm, which conflicts with Debian's npm package), so only ask apt when the command is absent.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
