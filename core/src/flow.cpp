@@ -191,14 +191,16 @@ void Flow::finalise(DispatchResult& result) {
     final_emitted_ = true;
     result.emit.push_back(make_record(true));
   }
-  if (revision_ > 0) {  // an unsubmitted change is dropped
-    score_ = submitted_.score;
-    problems_ = submitted_.problems;
-    comment_ = submitted_.comment;
-    comment_redacted_ = submitted_.comment;
-    comment_redactions_ = submitted_.redactions;
-  }
+  if (revision_ > 0) drop_change();
   step_ = Step::Final;
+}
+
+void Flow::drop_change() {
+  score_ = submitted_.score;
+  problems_ = submitted_.problems;
+  comment_ = submitted_.comment;
+  comment_redacted_ = submitted_.comment;
+  comment_redactions_ = submitted_.redactions;
 }
 
 DispatchResult Flow::dispatch(std::string_view event_json) {
@@ -358,11 +360,7 @@ DispatchResult Flow::apply(const json& event) {
       if (revision_ == 0) {
         step_ = Step::Dismissed;
       } else {  // closes the prompt; the submitted rating stands, an unsent change is dropped
-        score_ = submitted_.score;
-        problems_ = submitted_.problems;
-        comment_ = submitted_.comment;
-        comment_redacted_ = submitted_.comment;
-        comment_redactions_ = submitted_.redactions;
+        drop_change();
         step_ = Step::Thanks;
       }
       return accept();

@@ -85,6 +85,7 @@ class Flow {
   DispatchResult refuse(const char* code, std::string message) const;
   DispatchResult apply(const nlohmann::json& event);
   void finalise(DispatchResult& result);
+  void drop_change();  // draft := last submitted revision
   void submit(int64_t at, DispatchResult& result);
   Record make_record(bool final) const;
   bool low(int score) const;
