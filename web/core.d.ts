@@ -9,9 +9,11 @@ export type JsonInput = Json | object;
 export interface LoadOptions {
   /** The glue's default export (session_rating_core.mjs). Default: dynamic import of glueUrl. */
   moduleFactory?: (moduleArg: object) => Promise<object>;
-  /** Where the glue is; default ./session_rating_core.mjs next to core.mjs. */
+  /** Where the glue is; default ./session_rating_core.mjs next to core.mjs, then (source
+   *  checkout) ../build/wasm/wasm/session_rating_core.mjs. */
   glueUrl?: string | URL;
-  /** The .wasm bytes (Node, tests). */
+  /** The .wasm bytes. In Node, when neither this nor wasmUrl is given and the glue is a
+   *  file, the .wasm beside the glue is read from disk. */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where the .wasm is (browser); default session_rating_core.wasm next to the glue. */
   wasmUrl?: string | URL;

@@ -42,9 +42,34 @@ export function loadCore(options = {}) {
 
 async function instantiate(options) {
   let factory = options.moduleFactory;
+  let glueHref = null;
   if (!factory) {
-    const glueUrl = options.glueUrl || new URL('./session_rating_core.mjs', import.meta.url).href;
-    factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glueUrl)).default;
+    // Default: the glue next to this file (an install), else the WASM build tree of a source
+    // checkout (web/ → build/wasm/wasm/).
+    const candidates = options.glueUrl
+      ? [String(options.glueUrl)]
+      : [
+          new URL('./session_rating_core.mjs', import.meta.url).href,
+          new URL('../build/wasm/wasm/session_rating_core.mjs', import.meta.url).href,
+        ];
+    let lastError = null;
+    for (const href of candidates) {
+      try {
+        factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ href)).default;
+        glueHref = href;
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (!factory) {
+      throw new Error(
+        'session-rating core: cannot load the WebAssembly glue (tried ' +
+          candidates.join(', ') +
+          '); build it (docs/wasm.md) or pass moduleFactory / glueUrl',
+        { cause: lastError },
+      );
+    }
   }
   /** @type {Record<string, unknown>} */
   const moduleArg = {
@@ -56,9 +81,21 @@ async function instantiate(options) {
   } else if (options.wasmUrl) {
     const url = String(options.wasmUrl);
     moduleArg.locateFile = (path) => (path.endsWith('.wasm') ? url : path);
+  } else if (glueHref && glueHref.startsWith('file:') && nodeBuiltin('node:fs')) {
+    // Node: the glue would fetch() a file path, which Node refuses; read the .wasm beside it.
+    const { readFileSync } = nodeBuiltin('node:fs');
+    const { fileURLToPath } = nodeBuiltin('node:url');
+    moduleArg.wasmBinary = readFileSync(fileURLToPath(glueHref.replace(/\.mjs$/, '.wasm')));
   }
   const module = await factory(moduleArg);
   return new Core(module);
+}
+
+// A Node.js built-in module without a static import (keeps this file bundleable for browsers);
+// null outside Node or on Node versions without process.getBuiltinModule.
+function nodeBuiltin(name) {
+  const proc = typeof process === 'object' && process ? process : null;
+  return proc && typeof proc.getBuiltinModule === 'function' ? proc.getBuiltinModule(name) : null;
 }
 
 const encoder = new TextEncoder();
