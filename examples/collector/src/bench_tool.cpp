@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "ingest.h"
 #include "json_util.h"
 #include "session_rating/record.h"
 #include "store.h"
@@ -38,29 +39,9 @@ session_rating::Record bench_record(int64_t n, int64_t now) {
   return r;
 }
 
+// The collector's own row building, with the record's time as the client's.
 RatingRow row_of(const session_rating::Record& r) {
-  RatingRow row;
-  row.rating_id = r.rating_id;
-  row.session_id = r.session_id;
-  row.revision = r.revision;
-  row.final = r.final;
-  row.scale = session_rating::scale_name(r.scale);
-  row.score = r.score;
-  row.positive = r.positive;
-  row.sentiment = session_rating::sentiment_name(r.sentiment);
-  row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
-  for (const auto& p : r.problems) row.problems += (row.problems.empty() ? "" : ",") + p;
-  row.has_comment = !r.comment.empty();
-  row.internal = r.internal;
-  row.topic = r.topic;
-  row.agent_id = r.agent_id;
-  row.first_seen_at = r.first_submitted_at;
-  row.submitted_at = r.submitted_at;
-  row.deadline_at = r.edit_deadline;
-  row.record = session_rating::record_to_json(r);
-  row.content_hash = content_hash(row.record);
-  row.client_submitted_at = r.submitted_at;
-  return row;
+  return make_row(r, r.submitted_at, content_hash(session_rating::record_to_json(r)));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {

@@ -84,30 +84,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-RatingRow make_row(const Record& r, int64_t client_submitted_at, int64_t hash) {
-  RatingRow row;
-  row.rating_id = r.rating_id;
-  row.session_id = r.session_id;
-  row.revision = r.revision;
-  row.final = r.final;
-  row.scale = session_rating::scale_name(r.scale);
-  row.score = r.score;
-  row.positive = r.positive;
-  row.sentiment = session_rating::sentiment_name(r.sentiment);
-  row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
-  row.problems = join(r.problems);
-  row.has_comment = !r.comment.empty();
-  row.internal = r.internal;
-  row.topic = r.topic;
-  row.agent_id = r.agent_id;
-  row.first_seen_at = r.first_submitted_at;
-  row.submitted_at = r.submitted_at;
-  row.deadline_at = r.edit_deadline;
-  row.content_hash = hash;
-  row.client_submitted_at = client_submitted_at;
-  row.record = session_rating::record_to_json(r);
-  return row;
-}
 
 // Decides one record against the store (inside the write job) and writes it.
 void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, int64_t window_ms) {
@@ -174,6 +150,32 @@ std::string results_body(const std::vector<Outcome>& results) {
 }
 
 }  // namespace
+
+RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
+                   int64_t content_hash) {
+  RatingRow row;
+  row.rating_id = r.rating_id;
+  row.session_id = r.session_id;
+  row.revision = r.revision;
+  row.final = r.final;
+  row.scale = session_rating::scale_name(r.scale);
+  row.score = r.score;
+  row.positive = r.positive;
+  row.sentiment = session_rating::sentiment_name(r.sentiment);
+  row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
+  row.problems = join(r.problems);
+  row.has_comment = !r.comment.empty();
+  row.internal = r.internal;
+  row.topic = r.topic;
+  row.agent_id = r.agent_id;
+  row.first_seen_at = r.first_submitted_at;
+  row.submitted_at = r.submitted_at;
+  row.deadline_at = r.edit_deadline;
+  row.content_hash = content_hash;
+  row.client_submitted_at = client_submitted_at;
+  row.record = session_rating::record_to_json(r);
+  return row;
+}
 
 IngestResult Ingestor::ingest(std::string_view body) {
   IngestResult result;

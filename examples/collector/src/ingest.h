@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "session_rating/error.h"
+#include "session_rating/record.h"
+#include "store.h"
 
 namespace collector {
 
@@ -18,6 +20,11 @@ class SiteConfig;
 class WriteQueue;
 
 constexpr size_t kMaxBatch = 100;
+
+// The store's row for a validated record as it will be stored (the record JSON with server
+// times), with the client's own submit time and the content hash duplicates are judged by.
+RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
+                   int64_t content_hash);
 
 struct Outcome {
   std::string rating_id;        // "" when the record had none readable
