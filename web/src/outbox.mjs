@@ -56,12 +56,19 @@ class Outbox {
     this.lock = `session-rating:${id}`;
     this.base = retry.baseMs || 1000;
     this.max = retry.maxMs || 300e3;
-    this.inflight = new Set();
+    this.inflight = new Set(); // taken by this tab: waiting for its lock, or being sent
+    this.sending = new Set();  // its keepalive fetch has started
+    this.closing = false;      // pagehide seen (until a pageshow from the back/forward cache)
     this.held = new Map(); // record key -> not before (ms): another tab held its lock
     this.listeners = new Set();
     this.timer = 0;
     this.flush = this.flush.bind(this);
     addEventListener('pagehide', this.flush);
+    addEventListener('pageshow', (ev) => {
+      if (!ev.persisted) return;
+      this.closing = false;
+      this.pump();
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') this.flush();
       else this.pump();
@@ -138,12 +145,20 @@ class Outbox {
     this.inflight.add(k);
     const run = async (lock) => {
       if (lock === null) { this.held.set(k, Date.now() + 1000); return; } // another tab has it
+      // After pagehide nothing new starts here: flush() has beaconed the record, and a lease
+      // written now would only make the next page load wait for it to expire.
+      if (this.closing) return;
       const now = Date.now();
       const e = read(k);
       if (!e || e.next > now || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
       e.lease = { tab: TAB, until: now + LEASE_MS };
       write(k, e);
-      await this.send(k, e);
+      this.sending.add(k);
+      try {
+        await this.send(k, e);
+      } finally {
+        this.sending.delete(k);
+      }
       await new Promise((r) => setTimeout(r, GRACE_MS));
     };
     const locks = globalThis.navigator?.locks;
@@ -220,9 +235,11 @@ class Outbox {
   /** Page going away or hidden: beacon what is not already on its way; keep it stored. */
   flush(ev) {
     const now = Date.now();
+    if (ev?.type === 'pagehide') this.closing = true;
     const beacon = globalThis.navigator?.sendBeacon?.bind(navigator);
     for (const [k, e] of this.entries()) {
-      if (this.inflight.has(k)) {
+      // Taken but its fetch not started yet (still waiting for its lock): beacon it below.
+      if (this.sending.has(k)) {
         // A keepalive fetch carries it, but its answer may never be read: let the next
         // page load resend it at once (the server de-duplicates).
         if (ev?.type === 'pagehide' && e.lease?.tab === TAB) { e.lease = null; write(k, e); }
