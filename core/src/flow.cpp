@@ -4,6 +4,7 @@
 
 #include "internal/json_parse.h"
 #include "internal/json_writer.h"
+#include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"
 #include "session_rating/utf8.h"
@@ -457,16 +458,6 @@ std::string Flow::snapshot_json() const {
       if (picks[i]) w.string(config_.problems[i].id);
     w.end_array();
   };
-  auto redactions = [&](const std::vector<Redaction>& list) {
-    w.begin_array();
-    for (const Redaction& r : list) {
-      w.begin_object();
-      w.key("kind"); w.string(r.kind);
-      w.key("count"); w.integer(r.count);
-      w.end_object();
-    }
-    w.end_array();
-  };
   w.begin_object();
   w.key("snapshot"); w.string("flow.v1");
   w.key("config"); w.string(hex64(config_.fingerprint));
@@ -491,7 +482,7 @@ std::string Flow::snapshot_json() const {
   w.key("problems"); selected(problems_);
   // Only the redacted comment is kept (when redaction is on): never persist raw PII.
   w.key("comment"); w.string(comment_redacted_);
-  w.key("comment_redactions"); redactions(comment_redactions_);
+  w.key("comment_redactions"); internal::write_redactions(w, comment_redactions_);
   w.key("revision"); w.integer(revision_);
   w.key("first_submitted_at"); w.integer(first_submitted_at_);
   w.key("submitted");
@@ -499,7 +490,7 @@ std::string Flow::snapshot_json() const {
   w.key("score"); w.integer(submitted_.score);
   w.key("problems"); selected(submitted_.problems);
   w.key("comment"); w.string(submitted_.comment);
-  w.key("redactions"); redactions(submitted_.redactions);
+  w.key("redactions"); internal::write_redactions(w, submitted_.redactions);
   w.key("submitted_at"); w.integer(submitted_.submitted_at);
   w.end_object();
   w.key("final_emitted"); w.boolean(final_emitted_);

@@ -2,6 +2,7 @@
 
 #include "internal/json_parse.h"
 #include "internal/json_writer.h"
+#include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/utf8.h"
 
@@ -53,15 +54,7 @@ std::string record_to_json(const Record& r) {
   for (const std::string& p : r.problems) w.string(p);
   w.end_array();
   w.key("comment"); w.string(r.comment);
-  w.key("redactions");
-  w.begin_array();
-  for (const Redaction& x : r.redactions) {
-    w.begin_object();
-    w.key("kind"); w.string(x.kind);
-    w.key("count"); w.integer(x.count);
-    w.end_object();
-  }
-  w.end_array();
+  w.key("redactions"); internal::write_redactions(w, r.redactions);
   w.key("submitted_at"); w.integer(r.submitted_at);
   w.key("first_submitted_at"); w.integer(r.first_submitted_at);
   w.key("edit_deadline"); w.integer(r.edit_deadline);

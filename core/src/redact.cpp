@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "internal/json_writer.h"
+#include "internal/redactions_json.h"
 
 #include "session_rating/utf8.h"
 
@@ -750,15 +751,7 @@ std::string redact_result_to_json(const RedactResult& result) {
     w.end_object();
   } else {
     w.key("text"); w.string(result.text);
-    w.key("redactions");
-    w.begin_array();
-    for (const Redaction& r : result.redactions) {
-      w.begin_object();
-      w.key("kind"); w.string(r.kind);
-      w.key("count"); w.integer(r.count);
-      w.end_object();
-    }
-    w.end_array();
+    w.key("redactions"); internal::write_redactions(w, result.redactions);
   }
   w.end_object();
   return out;
