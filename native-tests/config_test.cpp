@@ -14,12 +14,6 @@ Errors config_errors(const std::string& text) {
   return parse_config(text, c);
 }
 
-bool has(const Errors& errors, const std::string& path, const std::string& code) {
-  for (const Error& e : errors)
-    if (e.path == path && e.code == code) return true;
-  return false;
-}
-
 }  // namespace
 
 TEST(Config, empty_object_gives_documented_defaults) {
@@ -64,12 +58,12 @@ TEST(Config, non_object_is_not_an_object) {
 TEST(Config, every_problem_is_reported_at_once) {
   Errors e = config_errors(R"({"scale":"hearts","low_score_max":0,"comment":{"max_length":5001,"x":1},
                                "finalise":{"window_seconds":2592001},"typo":true})");
-  EXPECT_TRUE(has(e, "/scale", "invalid_value"));
-  EXPECT_TRUE(has(e, "/low_score_max", "out_of_range"));
-  EXPECT_TRUE(has(e, "/comment/max_length", "out_of_range"));
-  EXPECT_TRUE(has(e, "/comment/x", "unknown_field"));
-  EXPECT_TRUE(has(e, "/finalise/window_seconds", "out_of_range"));
-  EXPECT_TRUE(has(e, "/typo", "unknown_field"));
+  EXPECT_TRUE(sr_test::has_error(e, "/scale", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(e, "/low_score_max", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(e, "/comment/max_length", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(e, "/comment/x", "unknown_field"));
+  EXPECT_TRUE(sr_test::has_error(e, "/finalise/window_seconds", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(e, "/typo", "unknown_field"));
   EXPECT_EQ(e.size(), 6u);
   for (const Error& err : e) EXPECT_FALSE(err.message.empty());
 }
@@ -83,32 +77,32 @@ TEST(Config, boundaries_are_inclusive) {
   EXPECT_TRUE(config_errors(R"({"finalise":{"window_seconds":2592000}})").empty());
   EXPECT_TRUE(config_errors(R"({"throttle":{"cooldown_days":365,"sample_percent":0}})").empty());
   EXPECT_TRUE(config_errors(R"({"throttle":{"sample_percent":12.5}})").empty());
-  EXPECT_TRUE(has(config_errors(R"({"positive_min":1})"), "/positive_min", "out_of_range"));
-  EXPECT_TRUE(has(config_errors(R"({"positive_min":6})"), "/positive_min", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"positive_min":1})"), "/positive_min", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"positive_min":6})"), "/positive_min", "out_of_range"));
 }
 
 TEST(Config, integers_reject_fractions_and_booleans) {
-  EXPECT_TRUE(has(config_errors(R"({"low_score_max":2.5})"), "/low_score_max", "wrong_type"));
-  EXPECT_TRUE(has(config_errors(R"({"low_score_max":true})"), "/low_score_max", "wrong_type"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"low_score_max":2.5})"), "/low_score_max", "wrong_type"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"low_score_max":true})"), "/low_score_max", "wrong_type"));
   EXPECT_TRUE(config_errors(R"({"low_score_max":2.0})").empty());
 }
 
 TEST(Config, thumbs_ignores_threshold_conflict) {
   EXPECT_TRUE(config_errors(R"({"scale":"thumbs","low_score_max":4,"positive_min":2})").empty());
-  EXPECT_TRUE(has(config_errors(R"({"scale":"stars","low_score_max":4,"positive_min":2})"),
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"scale":"stars","low_score_max":4,"positive_min":2})"),
                   "/positive_min", "conflict"));
 }
 
 TEST(Config, problem_ids_follow_the_pattern) {
   EXPECT_TRUE(config_errors(R"({"problems":[{"id":"a_b-9","label":"x"}]})").empty());
-  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":"","label":"x"}]})"), "/problems/0/id", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"problems":[{"id":"","label":"x"}]})"), "/problems/0/id", "out_of_range"));
   std::string long_id(41, 'a');
-  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":")" + long_id + R"(","label":"x"}]})"),
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"problems":[{"id":")" + long_id + R"(","label":"x"}]})"),
                   "/problems/0/id", "out_of_range"));
-  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":"Audio","label":"x"}]})"), "/problems/0/id", "invalid_value"));
-  EXPECT_TRUE(has(config_errors(R"({"problems":[{"label":"x"}]})"), "/problems/0/id", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"problems":[{"id":"Audio","label":"x"}]})"), "/problems/0/id", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"problems":[{"label":"x"}]})"), "/problems/0/id", "invalid_value"));
   std::string label(81, 'x');
-  EXPECT_TRUE(has(config_errors(R"({"problems":[{"id":"a","label":")" + label + R"("}]})"),
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"problems":[{"id":"a","label":")" + label + R"("}]})"),
                   "/problems/0/label", "out_of_range"));
 }
 
@@ -133,7 +127,7 @@ TEST(Config, locale_selects_strings_and_direction) {
   EXPECT_EQ(c.strings["submit"], "Envoyer");
   ASSERT_TRUE(parse_config(R"({"locale":"zz-ZZ"})", c).empty());
   EXPECT_EQ(c.strings["submit"], "Submit");
-  EXPECT_TRUE(has(config_errors(R"({"locale":"<script>"})"), "/locale", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"locale":"<script>"})"), "/locale", "invalid_value"));
 }
 
 TEST(Config, string_overrides_replace_single_keys) {
@@ -141,8 +135,8 @@ TEST(Config, string_overrides_replace_single_keys) {
   ASSERT_TRUE(parse_config(R"({"locale":"de","strings":{"submit":"Abschicken"}})", c).empty());
   EXPECT_EQ(c.strings["submit"], "Abschicken");
   EXPECT_EQ(c.strings["close"], "Schließen");
-  EXPECT_TRUE(has(config_errors(R"({"strings":{"submit":5}})"), "/strings/submit", "wrong_type"));
-  EXPECT_TRUE(has(config_errors(R"({"strings":[]})"), "/strings", "wrong_type"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"strings":{"submit":5}})"), "/strings/submit", "wrong_type"));
+  EXPECT_TRUE(sr_test::has_error(config_errors(R"({"strings":[]})"), "/strings", "wrong_type"));
 }
 
 TEST(Config, fingerprint_tracks_behaviour_not_spelling) {
@@ -161,20 +155,20 @@ TEST(Context, ids_are_validated) {
   EXPECT_TRUE(parse_context(R"({"session_id":"a.b_c:d-1"})", c, ctx).empty());
   EXPECT_EQ(ctx.rating_id, "a.b_c:d-1");
   Errors e = parse_context(R"({"session_id":"","agent_id":"x y","internal":"no","topic":5})", c, ctx);
-  EXPECT_TRUE(has(e, "/context/session_id", "invalid_value"));
-  EXPECT_TRUE(has(e, "/context/agent_id", "invalid_value"));
-  EXPECT_TRUE(has(e, "/context/internal", "wrong_type"));
-  EXPECT_TRUE(has(e, "/context/topic", "wrong_type"));
-  EXPECT_TRUE(has(parse_context("[]", c, ctx), "/context", "not_an_object"));
-  EXPECT_TRUE(has(parse_context("{", c, ctx), "/context", "invalid_json"));
+  EXPECT_TRUE(sr_test::has_error(e, "/context/session_id", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(e, "/context/agent_id", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(e, "/context/internal", "wrong_type"));
+  EXPECT_TRUE(sr_test::has_error(e, "/context/topic", "wrong_type"));
+  EXPECT_TRUE(sr_test::has_error(parse_context("[]", c, ctx), "/context", "not_an_object"));
+  EXPECT_TRUE(sr_test::has_error(parse_context("{", c, ctx), "/context", "invalid_json"));
 }
 
 TEST(Context, session_end_needs_session_ended_at) {
   Config c;
   ASSERT_TRUE(parse_config(R"({"finalise":{"from":"session_end"}})", c).empty());
   Context ctx;
-  EXPECT_TRUE(has(parse_context(R"({"session_id":"s"})", c, ctx), "/finalise/from", "conflict"));
-  EXPECT_TRUE(has(parse_context(R"({"session_id":"s","session_ended_at":null})", c, ctx), "/finalise/from", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(parse_context(R"({"session_id":"s"})", c, ctx), "/finalise/from", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(parse_context(R"({"session_id":"s","session_ended_at":null})", c, ctx), "/finalise/from", "conflict"));
   EXPECT_TRUE(parse_context(R"({"session_id":"s","session_ended_at":5})", c, ctx).empty());
   EXPECT_EQ(*ctx.session_ended_at, 5);
 }

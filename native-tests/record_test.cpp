@@ -22,12 +22,6 @@ Errors check(const json& j) {
   return record_from_json(j.dump(), r);
 }
 
-bool has(const Errors& errors, const std::string& path, const std::string& code) {
-  for (const Error& e : errors)
-    if (e.path == path && e.code == code) return true;
-  return false;
-}
-
 }  // namespace
 
 TEST(Record, valid_record_round_trips_byte_for_byte) {
@@ -44,7 +38,7 @@ TEST(Record, valid_record_round_trips_byte_for_byte) {
 TEST(Record, schema_must_be_rating_v1) {
   json j = valid_record();
   j["schema"] = "rating.v2";
-  EXPECT_TRUE(has(check(j), "/schema", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(check(j), "/schema", "invalid_value"));
 }
 
 TEST(Record, missing_and_unknown_fields_are_reported) {
@@ -52,17 +46,17 @@ TEST(Record, missing_and_unknown_fields_are_reported) {
   j.erase("score");
   j["colour"] = "red";
   Errors e = check(j);
-  EXPECT_TRUE(has(e, "/score", "invalid_value"));
-  EXPECT_TRUE(has(e, "/colour", "unknown_field"));
+  EXPECT_TRUE(sr_test::has_error(e, "/score", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(e, "/colour", "unknown_field"));
 }
 
 TEST(Record, positive_and_sentiment_must_agree_with_score) {
   json j = valid_record();
   j["positive"] = true;
-  EXPECT_TRUE(has(check(j), "/positive", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(check(j), "/positive", "conflict"));
   j = valid_record();
   j["sentiment"] = "neutral";
-  EXPECT_TRUE(has(check(j), "/sentiment", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(check(j), "/sentiment", "conflict"));
 }
 
 TEST(Record, problems_and_comment_only_with_low_score) {
@@ -71,8 +65,8 @@ TEST(Record, problems_and_comment_only_with_low_score) {
   j["positive"] = true;
   j["sentiment"] = "positive";
   Errors e = check(j);
-  EXPECT_TRUE(has(e, "/problems", "conflict"));
-  EXPECT_TRUE(has(e, "/comment", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(e, "/problems", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(e, "/comment", "conflict"));
 }
 
 TEST(Record, revision_ids_and_times_are_checked) {
@@ -81,19 +75,19 @@ TEST(Record, revision_ids_and_times_are_checked) {
   j["rating_id"] = "has space";
   j["edit_deadline"] = 500;
   Errors e = check(j);
-  EXPECT_TRUE(has(e, "/revision", "out_of_range"));
-  EXPECT_TRUE(has(e, "/rating_id", "invalid_value"));
-  EXPECT_TRUE(has(e, "/edit_deadline", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(e, "/revision", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(e, "/rating_id", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(e, "/edit_deadline", "conflict"));
   j = valid_record();
   j["submitted_at"] = 10;
-  EXPECT_TRUE(has(check(j), "/submitted_at", "conflict"));
+  EXPECT_TRUE(sr_test::has_error(check(j), "/submitted_at", "conflict"));
 }
 
 TEST(Record, score_range_depends_on_scale) {
   json j = valid_record();
   j["scale"] = "thumbs";
   j["score"] = 2;
-  EXPECT_TRUE(has(check(j), "/score", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(check(j), "/score", "out_of_range"));
   j["score"] = 0;
   EXPECT_TRUE(check(j).empty()) << errors_to_json(check(j));
 }
@@ -102,8 +96,8 @@ TEST(Record, redactions_kinds_and_counts) {
   json j = valid_record();
   j["redactions"] = json::array({{{"kind", "passport"}, {"count", 0}}});
   Errors e = check(j);
-  EXPECT_TRUE(has(e, "/redactions/0/kind", "invalid_value"));
-  EXPECT_TRUE(has(e, "/redactions/0/count", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(e, "/redactions/0/kind", "invalid_value"));
+  EXPECT_TRUE(sr_test::has_error(e, "/redactions/0/count", "out_of_range"));
 }
 
 TEST(Record, comment_limit_is_5000_code_points) {
@@ -113,7 +107,7 @@ TEST(Record, comment_limit_is_5000_code_points) {
   j["comment"] = c;
   EXPECT_TRUE(check(j).empty());
   j["comment"] = c + "x";
-  EXPECT_TRUE(has(check(j), "/comment", "out_of_range"));
+  EXPECT_TRUE(sr_test::has_error(check(j), "/comment", "out_of_range"));
 }
 
 TEST(Record, garbage_input_is_an_error_not_a_crash) {

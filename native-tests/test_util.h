@@ -35,6 +35,14 @@ inline json send(session_rating::Flow& flow, const json& event) {
   return parse(flow.dispatch_json(event.dump()));
 }
 
+// True when `errors` holds an error with this path and code.
+inline bool has_error(const session_rating::Errors& errors, const std::string& path,
+                      const std::string& code) {
+  for (const session_rating::Error& e : errors)
+    if (e.path == path && e.code == code) return true;
+  return false;
+}
+
 inline json ev(const char* type, long long at) { return json{{"type", type}, {"at", at}}; }
 inline json score(int value, long long at) { return json{{"type", "score"}, {"value", value}, {"at", at}}; }
 
