@@ -19,8 +19,8 @@ SYNC="${BENCH_SYNCHRONOUS:-full}"   # full: fsync per commit; normal: survives k
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j "${SR_JOBS:-$(nproc)}" --target session-rating-collector session-rating-collector-bench >/dev/null
-COLLECTOR="$ROOT/$BUILD/examples/collector/session-rating-collector"
-BENCH="$ROOT/$BUILD/examples/collector/session-rating-collector-bench"
+COLLECTOR="$ROOT/$BUILD/collector/session-rating-collector"
+BENCH="$ROOT/$BUILD/collector/session-rating-collector-bench"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
 
 mkdir -p var

@@ -32,7 +32,7 @@ if [ -x build/native/core/session-rating ]; then
   build/native/core/session-rating test examples/flow-tests || true
 fi
 
-COLLECTOR="${SR_COLLECTOR:-$ROOT/build/native/examples/collector/session-rating-collector}"
+COLLECTOR="${SR_COLLECTOR:-$ROOT/build/native/collector/session-rating-collector}"
 [ -x "$COLLECTOR" ] || { echo "demo: $COLLECTOR is missing (run without --no-build)"; exit 1; }
 [ -f dist/session-rating.js ] || echo "demo: warning: dist/session-rating.js is missing; the examples need it"
 

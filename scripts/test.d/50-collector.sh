@@ -7,7 +7,7 @@ cd "$SR_ROOT"
 cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DSR_WERROR=ON >/dev/null
 cmake --build build/native -j "$SR_JOBS" --target session-rating session-rating-collector
 [ -f dist/session-rating.js ] || node web/build.mjs
-export SR_COLLECTOR="$SR_ROOT/build/native/examples/collector/session-rating-collector"
+export SR_COLLECTOR="$SR_ROOT/build/native/collector/session-rating-collector"
 export SR_CLI="$SR_ROOT/build/native/core/session-rating"
 export SR_REQUIRE_E2E=1
-node --test --test-concurrency=1 native-tests/collector/
+node --test --test-concurrency=1 collector/tests/

@@ -13,7 +13,7 @@ const char* usage() {
   --listen HOST:PORT      address to listen on (default 127.0.0.1:8787; port 0 = any free port)
   --db PATH               SQLite database file (default var/collector.sqlite3)
   --static ROOT           serve ROOT/dist at /dist/, ROOT/examples/<name> at /examples/<name>/,
-                          ROOT/examples/collector/dashboard at /dashboard/
+                          ROOT/collector/dashboard at /dashboard/
   --mount /PREFIX/=DIR    serve DIR at /PREFIX/ (repeatable)
   --write-key KEY         public write key of the site (repeatable; required)
   --admin-token TOKEN     admin bearer token (required)

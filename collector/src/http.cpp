@@ -482,7 +482,7 @@ void HttpServer::routes() {
     mount("/dist/", root + "/dist", static_headers);
     mount("/examples/script-tag/", root + "/examples/script-tag", static_headers);
     mount("/examples/call-end-screen/", root + "/examples/call-end-screen", static_headers);
-    mount("/dashboard/", root + "/examples/collector/dashboard", dashboard_headers);
+    mount("/dashboard/", root + "/collector/dashboard", dashboard_headers);
     svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_redirect("/dashboard/", 302);
     });

@@ -1,7 +1,7 @@
 // The dashboard's CSV export: formula-looking cells are escaped, quoting follows RFC 4180.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvCell, toCsv, CSV_COLUMNS } from '../../examples/collector/dashboard/csv.mjs';
+import { csvCell, toCsv, CSV_COLUMNS } from '../dashboard/csv.mjs';
 
 test('cells starting with = + - @ (and tab, CR) are prefixed with a quote', () => {
   assert.equal(csvCell('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);

@@ -1,5 +1,5 @@
 // Integration tests of session-rating-collector against the real binary on 127.0.0.1.
-// Run: node --test native-tests/collector/   (after cmake --build build/native)
+// Run: node --test collector/tests/   (after cmake --build build/native)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

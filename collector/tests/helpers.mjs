@@ -17,8 +17,8 @@ function firstExisting(paths) {
 
 export const COLLECTOR = firstExisting([
   process.env.SR_COLLECTOR,
-  join(ROOT, 'build/native/examples/collector/session-rating-collector'),
-  join(ROOT, 'build/collector/examples/collector/session-rating-collector'),
+  join(ROOT, 'build/native/collector/session-rating-collector'),
+  join(ROOT, 'build/collector/collector/session-rating-collector'),
 ]);
 export const CLI = firstExisting([
   process.env.SR_CLI,
