@@ -27,7 +27,7 @@ const require = createRequire(join(root, 'web/package.json'));
 const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM, assertBuilt } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
-const { sizes } = await import(pathToFileURL(join(root, 'web/size.mjs')).href);
+const { sizes } = await import(pathToFileURL(join(root, 'scripts/size-report.mjs')).href);
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 20;

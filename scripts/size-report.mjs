@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// Size report for the WebAssembly core.
+// The one size gate of session-rating: the bytes a site downloads to show the prompt.
 //
-//   node scripts/size-report.mjs [--dir build/wasm/wasm] [--check]
-//       raw / gzip -9 / brotli -q 11 bytes of each shipped file; --check exits 1 when
-//       WASM + JS glue exceed the hard cap (48 KB gzip, issue 4). The glue is counted as it
-//       ships — minified by esbuild like web/build.mjs bundles it — when web/node_modules has
-//       esbuild (setup.sh installs it); else as built.
+//   node scripts/size-report.mjs [--check] [--json] [--dist DIR]
+//       raw / gzip -9 / brotli -q 11 bytes of each file in dist/ (.js, .wasm, .css: the
+//       script-tag bundle with the CSS inlined, and the core's .wasm), their total, and, for
+//       information, the WASM core's parts from the WASM build (build/wasm/wasm: WASM, glue as
+//       built, glue minified as the bundle carries it). --check exits 1 when the dist/ total is
+//       above the hard cap: 60 KB gzip (docs/build.md, "Size gate"). Run by scripts/test.d/40-web.sh
+//       after `node web/build.mjs`.
 //   node scripts/size-report.mjs --functions [N] [--wasm FILE]
 //       where the bytes go: code bytes per function and per area, read from the
-//       --profiling-funcs build (target session_rating_wasm_profiling); top N functions.
-import { readFileSync, existsSync } from 'node:fs';
+//       --profiling-funcs build (`cmake --build --preset wasm-profiling`); top N functions.
+//
+// Imported (scripts/bench-web.mjs): sizes(dir) -> {rows: [{file, raw, gzip, brotli}], total}.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -21,8 +25,11 @@ const opt = (name, def) => {
   return i >= 0 && i + 1 < args.length && !args[i + 1].startsWith('--') ? args[i + 1] : def;
 };
 const dir = path.resolve(root, opt('--dir', process.env.SR_WASM_DIR || 'build/wasm/wasm'));
-const CAP_GZIP = 48 * 1024; // hard cap: WASM + glue, gzip
-const GOAL_GZIP = 36 * 1024;
+const distDir = path.resolve(root, opt('--dist', 'dist'));
+
+// The hard cap, gzip, on everything dist/ ships (JS + WASM + CSS). Goal: 32 KB brotli.
+export const CAP_GZIP = 60 * 1024;
+export const GOAL_BROTLI = 32 * 1024;
 
 const gzip = (b) => gzipSync(b, { level: 9 }).length;
 const brotli = (b) =>
@@ -32,8 +39,18 @@ const brotli = (b) =>
       [constants.BROTLI_PARAM_SIZE_HINT]: b.length,
     },
   }).length;
+const measure = (file, bytes) => ({ file, raw: bytes.length, gzip: gzip(bytes), brotli: brotli(bytes) });
 
-// The glue as it ships: the widget build (web/build.mjs) bundles it minified with esbuild.
+/** raw / gzip / brotli of every .js, .wasm and .css file in `dist` (what a site downloads). */
+export function sizes(dist = distDir) {
+  const files = readdirSync(dist).filter((f) => /\.(js|wasm|css)$/.test(f)).sort();
+  const rows = files.map((f) => measure(f, readFileSync(path.join(dist, f))));
+  const total = { file: 'total', raw: 0, gzip: 0, brotli: 0 };
+  for (const r of rows) for (const k of ['raw', 'gzip', 'brotli']) total[k] += r[k];
+  return { rows, total };
+}
+
+// The glue as the bundle carries it: web/build.mjs bundles it minified with esbuild.
 async function minifiedGlue(code) {
   const esbuildPath = path.join(root, 'web/node_modules/esbuild/lib/main.js');
   if (!existsSync(esbuildPath)) return null;
@@ -42,44 +59,54 @@ async function minifiedGlue(code) {
   return Buffer.from(out.code);
 }
 
-async function sizes() {
-  const files = [
-    ['WASM', path.join(dir, 'session_rating_core.wasm')],
-    ['JS glue', path.join(dir, 'session_rating_core.mjs')],
-    ['JS API', path.join(root, 'web/core.mjs')],
+// The WASM core's parts (not capped on their own; they are inside dist/'s files).
+async function coreParts() {
+  const wasm = path.join(dir, 'session_rating_core.wasm');
+  const glue = path.join(dir, 'session_rating_core.mjs');
+  if (!existsSync(wasm) || !existsSync(glue)) return [];
+  const rows = [
+    measure(path.relative(root, wasm), readFileSync(wasm)),
+    measure(path.relative(root, glue), readFileSync(glue)),
   ];
-  const rows = [];
-  for (const [label, file] of files) {
-    if (!existsSync(file)) {
-      console.error(`size-report: ${path.relative(root, file)} not found (build the WASM first)`);
-      process.exit(2);
+  const glueMin = await minifiedGlue(readFileSync(glue, 'utf8'));
+  if (glueMin) rows.push(measure('  glue minified (esbuild, as bundled)', glueMin));
+  const api = path.join(root, 'web/core.mjs');
+  if (existsSync(api)) rows.push(measure('web/core.mjs (JS API, as written)', readFileSync(api)));
+  return rows;
+}
+
+async function report() {
+  if (!existsSync(distDir)) {
+    console.error(`size-report: ${path.relative(root, distDir) || distDir}/ not found (run node web/build.mjs first)`);
+    process.exit(2);
+  }
+  const { rows, total } = sizes();
+  if (rows.length === 0) {
+    console.error(`size-report: no .js/.wasm/.css files in ${path.relative(root, distDir)}/`);
+    process.exit(2);
+  }
+  const ok = total.gzip <= CAP_GZIP;
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ rows, total, cap_gzip: CAP_GZIP, goal_brotli: GOAL_BROTLI, parts: await coreParts() }));
+  } else {
+    const pad = (x, n) => String(x).padStart(n);
+    const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+    const line = (name, a, b, c) => console.log(`${name.padEnd(48)} ${pad(a, 8)} ${pad(b, 8)} ${pad(c, 8)}`);
+    line('file (bytes)', 'raw', 'gzip', 'brotli');
+    for (const r of rows) line(`${path.relative(root, distDir)}/${r.file}`, r.raw, r.gzip, r.brotli);
+    line('total (what a site downloads)', total.raw, total.gzip, total.brotli);
+    const parts = await coreParts();
+    if (parts.length) {
+      console.log('the WASM core and its JS API as built (for information; inside the files above):');
+      for (const r of parts) line(r.file, r.raw, r.gzip, r.brotli);
     }
-    const b = readFileSync(file);
-    rows.push({ label, file: path.relative(root, file), bytes: b });
+    console.log(
+      `size: ${total.gzip} bytes gzip = ${kb(total.gzip)} (hard cap ${kb(CAP_GZIP)} gzip: ` +
+        `${ok ? 'under' : 'OVER'}); ${kb(total.brotli)} brotli (goal ${kb(GOAL_BROTLI)})`,
+    );
   }
-  const glueMin = await minifiedGlue(rows[1].bytes.toString('utf8'));
-  if (glueMin) rows.push({ label: 'JS glue, minified', file: 'JS glue minified (esbuild, as bundled)', bytes: glueMin });
-  for (const r of rows) {
-    r.raw = r.bytes.length;
-    r.gzip = gzip(r.bytes);
-    r.br = brotli(r.bytes);
-  }
-  const pad = (s, n) => String(s).padStart(n);
-  const line = (name, a, b, c) => console.log(`${name.padEnd(48)} ${pad(a, 8)} ${pad(b, 8)} ${pad(c, 8)}`);
-  line('file', 'raw', 'gzip', 'brotli');
-  for (const r of rows) line(r.file, r.raw, r.gzip, r.br);
-  const sum = (list, k) => list.reduce((a, r) => a + r[k], 0);
-  const built = [rows[0], rows[1]];
-  line('WASM + glue (as built)', sum(built, 'raw'), sum(built, 'gzip'), sum(built, 'br'));
-  const shipped = glueMin ? [rows[0], rows[3]] : built;
-  if (glueMin) line('WASM + glue (glue minified, as shipped)', sum(shipped, 'raw'), sum(shipped, 'gzip'), sum(shipped, 'br'));
-  const g = sum(shipped, 'gzip');
-  console.log(
-    `WASM + glue${glueMin ? ' (as shipped)' : ''}: ${g} bytes gzip = ${(g / 1024).toFixed(1)} KB ` +
-      `(cap ${CAP_GZIP / 1024} KB, goal ${GOAL_GZIP / 1024} KB)`,
-  );
-  if (args.includes('--check') && g > CAP_GZIP) {
-    console.error(`size-report: FAIL — WASM + glue is ${g} bytes gzip, over the ${CAP_GZIP}-byte cap`);
+  if (args.includes('--check') && !ok) {
+    console.error(`size-report: FAIL — dist/ is ${total.gzip} bytes gzip, over the ${CAP_GZIP}-byte cap`);
     process.exit(1);
   }
 }
@@ -188,7 +215,7 @@ function functions() {
   const file = path.resolve(root, opt('--wasm', path.join(dir, 'session_rating_core_profiling.wasm')));
   if (!existsSync(file)) {
     console.error(`size-report: ${path.relative(root, file)} not found; build it with\n` +
-      `  cmake --build build/wasm --target session_rating_wasm_profiling`);
+      `  cmake --preset wasm && cmake --build --preset wasm-profiling`);
     process.exit(2);
   }
   const top = Number(opt('--functions', '40')) || 40;
@@ -215,5 +242,7 @@ function functions() {
   }
 }
 
-if (args.includes('--functions')) functions();
-else await sizes();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (args.includes('--functions')) functions();
+  else await report();
+}
