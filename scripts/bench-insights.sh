@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Times `session-rating insights` on a generated 1,000,000-line JSONL file (contract 6 target:
-# <= 3 s on the 2-core reference machine, validation included). Builds Release in its own build
-# folder; the file goes to a temp folder that is removed afterwards.
-#   scripts/bench-insights.sh [LINES]        (default 1000000; BUILD_DIR, JOBS may be set)
+# <= 3 s on the 2-core reference machine, validation included). Builds the two targets it needs
+# in the native preset's Release build (build/native); the file goes to a temp folder that is
+# removed afterwards.
+#   scripts/bench-insights.sh [LINES]        (default 1000000; JOBS may be set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${1:-1000000}"
-build="${BUILD_DIR:-build/bench-insights}"
+build=build/native  # binaryDir of the native preset (CMakePresets.json)
 jobs="${JOBS:-1}"
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSR_BUILD_COLLECTOR=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target session-rating insights_bench >/dev/null
+cmake --preset native >/dev/null
+cmake --build --preset native -j "$jobs" --target session-rating insights_bench >/dev/null
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -17,11 +17,11 @@ BUILD=1
 if [ "$BUILD" = 1 ]; then
   bash scripts/setup.sh
   echo "demo: native build (build/native)"
-  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build/native -j "$JOBS" --target session-rating session-rating-collector
+  cmake --preset native >/dev/null
+  cmake --build --preset native -j "$JOBS" --target session-rating session-rating-collector
   echo "demo: WebAssembly build (build/wasm)"
-  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
-  cmake --build build/wasm -j "$JOBS" --target session_rating_wasm
+  cmake --preset wasm >/dev/null
+  cmake --build --preset wasm -j "$JOBS"
   echo "demo: widget build (dist/)"
   node web/build.mjs
 fi

@@ -4,7 +4,8 @@
 //   node web/build.mjs            # from the repo root (or `npm run build` in web/)
 //
 // Needs the WebAssembly build of the core (build/wasm/wasm/session_rating_core.{mjs,wasm});
-// when it is missing this runs it first (emcmake cmake + cmake --build, one job).
+// when it is missing this runs it first (`cmake --preset wasm` + `cmake --build --preset wasm`,
+// one job; CMakePresets.json holds the Emscripten settings).
 // Writes:
 //   dist/session-rating.js      the script-tag bundle (IIFE, minified, CSS inlined)
 //   dist/session-rating.wasm    the core
@@ -29,8 +30,8 @@ function run(cmd, args) {
 
 if (!existsSync(glue) || !existsSync(wasm)) {
   console.log('build: the WebAssembly core is not built yet; building it (one job)');
-  run('emcmake', ['cmake', '-S', '.', '-B', 'build/wasm', '-DCMAKE_BUILD_TYPE=MinSizeRel']);
-  run('cmake', ['--build', 'build/wasm', '--target', 'session_rating_wasm', '-j1']);
+  run('cmake', ['--preset', 'wasm']);
+  run('cmake', ['--build', '--preset', 'wasm', '-j1']);
 }
 
 const version = JSON.parse(readFileSync(join(web, 'package.json'), 'utf8')).version;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Native build + GoogleTest (ctest) + scenario files through the native CLI.
+# Native build (preset native: Release, -Werror, tests + collector) and everything ctest runs:
+# GoogleTest, the CLI tests (scenario files through `session-rating test`, the insights CLI),
+# and the installed CMake package with a tiny consumer app (native-tests/CMakeLists.txt).
 set -euo pipefail
 cd "$SR_ROOT"
-cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DSR_WERROR=ON -DSR_SANITIZE=OFF -DSR_BUILD_TESTS=ON -DSR_BUILD_COLLECTOR=ON >/dev/null
-cmake --build build/native -j "$SR_JOBS"
-ctest --test-dir build/native --output-on-failure -j "$SR_JOBS"
-./build/native/core/session-rating test native-tests/scenarios examples/flow-tests
+cmake --preset native >/dev/null
+cmake --build --preset native -j "$SR_JOBS"
+ctest --preset native -j "$SR_JOBS"

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The native tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The native tests again under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan; its
+# test preset sets ASAN_OPTIONS / UBSAN_OPTIONS). The installed-package tests are not part of it.
 set -euo pipefail
 cd "$SR_ROOT"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -DSR_BUILD_COLLECTOR=OFF >/dev/null
-cmake --build build/asan -j "$SR_JOBS" --target session_rating_tests session-rating
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir build/asan --output-on-failure -j "$SR_JOBS"
-./build/asan/core/session-rating test native-tests/scenarios examples/flow-tests
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$SR_JOBS"
+ctest --preset asan -j "$SR_JOBS"

@@ -4,8 +4,8 @@
 # headless Chromium through both examples and the dashboard (needs dist/ from 40-web.sh).
 set -euo pipefail
 cd "$SR_ROOT"
-cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DSR_WERROR=ON >/dev/null
-cmake --build build/native -j "$SR_JOBS" --target session-rating session-rating-collector
+cmake --preset native >/dev/null
+cmake --build --preset native -j "$SR_JOBS" --target session-rating session-rating-collector
 [ -f dist/session-rating.js ] || node web/build.mjs
 export SR_COLLECTOR="$SR_ROOT/build/native/collector/session-rating-collector"
 export SR_CLI="$SR_ROOT/build/native/core/session-rating"

@@ -22,8 +22,7 @@ export async function loadBuiltCore() {
   if (!existsSync(glue) || !existsSync(wasm)) {
     throw new Error(
       `the WASM core is not built (${path.relative(process.cwd(), wasm) || wasm} missing); ` +
-        'build it with: emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel && ' +
-        'cmake --build build/wasm',
+        'build it with: cmake --preset wasm && cmake --build --preset wasm',
     );
   }
   const { default: moduleFactory } = await import(pathToFileURL(glue).href);
