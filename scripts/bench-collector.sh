@@ -14,11 +14,11 @@ ROOT="$PWD"
 SECONDS_RUN="${BENCH_SECONDS:-10}"
 CONNS="${BENCH_CONNECTIONS:-16}"
 N_INSIGHTS="${BENCH_RATINGS:-1000000}"
-BUILD=build/native  # binaryDir of the native preset (CMakePresets.json)
+BUILD="${BENCH_BUILD_DIR:-build/native}"  # the native preset (CMakePresets.json), in its own folder or another
 SYNC="${BENCH_SYNCHRONOUS:-full}"   # full: fsync per commit; normal: survives kill -9, not power loss
 
-cmake --preset native >/dev/null
-cmake --build --preset native -j "${SR_JOBS:-$(nproc)}" --target session-rating-collector session-rating-collector-bench >/dev/null
+cmake --preset native -B "$BUILD" >/dev/null
+cmake --build "$BUILD" -j "${SR_JOBS:-$(nproc)}" --target session-rating-collector session-rating-collector-bench >/dev/null
 COLLECTOR="$ROOT/$BUILD/collector/session-rating-collector"
 BENCH="$ROOT/$BUILD/collector/session-rating-collector-bench"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }

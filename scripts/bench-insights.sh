@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Times `session-rating insights` on a generated 1,000,000-line JSONL file (contract 6 target:
 # <= 3 s on the 2-core reference machine, validation included). Builds the two targets it needs
-# in the native preset's Release build (build/native); the file goes to a temp folder that is
-# removed afterwards.
-#   scripts/bench-insights.sh [LINES]        (default 1000000; JOBS may be set)
+# with the native preset (Release), in build/native or BUILD_DIR; the file goes to a temp folder
+# that is removed afterwards.
+#   scripts/bench-insights.sh [LINES]        (default 1000000; BUILD_DIR, JOBS may be set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${1:-1000000}"
-build=build/native  # binaryDir of the native preset (CMakePresets.json)
+build="${BUILD_DIR:-build/native}"
 jobs="${JOBS:-1}"
 
-cmake --preset native >/dev/null
-cmake --build --preset native -j "$jobs" --target session-rating insights_bench >/dev/null
+cmake --preset native -B "$build" >/dev/null
+cmake --build "$build" -j "$jobs" --target session-rating insights_bench >/dev/null
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
