@@ -20,7 +20,7 @@
 // The WebAssembly glue (session_rating_core.mjs, made by the WASM build) is not imported
 // statically, so this file can be bundled on its own: pass `moduleFactory` (the glue's
 // default export), or let loadCore() import `glueUrl` (default: ./session_rating_core.mjs
-// next to this file). See docs/wasm.md.
+// next to this file — never the repo's build folder). See docs/wasm.md.
 
 /** @type {Promise<Core> | null} */
 let loading = null;
@@ -44,30 +44,16 @@ async function instantiate(options) {
   let factory = options.moduleFactory;
   let glueHref = null;
   if (!factory) {
-    // Default: the glue next to this file (an install), else the WASM build tree of a source
-    // checkout (web/ → build/wasm/wasm/).
-    const candidates = options.glueUrl
-      ? [String(options.glueUrl)]
-      : [
-          new URL('./session_rating_core.mjs', import.meta.url).href,
-          new URL('../build/wasm/wasm/session_rating_core.mjs', import.meta.url).href,
-        ];
-    let lastError = null;
-    for (const href of candidates) {
-      try {
-        factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ href)).default;
-        glueHref = href;
-        break;
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    if (!factory) {
+    // The caller's glueUrl, else the glue next to this file, as shipped. The repo's build
+    // folder is never guessed here: tests and tools pass it (web/bin/built-core.mjs).
+    glueHref = String(options.glueUrl || new URL('./session_rating_core.mjs', import.meta.url));
+    try {
+      factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glueHref)).default;
+    } catch (err) {
       throw new Error(
-        'session-rating core: cannot load the WebAssembly glue (tried ' +
-          candidates.join(', ') +
-          '); build it (docs/wasm.md) or pass moduleFactory / glueUrl',
-        { cause: lastError },
+        `session-rating core: cannot load the WebAssembly glue from ${glueHref}; ` +
+          'pass moduleFactory or glueUrl (docs/wasm.md)',
+        { cause: err },
       );
     }
   }

@@ -1,12 +1,30 @@
-// loadCore() with no options, from the source checkout: finds the built glue under
-// build/wasm/wasm/ and reads the .wasm beside it (Node cannot fetch() a file path).
+// loadCore() finds the glue only where it is told (glueUrl / moduleFactory) or next to
+// core.mjs as shipped — never in the repo's build folder. With a file: glue in Node it reads
+// the .wasm beside it (Node cannot fetch() a file path). The build's location comes from the
+// test support (SR_WASM_DIR, default build/wasm/wasm), not from the library.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { loadCore } from '../core.mjs';
+import { builtWasmDir } from '../bin/built-core.mjs';
 
-test('load: loadCore without options finds the built core and loads it once', async () => {
-  const core = await loadCore();
+const web = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+test('load: without options it looks next to core.mjs only, not in the build folder', async () => {
+  assert.equal(existsSync(path.join(web, 'session_rating_core.mjs')), false, 'no glue is shipped next to web/core.mjs in a checkout');
+  await assert.rejects(loadCore(), (err) => {
+    assert.match(err.message, /cannot load the WebAssembly glue from file:.*\/web\/session_rating_core\.mjs;/);
+    assert.doesNotMatch(err.message, /build/);
+    return true;
+  });
+});
+
+test('load: glueUrl from the test support loads the built core, once (after a failed load)', async () => {
+  const glue = pathToFileURL(path.join(builtWasmDir(), 'session_rating_core.mjs'));
+  const core = await loadCore({ glueUrl: glue });
   const again = await loadCore({ wasmBinary: new Uint8Array(0) }); // options of later calls are ignored
   assert.equal(again, core);
   const flow = core.createFlow({ scale: 'thumbs' }, { session_id: 's-1' });
