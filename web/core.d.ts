@@ -163,3 +163,10 @@ export class CoreUsageError extends Error {
 
 /** Loads the core once; later calls return the same instance. */
 export function loadCore(options?: LoadOptions): Promise<Core>;
+
+/** A new core from the glue's default export, with no search for the glue and no load-once
+ *  cache (loadCore() uses it): for bundles that import the glue themselves (the widget). */
+export function createCore(
+  moduleFactory: NonNullable<LoadOptions['moduleFactory']>,
+  where?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL },
+): Promise<Core>;

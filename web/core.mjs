@@ -57,24 +57,36 @@ async function instantiate(options) {
       );
     }
   }
+  let wasmBinary = options.wasmBinary;
+  if (!wasmBinary && !options.wasmUrl && glueHref && glueHref.startsWith('file:') && nodeBuiltin('node:fs')) {
+    // Node: the glue would fetch() a file path, which Node refuses; read the .wasm beside it.
+    const { readFileSync } = nodeBuiltin('node:fs');
+    const { fileURLToPath } = nodeBuiltin('node:url');
+    wasmBinary = readFileSync(fileURLToPath(glueHref.replace(/\.mjs$/, '.wasm')));
+  }
+  return createCore(factory, { wasmBinary, wasmUrl: options.wasmUrl });
+}
+
+/**
+ * A new core from the glue's default export (`moduleFactory`), without loadCore()'s search
+ * for the glue and without its load-once cache: for bundles that import the glue themselves.
+ * @param {import('./core').LoadOptions['moduleFactory']} moduleFactory
+ * @param {{wasmBinary?: ArrayBuffer | Uint8Array, wasmUrl?: string | URL}} [where]
+ * @returns {Promise<import('./core').Core>}
+ */
+export async function createCore(moduleFactory, { wasmBinary, wasmUrl } = {}) {
   /** @type {Record<string, unknown>} */
   const moduleArg = {
     print: () => {},
     printErr: (text) => console.error('session-rating core:', text),
   };
-  if (options.wasmBinary) {
-    moduleArg.wasmBinary = options.wasmBinary;
-  } else if (options.wasmUrl) {
-    const url = String(options.wasmUrl);
+  if (wasmBinary) {
+    moduleArg.wasmBinary = wasmBinary;
+  } else if (wasmUrl) {
+    const url = String(wasmUrl);
     moduleArg.locateFile = (path) => (path.endsWith('.wasm') ? url : path);
-  } else if (glueHref && glueHref.startsWith('file:') && nodeBuiltin('node:fs')) {
-    // Node: the glue would fetch() a file path, which Node refuses; read the .wasm beside it.
-    const { readFileSync } = nodeBuiltin('node:fs');
-    const { fileURLToPath } = nodeBuiltin('node:url');
-    moduleArg.wasmBinary = readFileSync(fileURLToPath(glueHref.replace(/\.mjs$/, '.wasm')));
   }
-  const module = await factory(moduleArg);
-  return new Core(module);
+  return new Core(await moduleFactory(moduleArg));
 }
 
 // A Node.js built-in module without a static import (keeps this file bundleable for browsers);

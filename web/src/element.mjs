@@ -4,7 +4,7 @@
 // records handed to the outbox (outbox.mjs). Every flow decision (steps, errors, revisions,
 // deadlines, redaction, throttling) is the WebAssembly core's; this file only forwards.
 
-import { OPTION_ATTRIBUTES, optionsFrom, withDefaults, changeBetween } from './options.mjs';
+import { OPTION_ATTRIBUTES, optionsFrom, changeBetween } from './options.mjs';
 import { loadWidgetCore, loadConfig, nextTask } from './loading.mjs';
 import { Prompt } from './render.mjs';
 import { outboxFor } from './outbox.mjs';
@@ -56,7 +56,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._started = true;
       // Aborted by destroy() or a restart: removes every listener the run added to the page.
       const life = (this._life = new AbortController());
-      this._ready = this._run(withDefaults(options), life.signal).then(
+      this._ready = this._run({ mode: 'inline', autoOpen: true, ...options }, life.signal).then(
         (ok) => ok !== false && !life.signal.aborted && !this._failed,
         (e) => !life.signal.aborted && this._fail('start_failed', message(e)),
       );
@@ -119,8 +119,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   /** Stops timers and listeners, frees the core flow and empties the shadow root (stored state is kept). */
   destroy() {
     this._stop();
-    this._failed = true;
-    this._destroyed = true;
+    this._failed = this._started = true; // final: it does not start (again)
+    this._attrs = null;                   // and attribute changes no longer apply
   }
 
   // ---- the run: from options to a shown prompt -----------------------------------------------
@@ -216,7 +216,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   // See docs/widget.md ("Attributes after start"). Only for an element started from its own
   // attributes: one driven by start()/mount() takes its options from there.
   _applyAttributes() {
-    if (this._destroyed || (this._started && !this._attrs)) return;
+    if (this._started && !this._attrs) return; // driven by start(options), or destroyed
     const next = optionsFrom((n) => this.getAttribute(n), (n) => this.hasAttribute(n), 'inline');
     let granted = null;
     if (this._started) {
@@ -332,16 +332,12 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   _show(view) {
     this._view = view;
     if (!this._prompt) {
-      const actions = {
-        score: (value) => this._dispatch({ type: 'score', value }),
-        toggle: (id) => this._dispatch({ type: 'toggle_problem', id }),
-        comment: (text) => this._comment(text),
-        submit: () => this._dispatch({ type: 'submit' }),
-        edit: () => this._dispatch({ type: 'edit' }),
-        dismiss: () => this._dispatch({ type: 'dismiss' }),
-      };
       const root = this.shadowRoot || this.attachShadow({ mode: 'open' });
-      this._prompt = new Prompt(root, view, { popup: this._o.mode === 'popup', actions, guard: (fn) => this._guard(fn) });
+      this._prompt = new Prompt(root, view, {
+        popup: this._o.mode === 'popup',
+        send: (event) => (event.type === 'comment' ? this._comment(event.text) : this._dispatch(event)),
+        guard: (fn) => this._guard(fn),
+      });
     }
     this._prompt.render(view, this._shown, this._err);
     this._arm();

@@ -2,10 +2,11 @@
 // per page) and a config the core accepts. Failures come back as values, never as throws, so
 // the element can report them with a `rating-error`.
 
-import { loadCore } from '../core.mjs';
+import { createCore } from '../core.mjs';
 import createCoreModule from 'session-rating-core-glue'; // the WASM build's glue (aliased by web/build.mjs)
 
 let defaultWasmUrl = '';
+let loading = null; // the page's one core (a failed load may be retried)
 
 /** Where the core's .wasm is fetched from when no `wasmUrl` option is given. */
 export function setDefaultWasmUrl(url) {
@@ -19,8 +20,10 @@ export const nextTask = () =>
 /** The core, or a failure `[code, message]`. */
 export async function loadWidgetCore(wasmUrl) {
   try {
-    return { core: await loadCore({ moduleFactory: createCoreModule, wasmUrl: wasmUrl || defaultWasmUrl }) };
+    loading ||= createCore(createCoreModule, { wasmUrl: wasmUrl || defaultWasmUrl });
+    return { core: await loading };
   } catch (e) {
+    loading = null;
     return { failure: ['wasm_unavailable', `could not load its WebAssembly core (${e && e.message ? e.message : e}). ` +
       `If this site sends a Content-Security-Policy, script-src must allow 'wasm-unsafe-eval'.`] };
   }

@@ -43,13 +43,10 @@ export function optionsFrom(get, has, defaultMode) {
   };
 }
 
-/** Options as the element runs them: inline and opening by itself unless told otherwise. */
-export function withDefaults(options) {
-  return { mode: 'inline', autoOpen: true, ...options };
-}
-
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-const isPopup = (o) => o.mode === 'popup';
+// The fields of each kind of change; `popup` stands for the mode (anything else is inline).
+const RATING = ['sessionId', 'ratingId', 'endpoint', 'writeKey'];
+const PROMPT = ['config', 'configUrl', 'context', 'popup'];
+const fields = (o, names) => JSON.stringify(names.map((n) => (n === 'popup' ? o.mode === 'popup' : o[n])));
 
 /**
  * What changed between two sets of options:
@@ -59,9 +56,6 @@ const isPopup = (o) => o.mode === 'popup';
  * - null: nothing that matters after start (auto-open and wasm-url are read at start).
  */
 export function changeBetween(before, after) {
-  if (before.sessionId !== after.sessionId || before.ratingId !== after.ratingId ||
-      before.endpoint !== after.endpoint || before.writeKey !== after.writeKey) return 'rating';
-  if (!same(before.config, after.config) || before.configUrl !== after.configUrl ||
-      !same(before.context, after.context) || isPopup(before) !== isPopup(after)) return 'prompt';
-  return null;
+  const differ = (names) => fields(before, names) !== fields(after, names);
+  return differ(RATING) ? 'rating' : differ(PROMPT) ? 'prompt' : null;
 }

@@ -1,8 +1,8 @@
 // render.mjs — the view renderer: the core's view (docs/view.md) → DOM in a shadow root.
-// It knows nothing of the core, storage or the network: it builds the prompt once, updates it
-// for each view, announces step changes and errors, moves focus, handles the option keys, and
-// turns clicks and typing into calls of `actions` (score, toggle, comment, submit, edit,
-// dismiss). Text goes in through textContent and attributes only.
+// It knows nothing of storage or the network, and does not call the core: it builds the prompt
+// once, updates it for each view, announces step changes and errors, moves focus, handles the
+// option keys, and turns clicks and typing into core events (docs/view.md) handed to `send`.
+// Text goes in through textContent and attributes only.
 
 import CSS from './widget.css'; // minified text, inlined by web/build.mjs
 import { icon, cross } from './icons.mjs';
@@ -39,11 +39,11 @@ export function timeLeft(ms) {
 
 /**
  * The prompt in `root` (a shadow root), built for the options and problems of `view`.
- * `popup`: a dialog with a close button; `actions`: what clicks and typing call;
- * `guard(fn)`: runs every event handler (the element reports what one throws).
+ * `popup`: a dialog with a close button; `send(event)`: takes the core events of clicks and
+ * typing; `guard(fn)`: runs every event handler (the element reports what one throws).
  */
 export class Prompt {
-  constructor(root, view, { popup, actions, guard }) {
+  constructor(root, view, { popup, send, guard }) {
     this._root = root;
     this._view = null; // the view last rendered
     this._strings = {};
@@ -96,21 +96,21 @@ export class Prompt {
     const on = (node, type, fn) => node.addEventListener(type, (e) => guard(() => fn(e)));
     on(opts, 'click', (e) => {
       const b = e.target.closest('.opt');
-      if (b) actions.score(Number(b.dataset.v));
+      if (b) send({ type: 'score', value: Number(b.dataset.v) });
     });
     on(opts, 'keydown', (e) => this._arrows(e));
     on(problems, 'change', (e) => {
       const id = e.target.dataset.id;
-      if (id) actions.toggle(id);
+      if (id) send({ type: 'toggle_problem', id });
     });
-    on(ta, 'input', () => actions.comment(ta.value));
-    on(submit, 'click', () => actions.submit());
-    on(change, 'click', () => actions.edit());
-    if (close) on(close, 'click', () => actions.dismiss());
+    on(ta, 'input', () => send({ type: 'comment', text: ta.value }));
+    on(submit, 'click', () => send({ type: 'submit' }));
+    on(change, 'click', () => send({ type: 'edit' }));
+    if (close) on(close, 'click', () => send({ type: 'dismiss' }));
     on(panel, 'keydown', (e) => {
       if (e.key === 'Escape' && popup && this._view.open !== false) {
         e.stopPropagation();
-        actions.dismiss();
+        send({ type: 'dismiss' });
       }
     });
   }

@@ -60,11 +60,6 @@ export function tidyFlows(now) {
   while (live.length > MAX_FLOWS) remove(live.shift()[0]);
 }
 
-/** The stored `{snapshot, hkey, saved, exp}` of a flow, or null. */
-export function readFlow(key) {
-  return read(key);
-}
-
 /** Stores a flow's snapshot; `view` (its current view) sets how long it is kept. */
 export function saveFlow(key, snapshot, hkey, view) {
   const now = Date.now();
@@ -76,4 +71,5 @@ export function saveFlow(key, snapshot, hkey, view) {
   });
 }
 
-export { remove as dropFlow };
+// A flow's stored `{snapshot, hkey, saved, exp}` (null when absent), and its removal.
+export { read as readFlow, remove as dropFlow };

@@ -4,11 +4,11 @@
 // test support (SR_WASM_DIR, default build/wasm/wasm), not from the library.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { loadCore } from '../core.mjs';
+import { loadCore, createCore } from '../core.mjs';
 import { builtWasmDir } from '../bin/built-core.mjs';
 
 const web = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,4 +34,18 @@ test('load: glueUrl from the test support loads the built core, once (after a fa
   assert.equal(result.emit[0].positive, true);
   flow.destroy();
   assert.equal(core.liveFlows, 0);
+});
+
+test('load: createCore() makes a new core from the factory each time (no cache, no glue search)', async () => {
+  const dir = builtWasmDir();
+  const { default: factory } = await import(pathToFileURL(path.join(dir, 'session_rating_core.mjs')).href);
+  const wasmBinary = readFileSync(path.join(dir, 'session_rating_core.wasm'));
+  const [a, b] = await Promise.all([createCore(factory, { wasmBinary }), createCore(factory, { wasmBinary })]);
+  assert.notEqual(a, b);
+  for (const core of [a, b]) {
+    const flow = core.createFlow({ scale: 'stars' }, { session_id: 's-2' });
+    assert.equal(flow.dispatch({ type: 'score', value: 5, at: 10 }).emit[0].score, 5);
+    flow.destroy();
+    assert.equal(core.liveFlows, 0);
+  }
 });
