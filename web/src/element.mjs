@@ -21,10 +21,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
 
   constructor() {
     super();
-    this._started = false;
-    this._shown = false;
     this._view = null;
-    this._failed = false;
   }
 
   connectedCallback() {
@@ -54,6 +51,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   start(options) {
     if (!this._started) {
       this._started = true;
+      this._failed = this._shown = false;
+      this._view = this._err = this._hkey = null;
       // Aborted by destroy() or a restart: removes every listener the run added to the page.
       const life = (this._life = new AbortController());
       this._ready = this._run({ mode: 'inline', autoOpen: true, ...options }, life.signal).then(
@@ -236,11 +235,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       }
       this._stop();
       this._started = false;
-      this._failed = false;
-      this._shown = false;
       this._view = null;
-      this._err = null;
-      this._hkey = null;
     }
     this._attrs = null;
     this._granted = granted;
