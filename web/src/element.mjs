@@ -202,14 +202,10 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
 
   // ---- attributes after start ---------------------------------------------------------------
 
-  // Changes are looked at once per microtask, so several set in a row act together.
+  // Changes are looked at in a microtask, so several set in a row act together: the first
+  // look applies them all, later ones find nothing new.
   _attributesChanged() {
-    if (this._queued) return;
-    this._queued = true;
-    queueMicrotask(() => {
-      this._queued = false;
-      this._guard(() => this._applyAttributes());
-    });
+    queueMicrotask(() => this._guard(() => this._applyAttributes()));
   }
 
   // See docs/widget.md ("Attributes after start"). Only for an element started from its own
