@@ -39,6 +39,10 @@ const common = {
   bundle: true,
   minify: true,
   legalComments: 'none',
+  // Properties named _like_this are private to the bundle and get short names; _sr_* are the
+  // WASM core's exports (looked up by name in the glue), so they keep theirs.
+  mangleProps: /^_/,
+  reserveProps: /^_sr_/,
   target: 'es2020',
   alias: { 'session-rating-core-glue': glue },
   define: { __SR_VERSION__: JSON.stringify(version) },

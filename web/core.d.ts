@@ -9,8 +9,8 @@ export type JsonInput = Json | object;
 export interface LoadOptions {
   /** The glue's default export (session_rating_core.mjs). Default: dynamic import of glueUrl. */
   moduleFactory?: (moduleArg: object) => Promise<object>;
-  /** Where the glue is; default ./session_rating_core.mjs next to core.mjs, then (source
-   *  checkout) ../build/wasm/wasm/session_rating_core.mjs. */
+  /** Where the glue is; default ./session_rating_core.mjs next to core.mjs (as shipped).
+   *  No build folder is searched: in a source checkout pass this (or moduleFactory). */
   glueUrl?: string | URL;
   /** The .wasm bytes. In Node, when neither this nor wasmUrl is given and the glue is a
    *  file, the .wasm beside the glue is read from disk. */
@@ -163,3 +163,10 @@ export class CoreUsageError extends Error {
 
 /** Loads the core once; later calls return the same instance. */
 export function loadCore(options?: LoadOptions): Promise<Core>;
+
+/** A new core from the glue's default export, with no search for the glue and no load-once
+ *  cache (loadCore() uses it): for bundles that import the glue themselves (the widget). */
+export function createCore(
+  moduleFactory: NonNullable<LoadOptions['moduleFactory']>,
+  where?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL },
+): Promise<Core>;

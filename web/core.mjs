@@ -20,7 +20,7 @@
 // The WebAssembly glue (session_rating_core.mjs, made by the WASM build) is not imported
 // statically, so this file can be bundled on its own: pass `moduleFactory` (the glue's
 // default export), or let loadCore() import `glueUrl` (default: ./session_rating_core.mjs
-// next to this file). See docs/wasm.md.
+// next to this file — never the repo's build folder). See docs/wasm.md.
 
 /** @type {Promise<Core> | null} */
 let loading = null;
@@ -44,51 +44,49 @@ async function instantiate(options) {
   let factory = options.moduleFactory;
   let glueHref = null;
   if (!factory) {
-    // Default: the glue next to this file (an install), else the WASM build tree of a source
-    // checkout (web/ → build/wasm/wasm/).
-    const candidates = options.glueUrl
-      ? [String(options.glueUrl)]
-      : [
-          new URL('./session_rating_core.mjs', import.meta.url).href,
-          new URL('../build/wasm/wasm/session_rating_core.mjs', import.meta.url).href,
-        ];
-    let lastError = null;
-    for (const href of candidates) {
-      try {
-        factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ href)).default;
-        glueHref = href;
-        break;
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    if (!factory) {
+    // The caller's glueUrl, else the glue next to this file, as shipped. The repo's build
+    // folder is never guessed here: tests and tools pass it (web/bin/built-core.mjs).
+    glueHref = String(options.glueUrl || new URL('./session_rating_core.mjs', import.meta.url));
+    try {
+      factory = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glueHref)).default;
+    } catch (err) {
       throw new Error(
-        'session-rating core: cannot load the WebAssembly glue (tried ' +
-          candidates.join(', ') +
-          '); build it (docs/wasm.md) or pass moduleFactory / glueUrl',
-        { cause: lastError },
+        `session-rating core: cannot load the WebAssembly glue from ${glueHref}; ` +
+          'pass moduleFactory or glueUrl (docs/wasm.md)',
+        { cause: err },
       );
     }
   }
+  let wasmBinary = options.wasmBinary;
+  if (!wasmBinary && !options.wasmUrl && glueHref && glueHref.startsWith('file:') && nodeBuiltin('node:fs')) {
+    // Node: the glue would fetch() a file path, which Node refuses; read the .wasm beside it.
+    const { readFileSync } = nodeBuiltin('node:fs');
+    const { fileURLToPath } = nodeBuiltin('node:url');
+    wasmBinary = readFileSync(fileURLToPath(glueHref.replace(/\.mjs$/, '.wasm')));
+  }
+  return createCore(factory, { wasmBinary, wasmUrl: options.wasmUrl });
+}
+
+/**
+ * A new core from the glue's default export (`moduleFactory`), without loadCore()'s search
+ * for the glue and without its load-once cache: for bundles that import the glue themselves.
+ * @param {import('./core').LoadOptions['moduleFactory']} moduleFactory
+ * @param {{wasmBinary?: ArrayBuffer | Uint8Array, wasmUrl?: string | URL}} [where]
+ * @returns {Promise<import('./core').Core>}
+ */
+export async function createCore(moduleFactory, { wasmBinary, wasmUrl } = {}) {
   /** @type {Record<string, unknown>} */
   const moduleArg = {
     print: () => {},
     printErr: (text) => console.error('session-rating core:', text),
   };
-  if (options.wasmBinary) {
-    moduleArg.wasmBinary = options.wasmBinary;
-  } else if (options.wasmUrl) {
-    const url = String(options.wasmUrl);
+  if (wasmBinary) {
+    moduleArg.wasmBinary = wasmBinary;
+  } else if (wasmUrl) {
+    const url = String(wasmUrl);
     moduleArg.locateFile = (path) => (path.endsWith('.wasm') ? url : path);
-  } else if (glueHref && glueHref.startsWith('file:') && nodeBuiltin('node:fs')) {
-    // Node: the glue would fetch() a file path, which Node refuses; read the .wasm beside it.
-    const { readFileSync } = nodeBuiltin('node:fs');
-    const { fileURLToPath } = nodeBuiltin('node:url');
-    moduleArg.wasmBinary = readFileSync(fileURLToPath(glueHref.replace(/\.mjs$/, '.wasm')));
   }
-  const module = await factory(moduleArg);
-  return new Core(module);
+  return new Core(await moduleFactory(moduleArg));
 }
 
 // A Node.js built-in module without a static import (keeps this file bundleable for browsers);

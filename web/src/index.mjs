@@ -1,7 +1,7 @@
 // index.mjs — the ES module API (npm `session-rating`): mount(), the element class, define().
 // Importing it does not register the element; import `session-rating/define` for that, or call
 // define() (mount() does it by itself).
-import { setDefaultWasmUrl } from './element.mjs';
+import { setDefaultWasmUrl } from './loading.mjs';
 
 export { SessionRatingElement, define } from './element.mjs';
 export { mount } from './api.mjs';

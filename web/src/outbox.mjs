@@ -52,25 +52,25 @@ function retryAfterMs(res, now) {
 class Outbox {
   constructor(url, id, retry = {}) {
     this.url = url;
-    this.prefix = `out:${id}|`;
-    this.lock = `session-rating:${id}`;
-    this.base = retry.baseMs || 1000;
-    this.max = retry.maxMs || 300e3;
-    this.inflight = new Set(); // taken by this tab: waiting for its lock, or being sent
-    this.sending = new Set();  // its keepalive fetch has started
-    this.closing = false;      // pagehide seen (until a pageshow from the back/forward cache)
-    this.held = new Map(); // record key -> not before (ms): another tab held its lock
-    this.listeners = new Set();
-    this.timer = 0;
-    this.flush = this.flush.bind(this);
-    addEventListener('pagehide', this.flush);
+    this._prefix = `out:${id}|`;
+    this._lock = `session-rating:${id}`;
+    this._base = retry.baseMs || 1000;
+    this._max = retry.maxMs || 300e3;
+    this._inflight = new Set(); // taken by this tab: waiting for its lock, or being sent
+    this._sending = new Set();  // its keepalive fetch has started
+    this._closing = false;      // pagehide seen (until a pageshow from the back/forward cache)
+    this._held = new Map(); // record key -> not before (ms): another tab held its lock
+    this._listeners = new Set();
+    this._timer = 0;
+    this._flush = this._flush.bind(this);
+    addEventListener('pagehide', this._flush);
     addEventListener('pageshow', (ev) => {
       if (!ev.persisted) return;
-      this.closing = false;
+      this._closing = false;
       this.pump();
     });
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'hidden') this.flush();
+      if (document.visibilityState === 'hidden') this._flush();
       else this.pump();
     });
     addEventListener('online', () => this.pump());
@@ -79,28 +79,28 @@ class Outbox {
   /** fn(kind, detail, ratingId) for 'delivered' | 'error'; returns an unsubscribe function. */
   subscribe(ratingId, fn) {
     const l = { ratingId, fn };
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+    this._listeners.add(l);
+    return () => this._listeners.delete(l);
   }
 
-  notify(kind, detail, ratingId) {
+  _notify(kind, detail, ratingId) {
     let target = null;
-    for (const l of this.listeners) {
+    for (const l of this._listeners) {
       if (l.ratingId === ratingId) { target = l; break; }
       target ||= l; // a record from an earlier page: told to the first widget on this outbox
     }
     if (target) target.fn(kind, detail);
   }
 
-  entries() {
-    return keys(this.prefix).map((k) => [k, read(k)]).filter(([, e]) => e && typeof e.body === 'string');
+  _entries() {
+    return keys(this._prefix).map((k) => [k, read(k)]).filter(([, e]) => e && typeof e.body === 'string');
   }
 
   /** Stores records (synchronously) and starts sending them. Same id → the stored bytes win. */
   add(records) {
     const now = Date.now();
     for (const r of records) {
-      const k = PREFIX + this.prefix + itemId(r);
+      const k = PREFIX + this._prefix + itemId(r);
       if (read(k)) continue;
       write(k, {
         body: JSON.stringify(r),
@@ -112,12 +112,12 @@ class Outbox {
         lease: null,
       });
     }
-    this.tidy(now);
+    this._tidy(now);
     this.pump();
   }
 
-  tidy(now) {
-    const all = this.entries();
+  _tidy(now) {
+    const all = this._entries();
     for (const [k, e] of all) if (e.exp < now) remove(k);
     const live = all.filter(([, e]) => e.exp >= now).sort((a, b) => a[1].added - b[1].added);
     while (live.length > MAX_ENTRIES) remove(live.shift()[0]);
@@ -125,64 +125,64 @@ class Outbox {
 
   /** Sends every record that is due and not being sent by another tab. */
   pump() {
-    clearTimeout(this.timer);
-    this.timer = 0;
+    clearTimeout(this._timer);
+    this._timer = 0;
     const now = Date.now();
-    for (const [k, e] of this.entries()) {
+    for (const [k, e] of this._entries()) {
       if (e.exp < now) { remove(k); continue; }
-      if (this.inflight.has(k) || e.next > now || this.held.get(k) > now) continue;
+      if (this._inflight.has(k) || e.next > now || this._held.get(k) > now) continue;
       if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
-      this.take(k);
+      this._take(k);
     }
-    this.schedule();
+    this._schedule();
   }
 
   // One record, one sender: a Web Lock per record (when the browser has them) is held for the
   // send and a short grace after it, so that another tab, whose view of localStorage may lag a
   // few ms, cannot start the same record meanwhile. The storage lease covers browsers without
   // Web Locks and tabs that died mid-send.
-  take(k) {
-    this.inflight.add(k);
+  _take(k) {
+    this._inflight.add(k);
     const run = async (lock) => {
-      if (lock === null) { this.held.set(k, Date.now() + 1000); return; } // another tab has it
+      if (lock === null) { this._held.set(k, Date.now() + 1000); return; } // another tab has it
       // After pagehide nothing new starts here: flush() has beaconed the record, and a lease
       // written now would only make the next page load wait for it to expire.
-      if (this.closing) return;
+      if (this._closing) return;
       const now = Date.now();
       const e = read(k);
       if (!e || e.next > now || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
       e.lease = { tab: TAB, until: now + LEASE_MS };
       write(k, e);
-      this.sending.add(k);
+      this._sending.add(k);
       try {
-        await this.send(k, e);
+        await this._send(k, e);
       } finally {
-        this.sending.delete(k);
+        this._sending.delete(k);
       }
       await new Promise((r) => setTimeout(r, GRACE_MS));
     };
     const locks = globalThis.navigator?.locks;
-    const p = locks?.request ? locks.request(`${this.lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
+    const p = locks?.request ? locks.request(`${this._lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
     p.catch(() => {}).then(() => {
-      this.inflight.delete(k);
-      this.schedule();
+      this._inflight.delete(k);
+      this._schedule();
     });
   }
 
-  schedule() {
+  _schedule() {
     const now = Date.now();
     let at = Infinity;
-    for (const [k, e] of this.entries()) {
-      if (this.inflight.has(k)) continue;
-      let t = Math.max(e.next || 0, this.held.get(k) || 0);
+    for (const [k, e] of this._entries()) {
+      if (this._inflight.has(k)) continue;
+      let t = Math.max(e.next || 0, this._held.get(k) || 0);
       if (e.lease && e.lease.tab !== TAB) t = Math.max(t, e.lease.until);
       at = Math.min(at, t);
     }
-    clearTimeout(this.timer);
-    this.timer = at === Infinity ? 0 : setTimeout(() => this.pump(), Math.min(Math.max(at - now, 0) + 5, 2 ** 31 - 1));
+    clearTimeout(this._timer);
+    this._timer = at === Infinity ? 0 : setTimeout(() => this.pump(), Math.min(Math.max(at - now, 0) + 5, 2 ** 31 - 1));
   }
 
-  async send(k, e) {
+  async _send(k, e) {
     let res = null;
     const ctrl = typeof AbortController === 'function' ? new AbortController() : null;
     const t = setTimeout(() => ctrl?.abort(), TIMEOUT_MS);
@@ -207,12 +207,12 @@ class Outbox {
     const s = res ? res.status : 0;
     if (res && res.ok) {
       remove(k);
-      this.notify('delivered', record, e.rid);
+      this._notify('delivered', record, e.rid);
     } else if (!res || s === 408 || s === 429 || s >= 500) {
       const cur = read(k);
       if (cur) {
         cur.attempts = (cur.attempts || 0) + 1;
-        const backoff = Math.min(this.max, this.base * 2 ** (cur.attempts - 1)) * (0.5 + Math.random() * 0.5);
+        const backoff = Math.min(this._max, this._base * 2 ** (cur.attempts - 1)) * (0.5 + Math.random() * 0.5);
         const ra = res ? retryAfterMs(res, now) : null;
         cur.next = now + (ra ?? backoff);
         cur.lease = null;
@@ -222,7 +222,7 @@ class Outbox {
       let errors;
       try { errors = (await res.json())?.results?.[0]?.errors; } catch { /* optional */ }
       remove(k);
-      this.notify('error', {
+      this._notify('error', {
         code: 'rejected',
         message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
         status: s,
@@ -233,13 +233,13 @@ class Outbox {
   }
 
   /** Page going away or hidden: beacon what is not already on its way; keep it stored. */
-  flush(ev) {
+  _flush(ev) {
     const now = Date.now();
-    if (ev?.type === 'pagehide') this.closing = true;
+    if (ev?.type === 'pagehide') this._closing = true;
     const beacon = globalThis.navigator?.sendBeacon?.bind(navigator);
-    for (const [k, e] of this.entries()) {
+    for (const [k, e] of this._entries()) {
       // Taken but its fetch not started yet (still waiting for its lock): beacon it below.
-      if (this.sending.has(k)) {
+      if (this._sending.has(k)) {
         // A keepalive fetch carries it, but its answer may never be read: let the next
         // page load resend it at once (the server de-duplicates).
         if (ev?.type === 'pagehide' && e.lease?.tab === TAB) { e.lease = null; write(k, e); }

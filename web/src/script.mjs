@@ -1,6 +1,8 @@
 // script.mjs — the script-tag bundle (dist/session-rating.js): registers <session-rating>,
 // sets window.SessionRating, and boots a widget from the tag's data-* attributes.
-import { define, optionsFrom, setDefaultWasmUrl } from './element.mjs';
+import { define } from './element.mjs';
+import { optionsFrom } from './options.mjs';
+import { setDefaultWasmUrl } from './loading.mjs';
 import { mount } from './api.mjs';
 
 const script = document.currentScript;

@@ -1,0 +1,194 @@
+// The element's lifecycle: attribute changes after start (docs/widget.md, "Attributes after
+// start") and destroy() removing every listener the widget put on the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../../test-support/server.mjs';
+import { launch, newPage, elementPage, attrs, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const storedFor = (id) => server.records().filter((r) => r.rating_id === id);
+const names = (w) => w.radios.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+const set = (w, name, value) => w.host.evaluate((e, [n, v]) => (v === null ? e.removeAttribute(n) : e.setAttribute(n, v)), [name, value]);
+
+// Keeps count of the listeners on window and document that are still registered: removed by
+// removeEventListener, by their AbortSignal, or after firing once.
+const LISTENERS_SCRIPT = `
+(() => {
+  const live = new Set();
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  const name = (t) => (t === window ? 'window' : t === document ? 'document' : null);
+  const capture = (o) => !!(o && typeof o === 'object' ? o.capture : o);
+  EventTarget.prototype.addEventListener = function (type, fn, options) {
+    const where = name(this);
+    if (where && fn) {
+      const entry = { where, type, fn, capture: capture(options) };
+      const o = options && typeof options === 'object' ? options : {};
+      if (!o.signal || !o.signal.aborted) {
+        live.add(entry);
+        if (o.signal) add.call(o.signal, 'abort', () => live.delete(entry));
+        if (o.once) add.call(this, type, () => live.delete(entry), { once: true });
+      }
+    }
+    return add.call(this, type, fn, options);
+  };
+  EventTarget.prototype.removeEventListener = function (type, fn, options) {
+    const where = name(this);
+    for (const e of live) if (e.where === where && e.type === type && e.fn === fn && e.capture === capture(options)) live.delete(e);
+    return remove.call(this, type, fn, options);
+  };
+  window.__listeners = () => [...live].map((e) => e.where + ':' + e.type).sort();
+})();`;
+
+test('destroy() removes every page listener the widget added (none left over after mount/destroy cycles)', async () => {
+  const page = await newPage(browser);
+  await page.addInitScript(LISTENERS_SCRIPT);
+  await page.goto(server.page(`<!doctype html><html lang="en"><head><title>Chat</title></head><body><main><h1>Chat</h1>
+<div id="slot"></div></main><script src="/dist/session-rating.js"></script></body></html>`));
+  await page.waitForFunction(() => document.readyState === 'complete');
+  const before = await page.evaluate(() => window.__listeners());
+  const after = await page.evaluate(async (endpoint) => {
+    const out = [];
+    const options = (i) => ({ sessionId: `leak-${i}`, endpoint, writeKey: 'pk_test', config: { scale: 'thumbs' } });
+    for (let i = 0; i < 4; i++) {
+      const ctl = SessionRating.mount(document.getElementById('slot'), options(i));
+      if (!(await ctl.ready)) throw new Error('not ready');
+      await new Promise((r) => setTimeout(r, 50)); // the first paint and the tick timer
+      ctl.destroy();
+      out.push(window.__listeners());
+    }
+    // Destroyed while still starting: nothing stays registered either.
+    const early = SessionRating.mount(document.getElementById('slot'), options(9));
+    early.destroy();
+    out.push([await early.ready, window.__listeners()]);
+    return out;
+  }, server.endpoint);
+  // The outbox is the page's, one per endpoint, and keeps delivering after destroy():
+  // pagehide, pageshow, visibilitychange and online, added once by the first widget.
+  const outbox = ['document:visibilitychange', 'window:online', 'window:pagehide', 'window:pageshow'];
+  assert.deepEqual(after[0], [...before, ...outbox].sort(), 'after the first destroy: only the outbox\'s');
+  for (let i = 1; i < 4; i++) assert.deepEqual(after[i], after[0], `cycle ${i + 1} left listeners behind`);
+  assert.deepEqual(after[4], [false, after[0]], 'destroyed during start-up');
+  assert.equal(await page.locator('session-rating').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('element: a session-id change after start starts over for the new rating', async () => {
+  const page = await newPage(browser);
+  await page.goto(elementPage(server, { sessionId: 'at-1', config: { scale: 'thumbs' } }));
+  const w = widget(page);
+  await w.option('Thumbs up').click();
+  await w.change.waitFor();
+  await waitFor(() => storedFor('at-1').length === 1, { message: 'at-1 stored' });
+  await set(w, 'session-id', 'at-2');
+  await waitFor(async () => (await w.step()) === 'score', { message: 'a new prompt' });
+  assert.equal(await w.option('Thumbs up').getAttribute('aria-checked'), 'false');
+  await w.option('Thumbs down').click();
+  await w.submit.click();
+  await w.change.waitFor();
+  await waitFor(() => storedFor('at-2').length === 1, { message: 'at-2 stored' });
+  const submits = (await events(page, 'rating-submit')).map((e) => [e.detail.session_id, e.detail.score]);
+  assert.deepEqual(submits, [['at-1', 1], ['at-2', 0]]);
+  assert.equal(storedFor('at-1').length, 1, 'the first rating is untouched');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('element: config attributes rebuild a prompt nothing was picked in (should_prompt is not asked again)', async () => {
+  const page = await newPage(browser);
+  // A 30-day cooldown per session: asking should_prompt again would answer "cooldown".
+  const config = { scale: 'stars', throttle: { key: 'session', cooldown_days: 30 } };
+  await page.goto(elementPage(server, { sessionId: 'at-3', config }));
+  const w = widget(page);
+  await w.group.waitFor();
+  assert.equal((await names(w)).length, 5);
+  // Several attributes set together act once.
+  await w.host.evaluate((e) => { e.setAttribute('scale', 'thumbs'); e.setAttribute('question', 'Was this chat useful?'); e.setAttribute('topic', 'billing'); });
+  await waitFor(async () => (await names(w)).length === 2, { message: 'rebuilt as thumbs' });
+  assert.deepEqual(await names(w), ['Thumbs down', 'Thumbs up']);
+  assert.equal(await w.host.locator('[part=question]').textContent(), 'Was this chat useful?');
+  assert.deepEqual(await events(page, 'rating-suppressed'), []);
+  const history = await page.evaluate(() => JSON.parse(localStorage.getItem('session-rating:v1:history')));
+  assert.equal(history.length, 1, 'one prompt in the history');
+  await w.option('Thumbs up').click();
+  await waitFor(() => storedFor('at-3').length === 1, { message: 'at-3 stored' });
+  assert.equal(storedFor('at-3')[0].scale, 'thumbs');
+  assert.equal(storedFor('at-3')[0].topic, 'billing');
+  assert.deepEqual(await events(page, 'rating-error'), []);
+  await page.context().close();
+});
+
+test('element: a config change while a rating is in progress waits for the next start', async () => {
+  const page = await newPage(browser);
+  await page.goto(elementPage(server, { sessionId: 'at-4', config: { scale: 'stars', comment: { enabled: true } } }));
+  const w = widget(page);
+  await w.option('2 stars').click();
+  await w.comment.fill('half-typed');
+  await set(w, 'scale', 'thumbs');
+  await sleep(200);
+  assert.equal(await w.step(), 'details');
+  assert.equal(await w.comment.inputValue(), 'half-typed');
+  assert.equal((await names(w)).length, 5);
+  await w.submit.click();
+  await w.change.waitFor();
+  await waitFor(() => storedFor('at-4').length === 1, { message: 'at-4 stored' });
+  assert.equal(storedFor('at-4')[0].scale, 'stars');
+  assert.equal(storedFor('at-4')[0].comment, 'half-typed');
+  // The next start (another session) uses it.
+  await set(w, 'session-id', 'at-5');
+  await waitFor(async () => (await w.step()) === 'score' && (await names(w)).length === 2, { message: 'thumbs for at-5' });
+  await page.context().close();
+});
+
+test('element: waits for a session-id; an invalid config can be fixed; removing session-id stops it', async () => {
+  const page = await newPage(browser);
+  const host = attrs({ endpoint: server.endpoint, 'write-key': server.writeKey, config: JSON.stringify({ scale: 'hearts' }) });
+  await page.goto(server.page(`<!doctype html><html lang="en"><head><title>Call</title></head><body><main><h1>Call</h1>
+<session-rating ${host}></session-rating></main><script src="/dist/session-rating.js" async></script></body></html>`));
+  const w = widget(page);
+  await page.waitForFunction(() => customElements.get('session-rating'));
+  await sleep(200);
+  assert.deepEqual(await events(page), [], 'nothing happens without a session-id');
+  await set(w, 'session-id', 'at-6');
+  await waitFor(async () => (await events(page, 'rating-error')).length === 1, { message: 'invalid_config' });
+  assert.equal((await events(page, 'rating-error'))[0].detail.code, 'invalid_config');
+  await set(w, 'config', JSON.stringify({ scale: 'thumbs' }));
+  await w.option('Thumbs up').waitFor();
+  assert.equal(await w.host.evaluate((e) => e.shadowRoot.querySelectorAll('.panel').length), 1);
+  await set(w, 'session-id', null);
+  await waitFor(() => w.host.evaluate((e) => e.shadowRoot.childElementCount === 0), { message: 'stopped' });
+  assert.equal(await w.host.evaluate((e) => e.view), null);
+  await set(w, 'session-id', 'at-7');
+  await w.option('Thumbs up').click();
+  await waitFor(() => storedFor('at-7').length === 1, { message: 'at-7 stored' });
+  assert.equal((await events(page, 'rating-error')).length, 1, 'no further errors');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('mount(): an element driven by options ignores attribute changes', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.page(`<!doctype html><html lang="en"><head><title>Chat</title></head><body><main><h1>Chat</h1>
+<div id="slot"></div></main><script src="/dist/session-rating.js"></script>
+<script>window.ctl = SessionRating.mount(document.getElementById('slot'), { sessionId: 'at-8',
+  endpoint: ${JSON.stringify(server.endpoint)}, writeKey: 'pk_test', config: { scale: 'thumbs' } });</script></body></html>`));
+  const w = widget(page);
+  await w.group.waitFor();
+  await w.host.evaluate((e) => { e.setAttribute('session-id', 'other'); e.setAttribute('scale', 'stars'); });
+  await sleep(200);
+  assert.deepEqual(await names(w), ['Thumbs down', 'Thumbs up']);
+  await w.option('Thumbs up').click();
+  await waitFor(() => storedFor('at-8').length === 1, { message: 'at-8 stored' });
+  assert.equal(storedFor('other').length, 0);
+  await page.context().close();
+});

@@ -1,0 +1,48 @@
+// The widget's option parsing and change classification (web/src/options.mjs; pure, no DOM).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { OPTION_ATTRIBUTES, optionsFrom, changeBetween } from '../src/options.mjs';
+
+const from = (attributes, defaultMode = 'inline') =>
+  optionsFrom((n) => (n in attributes ? attributes[n] : null), (n) => n in attributes, defaultMode);
+
+test('options: every attribute optionsFrom reads is observed, and nothing else', () => {
+  const read = new Set();
+  optionsFrom((n) => { read.add(n); return null; }, (n) => { read.add(n); return false; }, 'inline');
+  assert.deepEqual([...read].sort(), [...OPTION_ATTRIBUTES].sort());
+});
+
+test('options: shortcut attributes override the JSON config; context attributes; defaults', () => {
+  const o = from({
+    'session-id': 's-1', endpoint: '/v1/ratings', config: '{"scale":"emoji","comment":{"max_length":50}}',
+    scale: 'stars', comment: '', 'window-seconds': '60', topic: 'billing', internal: '', 'session-ended-at': '5',
+  });
+  assert.deepEqual(o.config, { scale: 'stars', comment: { max_length: 50, enabled: true }, finalise: { window_seconds: 60 } });
+  assert.deepEqual(o.context, { topic: 'billing', internal: true, session_ended_at: 5 });
+  assert.equal(o.writeKey, '');
+  assert.equal(o.mode, 'inline');
+  assert.equal(o.autoOpen, true);
+  assert.equal(from({ 'auto-open': 'false' }, 'popup').autoOpen, false);
+  assert.equal(from({}, 'popup').mode, 'popup');
+  assert.equal(from({ config: '{not json' }).config, '{not json', 'kept as text: the element reports it');
+});
+
+test('options: changeBetween tells a new rating from a new prompt from nothing that matters', () => {
+  const base = from({ 'session-id': 's-1', endpoint: '/e', config: '{"scale":"stars"}', topic: 't' });
+  const change = (attrs) => changeBetween(base, from({ 'session-id': 's-1', endpoint: '/e', config: '{"scale":"stars"}', topic: 't', ...attrs }));
+  assert.equal(change({}), null);
+  assert.equal(change({ 'session-id': 's-2' }), 'rating');
+  assert.equal(change({ 'rating-id': 'r-2' }), 'rating');
+  assert.equal(change({ endpoint: '/other' }), 'rating');
+  assert.equal(change({ 'write-key': 'pk' }), 'rating');
+  assert.equal(change({ scale: 'thumbs' }), 'prompt');
+  assert.equal(change({ config: '{"scale":"emoji"}' }), 'prompt');
+  assert.equal(change({ 'config-url': '/c.json' }), 'prompt');
+  assert.equal(change({ topic: 'other' }), 'prompt');
+  assert.equal(change({ mode: 'popup' }), 'prompt');
+  assert.equal(change({ mode: 'inline' }), null, 'the mode the element writes itself');
+  assert.equal(change({ mode: 'anything' }), null, 'anything but popup is inline');
+  assert.equal(change({ 'auto-open': 'false' }), null, 'read at start');
+  assert.equal(change({ 'wasm-url': '/x.wasm' }), null, 'read at start');
+});
