@@ -90,6 +90,20 @@ bool count_figures(Summary& s, Scale scale, int score, bool positive, Sentiment 
   return true;
 }
 
+// Adds the figures of `from` to `into`.
+void add_summary(Summary& into, const Summary& from) {
+  into.ratings += from.ratings;
+  into.positive += from.positive;
+  into.mean_count += from.mean_count;
+  into.mean_sum += from.mean_sum;
+  for (std::size_t i = 0; i < into.distribution.size(); ++i) into.distribution[i] += from.distribution[i];
+  into.thumbs_down += from.thumbs_down;
+  into.thumbs_up += from.thumbs_up;
+  for (std::size_t i = 0; i < into.sentiment.size(); ++i) into.sentiment[i] += from.sentiment[i];
+  for (const auto& [id, n] : from.problems) into.problems[id] += n;
+  into.excluded_internal += from.excluded_internal;
+}
+
 // Calls f(id) for each id of a join_problem_ids() string.
 template <typename F>
 void for_each_problem_id(std::string_view joined, F&& f) {
@@ -404,7 +418,9 @@ struct Aggregator::Impl {
     out.total = std::move(total.s);
     for (auto& [gid, g] : groups) {
       finish(g.second);
-      out.groups.emplace(group_key(*g.first), std::move(g.second.s));
+      // Two group ids can share a key (a topic spelled "(none)" and the null topic): one group.
+      auto [it, inserted] = out.groups.emplace(group_key(*g.first), g.second.s);
+      if (!inserted) add_summary(it->second, g.second.s);
     }
     return out;
   }
