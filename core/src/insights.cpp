@@ -90,20 +90,6 @@ bool count_figures(Summary& s, Scale scale, int score, bool positive, Sentiment 
   return true;
 }
 
-// Adds the figures of `from` to `into`.
-void add_summary(Summary& into, const Summary& from) {
-  into.ratings += from.ratings;
-  into.positive += from.positive;
-  into.mean_count += from.mean_count;
-  into.mean_sum += from.mean_sum;
-  for (std::size_t i = 0; i < into.distribution.size(); ++i) into.distribution[i] += from.distribution[i];
-  into.thumbs_down += from.thumbs_down;
-  into.thumbs_up += from.thumbs_up;
-  for (std::size_t i = 0; i < into.sentiment.size(); ++i) into.sentiment[i] += from.sentiment[i];
-  for (const auto& [id, n] : from.problems) into.problems[id] += n;
-  into.excluded_internal += from.excluded_internal;
-}
-
 // Calls f(id) for each id of a join_problem_ids() string.
 template <typename F>
 void for_each_problem_id(std::string_view joined, F&& f) {
@@ -297,6 +283,8 @@ struct Aggregator::Impl {
   Interner problems;
   std::vector<uint32_t> problem_pool;
   Record scratch;     // reused by add_json so its strings keep their capacity
+  uint32_t none_topic = 0;  // Interner ids of the text "(none)" (the key of null groups)
+  uint32_t none_agent = 0;
 
   Entry make_entry(const Record& r) {
     Entry e;
@@ -376,8 +364,9 @@ struct Aggregator::Impl {
 
   int64_t group_id(const Entry& e) const {
     switch (by) {
-      case GroupBy::Topic: return e.topic;
-      case GroupBy::Agent: return e.agent;
+      // A null topic or agent is grouped with one spelled "(none)": they share the key.
+      case GroupBy::Topic: return e.topic ? e.topic : none_topic;
+      case GroupBy::Agent: return e.agent ? e.agent : none_agent;
       case GroupBy::Day: return utc_day_from_ms(e.first_submitted_at);
       case GroupBy::None: break;
     }
@@ -418,15 +407,17 @@ struct Aggregator::Impl {
     out.total = std::move(total.s);
     for (auto& [gid, g] : groups) {
       finish(g.second);
-      // Two group ids can share a key (a topic spelled "(none)" and the null topic): one group.
-      auto [it, inserted] = out.groups.emplace(group_key(*g.first), g.second.s);
-      if (!inserted) add_summary(it->second, g.second.s);
+      out.groups.emplace(group_key(*g.first), std::move(g.second.s));
     }
     return out;
   }
 };
 
-Aggregator::Aggregator(GroupBy by) : impl_(new Impl) { impl_->by = by; }
+Aggregator::Aggregator(GroupBy by) : impl_(new Impl) {
+  impl_->by = by;
+  impl_->none_topic = impl_->topics.id(std::string(kNoGroupKey));
+  impl_->none_agent = impl_->agents.id(std::string(kNoGroupKey));
+}
 Aggregator::~Aggregator() = default;
 Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
