@@ -598,3 +598,18 @@ TEST(Insights, fast_reader_structural_edge_cases) {
   texts.push_back("{}");
   for (const std::string& s : texts) expect_same(s);
 }
+
+TEST(Insights, a_topic_spelled_none_joins_the_null_topic_group) {
+  // Two different topics (null and the text "(none)") share the group key "(none)": one
+  // group holding both, whatever order the records come in.
+  Record a = rec("a", 1, 5);
+  Record b = rec("b", 1, 1);
+  b.topic = std::string(kNoGroupKey);
+  for (const auto& records : {std::vector<Record>{a, b}, std::vector<Record>{b, a}}) {
+    const Insights in = aggregate(records, GroupBy::Topic);
+    ASSERT_EQ(in.groups.size(), 1u);
+    EXPECT_EQ(in.groups.at(kNoGroupKey).ratings, 2);
+    EXPECT_EQ(in.groups.at(kNoGroupKey).positive, 1);
+    EXPECT_EQ(in.groups.at(kNoGroupKey).problems.at("audio"), 1);
+  }
+}

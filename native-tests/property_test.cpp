@@ -157,3 +157,64 @@ TEST(Snapshot, never_holds_the_unredacted_comment) {
   sr_test::send(*flow, sr_test::ev("submit", 3));
   EXPECT_EQ(flow->snapshot_json().find("jane.doe"), std::string::npos);
 }
+
+// A snapshot written by the core before the FNV-1a offset basis was corrected ("flow.v1":
+// its fingerprint 22849d814f5ec0e5 was hashed with 1469598103934665603), produced by commit
+// 9cc8e97 for this config and context after open, score 2, toggle "audio" and a comment.
+constexpr const char* kLegacyConfig = R"({"comment":{"enabled":true},"locale":"de"})";
+constexpr const char* kLegacySnapshot =
+    R"({"snapshot":"flow.v1","config":"22849d814f5ec0e5","context":{"session_id":"s-legacy",)"
+    R"("rating_id":"r-legacy","session_ended_at":null,"internal":false,"topic":"billing",)"
+    R"("agent_id":null},"step":"details","open":true,"last_at":13,"score":2,)"
+    R"("problems":["audio"],"comment":"mail [email]","comment_redactions":[{"kind":"email",)"
+    R"("count":1}],"revision":0,"first_submitted_at":0,"submitted":{"score":0,"problems":[],)"
+    R"("comment":"","redactions":[],"submitted_at":0},"final_emitted":false})";
+
+TEST(Snapshot, restores_a_flow_v1_snapshot_from_before_the_hash_fix) {
+  Config config;
+  ASSERT_TRUE(parse_config(kLegacyConfig, config).empty());
+  std::unique_ptr<Flow> restored;
+  Errors e = Flow::restore(config, kLegacySnapshot, restored);
+  ASSERT_TRUE(e.empty()) << errors_to_json(e);
+  ASSERT_NE(restored, nullptr);
+
+  // The same flow today, driven through the same events.
+  auto fresh = sr_test::make(json::parse(kLegacyConfig),
+                             json{{"session_id", "s-legacy"}, {"rating_id", "r-legacy"},
+                                  {"topic", "billing"}});
+  sr_test::send(*fresh, sr_test::ev("open", 10));
+  sr_test::send(*fresh, sr_test::score(2, 11));
+  sr_test::send(*fresh, json{{"type", "toggle_problem"}, {"id", "audio"}, {"at", 12}});
+  sr_test::send(*fresh, json{{"type", "comment"}, {"text", "mail jane@example.com"}, {"at", 13}});
+  // Re-saved, it is a flow.v2 snapshot with the corrected fingerprint and the same state.
+  EXPECT_EQ(restored->snapshot_json(), fresh->snapshot_json());
+  json v2 = json::parse(restored->snapshot_json());
+  EXPECT_EQ(v2["snapshot"], "flow.v2");
+  EXPECT_NE(v2["config"], "22849d814f5ec0e5");
+  // And it goes on to emit the record the original flow would have emitted.
+  json a = sr_test::send(*restored, sr_test::ev("submit", 20));
+  json b = sr_test::send(*fresh, sr_test::ev("submit", 20));
+  ASSERT_EQ(a["emit"].size(), 1u);
+  EXPECT_EQ(a["emit"], b["emit"]);
+}
+
+TEST(Snapshot, fingerprint_must_match_the_snapshot_version) {
+  Config config;
+  ASSERT_TRUE(parse_config(kLegacyConfig, config).empty());
+  std::unique_ptr<Flow> out;
+  // A v1 snapshot carrying a v2 fingerprint, and a v2 one carrying a v1 fingerprint: refused.
+  std::string v2_label = kLegacySnapshot;
+  v2_label.replace(v2_label.find("flow.v1"), 7, "flow.v2");
+  Errors e = Flow::restore(config, v2_label, out);
+  EXPECT_TRUE(sr_test::has_error(e, "/snapshot/config", "conflict")) << errors_to_json(e);
+  auto fresh = sr_test::make(json::parse(kLegacyConfig));
+  std::string v1_label = fresh->snapshot_json();
+  v1_label.replace(v1_label.find("flow.v2"), 7, "flow.v1");
+  e = Flow::restore(config, v1_label, out);
+  EXPECT_TRUE(sr_test::has_error(e, "/snapshot/config", "conflict")) << errors_to_json(e);
+  // Unknown versions stay malformed.
+  std::string v3 = fresh->snapshot_json();
+  v3.replace(v3.find("flow.v2"), 7, "flow.v3");
+  e = Flow::restore(config, v3, out);
+  EXPECT_TRUE(sr_test::has_error(e, "/snapshot/snapshot", "invalid_value")) << errors_to_json(e);
+}

@@ -119,3 +119,41 @@ TEST(Record, garbage_input_is_an_error_not_a_crash) {
   EXPECT_EQ(record_from_json("[]", r)[0].code, "not_an_object");
   EXPECT_EQ(record_from_json("{", r)[0].code, "invalid_json");
 }
+
+TEST(Record, scale_and_sentiment_names_round_trip) {
+  for (Scale s : {Scale::Stars, Scale::Emoji, Scale::Thumbs}) {
+    Scale back = s == Scale::Stars ? Scale::Thumbs : Scale::Stars;
+    ASSERT_TRUE(parse_scale(scale_name(s), back));
+    EXPECT_EQ(back, s);
+  }
+  for (Sentiment s : {Sentiment::Negative, Sentiment::Neutral, Sentiment::Positive}) {
+    Sentiment back = s == Sentiment::Neutral ? Sentiment::Positive : Sentiment::Neutral;
+    ASSERT_TRUE(parse_sentiment(sentiment_name(s), back));
+    EXPECT_EQ(back, s);
+  }
+  Scale scale = Scale::Emoji;
+  Sentiment sentiment = Sentiment::Negative;
+  // Only the exact names: no prefixes, no other case (the collector used to peek at one letter).
+  for (const char* bad : {"", "s", "star", "Stars", "stars ", "pos", "positiv", "NEGATIVE"}) {
+    EXPECT_FALSE(parse_scale(bad, scale)) << bad;
+    EXPECT_FALSE(parse_sentiment(bad, sentiment)) << bad;
+  }
+  EXPECT_EQ(scale, Scale::Emoji);
+  EXPECT_EQ(sentiment, Sentiment::Negative);
+}
+
+TEST(Record, redaction_kinds_outside_the_list_are_refused_with_the_list) {
+  Record r;
+  r.rating_id = r.session_id = "r1";
+  r.score = 1;
+  r.sentiment = Sentiment::Negative;
+  r.redactions = {{"email", 1}, {"passport", 1}};
+  const Errors errors = check_record(r);
+  ASSERT_TRUE(sr_test::has_error(errors, "/redactions/1/kind", "invalid_value"));
+  for (const Error& e : errors) {
+    if (e.path == "/redactions/1/kind") {
+      EXPECT_EQ(e.message, "kind must be one of email, phone, card, iban, ssn");
+    }
+  }
+  EXPECT_FALSE(sr_test::has_error(errors, "/redactions/0/kind", "invalid_value"));
+}

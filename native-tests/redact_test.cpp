@@ -359,3 +359,47 @@ TEST(Redact, corpus_recall_and_false_positive_rate) {
   EXPECT_LE(fp_rate, 1.0);
   EXPECT_LE(fp_negative, 1.0);
 }
+
+TEST(Redact, kind_names_round_trip_in_result_order) {
+  using session_rating::parse_redaction_kind;
+  using session_rating::redaction_kind_name;
+  using session_rating::RedactionKind;
+  const char* const expected[] = {"email", "phone", "card", "iban", "ssn"};
+  ASSERT_EQ(session_rating::kRedactionKindCount, 5);
+  for (int k = 0; k < session_rating::kRedactionKindCount; ++k) {
+    const auto kind = static_cast<RedactionKind>(k);
+    EXPECT_STREQ(redaction_kind_name(kind), expected[k]);
+    RedactionKind back = RedactionKind::Ssn;
+    ASSERT_TRUE(parse_redaction_kind(expected[k], back));
+    EXPECT_EQ(back, kind);
+  }
+  RedactionKind unchanged = RedactionKind::Phone;
+  EXPECT_FALSE(parse_redaction_kind("Email", unchanged));
+  EXPECT_FALSE(parse_redaction_kind("", unchanged));
+  EXPECT_EQ(unchanged, RedactionKind::Phone);
+}
+
+TEST(Redact, results_use_the_kind_names_in_kind_order) {
+  RedactResult r = redact("ssn 123-45-6789, mail a@b.example, call +49 30 1234 5678");
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.redactions.size(), 3u);
+  EXPECT_EQ(r.redactions[0].kind, "email");
+  EXPECT_EQ(r.redactions[1].kind, "phone");
+  EXPECT_EQ(r.redactions[2].kind, "ssn");
+}
+
+TEST(Redact, merge_redactions_adds_counts_per_kind_in_kind_order) {
+  using session_rating::merge_redactions;
+  using session_rating::Redaction;
+  const std::vector<Redaction> client = {{"ssn", 1}, {"email", 2}, {"bogus", 5}};
+  const std::vector<Redaction> server = {{"email", 1}, {"phone", 3}};
+  const std::vector<Redaction> merged = merge_redactions(client, server);
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[0].kind, "email");
+  EXPECT_EQ(merged[0].count, 3);
+  EXPECT_EQ(merged[1].kind, "phone");
+  EXPECT_EQ(merged[1].count, 3);
+  EXPECT_EQ(merged[2].kind, "ssn");
+  EXPECT_EQ(merged[2].count, 1);
+  EXPECT_TRUE(merge_redactions({}, {}).empty());
+}

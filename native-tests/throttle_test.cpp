@@ -40,12 +40,6 @@ TEST(Throttle, key_is_session_id_or_agent_and_session) {
   EXPECT_EQ(throttle_key(ThrottleKey::AgentSession, ctx("s1")), "s1");
 }
 
-TEST(Throttle, fnv1a64_matches_reference_vectors) {
-  EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ULL);
-  EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cULL);
-  EXPECT_EQ(fnv1a64("foobar"), 0x85944171f73967e8ULL);
-}
-
 TEST(Throttle, empty_history_full_sample_prompts) {
   PromptDecision d = should_prompt({}, ctx("s1"), kNow, cfg(ThrottleKey::Session, 7, 100));
   EXPECT_TRUE(d.prompt);

@@ -45,15 +45,7 @@ Errors re_redact(Record& r) {
     return {e};
   }
   r.comment = std::move(rr.text);
-  static const char* const kKinds[] = {"email", "phone", "card", "iban", "ssn"};
-  std::vector<session_rating::Redaction> merged;
-  for (const char* kind : kKinds) {
-    int64_t count = 0;
-    for (const auto& x : r.redactions) if (x.kind == kind) count += x.count;
-    for (const auto& x : rr.redactions) if (x.kind == kind) count += x.count;
-    if (count > 0) merged.push_back({kind, count});
-  }
-  r.redactions = std::move(merged);
+  r.redactions = session_rating::merge_redactions(r.redactions, rr.redactions);
   return {};
 }
 
@@ -68,20 +60,8 @@ void prepare(Prepared& p, Outcome& out) {
     return;
   }
   p.client_submitted_at = r.submitted_at;
-  const bool final = r.final;
-  r.final = false;
-  p.hash = content_hash(session_rating::record_to_json(r));
-  r.final = final;
+  p.hash = record_content_hash(r);
   p.valid = true;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += ',';
-    out += s;
-  }
-  return out;
 }
 
 
@@ -163,7 +143,7 @@ RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
   row.positive = r.positive;
   row.sentiment = session_rating::sentiment_name(r.sentiment);
   row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
-  row.problems = join(r.problems);
+  row.problems = session_rating::join_problem_ids(r.problems);
   row.has_comment = !r.comment.empty();
   row.internal = r.internal;
   row.topic = r.topic;

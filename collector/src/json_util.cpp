@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "session_rating/civil_date.h"
+
 namespace collector {
 
 json parse_json(std::string_view text) {
@@ -39,26 +41,16 @@ std::optional<int64_t> parse_int(std::string_view text) {
   return value;
 }
 
-namespace {
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-}  // namespace
-
 std::optional<int64_t> parse_time_param(std::string_view text, bool end_of_day) {
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     auto y = parse_int(text.substr(0, 4));
     auto m = parse_int(text.substr(5, 2));
     auto d = parse_int(text.substr(8, 2));
     if (!y || !m || !d || *m < 1 || *m > 12 || *d < 1 || *d > 31) return std::nullopt;
-    int64_t day = days_from_civil(*y, *m, *d) + (end_of_day ? 1 : 0);
-    return day * 86400000;
+    const int64_t day = session_rating::days_from_civil(*y, static_cast<int>(*m),
+                                                        static_cast<int>(*d)) +
+                        (end_of_day ? 1 : 0);
+    return day * session_rating::kDayMs;
   }
   return parse_int(text);
 }

@@ -1,12 +1,12 @@
 #include "queries.h"
 
-#include <cstdio>
+#include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "json_util.h"
 #include "session_rating/config.h"
+#include "session_rating/insights.h"
 #include "session_rating/record.h"
 #include "store.h"
 
@@ -114,31 +114,6 @@ Where make_where(const Filters& f) {
   return w;
 }
 
-session_rating::Scale scale_from(const char* p, int n) {
-  std::string_view s(p ? p : "", static_cast<size_t>(n));
-  if (s == "emoji") return session_rating::Scale::Emoji;
-  if (s == "thumbs") return session_rating::Scale::Thumbs;
-  return session_rating::Scale::Stars;
-}
-
-session_rating::Sentiment sentiment_from(const char* p, int n) {
-  std::string_view s(p ? p : "", static_cast<size_t>(n));
-  if (s == "positive") return session_rating::Sentiment::Positive;
-  if (s == "negative") return session_rating::Sentiment::Negative;
-  return session_rating::Sentiment::Neutral;
-}
-
-void split_into(const char* p, int n, std::vector<std::string>& out) {
-  out.clear();
-  std::string_view s(p ? p : "", static_cast<size_t>(n));
-  while (!s.empty()) {
-    const size_t comma = s.find(',');
-    out.emplace_back(s.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-}
-
 }  // namespace
 
 bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error) {
@@ -174,99 +149,40 @@ bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& erro
 
 namespace {
 
-// A small string-keyed table: linear search while it is small (problem ids, topics and agents
-// are usually few), a hash index beyond that.
-template <typename T>
-struct Keyed {
-  std::vector<std::pair<std::string, T>> items;
-  std::unordered_map<std::string, size_t> index;
-  std::string scratch;
-  T& get(std::string_view key) {
-    if (items.size() <= 16) {
-      for (auto& item : items)
-        if (item.first == key) return item.second;
-    } else {
-      scratch.assign(key.data(), key.size());
-      auto found = index.find(scratch);
-      if (found != index.end()) return items[found->second].second;
-    }
-    items.emplace_back(std::string(key), T{});
-    index.emplace(items.back().first, items.size() - 1);
-    return items.back().second;
-  }
-};
-
-// Running figures of one group, as the core's Aggregator counts them (see count() in
-// core/src/insights.cpp): internal excluded and counted, thumbs kept out of the mean.
-struct Acc {
-  session_rating::Summary s;
-  Keyed<int64_t> problems;
-  void count(char scale, int64_t score, bool positive, char sentiment, bool internal,
-             std::string_view problem_list) {
-    if (internal) {
-      ++s.excluded_internal;
-      return;
-    }
-    ++s.ratings;
-    if (positive) ++s.positive;
-    if (scale == 't') {
-      if (score == 1) ++s.thumbs_up;
-      else ++s.thumbs_down;
-    } else {
-      ++s.mean_count;
-      s.mean_sum += score;
-      if (score >= 1 && score <= 5) ++s.distribution[static_cast<size_t>(score - 1)];
-    }
-    ++s.sentiment[static_cast<size_t>(sentiment)];
-    while (!problem_list.empty()) {
-      const size_t comma = problem_list.find(',');
-      ++problems.get(problem_list.substr(0, comma));
-      if (comma == std::string_view::npos) break;
-      problem_list.remove_prefix(comma + 1);
-    }
-  }
-  session_rating::Summary finish() {
-    for (auto& [id, n] : problems.items) s.problems[id] = n;
-    return s;
-  }
-};
-
-std::string day_key(int64_t days) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y),
-                static_cast<long long>(m), static_cast<long long>(d));
-  return std::string(buf);
-}
-
 std::string_view col_view(const Stmt& s, int index) {
   int n = 0;
   const char* p = s.text_ptr(index, n);
   return p ? std::string_view(p, static_cast<size_t>(n)) : std::string_view();
 }
 
+std::optional<std::string_view> optional_view(const Stmt& s, int index) {
+  if (s.is_null(index)) return std::nullopt;
+  return col_view(s, index);
+}
+
+// The ratings table's text columns, decoded by the core; false for a value the collector
+// never writes (a damaged row).
+bool decode(const Stmt& s, session_rating::Scale& scale, session_rating::Sentiment& sentiment) {
+  return session_rating::parse_scale(col_view(s, 3), scale) &&
+         session_rating::parse_sentiment(col_view(s, 6), sentiment);
+}
+
 // The exact core path: every row as a Record through session_rating::Aggregator. Slower
 // (it re-deduplicates by rating_id, which the ratings table already did); ?engine=core.
-bool insights_core(Stmt& s, const Filters& f, std::string& body) {
+bool insights_core(Stmt& s, const Filters& f, std::string& body, std::string& error) {
   session_rating::Aggregator agg(f.by);
   session_rating::Record r;
   while (s.step()) {
+    if (!decode(s, r.scale, r.sentiment)) {
+      error = "a stored rating has an unknown scale or sentiment";
+      return false;
+    }
     r.rating_id = std::string(col_view(s, 0));
     r.revision = s.int_col(1);
     r.final = s.int_col(2) != 0;
-    r.scale = scale_from(col_view(s, 3).data(), static_cast<int>(col_view(s, 3).size()));
     r.score = static_cast<int>(s.int_col(4));
     r.positive = s.int_col(5) != 0;
-    r.sentiment = sentiment_from(col_view(s, 6).data(), static_cast<int>(col_view(s, 6).size()));
-    split_into(col_view(s, 7).data(), static_cast<int>(col_view(s, 7).size()), r.problems);
+    session_rating::split_problem_ids(col_view(s, 7), r.problems);
     r.internal = s.int_col(8) != 0;
     if (s.is_null(9)) r.topic.reset();
     else r.topic = s.text_col(9);
@@ -299,51 +215,36 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   s.reset();
   w.bind(s);
   if (f.core_engine) {
-    if (insights_core(s, f, body)) return true;
-    error = db.last_error();
+    if (insights_core(s, f, body, error)) return true;
+    if (error.empty()) error = db.last_error();
     return false;
   }
   // Each row is already the winning record of its rating_id (one row per rating), so the
-  // figures are counted straight from the typed columns into the core's Summary, and the
-  // JSON is the core's insights_to_value(): the same result as the Aggregator (tests compare
+  // rows go straight into the core's Tally: the same figures as the Aggregator (tests compare
   // both, and the CLI over /v1/export.jsonl), without its per-id deduplication.
   using session_rating::GroupBy;
-  Acc total;
-  Keyed<Acc> by_name;
-  std::unordered_map<int64_t, Acc> by_day;
+  session_rating::Tally tally(f.by);
+  session_rating::RatingFigures r;
   while (s.step()) {
-    const std::string_view scale = col_view(s, 3), sentiment = col_view(s, 6);
-    const char scale_c = scale.empty() ? 's' : scale[0];
-    // negative=0, neutral=1, positive=2 (Sentiment's order)
-    const size_t sent = sentiment.size() > 2 && sentiment[0] == 'p' ? 2
-                        : sentiment.size() > 2 && sentiment[2] == 'g' ? 0 : 1;
-    const int64_t score = s.int_col(4);
-    const bool positive = s.int_col(5) != 0, internal = s.int_col(8) != 0;
-    const std::string_view problems = col_view(s, 7);
-    total.count(scale_c, score, positive, static_cast<char>(sent), internal, problems);
-    if (f.by == GroupBy::None) continue;
-    Acc* acc = nullptr;
-    if (f.by == GroupBy::Day) {
-      const int64_t ms = s.int_col(11);
-      acc = &by_day[(ms >= 0 ? ms : ms - 86399999) / 86400000];
-    } else {
-      const int col = f.by == GroupBy::Topic ? 9 : 10;
-      const std::string_view key = s.is_null(col) ? std::string_view(session_rating::kNoGroupKey)
-                                                  : col_view(s, col);
-      acc = &by_name.get(key);
+    if (!decode(s, r.scale, r.sentiment)) {
+      error = "a stored rating has an unknown scale or sentiment";
+      return false;
     }
-    acc->count(scale_c, score, positive, static_cast<char>(sent), internal, problems);
+    r.score = static_cast<int>(s.int_col(4));
+    r.positive = s.int_col(5) != 0;
+    r.internal = s.int_col(8) != 0;
+    r.problem_ids = col_view(s, 7);
+    // Only the column the grouping reads.
+    if (f.by == GroupBy::Topic) r.topic = optional_view(s, 9);
+    else if (f.by == GroupBy::Agent) r.agent_id = optional_view(s, 10);
+    else if (f.by == GroupBy::Day) r.first_submitted_at = s.int_col(11);
+    tally.add(r);
   }
   if (s.failed()) {
     error = db.last_error();
     return false;
   }
-  session_rating::Insights out;
-  out.by = f.by;
-  out.total = total.finish();
-  for (auto& [key, acc] : by_name.items) out.groups.emplace(key, acc.finish());
-  for (auto& [day, acc] : by_day) out.groups.emplace(day_key(day), acc.finish());
-  body = session_rating::insights_to_json(out);
+  body = session_rating::insights_to_json(tally.result());
   return true;
 }
 

@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <string_view>
+
+#include "session_rating/hash.h"
 
 namespace collector {
 
@@ -165,9 +168,57 @@ CREATE INDEX ratings_insights ON ratings(first_seen_at, topic, agent_id, scale, 
                                          sentiment, internal, problems, revision, final,
                                          submitted_at, deadline_at, rating_id);
 )SQL",
+    // 2 → 3: content_hash recomputed with the core's fnv1a_64 (the standard offset basis;
+    // versions 1–2 used a mistyped one) over the text record_content_hash() hashes. No change to
+    // the tables: the work is recompute_content_hashes(), run in the same transaction.
+    "-- see recompute_content_hashes()",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
+
+// 2 → 3: every rating's content_hash from its stored head revision: the stored record with
+// the client's own submit time put back (revisions.client_submitted_at), through
+// record_content_hash(). A stored record the core cannot read stops the migration (nothing is
+// changed; the collector does not start) rather than leaving a hash that is wrong.
+bool recompute_content_hashes(Db& db, std::string& error) {
+  Stmt rows(db.handle(),
+            "SELECT r.id, r.record, COALESCE(v.client_submitted_at, r.submitted_at) "
+            "FROM ratings r LEFT JOIN revisions v "
+            "ON v.rating_id = r.rating_id AND v.revision = r.revision");
+  Stmt update(db.handle(), "UPDATE ratings SET content_hash = ?2 WHERE id = ?1");
+  rows.reset();
+  session_rating::Record record;
+  while (rows.step()) {
+    const int64_t id = rows.int_col(0);
+    int len = 0;
+    const char* text = rows.text_ptr(1, len);
+    session_rating::Errors errors = session_rating::record_from_json(
+        std::string_view(text ? text : "", static_cast<size_t>(len)), record);
+    if (!errors.empty()) {
+      error = "ratings row " + std::to_string(id) + " holds a record the core refuses (" +
+              errors[0].path + ": " + errors[0].message + ")";
+      return false;
+    }
+    record.submitted_at = rows.int_col(2);
+    update.reset().bind(1, id).bind(2, record_content_hash(record));
+    update.step();
+    if (!update.done()) {
+      error = db.last_error();
+      return false;
+    }
+  }
+  if (rows.failed()) {
+    error = db.last_error();
+    return false;
+  }
+  return true;
+}
+
+// Work a migration step needs beyond its SQL, in the step's transaction.
+bool run_step_code(Db& db, int64_t to_version, std::string& error) {
+  if (to_version == 3) return recompute_content_hashes(db, error);
+  return true;
+}
 
 }  // namespace
 
@@ -191,9 +242,11 @@ bool migrate(Db& db, std::string& error) {
       return false;
     }
     const std::string bump = "PRAGMA user_version = " + std::to_string(current + 1);
-    if (!db.exec(kMigrations[current]) || !db.exec(bump.c_str()) || !db.exec("COMMIT")) {
+    std::string step_error;
+    if (!db.exec(kMigrations[current]) || !run_step_code(db, current + 1, step_error) ||
+        !db.exec(bump.c_str()) || !db.exec("COMMIT")) {
       error = "migration to version " + std::to_string(current + 1) + " failed: " +
-              db.last_error();
+              (step_error.empty() ? db.last_error() : step_error);
       db.exec("ROLLBACK");
       return false;
     }
@@ -503,13 +556,15 @@ bool get_site(Db& db, std::string& doc, int64_t& updated_at) {
   return !s.failed();
 }
 
-int64_t content_hash(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return static_cast<int64_t>(h);
+int64_t content_hash(std::string_view text) {
+  return static_cast<int64_t>(session_rating::fnv1a_64(text));
+}
+
+int64_t record_content_hash(session_rating::Record record) {
+  record.final = false;
+  record.first_submitted_at = 0;
+  record.edit_deadline = 0;
+  return content_hash(session_rating::record_to_json(record));
 }
 
 }  // namespace collector

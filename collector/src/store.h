@@ -16,15 +16,18 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include "session_rating/record.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace collector {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // One prepared statement, reset on every use.
 class Stmt {
@@ -100,7 +103,7 @@ struct RatingRow {
   bool positive = false;
   std::string sentiment;
   bool low = false;
-  std::string problems;  // ids joined by ','
+  std::string problems;  // session_rating::join_problem_ids() form: ids joined by ','
   bool has_comment = false;
   bool internal = false;
   std::optional<std::string> topic, agent_id;
@@ -210,7 +213,16 @@ class ReadPool {
 // Site document: {"enabled": bool, "config": {...}}; "" when never set.
 bool get_site(Db& db, std::string& doc, int64_t& updated_at);
 
-// FNV-1a 64-bit, stable across builds (stored in ratings.content_hash).
-int64_t content_hash(const std::string& text);
+// The core's fnv1a_64 of `text` as a signed 64-bit value (SQLite's integer); the
+// widget-config ETag.
+int64_t content_hash(std::string_view text);
+
+// The duplicate check's hash, stored in ratings.content_hash (schema version 3): the core's
+// fnv1a_64 of record_to_json(record) with final = false and the two times the server
+// replaces anyway (first_submitted_at, edit_deadline) set to 0. `record` is as the client
+// sent it, after re-redaction, so submitted_at is the client's: a retry of the same
+// submission hashes the same, and the value can be recomputed from a stored revision
+// (its record with client_submitted_at put back), which the 2 → 3 migration does.
+int64_t record_content_hash(session_rating::Record record);
 
 }  // namespace collector

@@ -464,7 +464,7 @@ test('comments are re-redacted; the access log has no comment text; SIGTERM is c
   assert.deepEqual(access[1].results, { duplicate: 1 });
   assert.ok(s.lines.some((l) => l.includes('"stopped"')));
   assert.equal(sqlite(s.db, 'PRAGMA integrity_check'), 'ok');
-  assert.equal(sqlite(s.db, 'PRAGMA user_version'), '2');
+  assert.equal(sqlite(s.db, 'PRAGMA user_version'), '3');
 });
 
 test('flags: missing keys refuse to start; --config file', async (t) => {

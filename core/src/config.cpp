@@ -4,6 +4,7 @@
 #include "internal/json_writer.h"
 #include "internal/strings.h"
 #include "internal/validate.h"
+#include "session_rating/hash.h"
 #include "session_rating/utf8.h"
 
 namespace session_rating {
@@ -19,6 +20,15 @@ const char* scale_name(Scale scale) {
     case Scale::Stars: break;
   }
   return "stars";
+}
+
+bool parse_scale(std::string_view name, Scale& out) {
+  for (Scale s : {Scale::Stars, Scale::Emoji, Scale::Thumbs})
+    if (name == scale_name(s)) {
+      out = s;
+      return true;
+    }
+  return false;
 }
 
 bool is_valid_id(std::string_view id) {
@@ -108,8 +118,13 @@ void read_problems(const json& list, const std::string& path, Config& c, Errors&
   c.problems = std::move(problems);
 }
 
-uint64_t fingerprint(const Config& c, bool problems_given, bool question_given) {
-  // Canonical text of every resolved field that changes behaviour.
+// The offset basis the flow.v1 snapshot fingerprints were made with: the standard basis with
+// its last digit lost (1469598103934665603 instead of 14695981039346656037). Kept only so
+// that snapshots written before flow.v2 still restore (docs/contracts.md, contract 4).
+constexpr uint64_t kFlowV1FingerprintBasis = 1469598103934665603ull;
+
+// Canonical text of every resolved field that changes behaviour; its hash is the fingerprint.
+std::string fingerprint_text(const Config& c, bool problems_given, bool question_given) {
   std::string s;
   internal::JsonWriter w(s);
   w.begin_array();
@@ -129,7 +144,7 @@ uint64_t fingerprint(const Config& c, bool problems_given, bool question_given) 
   w.boolean(problems_given);
   w.boolean(question_given);
   w.end_array();
-  return internal::fnv1a(s);
+  return s;
 }
 
 }  // namespace
@@ -258,7 +273,9 @@ Errors parse_config_value(const json& value, Config& out) {
   c.question = question_given
                    ? question
                    : c.strings[c.preset == "chat" ? "question_chat" : "question_call"];
-  c.fingerprint = fingerprint(c, problems_given, question_given);
+  const std::string canonical = fingerprint_text(c, problems_given, question_given);
+  c.fingerprint = fnv1a_64(canonical);
+  c.fingerprint_v1 = fnv1a_64(canonical, kFlowV1FingerprintBasis);
   out = std::move(c);
   return errors;
 }

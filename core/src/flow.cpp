@@ -459,7 +459,7 @@ std::string Flow::snapshot_json() const {
     w.end_array();
   };
   w.begin_object();
-  w.key("snapshot"); w.string("flow.v1");
+  w.key("snapshot"); w.string("flow.v2");
   w.key("config"); w.string(hex64(config_.fingerprint));
   w.key("context");
   w.begin_object();
@@ -552,11 +552,12 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     auto it = obj.find(key);
     return it != obj.end() && internal::as_int64(*it, v);
   };
+  // flow.v2 and flow.v1 differ only in the fingerprint's offset basis (docs/contracts.md).
   const std::string* kind = str("snapshot");
-  if (!kind || *kind != "flow.v1") return bad("snapshot");
+  if (!kind || (*kind != "flow.v2" && *kind != "flow.v1")) return bad("snapshot");
   const std::string* fp = str("config");
   if (!fp) return bad("config");
-  if (*fp != hex64(config.fingerprint)) {
+  if (*fp != hex64(*kind == "flow.v2" ? config.fingerprint : config.fingerprint_v1)) {
     add_error(errors, "/snapshot/config", "conflict",
               "snapshot was made with a different config; start a new flow");
     return errors;

@@ -12,6 +12,7 @@
 #include "internal/json_parse.h"
 #include "internal/json_writer.h"
 #include "internal/record_scan.h"
+#include "session_rating/civil_date.h"
 
 // Hash maps natively (the 1M-record benchmark); ordered maps in the WASM build, where the
 // hash-table code costs ~2 KB gzip and inputs are small. Results never depend on the order.
@@ -28,8 +29,6 @@ namespace session_rating {
 using nlohmann::json;
 
 namespace {
-
-constexpr int64_t kDayMs = 86400000;
 
 // Interned strings (topics, agents, problem ids): index + 1; 0 stands for "none".
 class Interner {
@@ -68,33 +67,38 @@ struct Entry {
   bool internal = false;
 };
 
-// Civil date from days since 1970-01-01 (H. Hinnant's algorithm), as "YYYY-MM-DD".
-std::string day_key(int64_t days) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[16];
-  char* p = buf + sizeof buf;
-  auto put2 = [&p](int64_t v) {
-    *--p = static_cast<char>('0' + v % 10);
-    *--p = static_cast<char>('0' + v / 10 % 10);
-  };
-  put2(d);
-  *--p = '-';
-  put2(m);
-  *--p = '-';
-  for (int i = 0; i < 4; ++i) {
-    *--p = static_cast<char>('0' + y % 10);
-    y /= 10;
+// Counts one rating's figures into `s` — the one counting rule, shared by Aggregator and
+// Tally: internal ratings are only counted as excluded; thumbs are kept out of the mean and
+// the 1–5 distribution. Returns false for an internal rating (its problems are not counted).
+bool count_figures(Summary& s, Scale scale, int score, bool positive, Sentiment sentiment,
+                   bool internal) {
+  if (internal) {
+    ++s.excluded_internal;
+    return false;
   }
-  return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
+  ++s.ratings;
+  if (positive) ++s.positive;
+  if (scale == Scale::Thumbs) {
+    if (score == 1) ++s.thumbs_up;
+    else ++s.thumbs_down;
+  } else {
+    ++s.mean_count;
+    s.mean_sum += score;
+    if (score >= 1 && score <= 5) ++s.distribution[static_cast<std::size_t>(score - 1)];
+  }
+  ++s.sentiment[static_cast<std::size_t>(sentiment)];
+  return true;
+}
+
+// Calls f(id) for each id of a join_problem_ids() string.
+template <typename F>
+void for_each_problem_id(std::string_view joined, F&& f) {
+  while (!joined.empty()) {
+    const std::size_t comma = joined.find(',');
+    f(joined.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
 }
 
 // Running figures for one group while aggregating; problem counts by Interner id.
@@ -279,6 +283,8 @@ struct Aggregator::Impl {
   Interner problems;
   std::vector<uint32_t> problem_pool;
   Record scratch;     // reused by add_json so its strings keep their capacity
+  uint32_t none_topic = 0;  // Interner ids of the text "(none)" (the key of null groups)
+  uint32_t none_agent = 0;
 
   Entry make_entry(const Record& r) {
     Entry e;
@@ -350,7 +356,7 @@ struct Aggregator::Impl {
     switch (by) {
       case GroupBy::Topic: return e.topic ? topics.name(e.topic) : kNoGroupKey;
       case GroupBy::Agent: return e.agent ? agents.name(e.agent) : kNoGroupKey;
-      case GroupBy::Day: return day_key(e.first_submitted_at / kDayMs);
+      case GroupBy::Day: return utc_day_string(utc_day_from_ms(e.first_submitted_at));
       case GroupBy::None: break;
     }
     return std::string();
@@ -358,31 +364,17 @@ struct Aggregator::Impl {
 
   int64_t group_id(const Entry& e) const {
     switch (by) {
-      case GroupBy::Topic: return e.topic;
-      case GroupBy::Agent: return e.agent;
-      case GroupBy::Day: return e.first_submitted_at / kDayMs;
+      // A null topic or agent is grouped with one spelled "(none)": they share the key.
+      case GroupBy::Topic: return e.topic ? e.topic : none_topic;
+      case GroupBy::Agent: return e.agent ? e.agent : none_agent;
+      case GroupBy::Day: return utc_day_from_ms(e.first_submitted_at);
       case GroupBy::None: break;
     }
     return 0;
   }
 
   void count(Acc& acc, const Entry& e) const {
-    Summary& s = acc.s;
-    if (e.internal) {
-      ++s.excluded_internal;
-      return;
-    }
-    ++s.ratings;
-    if (e.positive) ++s.positive;
-    if (e.scale == Scale::Thumbs) {
-      if (e.score == 1) ++s.thumbs_up;
-      else ++s.thumbs_down;
-    } else {
-      ++s.mean_count;
-      s.mean_sum += e.score;
-      if (e.score >= 1 && e.score <= 5) ++s.distribution[static_cast<std::size_t>(e.score - 1)];
-    }
-    ++s.sentiment[static_cast<std::size_t>(e.sentiment)];
+    if (!count_figures(acc.s, e.scale, e.score, e.positive, e.sentiment, e.internal)) return;
     if (e.problems_len) {
       if (acc.problem_counts.size() < problems.size() + 1)
         acc.problem_counts.resize(problems.size() + 1);
@@ -421,7 +413,11 @@ struct Aggregator::Impl {
   }
 };
 
-Aggregator::Aggregator(GroupBy by) : impl_(new Impl) { impl_->by = by; }
+Aggregator::Aggregator(GroupBy by) : impl_(new Impl) {
+  impl_->by = by;
+  impl_->none_topic = impl_->topics.id(std::string(kNoGroupKey));
+  impl_->none_agent = impl_->agents.id(std::string(kNoGroupKey));
+}
 Aggregator::~Aggregator() = default;
 Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
@@ -443,6 +439,100 @@ int64_t Aggregator::distinct_ratings() const {
 Insights Aggregator::result() const { return impl_->result(); }
 
 std::string Aggregator::result_json() const { return insights_to_json(impl_->result()); }
+
+// ---------------------------------------------------------------------------------------
+
+std::string join_problem_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
+}
+
+void split_problem_ids(std::string_view joined, std::vector<std::string>& out) {
+  out.clear();
+  for_each_problem_id(joined, [&out](std::string_view id) { out.emplace_back(id); });
+}
+
+namespace {
+
+// A small string-keyed table in insertion order: linear search while it is small (problem
+// ids, topics and agents are usually few), a hash index beyond that.
+template <typename T>
+struct Keyed {
+  std::vector<std::pair<std::string, T>> items;
+  HashMap<std::string, std::size_t> index;
+  std::string scratch;
+  T& get(std::string_view key) {
+    if (items.size() <= 16) {
+      for (auto& item : items)
+        if (item.first == key) return item.second;
+    } else {
+      scratch.assign(key.data(), key.size());
+      auto found = index.find(scratch);
+      if (found != index.end()) return items[found->second].second;
+    }
+    items.emplace_back(std::string(key), T{});
+    index.emplace(items.back().first, items.size() - 1);
+    return items.back().second;
+  }
+};
+
+// Running figures of one Tally group; problem counts by id.
+struct TallyAcc {
+  Summary s;
+  Keyed<int64_t> problems;
+  void count(const RatingFigures& r) {
+    if (!count_figures(s, r.scale, r.score, r.positive, r.sentiment, r.internal)) return;
+    for_each_problem_id(r.problem_ids, [this](std::string_view id) { ++problems.get(id); });
+  }
+  Summary finish() const {
+    Summary out = s;
+    for (const auto& [id, n] : problems.items) out.problems[id] = n;
+    return out;
+  }
+};
+
+}  // namespace
+
+struct Tally::Impl {
+  GroupBy by = GroupBy::None;
+  TallyAcc total;
+  Keyed<TallyAcc> by_name;            // Topic, Agent
+  HashMap<int64_t, TallyAcc> by_day;  // Day: days since 1970-01-01
+};
+
+Tally::Tally(GroupBy by) : impl_(new Impl) { impl_->by = by; }
+Tally::~Tally() = default;
+Tally::Tally(Tally&&) noexcept = default;
+Tally& Tally::operator=(Tally&&) noexcept = default;
+
+void Tally::add(const RatingFigures& r) {
+  Impl& t = *impl_;
+  t.total.count(r);
+  switch (t.by) {
+    case GroupBy::None: return;
+    case GroupBy::Day: t.by_day[utc_day_from_ms(r.first_submitted_at)].count(r); return;
+    case GroupBy::Topic:
+    case GroupBy::Agent: {
+      const std::optional<std::string_view>& key = t.by == GroupBy::Topic ? r.topic : r.agent_id;
+      t.by_name.get(key ? *key : std::string_view(kNoGroupKey)).count(r);
+      return;
+    }
+  }
+}
+
+Insights Tally::result() const {
+  const Impl& t = *impl_;
+  Insights out;
+  out.by = t.by;
+  out.total = t.total.finish();
+  for (const auto& [key, acc] : t.by_name.items) out.groups.emplace(key, acc.finish());
+  for (const auto& [day, acc] : t.by_day) out.groups.emplace(utc_day_string(day), acc.finish());
+  return out;
+}
 
 Insights aggregate(const std::vector<Record>& records, GroupBy by) {
   Aggregator agg(by);

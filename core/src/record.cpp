@@ -4,6 +4,7 @@
 #include "internal/json_writer.h"
 #include "internal/redactions_json.h"
 #include "internal/validate.h"
+#include "session_rating/redact.h"
 #include "session_rating/utf8.h"
 
 namespace session_rating {
@@ -19,6 +20,15 @@ const char* sentiment_name(Sentiment sentiment) {
     case Sentiment::Neutral: break;
   }
   return "neutral";
+}
+
+bool parse_sentiment(std::string_view name, Sentiment& out) {
+  for (Sentiment s : {Sentiment::Negative, Sentiment::Neutral, Sentiment::Positive})
+    if (name == sentiment_name(s)) {
+      out = s;
+      return true;
+    }
+  return false;
 }
 
 bool is_low(Scale scale, int score, int low_score_max) {
@@ -82,7 +92,18 @@ bool is_problem_id(std::string_view id) {
 }
 
 bool is_redaction_kind(std::string_view k) {
-  return k == "email" || k == "phone" || k == "card" || k == "iban" || k == "ssn";
+  RedactionKind kind;
+  return parse_redaction_kind(k, kind);
+}
+
+// "kind must be one of email, phone, card, iban, ssn", from the one list of kinds.
+std::string redaction_kinds_message() {
+  std::string m = "kind must be one of ";
+  for (int k = 0; k < kRedactionKindCount; ++k) {
+    if (k) m += ", ";
+    m += redaction_kind_name(static_cast<RedactionKind>(k));
+  }
+  return m;
 }
 
 constexpr int64_t kMaxTime = INT64_C(253402300799999);  // 9999-12-31T23:59:59.999Z
@@ -152,8 +173,7 @@ Errors check_record(const Record& r) {
   for (std::size_t i = 0; i < r.redactions.size(); ++i) {
     const Redaction& x = r.redactions[i];
     if (!is_redaction_kind(x.kind))
-      add_error(errors, kind_path(i), "invalid_value",
-                "kind must be one of email, phone, card, iban, ssn");
+      add_error(errors, kind_path(i), "invalid_value", redaction_kinds_message());
     if (x.count < 1)
       add_error(errors, "/redactions/" + std::to_string(i) + "/count", "out_of_range",
                 "count must be >= 1");

@@ -29,7 +29,10 @@
 namespace session_rating {
 namespace {
 
+// Indexes of RedactionKind, for the scanner's tables.
 enum Kind { kEmail = 0, kPhone, kCard, kIban, kSsn, kKindCount };
+static_assert(kKindCount == kRedactionKindCount && static_cast<int>(RedactionKind::Ssn) == kSsn,
+              "Kind mirrors RedactionKind");
 constexpr const char* kKindName[kKindCount] = {"email", "phone", "card", "iban", "ssn"};
 constexpr const char* kPlaceholder[kKindCount] = {"[email]", "[phone]", "[card]", "[iban]",
                                                   "[ssn]"};
@@ -707,6 +710,34 @@ struct Scanner {
 };
 
 }  // namespace
+
+const char* redaction_kind_name(RedactionKind kind) {
+  const int k = static_cast<int>(kind);
+  return k >= 0 && k < kKindCount ? kKindName[k] : kKindName[kEmail];
+}
+
+bool parse_redaction_kind(std::string_view name, RedactionKind& out) {
+  for (int k = 0; k < kKindCount; ++k)
+    if (name == kKindName[k]) {
+      out = static_cast<RedactionKind>(k);
+      return true;
+    }
+  return false;
+}
+
+std::vector<Redaction> merge_redactions(const std::vector<Redaction>& a,
+                                        const std::vector<Redaction>& b) {
+  int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
+  for (const std::vector<Redaction>* list : {&a, &b})
+    for (const Redaction& x : *list) {
+      RedactionKind kind;
+      if (parse_redaction_kind(x.kind, kind)) counts[static_cast<int>(kind)] += x.count;
+    }
+  std::vector<Redaction> merged;
+  for (int k = 0; k < kKindCount; ++k)
+    if (counts[k] > 0) merged.push_back(Redaction{kKindName[k], counts[k]});
+  return merged;
+}
 
 RedactResult redact(std::string_view text) {
   RedactResult result;

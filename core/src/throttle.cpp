@@ -7,6 +7,7 @@
 #include "internal/json_parse.h"
 #include "internal/json_writer.h"
 #include "internal/validate.h"
+#include "session_rating/hash.h"
 
 namespace session_rating {
 
@@ -48,17 +49,8 @@ std::string throttle_key(ThrottleKey key, const Context& context) {
   return context.session_id;
 }
 
-uint64_t fnv1a64(std::string_view text) {
-  uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 int sample_bucket(std::string_view session_id) {
-  return static_cast<int>(fnv1a64(session_id) % 10000);
+  return static_cast<int>(fnv1a_64(session_id) % 10000);
 }
 
 bool sampled_in(std::string_view session_id, double sample_percent) {

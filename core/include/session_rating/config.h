@@ -21,6 +21,9 @@ enum class Scale { Stars, Emoji, Thumbs };
 // "stars" | "emoji" | "thumbs".
 const char* scale_name(Scale scale);
 
+// Reads a scale_name(); false (and `out` unchanged) for any other text.
+bool parse_scale(std::string_view name, Scale& out);
+
 // One problem a person can pick after a low score.
 struct Problem {
   std::string id;     // [a-z0-9_-]{1,40}, unique within the config
@@ -66,7 +69,9 @@ struct Config {
   bool rtl = false;                        // true for right-to-left locales (ar, he, fa, ur)
   std::map<std::string, std::string> strings;  // every UI string, overrides applied
   ThrottleConfig throttle;
-  uint64_t fingerprint = 0;                // hash of the canonical config; snapshots carry it
+  uint64_t fingerprint = 0;                // fnv1a_64 of the canonical config; snapshots carry it
+  uint64_t fingerprint_v1 = 0;             // the same text as flow.v1 snapshots hashed it
+                                           // (mistyped offset basis); accepted on restore only
 };
 
 // Parses and validates a config given as JSON text. Reports every problem at once

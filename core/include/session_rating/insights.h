@@ -114,6 +114,51 @@ class Aggregator {
   std::unique_ptr<Impl> impl_;
 };
 
+// The problem ids of a record in one string, joined by ',' (ids never contain one):
+// {"audio", "video"} → "audio,video", {} → "". The collector stores this form.
+std::string join_problem_ids(const std::vector<std::string>& ids);
+
+// The inverse of join_problem_ids: "" → {}, "audio,video" → {"audio", "video"}.
+void split_problem_ids(std::string_view joined, std::vector<std::string>& out);
+
+// One rating's winning record, reduced to the fields the figures are counted from; the
+// strings are views owned by the caller and only read during Tally::add.
+struct RatingFigures {
+  Scale scale = Scale::Stars;
+  int score = 0;
+  bool positive = false;
+  Sentiment sentiment = Sentiment::Neutral;
+  bool internal = false;                     // counted in excluded_internal only
+  std::string_view problem_ids;              // join_problem_ids() form
+  std::optional<std::string_view> topic;     // group key for GroupBy::Topic (null: "(none)")
+  std::optional<std::string_view> agent_id;  // group key for GroupBy::Agent (null: "(none)")
+  int64_t first_submitted_at = 0;            // ms; its UTC day is the GroupBy::Day key
+};
+
+// Counts ratings that are already one per rating_id — each rating's winning record, as a
+// store that keeps the latest revision per rating holds them — with exactly the rules of
+// Aggregator, minus its deduplication (cheaper: nothing is kept per rating). Groups whose
+// keys are equal as text are one group (a topic "(none)" joins the null topics).
+class Tally {
+ public:
+  explicit Tally(GroupBy by = GroupBy::None);
+  ~Tally();
+  Tally(Tally&&) noexcept;
+  Tally& operator=(Tally&&) noexcept;
+  Tally(const Tally&) = delete;
+  Tally& operator=(const Tally&) = delete;
+
+  // Counts one rating (the caller has decoded it; see parse_scale, parse_sentiment).
+  void add(const RatingFigures& rating);
+
+  // The figures of everything added so far.
+  Insights result() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Aggregates a list of valid records (any order).
 Insights aggregate(const std::vector<Record>& records, GroupBy by = GroupBy::None);
 

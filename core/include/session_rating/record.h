@@ -20,7 +20,10 @@ enum class Sentiment { Negative, Neutral, Positive };
 // "negative" | "neutral" | "positive".
 const char* sentiment_name(Sentiment sentiment);
 
-// How many items of one kind redaction replaced ("email", "phone", "card", "iban", "ssn").
+// Reads a sentiment_name(); false (and `out` unchanged) for any other text.
+bool parse_sentiment(std::string_view name, Sentiment& out);
+
+// How many items of one kind redaction replaced; `kind` is a redaction_kind_name() (redact.h).
 struct Redaction {
   std::string kind;
   int64_t count = 0;

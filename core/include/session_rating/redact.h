@@ -10,6 +10,24 @@
 
 namespace session_rating {
 
+// What redaction replaces, in the order results list them. The names ("email", "phone",
+// "card", "iban", "ssn") are the wire spelling in Redaction::kind (records, snapshots).
+enum class RedactionKind { Email, Phone, Card, Iban, Ssn };
+
+// Number of kinds; static_cast<RedactionKind>(i) for i in [0, kRedactionKindCount) is each.
+inline constexpr int kRedactionKindCount = 5;
+
+// "email" | "phone" | "card" | "iban" | "ssn".
+const char* redaction_kind_name(RedactionKind kind);
+
+// Reads a redaction_kind_name(); false (and `out` unchanged) for any other text.
+bool parse_redaction_kind(std::string_view name, RedactionKind& out);
+
+// The counts of `a` and `b` added up per kind, in kind order, kinds with no count left out,
+// entries of unknown kinds dropped: merging what a client reported with a second redaction.
+std::vector<Redaction> merge_redactions(const std::vector<Redaction>& a,
+                                        const std::vector<Redaction>& b);
+
 // Result of redact(): the text with personal data replaced, and counts per kind.
 struct RedactResult {
   bool ok = true;                       // false only for invalid UTF-8 input

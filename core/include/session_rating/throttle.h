@@ -39,10 +39,7 @@ struct PromptDecision {
 // agent_id + "|" + session_id ('|' never occurs in ids), or session_id when agent_id is null.
 std::string throttle_key(ThrottleKey key, const Context& context);
 
-// FNV-1a 64-bit hash of `text` (the sampling hash; stable across platforms and versions).
-uint64_t fnv1a64(std::string_view text);
-
-// The session's sampling bucket: fnv1a64(session_id) % 10000, in 0–9999.
+// The session's sampling bucket: fnv1a_64(session_id) % 10000 (hash.h), in 0–9999.
 int sample_bucket(std::string_view session_id);
 
 // True when the session is sampled in: sample_bucket(session_id) < round(sample_percent * 100).

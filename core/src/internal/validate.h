@@ -61,13 +61,4 @@ class ObjectReader {
 // True when `v` is an integer-valued JSON number (not bool), fitting in int64.
 bool as_int64(const json& v, int64_t& out);
 
-// 64-bit FNV-1a.
-inline uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 }  // namespace session_rating::internal
