@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
-#include "internal/json_parse.h"
-#include "internal/json_writer.h"
+#include "internal/from_value.h"
+#include "internal/json.h"
 #include "internal/record_scan.h"
 
 // Hash maps natively (the 1M-record benchmark); ordered maps in the WASM build, where the
