@@ -249,28 +249,26 @@ nlohmann::json parse_json(std::string_view text) {
   json* slot = &root;       // where the next value goes
   std::vector<json*> open;  // the arrays and objects being filled, innermost last
   std::string key;
-  // Reads `"key":` and points slot at that member of the innermost (object) container.
-  auto member = [&]() {
-    if (!in.string(key) || !in.lit(':')) return false;
-    slot = &open.back()->get_ref<json::object_t&>()[key];
-    return true;
-  };
-  auto next_item = [&]() {
-    auto& items = open.back()->get_ref<json::array_t&>();
-    items.emplace_back();
-    slot = &items.back();
-  };
+  enum { kValue, kItem, kMember } next = kValue;  // what comes before the next value
   for (;;) {
+    if (next == kItem) {  // the next element of the innermost (array) container
+      auto& items = open.back()->get_ref<json::array_t&>();
+      items.emplace_back();
+      slot = &items.back();
+    } else if (next == kMember) {  // `"key":` in the innermost (object) container
+      if (!in.string(key) || !in.lit(':')) return discarded;
+      slot = &open.back()->get_ref<json::object_t&>()[key];
+    }
     // A value into *slot.
     if (!in.skip_ws()) return discarded;
     const char c = in.current();
-    bool container_opened = false;
     if (c == '{' || c == '[') {
       in.skip(1);
       *slot = c == '{' ? json::object() : json::array();
       if (!in.lit(c == '{' ? '}' : ']')) {
         open.push_back(slot);
-        container_opened = true;
+        next = c == '{' ? kMember : kItem;
+        continue;
       }
     } else if (c == '"') {
       std::string s;
@@ -279,8 +277,7 @@ nlohmann::json parse_json(std::string_view text) {
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       std::string_view token;
       bool integral = true;
-      if (!in.number_token(token, integral) ||
-          !number_value(token, integral, *slot))
+      if (!in.number_token(token, integral) || !number_value(token, integral, *slot))
         return discarded;
     } else if (c == 't') {
       if (!in.word("true", 4)) return discarded;
@@ -295,16 +292,7 @@ nlohmann::json parse_json(std::string_view text) {
       return discarded;
     }
 
-    if (container_opened) {
-      if (open.back()->is_array()) {
-        next_item();
-      } else if (!member()) {
-        return discarded;
-      }
-      continue;
-    }
-
-    // After a complete value: close containers or move to the next element.
+    // After a complete value: close containers, or a comma before the next element.
     for (;;) {
       if (open.empty()) {
         if (!in.at_end()) return discarded;  // trailing content
@@ -316,11 +304,7 @@ nlohmann::json parse_json(std::string_view text) {
         continue;
       }
       if (!in.lit(',')) return discarded;
-      if (array) {
-        next_item();
-      } else if (!member()) {
-        return discarded;
-      }
+      next = array ? kItem : kMember;
       break;
     }
   }

@@ -76,7 +76,8 @@ class JsonLexer {
     if (escaped) {
       unescape(raw, out);
     } else {
-      out.assign(raw.data(), raw.size());
+      out.clear();
+      out.append(raw.data(), raw.size());
     }
     return true;
   }
