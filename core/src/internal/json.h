@@ -94,6 +94,142 @@ class JsonLexer {
   const char* end_;
 };
 
+// The two scanners, inline: record_scan.cpp calls them in its inner loop.
+namespace json_detail {
+
+inline int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits at p (p + 4 <= end checked by the caller), or -1.
+inline int32_t hex4(const char* p) {
+  int32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int h = hex_value(p[i]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+// SWAR: true when any of the 8 bytes in `w` is '"', '\\', a control character (< 0x20) or
+// non-ASCII (>= 0x80) — the bytes a string scan has to look at one by one.
+inline bool needs_attention(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL;
+  constexpr uint64_t high = 0x8080808080808080ULL;
+  const uint64_t q = w ^ (ones * '"');
+  const uint64_t b = w ^ (ones * '\\');
+  const uint64_t zero_q = (q - ones) & ~q;
+  const uint64_t zero_b = (b - ones) & ~b;
+  const uint64_t ctrl = (w - ones * 0x20) & ~w;
+  return ((zero_q | zero_b | ctrl) & high) != 0 || (w & high) != 0;
+}
+
+}  // namespace json_detail
+
+inline bool JsonLexer::string_token(std::string_view& raw, bool& escaped) {
+  if (!peek('"')) return false;
+  ++p_;
+  const char* start = p_;
+  escaped = false;
+  for (;;) {
+    while (end_ - p_ >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p_, 8);
+      if (json_detail::needs_attention(w)) break;
+      p_ += 8;
+    }
+    if (p_ >= end_) return false;
+    const unsigned char c = static_cast<unsigned char>(*p_);
+    if (c == '"') break;
+    if (c < 0x20) return false;
+    if (c < 0x80 && c != '\\') {
+      ++p_;
+      continue;
+    }
+    if (c == '\\') {
+      if (end_ - p_ < 2) return false;
+      escaped = true;
+      switch (p_[1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          p_ += 2;
+          continue;
+        case 'u': break;
+        default: return false;
+      }
+      if (end_ - p_ < 6) return false;
+      const int32_t cp = json_detail::hex4(p_ + 2);
+      if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return false;
+      p_ += 6;
+      if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate: a low one must follow
+        if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u') return false;
+        const int32_t lo = json_detail::hex4(p_ + 2);
+        if (lo < 0xDC00 || lo > 0xDFFF) return false;
+        p_ += 6;
+      }
+      continue;
+    }
+    // A multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+    int extra;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (end_ - p_ < extra + 1) return false;
+    for (int i = 1; i <= extra; ++i) {
+      const unsigned char d = static_cast<unsigned char>(p_[i]);
+      if (i == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF)) return false;
+    }
+    p_ += extra + 1;
+  }
+  raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
+  ++p_;
+  return true;
+}
+
+inline bool JsonLexer::number_token(std::string_view& token, bool& integral) {
+  if (!skip_ws()) return false;
+  const char* start = p_;
+  if (*p_ == '-') ++p_;
+  if (p_ >= end_) return false;
+  if (*p_ == '0') {
+    ++p_;
+  } else if (*p_ >= '1' && *p_ <= '9') {
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+  } else {
+    return false;
+  }
+  integral = true;
+  if (p_ < end_ && *p_ == '.') {
+    ++p_;
+    if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    integral = false;
+  }
+  if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+    ++p_;
+    if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+    if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    integral = false;
+  }
+  token = std::string_view(start, static_cast<std::size_t>(p_ - start));
+  return true;
+}
+
 // Parses JSON text: exactly what nlohmann::json::parse(text.begin(), text.end(), nullptr,
 // false) gives — the same values (integers as number_unsigned when not negative,
 // number_integer when negative, number_float with a fraction/exponent or beyond 64 bits; a
