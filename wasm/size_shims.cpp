@@ -1,25 +1,28 @@
-// wasm/size_shims.cpp — small replacements for libc entry points, WebAssembly build only.
-// Each one is here because a measurement showed it is needed (figures: docs/json.md,
+// wasm/size_shims.cpp — a small replacement for libc's strtod, WebAssembly build only.
+// It is here because a measurement showed it is needed (figures: docs/json.md,
 // "Measurements"); the native build uses glibc's.
 //
-//  * strtod/strtof/strtold — size. The core's JSON reader (core/src/json.cpp) converts
-//    number tokens with strtod. musl implements it on 128-bit long double, which WebAssembly
-//    emulates in software (__multf3, __divtf3, __addtf3, fmodl, scalbnl, ...): musl's strtod
-//    costs 6.6 KB gzip, which puts WASM + glue over its 48 KB cap (53.9 KB measured). This
-//    one parses a decimal number (the JSON number grammar, with an optional leading '+'; no
-//    "inf", "nan" or hex floats — the reader only hands over tokens it has checked against
-//    the JSON grammar). Exactly rounded whenever the decimal significand has at most 19
-//    digits and the value is reachable by Clinger's fast path (significand <= 2^53 and
-//    |power of ten| <= 22, e.g. 12.5, 0.1, 99.99, 1e-5); otherwise within a few units in the
-//    last place. The only float the core reads is `throttle.sample_percent` (and integers
-//    written as floats, e.g. 5.0). strtof and strtold are defined too because musl keeps all
-//    three in one object file: leaving one out would pull musl's in beside this strtod.
-//  * memcpy/memmove/memset — speed (size-neutral: 36 B gzip smaller with them). Emscripten's
-//    size-optimised libc copies byte by byte; building views and results is mostly copying,
-//    so memcpy was ~14 % of a dispatch. See the section at the end.
+// The core's JSON reader (core/src/json.cpp) converts number tokens with strtod. musl
+// implements it on 128-bit long double, which WebAssembly emulates in software (__multf3,
+// __divtf3, __addtf3, fmodl, scalbnl, ...): musl's strtod costs 6.6 KB gzip, which puts
+// WASM + glue over its 48 KB cap (53.9 KB measured). This one parses a decimal number (the
+// JSON number grammar, with an optional leading '+'; no "inf", "nan" or hex floats — the
+// reader only hands over tokens it has checked against the JSON grammar). Exactly rounded
+// whenever the decimal significand has at most 19 digits and the value is reachable by
+// Clinger's fast path (significand <= 2^53 and |power of ten| <= 22, e.g. 12.5, 0.1, 99.99,
+// 1e-5); otherwise within a few units in the last place. The only float the core reads is
+// `throttle.sample_percent` (and integers written as floats, e.g. 5.0). strtof and strtold
+// are defined too because musl keeps all three in one object file: leaving one out would pull
+// musl's in beside this strtod.
 //
-// snprintf is not replaced any more: with nlohmann's own parser and dump() out of the WASM
-// build, nothing links it (measured: the same bytes with and without a replacement).
+// Removed after measuring (2026-11-25): the snprintf/vsnprintf replacement (nothing links
+// snprintf since nlohmann's parser and dump() left the WASM build) and the memcpy/memmove/
+// memset replacement: the LTO link already emits memory.copy/memory.fill for copies and
+// fills, so libc's memcpy is never called and the .wasm is byte for byte the same with and
+// without it. That lowering needs the bulk-memory feature in the LTO modules: this file is
+// compiled with -mbulk-memory (wasm/CMakeLists.txt); without it the .wasm grows by 83 B gzip
+// (libc's byte-by-byte memcpy comes back). Compiling the whole core with -mbulk-memory
+// instead was measured too: +144 B gzip.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -136,30 +139,5 @@ extern "C" {
 double strtod(const char* s, char** end) { return parse_decimal(s, end); }
 float strtof(const char* s, char** end) { return static_cast<float>(parse_decimal(s, end)); }
 long double strtold(const char* s, char** end) { return parse_decimal(s, end); }
-
-}  // extern "C"
-
-// ---- memcpy / memmove / memset: WebAssembly bulk memory ------------------------------------
-//
-// Emscripten's size-optimised libc copies byte by byte; building views and results is mostly
-// copying, so memcpy was ~14 % of a dispatch. With bulk memory (every browser since 2021,
-// Node >= 12.5) each call is one memory.copy / memory.fill instruction: faster and smaller.
-// This file is compiled with -mbulk-memory (see wasm/CMakeLists.txt).
-extern "C" {
-
-void* memcpy(void* __restrict dest, const void* __restrict src, size_t n) {
-  __builtin_memcpy(dest, src, n);  // memory.copy
-  return dest;
-}
-
-void* memmove(void* dest, const void* src, size_t n) {
-  __builtin_memmove(dest, src, n);  // memory.copy handles overlap
-  return dest;
-}
-
-void* memset(void* dest, int c, size_t n) {
-  __builtin_memset(dest, c, n);  // memory.fill
-  return dest;
-}
 
 }  // extern "C"
