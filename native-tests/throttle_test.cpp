@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "internal/from_value.h"  // parse_prompt_history_value (internal)
 #include "session_rating/throttle.h"
 
 using namespace session_rating;

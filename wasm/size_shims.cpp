@@ -1,28 +1,29 @@
-// wasm/size_shims.cpp — small replacements for three libc entry points, WebAssembly build only.
+// wasm/size_shims.cpp — a small replacement for libc's strtod, WebAssembly build only.
+// It is here because a measurement showed it is needed (figures: docs/json.md,
+// "Measurements"); the native build uses glibc's.
 //
-// Why: in the WASM build every byte ships to the browser. nlohmann/json reaches musl's
-// strtod (number parsing) and snprintf (escapes in dump() and in parse-error messages).
-// musl implements both on 128-bit long double, which WebAssembly emulates in software
-// (__multf3, __divtf3, __addtf3, fmodl, scalbnl, ...), and snprintf pulls in all of
-// printf_core. Together that is ~20 KB of code for a core whose numbers are integers
-// and whose only float is `throttle.sample_percent`. Defining the symbols here makes the
-// static link take these instead of musl's objects (see docs/wasm.md, "Where the bytes go").
+// The core's JSON reader (core/src/json.cpp) converts number tokens with strtod. musl
+// implements it on 128-bit long double, which WebAssembly emulates in software (__multf3,
+// __divtf3, __addtf3, fmodl, scalbnl, ...): musl's strtod costs 6.6 KB gzip, which puts
+// WASM + glue over its 48 KB cap (53.9 KB measured). This one parses a decimal number (the
+// JSON number grammar, with an optional leading '+'; no "inf", "nan" or hex floats — the
+// reader only hands over tokens it has checked against the JSON grammar). Exactly rounded
+// whenever the decimal significand has at most 19 digits and the value is reachable by
+// Clinger's fast path (significand <= 2^53 and |power of ten| <= 22, e.g. 12.5, 0.1, 99.99,
+// 1e-5); otherwise within a few units in the last place. The only float the core reads is
+// `throttle.sample_percent` (and integers written as floats, e.g. 5.0). strtof and strtold
+// are defined too because musl keeps all three in one object file: leaving one out would pull
+// musl's in beside this strtod.
 //
-// What they do:
-//  * strtod/strtof/strtold: parse a decimal number (the JSON number grammar, with an
-//    optional leading '+'; no "inf", "nan" or hex floats — nlohmann only hands over tokens
-//    it has already checked against the JSON grammar). Exactly rounded whenever the decimal significand has
-//    at most 19 digits and the value is reachable by Clinger's fast path (significand
-//    <= 2^53 and |power of ten| <= 22, e.g. 12.5, 0.1, 99.99, 1e-5); otherwise within a
-//    few units in the last place. The native build keeps glibc's correctly rounded strtod.
-//  * snprintf/vsnprintf: integer, character and string conversions (%d %i %u %x %X %o %c
-//    %s %p %%, flags "-0+ #", width, precision, '*', length modifiers hh h l ll z j t).
-//    Floating-point conversions print "?" (nothing in this build uses them: nlohmann
-//    formats doubles with its own Grisu2 code, the core's own writer has no floats).
-//
-// The core itself (core/src) is untouched and never calls these directly.
+// Removed after measuring (2026-11-25): the snprintf/vsnprintf replacement (nothing links
+// snprintf since nlohmann's parser and dump() left the WASM build) and the memcpy/memmove/
+// memset replacement: the LTO link already emits memory.copy/memory.fill for copies and
+// fills, so libc's memcpy is never called and the .wasm is byte for byte the same with and
+// without it. That lowering needs the bulk-memory feature in the LTO modules: this file is
+// compiled with -mbulk-memory (wasm/CMakeLists.txt); without it the .wasm grows by 83 B gzip
+// (libc's byte-by-byte memcpy comes back). Compiling the whole core with -mbulk-memory
+// instead was measured too: +144 B gzip.
 #include <cmath>
-#include <cstdarg>
 #include <cstddef>
 #include <cstdint>
 
@@ -131,19 +132,6 @@ double parse_decimal(const char* s, char** end) {
   return neg ? -v : v;
 }
 
-struct Out {
-  char* buf;
-  size_t cap;
-  size_t len = 0;
-  void put(char c) {
-    if (len + 1 < cap) buf[len] = c;
-    ++len;
-  }
-  void pad(char c, int n) {
-    for (; n > 0; --n) put(c);
-  }
-};
-
 }  // namespace
 
 extern "C" {
@@ -151,174 +139,5 @@ extern "C" {
 double strtod(const char* s, char** end) { return parse_decimal(s, end); }
 float strtof(const char* s, char** end) { return static_cast<float>(parse_decimal(s, end)); }
 long double strtold(const char* s, char** end) { return parse_decimal(s, end); }
-
-int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap) {
-  Out out{buf, cap};
-  for (const char* f = fmt; *f; ++f) {
-    if (*f != '%') {
-      out.put(*f);
-      continue;
-    }
-    ++f;
-    bool left = false, zero = false, plus = false, space = false, alt = false;
-    for (;; ++f) {
-      if (*f == '-') left = true;
-      else if (*f == '0') zero = true;
-      else if (*f == '+') plus = true;
-      else if (*f == ' ') space = true;
-      else if (*f == '#') alt = true;
-      else break;
-    }
-    int width = 0;
-    if (*f == '*') {
-      width = va_arg(ap, int);
-      if (width < 0) {
-        left = true;
-        width = -width;
-      }
-      ++f;
-    } else {
-      for (; *f >= '0' && *f <= '9'; ++f) width = width * 10 + (*f - '0');
-    }
-    int prec = -1;
-    if (*f == '.') {
-      ++f;
-      prec = 0;
-      if (*f == '*') {
-        prec = va_arg(ap, int);
-        ++f;
-      } else {
-        for (; *f >= '0' && *f <= '9'; ++f) prec = prec * 10 + (*f - '0');
-      }
-    }
-    int longs = 0, shorts = 0;
-    for (;; ++f) {
-      if (*f == 'l') ++longs;
-      else if (*f == 'h') ++shorts;
-      else if (*f == 'z' || *f == 'j' || *f == 't') longs = 2;
-      else if (*f == 'L') longs = 3;
-      else break;
-    }
-    const char c = *f;
-    if (c == '\0') break;
-    if (c == '%') {
-      out.put('%');
-      continue;
-    }
-    if (c == 'c') {
-      int n = width - 1;
-      if (!left) out.pad(' ', n);
-      out.put(static_cast<char>(va_arg(ap, int)));
-      if (left) out.pad(' ', n);
-      continue;
-    }
-    if (c == 's') {
-      const char* s = va_arg(ap, const char*);
-      if (!s) s = "(null)";
-      int n = 0;
-      while (s[n] && (prec < 0 || n < prec)) ++n;
-      if (!left) out.pad(' ', width - n);
-      for (int i = 0; i < n; ++i) out.put(s[i]);
-      if (left) out.pad(' ', width - n);
-      continue;
-    }
-    if (c == 'e' || c == 'E' || c == 'f' || c == 'F' || c == 'g' || c == 'G' || c == 'a' ||
-        c == 'A') {
-      if (longs == 3) {
-        (void)va_arg(ap, long double);
-      } else {
-        (void)va_arg(ap, double);
-      }
-      out.put('?');  // not supported in this build (see the header comment)
-      continue;
-    }
-    // Integer conversions.
-    uint64_t u = 0;
-    bool neg = false;
-    unsigned base = 10;
-    bool upper = false;
-    if (c == 'd' || c == 'i') {
-      int64_t v = longs >= 2 ? va_arg(ap, long long) : longs == 1 ? va_arg(ap, long) : va_arg(ap, int);
-      if (shorts == 1) v = static_cast<short>(v);
-      if (shorts >= 2) v = static_cast<signed char>(v);
-      neg = v < 0;
-      u = neg ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-    } else if (c == 'u' || c == 'x' || c == 'X' || c == 'o' || c == 'p') {
-      if (c == 'p') {
-        u = reinterpret_cast<uintptr_t>(va_arg(ap, void*));
-        alt = true;
-      } else {
-        u = longs >= 2 ? va_arg(ap, unsigned long long)
-            : longs == 1 ? va_arg(ap, unsigned long)
-                         : va_arg(ap, unsigned int);
-        if (shorts == 1) u = static_cast<unsigned short>(u);
-        if (shorts >= 2) u = static_cast<unsigned char>(u);
-      }
-      base = (c == 'o') ? 8 : (c == 'u') ? 10 : 16;
-      upper = c == 'X';
-    } else {
-      out.put('?');  // unknown conversion
-      continue;
-    }
-    char digits[24];
-    int nd = 0;
-    const char* hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    while (u != 0) {
-      digits[nd++] = hex[u % base];
-      u /= base;
-    }
-    if (prec < 0 && nd == 0) digits[nd++] = '0';
-    int zeros = prec > nd ? prec - nd : 0;
-    char sign = neg ? '-' : plus ? '+' : space ? ' ' : 0;
-    const char* prefix = (alt && base == 16 && nd > 0) ? (upper ? "0X" : "0x") : "";
-    int plen = (sign ? 1 : 0) + (prefix[0] ? 2 : 0);
-    int total = plen + zeros + nd;
-    if (zero && !left && prec < 0 && width > total) {
-      zeros += width - total;
-      total = width;
-    }
-    if (!left) out.pad(' ', width - total);
-    if (sign) out.put(sign);
-    for (const char* q = prefix; *q; ++q) out.put(*q);
-    out.pad('0', zeros);
-    while (nd > 0) out.put(digits[--nd]);
-    if (left) out.pad(' ', width - total);
-  }
-  if (cap > 0) buf[out.len < cap ? out.len : cap - 1] = '\0';
-  return static_cast<int>(out.len);
-}
-
-int snprintf(char* buf, size_t cap, const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, cap, fmt, ap);
-  va_end(ap);
-  return n;
-}
-
-}  // extern "C"
-
-// ---- memcpy / memmove / memset: WebAssembly bulk memory ------------------------------------
-//
-// Emscripten's size-optimised libc copies byte by byte; building views and results is mostly
-// copying, so memcpy was ~14 % of a dispatch. With bulk memory (every browser since 2021,
-// Node >= 12.5) each call is one memory.copy / memory.fill instruction: faster and smaller.
-// This file is compiled with -mbulk-memory (see wasm/CMakeLists.txt).
-extern "C" {
-
-void* memcpy(void* __restrict dest, const void* __restrict src, size_t n) {
-  __builtin_memcpy(dest, src, n);  // memory.copy
-  return dest;
-}
-
-void* memmove(void* dest, const void* src, size_t n) {
-  __builtin_memmove(dest, src, n);  // memory.copy handles overlap
-  return dest;
-}
-
-void* memset(void* dest, int c, size_t n) {
-  __builtin_memset(dest, c, n);  // memory.fill
-  return dest;
-}
 
 }  // extern "C"

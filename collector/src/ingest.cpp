@@ -180,7 +180,7 @@ IngestResult Ingestor::ingest(std::string_view body) {
     prepared.resize(value.size());
     outcomes.resize(value.size());
     for (size_t i = 0; i < value.size(); ++i) {
-      Errors errors = session_rating::record_from_value(value[i], prepared[i].record);
+      Errors errors = session_rating::parse_record_fast(dump(value[i]), prepared[i].record);
       if (!errors.empty()) {
         note_ids(value[i], outcomes[i]);
         outcomes[i].status = "invalid";

@@ -1,5 +1,5 @@
-// json_util.h — small JSON helpers shared by the collector's modules. The core is linked with
-// JSON_NOEXCEPTION, so nothing here may rely on nlohmann throwing: parse without exceptions,
+// json_util.h — small JSON helpers shared by the collector's modules. The collector builds with
+// JSON_NOEXCEPTION (collector/CMakeLists.txt), so nothing here may rely on nlohmann throwing: parse without exceptions,
 // dump with invalid UTF-8 replaced, and check types before reading values.
 #pragma once
 

@@ -30,7 +30,7 @@ Errors validate_doc(const json& doc, SiteSettings& out) {
     }
   }
   session_rating::Config parsed;
-  Errors config_errors = session_rating::parse_config_value(config, parsed);
+  Errors config_errors = session_rating::parse_config(dump(config), parsed);
   for (Error& e : config_errors) {
     e.path = "/config" + e.path;
     errors.push_back(std::move(e));

@@ -140,9 +140,10 @@ std::string scenario_shape_error(const json& s) {
 Outcome run_scenario(const json& s, json* dump) {
   Outcome out;
   Config config;
-  Errors errors = parse_config_value(s["config"], config);
+  // The core takes JSON text (its public API); a parsed value dumps and reads back the same.
+  Errors errors = parse_config(s["config"].dump(), config);
   Context context;
-  if (errors.empty()) errors = parse_context_value(s["context"], config, context);
+  if (errors.empty()) errors = parse_context(s["context"].dump(), config, context);
   json actual_errors = json::parse(errors_to_json(errors), nullptr, false);
   if (s.contains("expect_config_error")) {
     if (dump) dump->push_back(actual_errors);

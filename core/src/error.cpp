@@ -1,6 +1,6 @@
 #include "session_rating/error.h"
 
-#include "internal/json_writer.h"
+#include "internal/json.h"
 
 namespace session_rating {
 

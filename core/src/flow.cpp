@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "internal/json_parse.h"
-#include "internal/json_writer.h"
+#include "internal/from_value.h"
+#include "internal/json.h"
 #include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"
@@ -204,6 +204,11 @@ void Flow::drop_change() {
   comment_redactions_ = submitted_.redactions;
 }
 
+// A parsed event (declared in flow.h without naming the JSON library).
+struct Flow::Event {
+  const json& value;
+};
+
 DispatchResult Flow::dispatch(std::string_view event_json) {
   json event = internal::parse_json(event_json);
   if (event.is_discarded()) {
@@ -211,12 +216,11 @@ DispatchResult Flow::dispatch(std::string_view event_json) {
       return refuse("invalid_utf8", "event text is not valid UTF-8");
     return refuse("invalid_event", "event is not valid JSON");
   }
-  return apply(event);
+  return apply(Event{event});
 }
 
-DispatchResult Flow::dispatch_value(const json& event) { return apply(event); }
-
-DispatchResult Flow::apply(const json& event) {
+DispatchResult Flow::apply(const Event& parsed) {
+  const json& event = parsed.value;
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
   auto at_it = event.find("at");
   int64_t at = 0;

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
-#include "internal/json_parse.h"
-#include "internal/json_writer.h"
+#include "internal/from_value.h"
+#include "internal/json.h"
 #include "internal/record_scan.h"
 #include "session_rating/civil_date.h"
 

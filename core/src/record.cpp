@@ -1,7 +1,7 @@
 #include "session_rating/record.h"
 
-#include "internal/json_parse.h"
-#include "internal/json_writer.h"
+#include "internal/from_value.h"
+#include "internal/json.h"
 #include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"

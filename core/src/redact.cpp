@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "internal/json_writer.h"
+#include "internal/json.h"
 #include "internal/redactions_json.h"
 
 #include "session_rating/utf8.h"

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <utility>
 
-#include "internal/json_parse.h"
-#include "internal/json_writer.h"
+#include "internal/from_value.h"
+#include "internal/json.h"
 #include "internal/validate.h"
 #include "session_rating/hash.h"
 

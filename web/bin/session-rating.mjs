@@ -3,14 +3,15 @@
 //
 // The scenario runner of the native `session-rating test` (core/cli/scenario.cpp), running
 // every scenario through the WebAssembly core and the JS API (web/core.mjs). Same command
-// line, same output byte for byte, same exit codes (0 all passed, 1 any failed, 2 bad usage or
-// an unreadable / invalid scenario file), same --dump file (one JSON line per scenario with
-// every step's actual result), so scripts/test.d/30-wasm.sh can compare both runners.
+// line, same file order, same messages, same exit codes (0 all passed, 1 any failed, 2 bad
+// usage or an unreadable / invalid scenario file), same --dump file (one JSON line per
+// scenario with every step's actual result). JSON is JavaScript's own (JSON.parse /
+// JSON.stringify, object keys printed in byte order like the native tool); the outputs are
+// compared as parsed values by scripts/test.d/30-wasm.sh (docs/json.md, "Parity").
 // Scenario format: docs/scenarios.md.
 import { readFileSync, readdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 
 import { loadBuiltCore } from './built-core.mjs';
-import { parse, parseBytes, dump, equal, get, compareKeys, Num } from './njson.mjs';
 
 const USAGE =
   'usage: session-rating <command> [args]\n' +
@@ -26,9 +27,47 @@ const print = (s) => {
   stdout += s;
 };
 
-// Byte order of std::sort on std::string.
+// Byte order of std::sort on std::string (and of std::map keys): UTF-8 bytes, unsigned.
 function byteCompare(a, b) {
-  return compareKeys(a, b);
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (obj, key) => isObject(obj) && Object.hasOwn(obj, key);
+const get = (obj, key) => (has(obj, key) ? obj[key] : undefined);
+const sortedKeys = (obj) => Object.keys(obj).sort(byteCompare);
+
+// Scenario file bytes → value; undefined when not valid JSON (strict UTF-8; a leading BOM is
+// skipped, as the native tool's JSON library does).
+function parseBytes(bytes) {
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// Compact JSON with object keys in byte order (the native tool's order), for reports and
+// the --dump file.
+function dump(v) {
+  if (Array.isArray(v)) return '[' + v.map(dump).join(',') + ']';
+  if (isObject(v)) {
+    return '{' + sortedKeys(v).map((k) => JSON.stringify(k) + ':' + dump(v[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+// JSON equality (objects: same keys, values equal; numbers numerically).
+function equal(a, b) {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => equal(x, b[i]));
+  if (isObject(a)) {
+    if (!isObject(b)) return false;
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => has(b, k) && equal(a[k], b[k]));
+  }
+  return a === b;
 }
 
 function isDirectory(p) {
@@ -87,16 +126,13 @@ function collect(arg, files) {
   return false;
 }
 
-const isObject = (v) => v instanceof Map;
-const has = (obj, key) => obj instanceof Map && obj.has(key);
-
 // Expected matches actual: objects partially, arrays in length and element by element,
 // numbers numerically, everything else by value.
 function matches(expected, actual) {
   if (isObject(expected)) {
     if (!isObject(actual)) return false;
-    for (const [k, v] of expected) {
-      if (!actual.has(k) || !matches(v, actual.get(k))) return false;
+    for (const k of Object.keys(expected)) {
+      if (!has(actual, k) || !matches(expected[k], actual[k])) return false;
     }
     return true;
   }
@@ -104,56 +140,55 @@ function matches(expected, actual) {
     if (!Array.isArray(actual) || actual.length !== expected.length) return false;
     return expected.every((e, i) => matches(e, actual[i]));
   }
-  if (expected instanceof Num && actual instanceof Num) return expected.toDouble() === actual.toDouble();
   return equal(expected, actual);
 }
 
 function shapeError(s) {
   if (!isObject(s)) return 'a scenario must be a JSON object';
   const allowed = ['name', 'config', 'context', 'steps', 'expect_config_error', 'description'];
-  for (const k of [...s.keys()].sort(compareKeys)) {
+  for (const k of sortedKeys(s)) {
     if (!allowed.includes(k)) return `unknown scenario field "${k}"`;
   }
-  if (!s.has('name') || typeof s.get('name') !== 'string') return '"name" must be a string';
-  if (!s.has('config')) return '"config" is missing';
-  if (!s.has('context')) return '"context" is missing';
-  const hasSteps = s.has('steps');
-  const hasExpect = s.has('expect_config_error');
+  if (!has(s, 'name') || typeof get(s, 'name') !== 'string') return '"name" must be a string';
+  if (!has(s, 'config')) return '"config" is missing';
+  if (!has(s, 'context')) return '"context" is missing';
+  const hasSteps = has(s, 'steps');
+  const hasExpect = has(s, 'expect_config_error');
   if (hasSteps === hasExpect) return 'give exactly one of "steps" and "expect_config_error"';
   if (hasExpect) {
-    const e = s.get('expect_config_error');
+    const e = get(s, 'expect_config_error');
     if (!Array.isArray(e) || e.length === 0) return '"expect_config_error" must be a non-empty array';
     for (const x of e) {
       if (!isObject(x)) return 'each expected config error must be an object {path, code}';
     }
     return '';
   }
-  const steps = s.get('steps');
+  const steps = get(s, 'steps');
   if (!Array.isArray(steps)) return '"steps" must be an array';
   for (let i = 0; i < steps.length; i++) {
     const st = steps[i];
     const where = `step ${i + 1}: `;
     if (!isObject(st)) return where + 'must be an object';
-    const restore = st.has('restore');
-    const kinds = Number(st.has('event')) + Number(st.has('event_text')) + Number(restore);
+    const restore = has(st, 'restore');
+    const kinds = Number(has(st, 'event')) + Number(has(st, 'event_text')) + Number(restore);
     if (kinds !== 1) return where + 'give exactly one of "event", "event_text", "restore"';
-    if (restore && st.get('restore') !== true) return where + '"restore" must be true';
-    if (st.has('event_text') && typeof st.get('event_text') !== 'string') {
+    if (restore && get(st, 'restore') !== true) return where + '"restore" must be true';
+    if (has(st, 'event_text') && typeof get(st, 'event_text') !== 'string') {
       return where + '"event_text" must be a string';
     }
-    for (const k of [...st.keys()].sort(compareKeys)) {
+    for (const k of sortedKeys(st)) {
       if (k !== 'event' && k !== 'event_text' && k !== 'restore' && k !== 'expect') {
         return where + `unknown field "${k}"`;
       }
     }
-    if (st.has('expect')) {
-      const ex = st.get('expect');
+    if (has(st, 'expect')) {
+      const ex = get(st, 'expect');
       if (!isObject(ex)) return where + '"expect" must be an object';
-      for (const k of [...ex.keys()].sort(compareKeys)) {
+      for (const k of sortedKeys(ex)) {
         if (k !== 'view' && k !== 'emit' && k !== 'error') return where + `unknown expect field "${k}"`;
       }
-      if (ex.has('emit') && !Array.isArray(ex.get('emit'))) return where + '"emit" must be an array';
-      if (ex.has('error') && typeof ex.get('error') !== 'string') {
+      if (has(ex, 'emit') && !Array.isArray(get(ex, 'emit'))) return where + '"emit" must be an array';
+      if (has(ex, 'error') && typeof get(ex, 'error') !== 'string') {
         return where + '"error" must be an error code string';
       }
     }
@@ -162,16 +197,16 @@ function shapeError(s) {
 }
 
 function runScenario(core, s, dumpSteps) {
-  const configText = dump(s.get('config'));
-  const contextText = dump(s.get('context'));
+  const configText = dump(get(s, 'config'));
+  const contextText = dump(get(s, 'context'));
   let flow = core.createFlow(configText, contextText);
   const errors = flow.ok ? [] : flow.errors;
   const errorsText = JSON.stringify(errors); // the core's errors_to_json text
   try {
-    if (s.has('expect_config_error')) {
-      const actualErrors = parse(errorsText);
+    if (has(s, 'expect_config_error')) {
+      const actualErrors = errors;
       if (dumpSteps) dumpSteps.push(actualErrors);
-      for (const want of s.get('expect_config_error')) {
+      for (const want of get(s, 'expect_config_error')) {
         if (!actualErrors.some((got) => matches(want, got))) {
           return {
             passed: false,
@@ -182,14 +217,14 @@ function runScenario(core, s, dumpSteps) {
       return { passed: true };
     }
     if (!flow.ok) return { passed: false, report: `  config/context refused: ${errorsText}` };
-    const steps = s.get('steps');
+    const steps = get(s, 'steps');
     for (let i = 0; i < steps.length; i++) {
       const st = steps[i];
       const label = `  step ${i + 1}`;
-      if (st.has('restore')) {
+      if (has(st, 'restore')) {
         const snap = flow.snapshotJSON();
         const restored = core.restoreFlow(configText, snap);
-        if (dumpSteps) dumpSteps.push(parse(snap));
+        if (dumpSteps) dumpSteps.push(JSON.parse(snap));
         if (!restored.ok) {
           return {
             passed: false,
@@ -200,21 +235,21 @@ function runScenario(core, s, dumpSteps) {
         flow = restored;
         continue;
       }
-      const eventText = st.has('event_text') ? st.get('event_text') : dump(st.get('event'));
-      const actual = parse(flow.dispatchJSON(eventText));
+      const eventText = has(st, 'event_text') ? get(st, 'event_text') : dump(get(st, 'event'));
+      const actual = JSON.parse(flow.dispatchJSON(eventText));
       if (dumpSteps) dumpSteps.push(actual);
-      const expect = st.has('expect') ? st.get('expect') : new Map();
+      const expect = has(st, 'expect') ? get(st, 'expect') : {};
       let why = '';
-      if (expect.has('error')) {
+      if (has(expect, 'error')) {
         const err = get(actual, 'error');
-        if (get(actual, 'ok') !== false || !has(actual, 'error') || !equal(get(err, 'code') ?? null, expect.get('error'))) {
+        if (get(actual, 'ok') !== false || !has(actual, 'error') || !equal(get(err, 'code') ?? null, get(expect, 'error'))) {
           why = 'error';
         }
       } else if (get(actual, 'ok') !== true) {
         why = 'ok';
       }
-      if (!why && expect.has('view') && !matches(expect.get('view'), get(actual, 'view') ?? null)) why = 'view';
-      if (!why && expect.has('emit') && !matches(expect.get('emit'), get(actual, 'emit') ?? null)) why = 'emit';
+      if (!why && has(expect, 'view') && !matches(get(expect, 'view'), get(actual, 'view') ?? null)) why = 'view';
+      if (!why && has(expect, 'emit') && !matches(get(expect, 'emit'), get(actual, 'emit') ?? null)) why = 'emit';
       if (why) {
         return {
           passed: false,
@@ -298,19 +333,14 @@ async function cmdTest(argv) {
     const steps = dumpPath ? [] : null;
     const o = runScenario(core, s, steps);
     if (dumpOpen) {
-      const line = new Map([
-        ['file', file],
-        ['scenario', s.get('name')],
-        ['passed', o.passed],
-        ['steps', steps],
-      ]);
+      const line = { file, scenario: get(s, 'name'), passed: o.passed, steps };
       appendFileSync(dumpPath, dump(line) + '\n');
     }
     if (o.passed) {
       passed++;
     } else {
       failed++;
-      print(`FAIL ${file}: ${s.get('name')}\n${o.report}\n`);
+      print(`FAIL ${file}: ${get(s, 'name')}\n${o.report}\n`);
     }
   }
   if (files.length === 0 && !badInput) {

@@ -9,8 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "session_rating/error.h"
 
 namespace session_rating {
@@ -79,10 +77,6 @@ struct Config {
 // duplicate_id, invalid_value, conflict). `out` is filled only when no error is returned.
 Errors parse_config(std::string_view json_text, Config& out);
 
-// The same for an already parsed JSON value (a separate name: a std::string argument would
-// otherwise be ambiguous between the two).
-Errors parse_config_value(const nlohmann::json& value, Config& out);
-
 // Who and what is being rated (contract 2).
 struct Context {
   std::string session_id;                  // 1–128 chars of [A-Za-z0-9._:-]
@@ -97,7 +91,6 @@ struct Context {
 // with the config: finalise.from "session_end" needs session_ended_at (conflict at
 // "/finalise/from").
 Errors parse_context(std::string_view json_text, const Config& config, Context& out);
-Errors parse_context_value(const nlohmann::json& value, const Config& config, Context& out);
 
 // True when `id` matches [A-Za-z0-9._:-]{1,128}.
 bool is_valid_id(std::string_view id);

@@ -13,8 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "session_rating/config.h"
 #include "session_rating/error.h"
 #include "session_rating/record.h"
@@ -43,10 +41,9 @@ class Flow {
   // Creates a flow in step "score". Both inputs must already be validated.
   Flow(Config config, Context context);
 
-  // Applies one event given as JSON text or as a parsed value. A refused event changes
-  // nothing, except that an event at or after the deadline first finalises the flow.
+  // Applies one event given as JSON text. A refused event changes nothing, except that an
+  // event at or after the deadline first finalises the flow.
   DispatchResult dispatch(std::string_view event_json);
-  DispatchResult dispatch_value(const nlohmann::json& event);
 
   // dispatch() and then the whole answer as JSON text:
   // {"ok":true,"view":{...},"emit":[...]} or {"ok":false,"error":{"code","message"},...}.
@@ -83,7 +80,8 @@ class Flow {
   };
 
   DispatchResult refuse(const char* code, std::string message) const;
-  DispatchResult apply(const nlohmann::json& event);
+  struct Event;  // a parsed event (defined in flow.cpp: the JSON library stays internal)
+  DispatchResult apply(const Event& event);
   void finalise(DispatchResult& result);
   void drop_change();  // draft := last submitted revision
   void submit(int64_t at, DispatchResult& result);

@@ -8,8 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "session_rating/config.h"
 #include "session_rating/error.h"
 
@@ -66,7 +64,6 @@ std::string record_to_json(const Record& record);
 // Reads a record from JSON and checks it (shape, types, unknown fields, schema, and the
 // consistency rules of check_record). `out` is filled only when no error is returned.
 Errors record_from_json(std::string_view json_text, Record& out);
-Errors record_from_value(const nlohmann::json& value, Record& out);
 
 // Consistency checks on an already typed record: positive and sentiment agree with the
 // score, revision >= 1, ids valid, problems valid and unique, problems/comment empty unless

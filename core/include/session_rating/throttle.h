@@ -8,8 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "session_rating/config.h"
 #include "session_rating/error.h"
 
@@ -57,15 +55,12 @@ PromptDecision should_prompt(const std::vector<PromptHistoryEntry>& history,
                              const Context& context, int64_t now_ms,
                              const ThrottleConfig& throttle);
 
-// Reads a history: a JSON array of {"key": string (1–257 chars), "prompted_at": integer >= 0,
-// "rated": bool}; all three required, no other fields. Reports every problem, paths
-// "/history/<i>/<field>". `out` is filled only when no error is returned.
-Errors parse_prompt_history_value(const nlohmann::json& value, std::vector<PromptHistoryEntry>& out);
-
 // {"key": "...", "prompt": bool, "reason": "..."} (keys sorted).
 std::string prompt_decision_to_json(const PromptDecision& decision);
 
-// JSON in, JSON out (for the WebAssembly bridge). `history_json` as parse_prompt_history_value;
+// JSON in, JSON out (for the WebAssembly bridge). `history_json`: a JSON array of
+// {"key": string (1–257 chars), "prompted_at": integer >= 0, "rated": bool}, all three
+// required, no other fields (every problem reported, paths "/history/<i>/<field>");
 // `context_json` a flow context (contract 2; errors at "/context/..."); `throttle_json` the
 // config's "throttle" object ({} = defaults; errors at "/throttle/..."); `now_ms` >= 0
 // (else out_of_range at "/now"). Returns prompt_decision_to_json(), or

@@ -4,9 +4,10 @@
 #include "internal/record_scan.h"
 
 #include <cstdint>
-#include <cstring>
+#include <optional>
+#include <string>
 
-#include "session_rating/utf8.h"
+#include "internal/json.h"
 
 namespace session_rating::internal {
 namespace {
@@ -36,150 +37,43 @@ int field_of(std::string_view k, int hint) {
   return -1;
 }
 
-// SWAR: true when any of the 8 bytes in `w` is '"', '\\', a control character (< 0x20) or
-// non-ASCII (>= 0x80) — the bytes a string scan has to look at one by one.
-inline bool needs_attention(uint64_t w) {
-  constexpr uint64_t ones = 0x0101010101010101ULL;
-  constexpr uint64_t high = 0x8080808080808080ULL;
-  const uint64_t q = w ^ (ones * '"');
-  const uint64_t b = w ^ (ones * '\\');
-  const uint64_t zero_q = (q - ones) & ~q;
-  const uint64_t zero_b = (b - ones) & ~b;
-  const uint64_t ctrl = (w - ones * 0x20) & ~w;
-  return ((zero_q | zero_b | ctrl) & high) != 0 || (w & high) != 0;
-}
-
+// The record's tokens, read with the core's one JSON lexer (internal/json.h).
 class Scanner {
  public:
-  explicit Scanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  explicit Scanner(std::string_view text) : lex_(text) {}
 
-  void ws() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
-  bool at_end() {
-    ws();
-    return p_ == end_;
-  }
-  bool lit(char c) {
-    ws();
-    if (p_ < end_ && *p_ == c) {
-      ++p_;
-      return true;
-    }
-    return false;
-  }
-  bool peek(char c) {
-    ws();
-    return p_ < end_ && *p_ == c;
-  }
-  bool word(const char* w, std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, w, n) != 0) return false;
-    p_ += n;
-    return true;
-  }
+  bool at_end() { return lex_.at_end(); }
+  bool lit(char c) { return lex_.lit(c); }
 
-  // A string token. `raw` is the text between the quotes; escapes are validated (\u is
-  // refused) and reported in `escaped`. Raw control characters and invalid UTF-8 are refused.
-  bool raw_string(std::string_view& raw, bool& escaped) {
-    ws();
-    if (p_ == end_ || *p_ != '"') return false;
-    ++p_;
-    const char* start = p_;
-    bool non_ascii = false;
-    escaped = false;
-    for (;;) {
-      while (end_ - p_ >= 8) {
-        uint64_t w;
-        std::memcpy(&w, p_, 8);
-        if (needs_attention(w)) break;
-        p_ += 8;
-      }
-      if (p_ == end_) return false;
-      const unsigned char c = static_cast<unsigned char>(*p_);
-      if (c == '"') break;
-      if (c == '\\') {
-        if (end_ - p_ < 2) return false;
-        switch (p_[1]) {
-          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': break;
-          default: return false;  // \u (rare) and invalid escapes: leave to the DOM reader
-        }
-        escaped = true;
-        p_ += 2;
-        continue;
-      }
-      if (c < 0x20) return false;
-      if (c >= 0x80) non_ascii = true;
-      ++p_;
-    }
-    raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
-    return !non_ascii || is_valid_utf8(raw);
-  }
-
-  // A string token decoded into `out`.
-  bool string(std::string& out) {
-    std::string_view raw;
-    bool escaped = false;
-    if (!raw_string(raw, escaped)) return false;
-    if (!escaped) {
-      out.assign(raw.data(), raw.size());
-      return true;
-    }
-    out.clear();
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      char c = raw[i];
-      if (c != '\\') {
-        out.push_back(c);
-        continue;
-      }
-      switch (raw[++i]) {
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        default: c = raw[i]; break;  // " \ /
-      }
-      out.push_back(c);
-    }
-    return true;
-  }
+  // A string token decoded into `out` (the same decoding parse_json() does).
+  bool string(std::string& out) { return lex_.string(out); }
 
   // A string token that must not contain escapes (names, enum values).
   bool plain_string(std::string_view& out) {
     bool escaped = false;
-    return raw_string(out, escaped) && !escaped;
+    return lex_.string_token(out, escaped) && !escaped;
   }
 
   // An integer token: -?(0|[1-9][0-9]{0,17}), no fraction, no exponent.
   bool integer(int64_t& out) {
-    ws();
-    bool neg = false;
-    if (p_ < end_ && *p_ == '-') {
-      neg = true;
-      ++p_;
-    }
-    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
-    const char* start = p_;
+    std::string_view t;
+    bool integral = false;
+    if (!lex_.number_token(t, integral) || !integral) return false;
+    const bool neg = t[0] == '-';
+    if (t.size() - (neg ? 1 : 0) > 18) return false;
     int64_t v = 0;
-    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
-      v = v * 10 + (*p_ - '0');
-      ++p_;
-      if (p_ - start > 18) return false;
-    }
-    if (*start == '0' && p_ - start > 1) return false;  // leading zero: invalid JSON
-    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    for (std::size_t i = neg ? 1 : 0; i < t.size(); ++i) v = v * 10 + (t[i] - '0');
     out = neg ? -v : v;
     return true;
   }
 
   bool boolean(bool& out) {
-    ws();
-    if (word("true", 4)) {
+    if (!lex_.skip_ws()) return false;
+    if (lex_.word("true", 4)) {
       out = true;
       return true;
     }
-    if (word("false", 5)) {
+    if (lex_.word("false", 5)) {
       out = false;
       return true;
     }
@@ -188,8 +82,8 @@ class Scanner {
 
   // null → nullopt, string → value.
   bool nullable_string(std::optional<std::string>& out) {
-    ws();
-    if (word("null", 4)) {
+    if (!lex_.skip_ws()) return false;
+    if (lex_.word("null", 4)) {
       out.reset();
       return true;
     }
@@ -198,8 +92,7 @@ class Scanner {
   }
 
  private:
-  const char* p_;
-  const char* end_;
+  JsonLexer lex_;
 };
 
 bool small_int(Scanner& s, int& out) {

@@ -16,8 +16,9 @@ namespace session_rating::internal {
 // sentiment names, valid UTF-8, at most 20 problems and 5 redaction entries. The caller must
 // still run check_record() (ranges, ids, consistency) on a true result. Returns false — `out`
 // then partly written — for anything else, and for what it leaves to the DOM reader on
-// purpose: escaped keys, \u escapes, numbers with a fraction or exponent or more than 18
-// digits, an omitted topic or agent_id, a byte-order mark.
+// purpose: escaped keys and enum values, numbers with a fraction or exponent or more than 18
+// digits, an omitted topic or agent_id, a byte-order mark. Tokens are read with the same
+// lexer as parse_json() (internal/json.h), so strings decode to the same bytes.
 bool scan_record(std::string_view text, Record& out);
 
 }  // namespace session_rating::internal

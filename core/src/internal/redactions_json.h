@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "internal/json_writer.h"
+#include "internal/json.h"
 #include "session_rating/record.h"
 
 namespace session_rating::internal {
