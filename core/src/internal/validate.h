@@ -7,8 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "internal/json.h"
 #include "session_rating/error.h"
 
 namespace session_rating::internal {
