@@ -614,20 +614,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Closing with unread request bytes would reset the connection and could destroy the answer
-  // before the peer reads it: send FIN, discard what still arrives (bounded), then close.
+  // before the peer reads it: send FIN, then discard what still arrives until the peer closes,
+  // for at most 2 s and 32 MiB (a peer still sending after that is not reading us anyway).
   void linger() {
     state_ = State::Lingering;
     error_code ec;
     sock_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close();
     buf_.clear();
-    linger_left_ = 256 * 1024;
-    arm(Clock::now() + std::chrono::seconds(1));
+    linger_left_ = 32 * 1024 * 1024;
+    arm(Clock::now() + std::chrono::seconds(2));
     discard();
   }
   void discard() {
     buf_.clear();
-    sock_.async_read_some(buf_.prepare(16 * 1024), [self = shared_from_this()](error_code ec, size_t n) {
+    sock_.async_read_some(buf_.prepare(64 * 1024), [self = shared_from_this()](error_code ec, size_t n) {
       if (ec || n >= self->linger_left_ || self->state_ == State::Closed) return self->close();
       self->linger_left_ -= n;
       self->discard();
