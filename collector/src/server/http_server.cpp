@@ -286,11 +286,9 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
   void disarm() { timer_.cancel(); }
-  void on_deadline() {
-    // A request head that did not arrive in time gets a 408 when nothing else is pending;
-    // in every other phase the connection is simply cut.
-    close();
-  }
+  // Whatever the phase (first byte, head, body, write, linger), a missed deadline cuts the
+  // connection: a peer that is that slow is not reading an answer either.
+  void on_deadline() { close(); }
 
   // ---- idle: no bytes of a next request yet
   void wait_for_request() {
@@ -298,6 +296,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (srv_.stopping.load() || !keep_alive_) return close();
     if (buf_.size() > 0) return read_head();  // pipelined: the next request is already here
     state_ = State::Idle;
+    buf_.shrink_to_fit();  // an idle connection keeps no buffer
     mark_idle();
     // A fresh connection gets the head timeout to start; a kept-alive one the idle timeout.
     arm(Clock::now() + std::chrono::seconds(requests_ == 0 ? srv_.limits.head_timeout_s
