@@ -799,12 +799,31 @@ int Server::listen(const std::string& host, int port, std::string& error) {
   return a.local_endpoint().port();
 }
 
+namespace {
+
+// An exception escaping a completion handler (only std::bad_alloc is expected) must not end
+// the process: the loop goes on with the remaining work.
+void run_loop(net::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "session-rating-collector: event loop: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "session-rating-collector: event loop: unknown exception\n");
+    }
+  }
+}
+
+}  // namespace
+
 void Server::run() {
   net::dispatch(impl_->acceptor.get_executor(), [this] { impl_->accept(); });
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->limits.io_threads; ++i)
-    threads.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+    threads.emplace_back([this] { run_loop(impl_->ioc); });
+  run_loop(impl_->ioc);
   for (auto& t : threads) t.join();
   impl_->workers.join();
 }
