@@ -1,5 +1,7 @@
 // POST /v1/ratings: origin → write key → rate → content type on the head; then the body
-// (64 KiB at most) goes to the ingestor, which answers after the group commit.
+// (64 KiB at most) goes to the ingestor: parsing and validation on the io thread (CPU only),
+// then one job for the SQLite writer; the answer is sent once its group commit is done, and
+// no thread waits for it meanwhile.
 #include "handlers/handlers.h"
 #include "middleware.h"
 
@@ -13,15 +15,16 @@ void add_ratings(http::Router& r, App& app) {
               mw::require_write_key(app),
               mw::rate_limit(app),
               mw::content_type_in({"text/plain", "application/json"})};
-  e.blocking = true;  // waits for the SQLite commit
-  e.handle = [&app](const http::Request& req, http::Response& res) {
-    IngestResult result = app.ingestor->ingest(req.body);
-    res.json(static_cast<unsigned>(result.http_status), std::move(result.body));
-    if (!result.results.empty()) {
-      json counts = json::object();
-      for (const auto& o : result.results) counts[o.status] = counts.value(o.status, 0) + 1;
-      res.log_results = dump(counts);
-    }
+  e.handle_async = [&app](const http::Request& req, http::Response& res, http::Done done) {
+    app.ingestor->ingest_async(req.body, [&res, done](IngestResult result) {
+      res.json(static_cast<unsigned>(result.http_status), std::move(result.body));
+      if (!result.results.empty()) {
+        json counts = json::object();
+        for (const auto& o : result.results) counts[o.status] = counts.value(o.status, 0) + 1;
+        res.log_results = dump(counts);
+      }
+      done();
+    });
   };
   r.add("POST", "/v1/ratings", std::move(e));
 }

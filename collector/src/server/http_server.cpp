@@ -467,6 +467,26 @@ class Session : public std::enable_shared_from_this<Session> {
     req_.body = std::move(parser_->release().body());
     bytes_in_ = req_.body.size();
     const Endpoint* ep = endpoint_;
+    if (ep->handle_async) {
+      // The handler hands its work on (e.g. to the SQLite writer) and calls `done` when the
+      // answer is ready; the work guard keeps the event loop alive until then.
+      auto guard = net::make_work_guard(sock_.get_executor());
+      auto once = std::make_shared<std::atomic<bool>>(false);
+      Done done = [self = shared_from_this(), guard, once]() mutable {
+        if (once->exchange(true)) return;
+        net::post(guard.get_executor(), [self] { self->send(); });
+      };
+      try {
+        ep->handle_async(req_, res_, done);
+      } catch (...) {
+        if (!once->exchange(true)) {
+          res_.stream = nullptr;
+          res_.error(500, "internal_error", "the request could not be handled");
+          send();
+        }
+      }
+      return;
+    }
     if (!ep->blocking) {
       run_handler(*ep, req_, res_);
       return send();

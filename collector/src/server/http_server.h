@@ -60,6 +60,10 @@ struct Response {
 };
 
 using Handler = std::function<void(const Request&, Response&)>;
+// A handler that answers later: it fills the Response and then calls `done` (once, from any
+// thread). It is called on the io thread, so it must not block.
+using Done = std::function<void()>;
+using AsyncHandler = std::function<void(const Request&, Response&, Done done)>;
 // A cheap check run on the head only (no body read yet): false = answer with `res` now.
 using Check = std::function<bool(const Request&, Response&)>;
 
@@ -68,6 +72,7 @@ struct Endpoint {
   std::vector<Check> checks;   // middleware, in order, before the body is read
   Handler handle;              // after the body is read
   bool blocking = false;       // run on the worker pool (SQLite, disk), not on an io thread
+  AsyncHandler handle_async;   // instead of `handle`: answers through `done`
 };
 
 class Router {
