@@ -21,7 +21,7 @@ const char* usage() {
   --rate-limit N          requests per second per write key (default 100; 0 = no limit)
   --rate-burst N          burst size of the per-key bucket (default 200)
   --io-threads N          event-loop threads that own every connection (default 2)
-  --workers N             threads for handlers that block: SQLite, disk (default 32)
+  --workers N             threads for handlers that block: queries, export, disk (default 8)
   --max-connections N     open connections; at the cap the oldest idle one is shed (default 10000)
   --head-timeout S        seconds from a request's first byte to the end of its head (default 10)
   --request-timeout S     seconds from a request's first byte to the end of its body (default 30)

@@ -20,7 +20,7 @@ struct Options {
   double rate_limit = 100;                // --rate-limit: requests/s per write key; 0 = off
   double rate_burst = 200;                // --rate-burst: bucket size
   int io_threads = 2;                     // --io-threads: event-loop threads owning all connections
-  int workers = 32;                       // --workers: threads for blocking handlers (SQLite, disk)
+  int workers = 8;                        // --workers: threads for blocking handlers (queries, disk)
   int max_connections = 10000;            // --max-connections: the oldest idle ones are shed first
   int head_timeout_s = 10;                // --head-timeout: first byte to end of the request head
   int request_timeout_s = 30;             // --request-timeout: first byte to end of the body

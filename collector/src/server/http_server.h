@@ -94,7 +94,7 @@ class Router {
 
 struct Limits {
   int io_threads = 2;               // threads running the event loop
-  int workers = 32;                 // worker pool for blocking handlers
+  int workers = 8;                  // worker pool for blocking handlers
   size_t max_connections = 10000;   // open connections; the oldest idle ones are shed first
   size_t max_body = 64 * 1024;      // request body after decoding of chunks
   size_t max_header_bytes = 16 * 1024;  // request line + header fields
