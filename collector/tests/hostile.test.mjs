@@ -278,3 +278,19 @@ test('SIGTERM with slow clients held: exits within the bound', async (t) => {
   assert.ok(ms < 4000, `shutdown took ${ms} ms (bound: 2 s drain)`);
   assert.ok(s.lines.some((l) => l.includes('"stopped"')));
 });
+
+test('routing: 404 and 405 with Allow as JSON errors; HEAD answers like GET without a body', async (t) => {
+  const s = await startCollector(t, { args: ['--quiet'] });
+  let r = await fetch(`${s.url}/v1/nope`);
+  assert.equal(r.status, 404);
+  assert.equal((await r.json()).errors[0].code, 'not_found');
+  r = await fetch(`${s.url}/v1/ratings`, { method: 'DELETE' });
+  assert.equal(r.status, 405);
+  assert.match(r.headers.get('allow'), /POST/);
+  assert.equal((await r.json()).errors[0].code, 'method_not_allowed');
+  r = await fetch(`${s.url}/v1/widget-config`, { method: 'HEAD' });
+  assert.equal(r.status, 200);
+  assert.ok(Number(r.headers.get('content-length')) > 0);
+  assert.equal((await r.arrayBuffer()).byteLength, 0);
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+});

@@ -108,7 +108,9 @@ const Endpoint* Router::find(const std::string& method, const std::string& path,
       allowed += (allowed.empty() ? "" : ", ") + en.method;
     }
   }
-  if (found) allowed.clear();
+  // The CORS preflight covers every path under /v1/: a path no other method serves is a 404,
+  // not a 405.
+  if (found || allowed == "OPTIONS") allowed.clear();
   return found;
 }
 
