@@ -200,9 +200,9 @@ test('Range: 500 ranges are not amplified; one range is honoured; 416 outside th
   assert.equal(r.headers.get('content-range'), 'bytes */10000');
   await r.text();
   // Paths never leave the mount, and the bare prefix redirects.
-  r = await raw(s.port, 'GET /files/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n');
+  r = await raw(s.port, 'GET /files/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.equal(r.status, 404);
-  r = await raw(s.port, 'GET /files/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n');
+  r = await raw(s.port, 'GET /files/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.equal(r.status, 404);
   r = await fetch(`${s.url}/files`, { redirect: 'manual' });
   assert.equal(r.status, 301);
