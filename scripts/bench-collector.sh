@@ -59,6 +59,7 @@ ingest() {  # $1 = label, $2 = binary
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
     "$URL/v1/ratings?key=bench-key" >"$TMP/wrk.txt"
   after=$(curl -s "$URL/healthz")
+  ticks=$(awk '{print $14 + $15}' "/proc/$PID/stat")  # user + system CPU of the collector
   stop_collector
   result=$(grep WRK_RESULT "$TMP/wrk.txt" | sed 's/^WRK_RESULT //')
   requests=$(echo "$result" | json_field requests)
@@ -71,7 +72,8 @@ ingest() {  # $1 = label, $2 = binary
   group=$(( (jobs + commits / 2) / (commits > 0 ? commits : 1) ))
   [ "$group" -ge 1 ] || group=1
   rate=$(awk -v r="$requests" -v n="$non2xx" -v d="$duration" 'BEGIN { printf "%.0f", (r - n) / d }')
-  echo "collector ($1): $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit"
+  cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$stored" 'BEGIN { printf "%.0f", n > 0 ? t / hz * 1e6 / n : 0 }')
+  echo "collector ($1): $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit; collector CPU ${cpu} µs per rating"
 }
 
 if [ -n "${BENCH_BASELINE:-}" ]; then
