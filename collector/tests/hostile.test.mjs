@@ -230,6 +230,14 @@ test('strict header parsing: NUL, CL+TE, Content-Type rules; refusals logged wit
   r = await raw(s.port, 'POST /v1/ratings HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!');
   assert.equal(r.status, 400);
 
+  // Header limits: 16 KiB of head, 100 fields.
+  r = await raw(s.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+  assert.equal(r.status, 431);
+  const many = Array.from({ length: 150 }, (_, i) => `X-F${i}: 1\r\n`).join('');
+  r = await raw(s.port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${many}\r\n`);
+  assert.equal(r.status, 431);
+  assert.match(r.body, /"header_too_large"/);
+
   for (const [type, want] of [['TEXT/PLAIN', 200], ['text/plain; charset=utf-8', 200],
     ['Application/JSON;charset=UTF-8', 200], ['text/plainevil', 415], ['application/jsonp', 415],
     ['text/html', 415]]) {
