@@ -72,7 +72,7 @@ ingest() {  # $1 = label, $2 = binary
   group=$(( (jobs + commits / 2) / (commits > 0 ? commits : 1) ))
   [ "$group" -ge 1 ] || group=1
   rate=$(awk -v r="$requests" -v n="$non2xx" -v d="$duration" 'BEGIN { printf "%.0f", (r - n) / d }')
-  cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$stored" 'BEGIN { printf "%.0f", n > 0 ? t / hz * 1e6 / n : 0 }')
+  cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$stored" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
   echo "collector ($1): $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit; collector CPU ${cpu} µs per rating"
 }
 

@@ -1,5 +1,5 @@
 // POST /v1/ratings: origin → write key → rate → content type on the head; then the body
-// (64 KiB at most) goes to the ingestor: parsing and validation on the io thread (CPU only),
+// (64 KiB at most) goes to the ingestor: parsing and validation on the worker pool (CPU only),
 // then one job for the SQLite writer; the answer is sent once its group commit is done, and
 // no thread waits for it meanwhile.
 #include "handlers/handlers.h"
@@ -15,6 +15,7 @@ void add_ratings(http::Router& r, App& app) {
               mw::require_write_key(app),
               mw::rate_limit(app),
               mw::content_type_in({"text/plain", "application/json"})};
+  e.blocking = true;  // parsing a batch of 100 records is CPU work: not on an io thread
   e.handle_async = [&app](const http::Request& req, http::Response& res, http::Done done) {
     app.ingestor->ingest_async(req.body, [&res, done](IngestResult result) {
       res.json(static_cast<unsigned>(result.http_status), std::move(result.body));

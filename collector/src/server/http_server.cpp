@@ -478,15 +478,21 @@ class Session : public std::enable_shared_from_this<Session> {
         if (once->exchange(true)) return;
         net::post(guard.get_executor(), [self] { self->send(); });
       };
-      try {
-        ep->handle_async(req_, res_, done);
-      } catch (...) {
-        if (!once->exchange(true)) {
-          res_.stream = nullptr;
-          res_.error(500, "internal_error", "the request could not be handled");
-          send();
+      auto start = [self = shared_from_this(), ep, done, once, guard]() mutable {
+        try {
+          ep->handle_async(self->req_, self->res_, done);
+        } catch (...) {
+          if (!once->exchange(true)) {
+            self->res_.stream = nullptr;
+            self->res_.error(500, "internal_error", "the request could not be handled");
+            net::post(guard.get_executor(), [self] { self->send(); });
+          }
         }
-      }
+      };
+      // CPU-heavy first part (parsing, validation) on the worker pool, so one large body
+      // never stalls the other connections of an io thread.
+      if (ep->blocking) net::post(srv_.workers, std::move(start));
+      else start();
       return;
     }
     if (!ep->blocking) {

@@ -72,7 +72,8 @@ struct Endpoint {
   std::vector<Check> checks;   // middleware, in order, before the body is read
   Handler handle;              // after the body is read
   bool blocking = false;       // run on the worker pool (SQLite, disk), not on an io thread
-  AsyncHandler handle_async;   // instead of `handle`: answers through `done`
+  AsyncHandler handle_async;   // instead of `handle`: answers through `done` (started on the
+                               // worker pool when `blocking`, on the io thread otherwise)
 };
 
 class Router {
