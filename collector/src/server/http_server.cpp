@@ -298,17 +298,22 @@ class Session : public std::enable_shared_from_this<Session> {
     if (srv_.stopping.load() || !keep_alive_) return close();
     if (buf_.size() > 0) return read_head();  // pipelined: the next request is already here
     state_ = State::Idle;
-    buf_.shrink_to_fit();  // an idle connection keeps no buffer
+    buf_.shrink_to_fit();  // an idle connection keeps only a small buffer
     mark_idle();
     // A fresh connection gets the head timeout to start; a kept-alive one the idle timeout.
     arm(Clock::now() + std::chrono::seconds(requests_ == 0 ? srv_.limits.head_timeout_s
                                                             : srv_.limits.idle_timeout_s));
-    sock_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+    // A real read, not async_wait(wait_read): Asio starts a wait without trying it first, so
+    // with edge-triggered epoll a request that arrived just before the wait was queued would
+    // not wake it until the idle timeout.
+    sock_.async_read_some(buf_.prepare(kIdleRead), [self = shared_from_this()](error_code ec, size_t n) {
       self->unmark_idle();
       if (ec || self->state_ == State::Closed) return self->close();
+      self->buf_.commit(n);
       self->read_head();
     });
   }
+  static constexpr size_t kIdleRead = 512;
 
   void mark_idle() {
     std::lock_guard<std::mutex> lock(srv_.mu);
