@@ -496,7 +496,7 @@ class Session : public std::enable_shared_from_this<Session> {
       };
       // CPU-heavy first part (parsing, validation) on the worker pool, so one large body
       // never stalls the other connections of an io thread.
-      if (ep->blocking) net::post(srv_.workers, std::move(start));
+      if (ep->blocking && req_.body.size() >= ep->inline_below) net::post(srv_.workers, std::move(start));
       else start();
       return;
     }
