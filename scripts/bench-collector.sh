@@ -11,7 +11,8 @@
 #
 # Before/after in one run: BENCH_BASELINE=/path/to/an/older/session-rating-collector runs the
 # ingest step with that binary and with this build, alternately, BENCH_ROUNDS times (default 2)
-# each, then continues. BENCH_INGEST_ONLY=1 stops after the ingest step(s).
+# each, then continues. BENCH_INGEST_ONLY=1 stops after the ingest step(s); BENCH_FLAGS adds
+# flags to this build's collector (e.g. "--io-threads 4").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -36,10 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_collector() {  # $1 = db, $2 = binary (default: this build)
+start_collector() {  # $1 = db, $2 = binary (default: this build), $3 = extra flags
   : >"$TMP/log"
   "${2:-$COLLECTOR}" --listen 127.0.0.1:0 --db "$1" --write-key bench-key --admin-token bench-admin-token \
-    --rate-limit 0 --quiet --synchronous "$SYNC" >"$TMP/log" 2>&1 &
+    --rate-limit 0 --quiet --synchronous "$SYNC" ${3:-} >"$TMP/log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do
     grep -q '"event":"listening"' "$TMP/log" && break
@@ -54,7 +55,7 @@ json_field() { sed -E "s/.*\"$1\":([0-9.eE+-]+).*/\1/"; }
 ingest() {  # $1 = label, $2 = binary
   echo "== ingest ($1): wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, synchronous=$SYNC (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   rm -f "$TMP/ingest.sqlite3"*
-  start_collector "$TMP/ingest.sqlite3" "$2"
+  start_collector "$TMP/ingest.sqlite3" "$2" "${3:-}"
   before=$(curl -s "$URL/healthz")
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
     "$URL/v1/ratings?key=bench-key" >"$TMP/wrk.txt"
@@ -79,7 +80,7 @@ ingest() {  # $1 = label, $2 = binary
 if [ -n "${BENCH_BASELINE:-}" ]; then
   for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do
     ingest "baseline, round $round" "$BENCH_BASELINE"
-    ingest "this build, round $round" "$COLLECTOR"
+    ingest "this build, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}"
   done
 else
   ingest "this build" "$COLLECTOR"
