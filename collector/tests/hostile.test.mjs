@@ -302,3 +302,26 @@ test('routing: 404 and 405 with Allow as JSON errors; HEAD answers like GET with
   assert.equal((await r.arrayBuffer()).byteLength, 0);
   assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
 });
+
+test('Expect: 100-continue only after the checks; a slow body is cut at the request deadline', async (t) => {
+  const s = await startCollector(t, { args: ['--quiet', '--request-timeout', '2'] });
+  const head = (auth) => `POST /v1/ratings HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: text/plain\r\n` +
+    'Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n';
+  let r = await raw(s.port, head(''), { wait: 1500 });
+  assert.equal(r.status, 401, 'refused on the head, no 100 Continue');
+  r = await raw(s.port, head(`Authorization: Bearer ${WRITE_KEY}\r\n`), { wait: 500 });
+  assert.equal(r.status, 100, 'checks passed: the client may send the body');
+  // A body that trickles in is cut when the request deadline passes.
+  const sock = await connect(s.port);
+  sock.on('error', () => {});
+  const closed = new Promise((res) => sock.on('close', res));
+  sock.write(`POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\n` +
+    'Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n[');
+  const drip = setInterval(() => { if (!sock.destroyed) sock.write(' '); }, 200);
+  t.after(() => { clearInterval(drip); sock.destroy(); });
+  const started = Date.now();
+  await Promise.race([closed, sleep(5000)]);
+  clearInterval(drip);
+  assert.ok(sock.destroyed || sock.readableEnded, 'the slow body was cut');
+  assert.ok(Date.now() - started < 4000);
+});
