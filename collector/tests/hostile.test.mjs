@@ -254,8 +254,10 @@ test('strict header parsing: NUL, CL+TE, Content-Type rules; refusals logged wit
 
 test('the connection cap sheds the oldest idle connection first', async (t) => {
   const s = await startCollector(t, { args: ['--quiet', '--max-connections', '20'] });
-  const idle = await idleClients(s.port, 20);
+  // One after the other, so that sockets[0] has been idle the longest.
+  const idle = { sockets: [], stop() { for (const x of this.sockets) x.destroy(); } };
   t.after(() => idle.stop());
+  for (let i = 0; i < 20; i++) idle.sockets.push(...(await idleClients(s.port, 1)).sockets);
   const oldestClosed = new Promise((res) => idle.sockets[0].on('close', res));
   const r = await fetch(`${s.url}/healthz`);
   assert.equal(r.status, 200);
