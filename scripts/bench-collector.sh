@@ -8,6 +8,11 @@
 #  3. GET /v1/insights over 1,000,000 stored ratings (total, by=day, by=topic), median of 5.
 #
 #   scripts/bench-collector.sh            # BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_RATINGS=1000000
+#
+# Before/after in one run: BENCH_BASELINE=/path/to/an/older/session-rating-collector runs the
+# ingest step with that binary and with this build, alternately, BENCH_ROUNDS times (default 2)
+# each, then continues. BENCH_INGEST_ONLY=1 stops after the ingest step(s); BENCH_FLAGS adds
+# flags to this build's collector (e.g. "--io-threads 4").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -32,10 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_collector() {  # $1 = db
+start_collector() {  # $1 = db, $2 = binary (default: this build), $3 = extra flags
   : >"$TMP/log"
-  "$COLLECTOR" --listen 127.0.0.1:0 --db "$1" --write-key bench-key --admin-token bench-admin-token \
-    --rate-limit 0 --quiet --synchronous "$SYNC" >"$TMP/log" 2>&1 &
+  "${2:-$COLLECTOR}" --listen 127.0.0.1:0 --db "$1" --write-key bench-key --admin-token bench-admin-token \
+    --rate-limit 0 --quiet --synchronous "$SYNC" ${3:-} >"$TMP/log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do
     grep -q '"event":"listening"' "$TMP/log" && break
@@ -47,25 +52,40 @@ start_collector() {  # $1 = db
 stop_collector() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
 json_field() { sed -E "s/.*\"$1\":([0-9.eE+-]+).*/\1/"; }
 
-echo "== ingest: wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, 64 worker threads, synchronous=$SYNC (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-start_collector "$TMP/ingest.sqlite3"
-before=$(curl -s "$URL/healthz")
-wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
-  "$URL/v1/ratings?key=bench-key" >"$TMP/wrk.txt"
-after=$(curl -s "$URL/healthz")
-stop_collector
-result=$(grep WRK_RESULT "$TMP/wrk.txt" | sed 's/^WRK_RESULT //')
-requests=$(echo "$result" | json_field requests)
-duration=$(echo "$result" | json_field duration_s)
-non2xx=$(echo "$result" | json_field non_2xx)
-p99=$(echo "$result" | json_field p99_ms)
-stored=$(sqlite3 "$TMP/ingest.sqlite3" "SELECT count(*) FROM ratings")
-jobs=$(( $(echo "$after" | json_field jobs) - $(echo "$before" | json_field jobs) ))
-commits=$(( $(echo "$after" | json_field commits) - $(echo "$before" | json_field commits) ))
-group=$(( (jobs + commits / 2) / (commits > 0 ? commits : 1) ))
-[ "$group" -ge 1 ] || group=1
-rate=$(awk -v r="$requests" -v n="$non2xx" -v d="$duration" 'BEGIN { printf "%.0f", (r - n) / d }')
-echo "collector: $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit"
+ingest() {  # $1 = label, $2 = binary
+  echo "== ingest ($1): wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, synchronous=$SYNC (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  rm -f "$TMP/ingest.sqlite3"*
+  start_collector "$TMP/ingest.sqlite3" "$2" "${3:-}"
+  before=$(curl -s "$URL/healthz")
+  wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
+    "$URL/v1/ratings?key=bench-key" >"$TMP/wrk.txt"
+  after=$(curl -s "$URL/healthz")
+  ticks=$(awk '{print $14 + $15}' "/proc/$PID/stat")  # user + system CPU of the collector
+  stop_collector
+  result=$(grep WRK_RESULT "$TMP/wrk.txt" | sed 's/^WRK_RESULT //')
+  requests=$(echo "$result" | json_field requests)
+  duration=$(echo "$result" | json_field duration_s)
+  non2xx=$(echo "$result" | json_field non_2xx)
+  p99=$(echo "$result" | json_field p99_ms)
+  stored=$(sqlite3 "$TMP/ingest.sqlite3" "SELECT count(*) FROM ratings")
+  jobs=$(( $(echo "$after" | json_field jobs) - $(echo "$before" | json_field jobs) ))
+  commits=$(( $(echo "$after" | json_field commits) - $(echo "$before" | json_field commits) ))
+  group=$(( (jobs + commits / 2) / (commits > 0 ? commits : 1) ))
+  [ "$group" -ge 1 ] || group=1
+  rate=$(awk -v r="$requests" -v n="$non2xx" -v d="$duration" 'BEGIN { printf "%.0f", (r - n) / d }')
+  cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$stored" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  echo "collector ($1): $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit; collector CPU ${cpu} µs per rating"
+}
+
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do
+    ingest "baseline, round $round" "$BENCH_BASELINE"
+    ingest "this build, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}"
+  done
+else
+  ingest "this build" "$COLLECTOR"
+fi
+[ -n "${BENCH_INGEST_ONLY:-}" ] && exit 0
 
 echo "== raw SQLite insert loop of the same rows (collector's statements, no HTTP/JSON/validation)"
 rows=$(( stored > 0 ? stored : 1000 ))

@@ -46,7 +46,12 @@ ADMIN_TOKEN="admin_dev_$(rand)"
 LOG="var/demo-collector.log"
 
 start() {
-  "$COLLECTOR" --listen "127.0.0.1:$1" --db "$DB" --static "$ROOT" \
+  # Every served folder is named here: the binary has no path of this repository built in.
+  "$COLLECTOR" --listen "127.0.0.1:$1" --db "$DB" \
+    --mount "/dist/=$ROOT/dist" \
+    --mount "/examples/script-tag/=$ROOT/examples/script-tag" \
+    --mount "/examples/call-end-screen/=$ROOT/examples/call-end-screen" \
+    --mount "/dashboard/=$ROOT/collector/dashboard" \
     --write-key "$WRITE_KEY" --admin-token "$ADMIN_TOKEN" >"$LOG" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do

@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libgtest-dev libbenchmark-dev      # native tests and benchmarks
   nlohmann-json3-dev                 # JSON in the core
   emscripten                         # WebAssembly build
-  libcpp-httplib-dev libsqlite3-dev sqlite3  # reference collector
+  libboost1.81-dev libsqlite3-dev sqlite3    # reference collector (Boost.Beast/Asio, header-only)
   chromium                           # browser tests (driven by playwright-core)
   brotli gzip wrk                    # size reports and load benchmarks
 )

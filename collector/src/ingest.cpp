@@ -1,5 +1,8 @@
 #include "ingest.h"
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "clock.h"
@@ -157,7 +160,41 @@ RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
   return row;
 }
 
+namespace {
+
+// The answer's status and body from the outcomes.
+void finish(IngestResult& result) {
+  const std::vector<Outcome>& outcomes = result.results;
+  size_t invalid = 0, refused = 0;
+  for (const Outcome& o : outcomes) {
+    if (o.status == "invalid") ++invalid;
+    else if (is_refusal(o.status)) ++refused;
+  }
+  if (invalid == outcomes.size()) result.http_status = 400;
+  else if (refused == outcomes.size()) result.http_status = 409;
+  else result.http_status = 200;  // all stored, or a batch with mixed outcomes
+  result.body = results_body(outcomes);
+}
+
+}  // namespace
+
 IngestResult Ingestor::ingest(std::string_view body) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;
+  IngestResult out;
+  ingest_async(body, [&](IngestResult r) {
+    std::lock_guard<std::mutex> lock(mu);
+    out = std::move(r);
+    ready = true;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return ready; });
+  return out;
+}
+
+void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResult)> done) {
   IngestResult result;
   size_t first = body.find_first_not_of(" \t\r\n");
   const bool batch = first != std::string_view::npos && body[first] == '[';
@@ -169,13 +206,13 @@ IngestResult Ingestor::ingest(std::string_view body) {
     if (value.is_discarded()) {
       result.http_status = 400;
       result.body = error_body("invalid_json", "the body is not valid JSON");
-      return result;
+      return done(std::move(result));
     }
     if (value.empty() || value.size() > kMaxBatch) {
       result.http_status = 400;
       result.body = error_body("out_of_range", "a batch holds 1 to " +
                                                    std::to_string(kMaxBatch) + " records");
-      return result;
+      return done(std::move(result));
     }
     prepared.resize(value.size());
     outcomes.resize(value.size());
@@ -198,7 +235,7 @@ IngestResult Ingestor::ingest(std::string_view body) {
       if (value.is_discarded() || !value.is_object()) {
         result.http_status = 400;
         result.body = errors_body(errors);
-        return result;
+        return done(std::move(result));
       }
       note_ids(value, outcomes[0]);
       outcomes[0].status = "invalid";
@@ -210,35 +247,43 @@ IngestResult Ingestor::ingest(std::string_view body) {
 
   bool any_valid = false;
   for (const Prepared& p : prepared) any_valid = any_valid || p.valid;
-  if (any_valid) {
-    const int64_t window_ms = site_.get().window_seconds * 1000;
-    const Clock& clock = clock_;
-    std::vector<Outcome> decided = outcomes;
-    const bool ok = queue_.submit([&](WriteTx& tx) {
-      const int64_t now = clock.now_ms();  // inside the write lock: monotonic per rating
-      decided = outcomes;
-      for (size_t i = 0; i < prepared.size() && !tx.failed(); ++i) {
-        if (prepared[i].valid) decide(tx, prepared[i], decided[i], now, window_ms);
-      }
-    });
-    if (!ok) {
-      result.http_status = 500;
-      result.body = error_body("storage_error", "the ratings could not be stored; retry later");
-      return result;
-    }
-    outcomes = std::move(decided);
+  if (!any_valid) {
+    finish(result);
+    return done(std::move(result));
   }
-
-  size_t invalid = 0, refused = 0;
-  for (const Outcome& o : outcomes) {
-    if (o.status == "invalid") ++invalid;
-    else if (is_refusal(o.status)) ++refused;
-  }
-  if (invalid == outcomes.size()) result.http_status = 400;
-  else if (refused == outcomes.size()) result.http_status = 409;
-  else result.http_status = 200;  // all stored, or a batch with mixed outcomes
-  result.body = results_body(outcomes);
-  return result;
+  // Decided and stored in one write job; answered once its transaction has committed.
+  struct State {
+    std::vector<Prepared> prepared;
+    IngestResult result;
+    std::vector<Outcome> decided;
+    std::function<void(IngestResult)> done;
+  };
+  auto st = std::make_shared<State>();
+  st->prepared = std::move(prepared);
+  st->result = std::move(result);
+  st->done = std::move(done);
+  const int64_t window_ms = site_.get().window_seconds * 1000;
+  const Clock& clock = clock_;
+  queue_.submit_async(
+      [st, &clock, window_ms](WriteTx& tx) {
+        const int64_t now = clock.now_ms();  // inside the write lock: monotonic per rating
+        st->decided = st->result.results;
+        for (size_t i = 0; i < st->prepared.size() && !tx.failed(); ++i) {
+          if (st->prepared[i].valid) decide(tx, st->prepared[i], st->decided[i], now, window_ms);
+        }
+      },
+      [st](bool ok) {
+        IngestResult r = std::move(st->result);
+        if (!ok) {
+          r.http_status = 500;
+          r.body = error_body("storage_error", "the ratings could not be stored; retry later");
+          r.results.clear();
+        } else {
+          r.results = std::move(st->decided);
+          finish(r);
+        }
+        st->done(std::move(r));
+      });
 }
 
 }  // namespace collector

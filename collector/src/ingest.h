@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@ class Ingestor {
   Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site)
       : queue_(queue), clock_(clock), site_(site) {}
   IngestResult ingest(std::string_view body);
+  // The same without blocking: `done` gets the result — on the caller's thread when nothing
+  // is to be stored (invalid body or records), else on the writer thread after the commit
+  // (it must be quick there: hand the answer on).
+  void ingest_async(std::string_view body, std::function<void(IngestResult)> done);
 
  private:
   WriteQueue& queue_;

@@ -1,17 +1,22 @@
 // session-rating-collector — the reference collector: receives rating records from the widget,
-// validates and re-redacts them with the core, stores them in SQLite and serves insights,
-// the dashboard and the examples. See docs/collector.md.
+// validates and re-redacts them with the core, stores them in SQLite and serves insights and
+// static folders given with --mount. See docs/collector.md.
+//
+// This file is the composition root: options → App (storage, config, limiter) → routes
+// (handlers/ with their middleware) → the HTTP server (server/) → signals and shutdown.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <thread>
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "http.h"
-#include "json_util.h"
+#include "app.h"
+#include "handlers/handlers.h"
+#include "middleware.h"
+#include "server/http_server.h"
 
 namespace {
 
@@ -23,10 +28,16 @@ void make_parent_dir(const std::string& path) {
   ::mkdir(dir.c_str(), 0755);
 }
 
-void log_event(const collector::json& line) {
-  const std::string text = collector::dump(line);
-  std::printf("%s\n", text.c_str());
-  std::fflush(stdout);
+// Every connection is a descriptor: raise the soft limit to the hard one. Returns the limit.
+rlim_t raise_nofile() {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur;
 }
 
 }  // namespace
@@ -44,13 +55,28 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // SIGTERM / SIGINT are handled by one thread (sigwait), never inside a signal handler.
+  // SIGTERM / SIGINT are handled by one thread (sigwait), never inside a signal handler. The
+  // mask is set before any thread starts, so every thread inherits it.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  // The connection cap stays below the descriptor limit (the database, the log and the
+  // listening socket need some too).
+  const rlim_t nofile = raise_nofile();
+  collector::http::Limits limits;
+  limits.io_threads = opts.io_threads;
+  limits.workers = opts.workers;
+  limits.max_connections = static_cast<size_t>(opts.max_connections);
+  if (nofile > 128 && limits.max_connections > nofile - 64)
+    limits.max_connections = static_cast<size_t>(nofile - 64);
+  limits.head_timeout_s = opts.head_timeout_s;
+  limits.request_timeout_s = opts.request_timeout_s;
+  limits.idle_timeout_s = opts.idle_timeout_s;
+  limits.shutdown_timeout_s = opts.shutdown_timeout_s;
 
   make_parent_dir(opts.db_path);
   collector::App app(opts);
@@ -59,32 +85,47 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "session-rating-collector: %s\n", error.c_str());
     return 1;
   }
-  collector::HttpServer server(app);
-  const int port = server.bind();
+
+  collector::http::Router router;
+  namespace h = collector::handlers;
+  h::add_preflight(router, app);
+  h::add_ratings(router, app);
+  h::add_reads(router, app);
+  h::add_export(router, app);
+  h::add_config(router, app);
+  h::add_health(router, app);
+  h::add_static(router, app);
+
+  collector::http::Server server(limits, router,
+                                 opts.access_log ? collector::mw::access_log() : nullptr);
+  const int port = server.listen(opts.host, opts.port, error);
   if (port <= 0) {
-    std::fprintf(stderr, "session-rating-collector: cannot listen on %s:%d\n", opts.host.c_str(),
-                 opts.port);
+    std::fprintf(stderr, "session-rating-collector: cannot listen on %s:%d: %s\n",
+                 opts.host.c_str(), opts.port, error.c_str());
     app.close();
     return 1;
   }
-  log_event({{"event", "listening"},
-             {"host", opts.host},
-             {"port", port},
-             {"url", "http://" + opts.host + ":" + std::to_string(port) + "/"},
-             {"db", opts.db_path},
-             {"schema_version", collector::kSchemaVersion}});
+  collector::log_event({{"event", "listening"},
+                        {"host", opts.host},
+                        {"port", port},
+                        {"url", "http://" + opts.host + ":" + std::to_string(port) + "/"},
+                        {"db", opts.db_path},
+                        {"schema_version", collector::kSchemaVersion},
+                        {"max_connections", limits.max_connections},
+                        {"io_threads", limits.io_threads},
+                        {"workers", limits.workers}});
 
   std::atomic<bool> exiting{false};
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
     if (exiting.load()) return;  // woken by main for exit
-    log_event({{"event", "shutdown"}, {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    collector::log_event({{"event", "shutdown"}, {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server.stop();
   });
 
   collector::Finaliser finaliser(app, opts.finalise_interval_s);
-  const bool ok = server.run();  // returns after stop(), once in-flight requests are done
+  server.run();  // returns once every connection is closed (drained within --shutdown-timeout)
   finaliser.stop();
   app.finalise_due();
   app.close();  // drains the write queue, checkpoints and closes the database
@@ -93,6 +134,6 @@ int main(int argc, char** argv) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // harmless if it already returned
     signal_thread.join();
   }
-  log_event({{"event", "stopped"}, {"clean", ok}});
+  collector::log_event({{"event", "stopped"}, {"clean", true}});
   return 0;
 }

@@ -12,16 +12,21 @@ const char* usage() {
 
   --listen HOST:PORT      address to listen on (default 127.0.0.1:8787; port 0 = any free port)
   --db PATH               SQLite database file (default var/collector.sqlite3)
-  --static ROOT           serve ROOT/dist at /dist/, ROOT/examples/<name> at /examples/<name>/,
-                          ROOT/collector/dashboard at /dashboard/
-  --mount /PREFIX/=DIR    serve DIR at /PREFIX/ (repeatable)
+  --mount /PREFIX/=DIR    serve DIR at /PREFIX/ (repeatable); prefixes under /dashboard get the
+                          dashboard's CSP; / redirects to /dashboard/ when that is mounted
   --write-key KEY         public write key of the site (repeatable; required)
   --admin-token TOKEN     admin bearer token (required)
   --allow-origin ORIGIN   origin allowed to post ratings, e.g. https://example.com (repeatable)
   --config FILE           the same settings as a JSON object (flags win)
   --rate-limit N          requests per second per write key (default 100; 0 = no limit)
   --rate-burst N          burst size of the per-key bucket (default 200)
-  --threads N             HTTP worker threads, one per open connection (default 64)
+  --io-threads N          event-loop threads that own every connection (default 2)
+  --workers N             threads for handlers that block: queries, export, disk (default 8)
+  --max-connections N     open connections; at the cap the oldest idle one is shed (default 10000)
+  --head-timeout S        seconds from a request's first byte to the end of its head (default 10)
+  --request-timeout S     seconds from a request's first byte to the end of its body (default 30)
+  --idle-timeout S        seconds a keep-alive connection may wait for a request (default 15)
+  --shutdown-timeout S    SIGTERM: seconds requests in flight get before all close (default 5)
   --finalise-interval S   seconds between periodic finalisation runs (default 10)
   --synchronous MODE      SQLite synchronous: full (default) or normal
   --quiet                 no access log
@@ -68,7 +73,6 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
   std::string err;
   if (name == "listen") return parse_listen(value, out);
   if (name == "db") { out.db_path = value; return ""; }
-  if (name == "static") { out.static_root = value; return ""; }
   if (name == "mount") return parse_mount(value, out);
   if (name == "write-key") {
     if (value.empty()) return "--write-key must not be empty";
@@ -85,8 +89,22 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
   if (name == "rate-burst") {
     err = parse_number("--rate-burst", value, 1, 1e9, num); out.rate_burst = num; return err;
   }
-  if (name == "threads") {
-    err = parse_number("--threads", value, 1, 1024, num); out.threads = static_cast<int>(num);
+  struct IntSetting { const char* name; double min, max; int* target; };
+  const IntSetting ints[] = {
+      {"io-threads", 1, 64, &out.io_threads},
+      {"workers", 1, 1024, &out.workers},
+      {"max-connections", 1, 1000000, &out.max_connections},
+      {"head-timeout", 1, 3600, &out.head_timeout_s},
+      {"request-timeout", 1, 3600, &out.request_timeout_s},
+      {"idle-timeout", 1, 3600, &out.idle_timeout_s},
+      {"shutdown-timeout", 0, 3600, &out.shutdown_timeout_s},
+  };
+  for (const auto& s : ints) {
+    if (name != s.name) continue;
+    err = parse_number(std::string("--") + s.name, value, s.min, s.max, num);
+    if (err.empty() && num != static_cast<double>(static_cast<int>(num)))
+      err = std::string("--") + s.name + ": expected a whole number";
+    *s.target = static_cast<int>(num);
     return err;
   }
   if (name == "finalise-interval") {

@@ -13,14 +13,19 @@ struct Options {
   std::string host = "127.0.0.1";         // --listen HOST:PORT
   int port = 8787;                        // 0 = any free port (printed at start)
   std::string db_path = "var/collector.sqlite3";  // --db PATH
-  std::string static_root;                // --static ROOT: dist/, examples, dashboard
-  std::vector<std::pair<std::string, std::string>> mounts;  // --mount /PREFIX/=DIR
+  std::vector<std::pair<std::string, std::string>> mounts;  // --mount /PREFIX/=DIR (repeatable)
   std::vector<std::string> write_keys;    // --write-key KEY (repeatable; at least one)
   std::string admin_token;                // --admin-token TOKEN (required)
   std::vector<std::string> allow_origins; // --allow-origin ORIGIN (repeatable)
   double rate_limit = 100;                // --rate-limit: requests/s per write key; 0 = off
   double rate_burst = 200;                // --rate-burst: bucket size
-  int threads = 64;                       // --threads: HTTP worker threads (one per open connection)
+  int io_threads = 2;                     // --io-threads: event-loop threads owning all connections
+  int workers = 8;                        // --workers: threads for blocking handlers (queries, disk)
+  int max_connections = 10000;            // --max-connections: the oldest idle ones are shed first
+  int head_timeout_s = 10;                // --head-timeout: first byte to end of the request head
+  int request_timeout_s = 30;             // --request-timeout: first byte to end of the body
+  int idle_timeout_s = 15;                // --idle-timeout: keep-alive connection with no request
+  int shutdown_timeout_s = 5;             // --shutdown-timeout: SIGTERM drain bound
   int finalise_interval_s = 10;           // --finalise-interval: periodic finalisation
   int64_t clock_offset_ms = 0;            // --clock-offset-ms (tests only)
   bool test_clock = false;                // --test-clock: enables PUT /v1/test/clock (tests only)

@@ -426,6 +426,22 @@ bool WriteQueue::submit(Job job) {
   return pending.ok;
 }
 
+void WriteQueue::submit_async(Job job, std::function<void(bool)> done) {
+  auto* pending = new Pending;
+  pending->job = std::move(job);
+  pending->on_done = std::move(done);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(pending);
+      cv_.notify_one();
+      return;
+    }
+  }
+  pending->on_done(false);
+  delete pending;
+}
+
 void WriteQueue::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -475,14 +491,20 @@ void WriteQueue::run() {
       commits_.fetch_add(1);
       jobs_.fetch_add(static_cast<int64_t>(group.size()));
     }
+    std::vector<Pending*> async_done;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t i = 0; i < group.size(); ++i) {
         group[i]->ok = committed && job_ok[i];
-        group[i]->done = true;
+        if (group[i]->on_done) async_done.push_back(group[i]);
+        else group[i]->done = true;
       }
     }
     done_cv_.notify_all();
+    for (Pending* p : async_done) {
+      p->on_done(p->ok);
+      delete p;
+    }
   }
 }
 

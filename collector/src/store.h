@@ -143,6 +143,10 @@ class WriteQueue {
   explicit WriteQueue(std::unique_ptr<Db> db);
   ~WriteQueue();
   bool submit(Job job);
+  // Like submit(), without waiting: `done(ok)` runs on the writer thread once the job's
+  // transaction has committed or rolled back (at once with false when stopping). It must be
+  // quick: hand the answer to another thread, never wait in it.
+  void submit_async(Job job, std::function<void(bool ok)> done);
   void stop();  // finishes queued jobs, checkpoints and closes the database
   // Totals since start: jobs run and transactions committed (jobs / commits = group size).
   int64_t jobs() const { return jobs_.load(); }
@@ -151,6 +155,7 @@ class WriteQueue {
  private:
   struct Pending {
     Job job;
+    std::function<void(bool)> on_done;  // submit_async: owned by the queue, deleted after
     bool done = false;
     bool ok = false;
   };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCollector, admin, ROOT, WRITE_KEY, ADMIN_TOKEN } from './helpers.mjs';
+import { startCollector, admin, ROOT, WRITE_KEY, ADMIN_TOKEN, SITE_MOUNTS } from './helpers.mjs';
 
 const require = createRequire(join(ROOT, 'web/package.json'));
 const CHROMIUM = process.env.SR_CHROMIUM || '/usr/bin/chromium';
@@ -52,7 +52,7 @@ test('rate in both examples; the dashboard shows it; markup in a comment stays t
     return;
   }
   const { chromium } = require('playwright-core');
-  const server = await startCollector(t, { args: ['--static', ROOT] });
+  const server = await startCollector(t, { args: SITE_MOUNTS });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   t.after(() => browser.close());
   const context = await browser.newContext();

@@ -26,6 +26,14 @@ export const CLI = firstExisting([
   join(ROOT, 'build/collector/core/session-rating'),
 ]);
 
+// The demo's URL layout as --mount flags (the binary has no paths of this repository built in).
+export const SITE_MOUNTS = [
+  '--mount', `/dist/=${join(ROOT, 'dist')}`,
+  '--mount', `/examples/script-tag/=${join(ROOT, 'examples/script-tag')}`,
+  '--mount', `/examples/call-end-screen/=${join(ROOT, 'examples/call-end-screen')}`,
+  '--mount', `/dashboard/=${join(ROOT, 'collector/dashboard')}`,
+];
+
 export function tempDir(t) {
   const dir = mkdtempSync(join(tmpdir(), 'sr-collector-'));
   t?.after?.(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reference collector (issue 6): integration tests against the real binary on 127.0.0.1
-# (statuses, clock skew, concurrency, kill -9), the dashboard's CSV escaping, and end to end in
+# (statuses, clock skew, concurrency, kill -9, hostile HTTP clients: slow/idle connections,
+# unread bodies, gzip, ranges, header smuggling, SIGTERM), the dashboard's CSV escaping, and end to end in
 # headless Chromium through both examples and the dashboard (needs dist/ from 40-web.sh).
 set -euo pipefail
 cd "$SR_ROOT"

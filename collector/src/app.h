@@ -1,10 +1,10 @@
-// http.h — the collector's HTTP surface (cpp-httplib): routes, auth, CORS, rate limiting,
-// static files and the access log. All state lives in App; handlers turn every failure into
-// a structured JSON error and never let an exception escape.
+// app.h — the collector's state shared by every handler: options, clock, site config, the
+// write queue (group commit), the read pool, the rate limiter and the ingestor; plus the
+// periodic finaliser and the JSON-lines log on stdout.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,14 +12,11 @@
 
 #include "clock.h"
 #include "ingest.h"
+#include "json_util.h"
 #include "options.h"
 #include "rate_limit.h"
 #include "site_config.h"
 #include "store.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace collector {
 
@@ -42,22 +39,6 @@ struct App {
   void close();
 };
 
-class HttpServer {
- public:
-  explicit HttpServer(App& app);
-  ~HttpServer();
-  // Binds the listening socket; returns the port (> 0) or -1.
-  int bind();
-  // Serves until stop(); returns when in-flight requests are done.
-  bool run();
-  void stop();
-
- private:
-  void routes();
-  App& app_;
-  std::unique_ptr<httplib::Server> svr_;
-};
-
 // Runs finalise_due() every `interval_s` seconds until stop().
 class Finaliser {
  public:
@@ -73,5 +54,9 @@ class Finaliser {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// One JSON object per line on stdout (events and the access log), whole lines only.
+void log_line(const std::string& text);
+void log_event(const json& line);
 
 }  // namespace collector

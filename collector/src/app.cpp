@@ -1,0 +1,83 @@
+#include "app.h"
+
+#include <cstdio>
+
+namespace collector {
+
+namespace {
+std::mutex g_log_mu;
+}  // namespace
+
+void log_line(const std::string& text) {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void log_event(const json& line) { log_line(dump(line)); }
+
+App::App(Options o) : opts(std::move(o)) {
+  clock.set_offset_ms(opts.clock_offset_ms);
+  limiter = std::make_unique<RateLimiter>(opts.rate_limit, opts.rate_burst);
+}
+
+bool App::open(std::string& error) {
+  auto db = Db::open(opts.db_path, opts.synchronous, false, error);
+  if (!db) {
+    error = "cannot open database " + opts.db_path + ": " + error;
+    return false;
+  }
+  if (!migrate(*db, error)) return false;
+  std::string doc;
+  int64_t updated_at = 0;
+  if (!get_site(*db, doc, updated_at)) {
+    error = "cannot read site config: " + db->last_error();
+    return false;
+  }
+  if (!site.load(doc, updated_at, error)) return false;
+  writer = std::make_unique<WriteQueue>(std::move(db));
+  checkpointer = std::make_unique<Checkpointer>(opts.db_path, 500);
+  reads = std::make_unique<ReadPool>(opts.db_path, opts.synchronous);
+  ingestor = std::make_unique<Ingestor>(*writer, clock, site);
+  started_ms = clock.now_ms();
+  return true;
+}
+
+int64_t App::finalise_due() {
+  int64_t changed = -1;
+  const int64_t now = clock.now_ms();
+  const bool ok = writer->submit([&](WriteTx& tx) { changed = tx.finalise_due(now); });
+  return ok ? changed : -1;
+}
+
+void App::close() {
+  if (checkpointer) checkpointer->stop();
+  if (writer) writer->stop();
+  if (reads) reads->close_all();
+}
+
+Finaliser::Finaliser(App& app, int interval_s) : app_(app), interval_s_(interval_s) {
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stopping_; })) {
+      lock.unlock();
+      const int64_t n = app_.finalise_due();
+      if (n != 0) log_event({{"event", "finalise"}, {"finalised", n}});
+      lock.lock();
+    }
+  });
+}
+
+Finaliser::~Finaliser() { stop(); }
+
+void Finaliser::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace collector

@@ -1,0 +1,84 @@
+// The site config: GET /v1/widget-config (public, ETag/304, 404 while ratings are off),
+// GET and PATCH /v1/config (admin), and PUT /v1/test/clock (admin, only with --test-clock).
+#include "handlers/handlers.h"
+#include "middleware.h"
+
+namespace collector::handlers {
+
+void add_config(http::Router& r, App& app) {
+  {
+    // Public: the bare widget config, what the widget's config-url attribute loads. While the
+    // dashboard's "enable ratings" switch is off it answers 404 ratings_disabled.
+    http::Endpoint e;
+    e.checks = {mw::cors(app)};
+    e.handle = [&app](const http::Request& req, http::Response& res) {
+      const SiteSettings s = app.site.get();
+      res.set_header("Cache-Control", "public, max-age=60");
+      if (!s.enabled)
+        return res.error(404, "ratings_disabled", "ratings are switched off for this site");
+      const json doc = parse_json(s.doc);
+      const std::string body =
+          dump(doc.is_object() && doc.contains("config") ? doc["config"] : json::object());
+      const std::string etag =
+          "\"" + std::to_string(static_cast<uint64_t>(content_hash(body))) + "\"";
+      res.set_header("ETag", etag);
+      if (req.header("If-None-Match") == etag) {
+        res.status = 304;
+        return;
+      }
+      res.json(200, body);
+    };
+    r.add("GET", "/v1/widget-config", std::move(e));
+  }
+  {
+    // Admin: the whole settings document, {"config", "enabled", "updated_at"}.
+    http::Endpoint e;
+    e.checks = {mw::no_store(), mw::require_admin(app)};
+    e.handle = [&app](const http::Request&, http::Response& res) {
+      const SiteSettings s = app.site.get();
+      json doc = parse_json(s.doc);
+      doc["updated_at"] = s.updated_at;
+      res.json(200, dump(doc));
+    };
+    r.add("GET", "/v1/config", std::move(e));
+  }
+  {
+    http::Endpoint e;
+    e.checks = {mw::no_store(), mw::require_admin(app)};
+    e.blocking = true;  // a write job
+    e.handle = [&app](const http::Request& req, http::Response& res) {
+      session_rating::Errors errors;
+      SiteSettings next;
+      const int64_t now = app.clock.now_ms();
+      // Validate and store inside one write job so concurrent PATCHes apply in order.
+      const bool ok = app.writer->submit([&](WriteTx& tx) {
+        errors = SiteConfig::apply_patch(app.site.get(), req.body, next);
+        if (!errors.empty()) return;
+        next.updated_at = now;
+        tx.put_site(next.doc, now);
+      });
+      if (!ok) return res.error(500, "storage_error", "the config could not be stored");
+      if (!errors.empty()) return res.json(400, errors_body(errors));
+      app.site.set(next);
+      json doc = parse_json(next.doc);
+      doc["updated_at"] = next.updated_at;
+      res.json(200, dump(doc));
+    };
+    r.add("PATCH", "/v1/config", std::move(e));
+  }
+  if (app.opts.test_clock) {
+    http::Endpoint e;
+    e.checks = {mw::require_admin(app)};
+    e.handle = [&app](const http::Request& req, http::Response& res) {
+      const json body = parse_json(req.body);
+      if (body.is_discarded() || !body.is_object() || !body.contains("offset_ms") ||
+          !body["offset_ms"].is_number_integer())
+        return res.error(400, "invalid_value", "expected {\"offset_ms\": integer}", "/offset_ms");
+      app.clock.set_offset_ms(body["offset_ms"].get<int64_t>());
+      res.json(200, dump(json{{"offset_ms", app.clock.offset_ms()}, {"now", app.clock.now_ms()}}));
+    };
+    r.add("PUT", "/v1/test/clock", std::move(e));
+  }
+}
+
+}  // namespace collector::handlers

@@ -1,0 +1,22 @@
+// handlers.h — the collector's endpoints, one file per resource. Each add_* registers its
+// routes with their middleware (checks run on the head, before the body is read) and says
+// whether the handler blocks (then it runs on the worker pool).
+#pragma once
+
+#include "app.h"
+#include "server/http_server.h"
+
+namespace collector::handlers {
+
+void add_preflight(http::Router& r, App& app);  // OPTIONS /v1/*
+void add_ratings(http::Router& r, App& app);    // POST /v1/ratings
+void add_reads(http::Router& r, App& app);      // GET /v1/ratings, /v1/insights
+void add_export(http::Router& r, App& app);     // GET /v1/export.jsonl (streamed)
+void add_config(http::Router& r, App& app);     // GET /v1/widget-config, GET|PATCH /v1/config,
+                                                // PUT /v1/test/clock (with --test-clock)
+void add_health(http::Router& r, App& app);     // GET /healthz
+// Static mounts from --mount /PREFIX/=DIR (prefixes under /dashboard get the dashboard's
+// CSP); /PREFIX → 301 /PREFIX/; / → 302 /dashboard/ when /dashboard/ is mounted.
+void add_static(http::Router& r, App& app);
+
+}  // namespace collector::handlers

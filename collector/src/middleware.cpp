@@ -1,0 +1,145 @@
+#include "middleware.h"
+
+#include <cctype>
+
+namespace collector::mw {
+
+bool equal_const_time(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff = static_cast<unsigned char>(diff | (a[i] ^ b[i]));
+  return diff == 0;
+}
+
+namespace {
+
+std::string bearer(const http::Request& req) {
+  const std::string h = req.header("Authorization");
+  if (h.size() > 7 && (h.compare(0, 7, "Bearer ") == 0 || h.compare(0, 7, "bearer ") == 0))
+    return h.substr(7);
+  return "";
+}
+
+}  // namespace
+
+std::string write_key(const http::Request& req) {
+  std::string key = bearer(req);
+  if (key.empty() && req.has_param("key")) key = req.param("key");
+  return key;
+}
+
+std::string media_type(const std::string& content_type) {
+  std::string out;
+  for (const char c : content_type) {
+    if (c == ';') break;
+    if (c == ' ' || c == '\t') continue;
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+bool origin_allowed(const App& app, const http::Request& req) {
+  if (!req.has_header("Origin")) return true;
+  const std::string origin = req.header("Origin");
+  const std::string host = req.header("Host");
+  if (!host.empty() && origin == "http://" + host) return true;
+  for (const auto& o : app.opts.allow_origins)
+    if (o == origin) return true;
+  return false;
+}
+
+void add_cors(const App& app, const http::Request& req, http::Response& res) {
+  res.set_header("Vary", "Origin");
+  if (req.has_header("Origin") && origin_allowed(app, req)) {
+    res.set_header("Access-Control-Allow-Origin", req.header("Origin"));
+    res.set_header("Access-Control-Expose-Headers", "Retry-After");
+  }
+}
+
+http::Check require_origin(const App& app, std::string message) {
+  return [&app, message](const http::Request& req, http::Response& res) {
+    if (origin_allowed(app, req)) return true;
+    res.set_header("Vary", "Origin");
+    res.error(403, "origin_not_allowed", message);
+    return false;
+  };
+}
+
+http::Check cors(const App& app) {
+  return [&app](const http::Request& req, http::Response& res) {
+    add_cors(app, req, res);
+    return true;
+  };
+}
+
+http::Check no_store() {
+  return [](const http::Request&, http::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    return true;
+  };
+}
+
+http::Check require_admin(const App& app) {
+  return [&app](const http::Request& req, http::Response& res) {
+    if (equal_const_time(bearer(req), app.opts.admin_token)) return true;
+    res.set_header("WWW-Authenticate", "Bearer");
+    res.error(401, "unauthorized", "admin calls need Authorization: Bearer ADMIN_TOKEN");
+    return false;
+  };
+}
+
+http::Check require_write_key(const App& app) {
+  return [&app](const http::Request& req, http::Response& res) {
+    const std::string key = write_key(req);
+    bool ok = false;
+    for (const auto& k : app.opts.write_keys) ok = equal_const_time(key, k) || ok;
+    if (ok) return true;
+    res.error(401, "unauthorized",
+              "a valid write key is needed (Authorization: Bearer KEY or ?key=KEY)");
+    return false;
+  };
+}
+
+http::Check rate_limit(App& app) {
+  return [&app](const http::Request& req, http::Response& res) {
+    int64_t retry_after = 0;
+    if (app.limiter->take(write_key(req), steady_ms(), retry_after)) return true;
+    res.set_header("Retry-After", std::to_string(retry_after));
+    res.error(429, "rate_limited", "too many requests for this write key; retry later");
+    return false;
+  };
+}
+
+http::Check content_type_in(std::vector<std::string> types) {
+  return [types](const http::Request& req, http::Response& res) {
+    if (!req.has_header("Content-Type")) return true;
+    const std::string type = media_type(req.header("Content-Type"));
+    for (const auto& t : types)
+      if (type == t) return true;
+    std::string list;
+    for (const auto& t : types) list += (list.empty() ? "" : " or ") + t;
+    res.error(415, "unsupported_media_type", "send the body as " + list);
+    return false;
+  };
+}
+
+http::AccessLog access_log() {
+  return [](const http::AccessRecord& r) {
+    json line = {{"t", Clock().now_ms()},
+                 {"remote", r.remote},
+                 {"method", r.method},
+                 {"path", r.path},
+                 {"status", r.status},
+                 {"bytes_in", r.bytes_in},
+                 {"bytes_out", r.bytes_out},
+                 {"ms", r.ms}};
+    if (r.method.empty()) line["method"] = nullptr;
+    if (r.path.empty()) line["path"] = nullptr;
+    if (r.results && !r.results->empty()) line["results"] = parse_json(*r.results);
+    if (r.aborted) line["aborted"] = true;
+    log_line(dump(line));
+  };
+}
+
+}  // namespace collector::mw
