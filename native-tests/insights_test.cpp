@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "session_rating/insights.h"
+#include "record_fixture.h"
 #include "session_rating/record.h"
 
 using namespace session_rating;
@@ -18,27 +19,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kT0 = 1767225600000;  // 2026-01-01T00:00:00Z
 constexpr int64_t kDay = 86400000;
 
-// A valid record of rating `id` at `revision` (thresholds 3 / 4; low scores pick "audio").
-Record rec(const std::string& id, int64_t revision, int score, Scale scale = Scale::Stars,
-           bool final = false) {
-  Record r;
-  r.rating_id = id;
-  r.session_id = "s-" + id;
-  r.revision = revision;
-  r.final = final;
-  r.scale = scale;
-  r.score = score;
-  r.positive = is_positive(scale, score, r.positive_min);
-  r.sentiment = sentiment_of(scale, score, r.positive_min);
-  if (is_low(scale, score, r.low_score_max)) r.problems = {"audio"};
-  r.first_submitted_at = kT0;
-  r.submitted_at = kT0 + (revision - 1) * 1000;
-  r.edit_deadline = kT0 + 3600000;
-  return r;
-}
+using sr_test::kT0;
+using sr_test::rec;
 
 std::string dump(const Insights& in) { return insights_to_json(in); }
 
