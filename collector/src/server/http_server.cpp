@@ -100,6 +100,25 @@ bool clean_value(boost::beast::string_view v) {
   return true;
 }
 
+// What a client sent of its request line before its head timed out (Beast parses nothing until
+// the whole head is there): the method once it is followed by a space, the target (without its
+// query, which may hold the write key) once it is followed by one too. For the access log only.
+void partial_request_line(std::string_view in, std::string& method, std::string& path) {
+  in = in.substr(0, in.find("\r\n"));
+  const auto sp = in.find(' ');
+  if (sp == std::string_view::npos || sp == 0 || sp > 32) return;
+  for (const char ch : in.substr(0, sp))
+    if (!(ch >= 'A' && ch <= 'Z') && ch != '-' && ch != '_') return;
+  method = std::string(in.substr(0, sp));
+  const std::string_view rest = in.substr(sp + 1);
+  const auto sp2 = rest.find(' ');
+  if (sp2 == std::string_view::npos) return;
+  const std::string_view target = rest.substr(0, sp2);
+  const std::string_view p = target.substr(0, target.find('?'));
+  if (!p.empty() && p[0] == '/' && clean_value(boost::beast::string_view(p.data(), p.size())))
+    path = std::string(p);
+}
+
 const char* reason_code(unsigned status) {
   switch (status) {
     case 400: return "bad_request";
@@ -213,9 +232,35 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
   void disarm() { timer_.cancel(); }
-  // Whatever the phase (first byte, head, body, write, linger), a missed deadline cuts the
-  // connection: a peer that is that slow is not reading an answer either.
-  void on_deadline() { close(); }
+  // A request whose head or body misses its deadline is answered 408 (Connection: close) and
+  // the connection closed after it: the pending read is cancelled first, its completion then
+  // sees the new state and does nothing. In any other phase (no byte of a request yet, a
+  // handler, a write, the linger) a missed deadline closes the connection without an answer:
+  // an idle one has no request to answer (and a 408 could cross a request the client is just
+  // sending), and a peer that does not read its answer would not read a 408 either.
+  void on_deadline() {
+    if ((state_ == State::Head || state_ == State::Body) && !writing_continue_) {
+      if (state_ == State::Head && req_.method.empty()) {
+        // Beast parses the request line as soon as it is complete; before that it is still in
+        // the buffer.
+        const auto& partial = parser_->get();
+        if (!partial.method_string().empty()) {
+          req_.method = std::string(partial.method_string());
+          const std::string target(partial.target());
+          req_.path = target.substr(0, target.find('?'));
+        } else {
+          const auto data = buf_.cdata();
+          partial_request_line(std::string_view(static_cast<const char*>(data.data()), data.size()),
+                               req_.method, req_.path);
+        }
+      }
+      error_code ec;
+      sock_.cancel(ec);
+      return refuse(408, state_ == State::Head ? "the request head was not received in time"
+                                               : "the request body was not received in time");
+    }
+    close();
+  }
 
   // ---- idle: no bytes of a next request yet
   void wait_for_request() {
@@ -272,7 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_head(error_code ec) {
-    if (state_ == State::Closed) return;
+    if (state_ != State::Head) return;  // closed, or answered 408 at the head deadline
     ++requests_;
     {
       // What the peer sent of its request line, for the access log even when refused.
@@ -351,8 +396,11 @@ class Session : public std::enable_shared_from_this<Session> {
     arm(start_ + std::chrono::seconds(srv_.limits.request_timeout_s));
     if (boost::beast::iequals(h[bhttp::field::expect], "100-continue")) {
       static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      writing_continue_ = true;
       net::async_write(sock_, net::buffer(kContinue, sizeof kContinue - 1),
                        [self = shared_from_this()](error_code wec, size_t) {
+                         self->writing_continue_ = false;
+                         if (self->state_ != State::Body) return;
                          if (wec) return self->close();
                          self->read_body();
                        });
@@ -363,7 +411,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_body() {
     bhttp::async_read(sock_, buf_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
-      if (self->state_ == State::Closed) return;
+      if (self->state_ != State::Body) return;  // closed, or answered 408 at the deadline
       if (ec == bhttp::error::body_limit) return self->refuse_too_large();
       if (ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension)
         return self->refuse(400, "the chunked body could not be parsed");
@@ -621,6 +669,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   State state_ = State::Idle;
   bool keep_alive_ = true;
+  bool writing_continue_ = false;  // "100 Continue" being written: a deadline then just closes
   uint64_t requests_ = 0;
   size_t bytes_in_ = 0, bytes_out_ = 0;
   size_t linger_left_ = 0;
