@@ -399,3 +399,49 @@ test('a head or body that misses its deadline is answered 408 with Connection: c
   // And the server still answers.
   assert.equal((await post(s, record())).status, 200);
 });
+
+test('at the connection cap with nothing idle: 503 with Retry-After, without reading the request; logged', async (t) => {
+  const s = await startCollector(t, { args: ['--max-connections', '10', '--head-timeout', '5'] });
+  // Ten connections each in the middle of a request head: none is idle, none can be shed.
+  const held = [];
+  t.after(() => { for (const x of held) x.destroy(); });
+  for (let i = 0; i < 10; i++) {
+    const x = await connect(s.port);
+    x.on('error', () => {});
+    x.write('GET /healthz HTTP/1.1\r\n');
+    held.push(x);
+  }
+  await sleep(200);
+  // The 11th is answered at once, before it sends anything.
+  const x = await connect(s.port);
+  let buf = Buffer.alloc(0);
+  x.on('data', (d) => { buf = Buffer.concat([buf, d]); });
+  x.on('error', () => {});
+  const closed = new Promise((res) => x.on('close', res));
+  await Promise.race([closed, sleep(2000)]);
+  x.destroy();
+  const r = parse(buf, true);
+  assert.equal(r.status, 503, r.text);
+  assert.equal(header(r.head, 'Retry-After'), '1');
+  assert.equal(header(r.head, 'Connection'), 'close');
+  assert.equal(header(r.head, 'Content-Type'), 'application/json');
+  assert.equal(Number(header(r.head, 'Content-Length')), Buffer.byteLength(r.body));
+  const err = JSON.parse(r.body).errors;
+  assert.equal(err.length, 1);
+  assert.equal(err[0].code, 'overloaded');
+  assert.equal(err[0].path, '');
+  // The held connections were not shed for it; once one finishes, there is room again.
+  assert.equal(held.filter((h) => h.destroyed).length, 0);
+  const answered = new Promise((res) => held[0].once('data', res));
+  held[0].write('Host: x\r\nConnection: close\r\n\r\n');
+  await answered;
+  held[0].destroy();
+  await sleep(300);
+  const h = await raw(s.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(h.status, 200, h.text);
+  assert.ok(await until(() => accessLog(s).some((l) => l.status === 503)));
+  const line = accessLog(s).find((l) => l.status === 503);
+  assert.equal(line.method, null, 'the request was never read');
+  assert.equal(line.path, null);
+  assert.ok(line.bytes_out > 0);
+});

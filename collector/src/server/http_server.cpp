@@ -164,6 +164,7 @@ struct Server::Impl {
 
   void accept();
   void on_accept(error_code ec, tcp::socket sock);
+  void refuse_overloaded(tcp::socket sock);
   void begin_stop();
   void drain_tick();
   template <class F>
@@ -743,12 +744,50 @@ void Server::Impl::on_accept(error_code ec, tcp::socket sock) {
   }
   if (refuse) {
     refused.fetch_add(1);
-    error_code ignored;
-    sock.close(ignored);
+    refuse_overloaded(std::move(sock));
   } else {
     std::make_shared<Session>(*this, std::move(sock))->start();
   }
   accept();
+}
+
+// At the cap with nothing idle to shed: one non-blocking write of a fixed 503 (it fits any
+// socket buffer; a short write just cuts it), FIN, then whatever the client has already sent
+// is dropped unread (closing with it unread would send a reset that can destroy the answer
+// before the client reads it) and the socket is closed. The request is never parsed and
+// nothing waits: this runs on the acceptor's strand.
+void Server::Impl::refuse_overloaded(tcp::socket sock) {
+  static const std::string answer = [] {
+    const std::string body = error_body(
+        "overloaded", "the server is at its connection limit; retry after 1 s", "");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Retry-After: 1\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  const double start_us = steady_us();
+  error_code ec;
+  AccessRecord r;
+  const auto ep = sock.remote_endpoint(ec);
+  if (!ec) r.remote = ep.address().to_string();
+  sock.non_blocking(true, ec);
+  size_t written = 0;
+  if (!ec) written = sock.write_some(net::buffer(answer), ec);
+  r.aborted = written < answer.size();
+  sock.shutdown(tcp::socket::shutdown_send, ec);
+  char sink[4096];
+  for (int i = 0; i < 16; ++i) {  // at most 64 KiB, only what is already there
+    error_code rec;
+    if (sock.available(rec) == 0 || rec) break;
+    sock.read_some(net::buffer(sink), rec);
+    if (rec) break;
+  }
+  sock.close(ec);
+  if (log) {
+    r.status = 503;
+    r.bytes_out = written;
+    r.ms = (steady_us() - start_us) / 1000.0;
+    log(r);
+  }
 }
 
 void Server::Impl::begin_stop() {
