@@ -445,3 +445,28 @@ test('at the connection cap with nothing idle: 503 with Retry-After, without rea
   assert.equal(line.path, null);
   assert.ok(line.bytes_out > 0);
 });
+
+test('Host: HTTP/1.1 without one or with an invalid one is 400; HTTP/1.0 without one is served', async (t) => {
+  const s = await startCollector(t);
+  let r = await raw(s.port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  assert.equal(JSON.parse(r.body).errors[0].code, 'bad_request');
+  assert.ok(r.closed);
+  r = await raw(s.port, 'GET /v1/widget-config HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  r = await raw(s.port, 'GET /v1/widget-config HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  r = await raw(s.port, 'GET /v1/widget-config HTTP/1.1\r\nHost: x/y@z\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  // Controls: valid Hosts, and HTTP/1.0 without Host.
+  for (const host of ['127.0.0.1:8787', 'collector.example', '[::1]:80']) {
+    r = await raw(s.port, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    assert.equal(r.status, 200, `${host}: ${r.text}`);
+  }
+  r = await raw(s.port, 'GET /healthz HTTP/1.0\r\n\r\n');
+  assert.equal(r.status, 200, r.text);
+  assert.ok(await until(() => accessLog(s).filter((l) => l.status === 400).length >= 4));
+  const refused = accessLog(s).filter((l) => l.status === 400);
+  assert.deepEqual(refused.map((l) => [l.method, l.path]), [['GET', '/healthz'],
+    ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config']]);
+});

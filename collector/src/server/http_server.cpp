@@ -100,6 +100,19 @@ bool clean_value(boost::beast::string_view v) {
   return true;
 }
 
+// RFC 9112 §3.2 / RFC 3986: a Host value is uri-host [":" port] — a reg-name, an IPv4
+// address or a bracketed IP literal; an empty one is invalid for the http URIs served here.
+bool valid_host(boost::beast::string_view v) {
+  if (v.empty()) return false;
+  for (const char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("-._~%!$&'()*+,;=:[]").find(ch) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // What a client sent of its request line before its head timed out (Beast parses nothing until
 // the whole head is there): the method once it is followed by a space, the target (without its
 // query, which may hold the write key) once it is followed by one too. For the access log only.
@@ -353,6 +366,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (has_te && !parser_->chunked())
       return refuse(400, "Transfer-Encoding other than chunked");
     if (h.count(bhttp::field::host) > 1) return refuse(400, "more than one Host");
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any request with an invalid one (an
+    // empty value included: the http URIs served here always have a host), is a 400.
+    const auto host = h.find(bhttp::field::host);
+    if (host == h.end() && h.version() == 11) return refuse(400, "an HTTP/1.1 request needs a Host");
+    if (host != h.end() && !valid_host(host->value())) return refuse(400, "the Host is invalid");
     if (!target_ok) return refuse(400, "the request target is invalid");
     req_.headers = h.base();  // copies the fields
     req_.head = h.method() == bhttp::verb::head;
