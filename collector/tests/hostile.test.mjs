@@ -52,14 +52,17 @@ function vm(pid, field) {
   return Number(m[1]) * 1024;
 }
 
-// Opens `n` connections that each send one byte of a request head per second.
+// Opens `n` connections that each send one byte of a request head per second (and read what
+// they are sent: `answers` holds it per socket).
 async function slowClients(port, n) {
   const head = 'POST /v1/ratings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n';
   const sockets = await Promise.all(Array.from({ length: n }, () => connect(port)));
   let i = 0;
   const closed = new Set();
+  const answers = new Map();
   for (const s of sockets) {
     s.on('error', () => {});
+    s.on('data', (d) => answers.set(s, (answers.get(s) ?? '') + d.toString('latin1')));
     s.on('close', () => closed.add(s));
     s.write(head[0]);
   }
@@ -67,7 +70,7 @@ async function slowClients(port, n) {
     i = Math.min(i + 1, head.length - 1);
     for (const s of sockets) if (!s.destroyed) s.write(head[i]);
   }, 1000);
-  return { sockets, closed, stop() { clearInterval(timer); for (const s of sockets) s.destroy(); } };
+  return { sockets, closed, answers, stop() { clearInterval(timer); for (const s of sockets) s.destroy(); } };
 }
 
 // Opens `n` keep-alive connections that each make one request and then stay open, idle.
@@ -108,6 +111,7 @@ test('a slow request head is cut at the head deadline', async (t) => {
   t.after(() => slow.stop());
   await sleep(3500);
   assert.equal(slow.closed.size, 20, 'every slow head was closed after 2 s');
+  for (const x of slow.sockets) assert.match(slow.answers.get(x) ?? '', /^HTTP\/1\.1 408 /);
 });
 
 test('64 MB chunked body without a key: 401 before the body is read, memory stays small', { timeout: 60000 }, async (t) => {
@@ -315,7 +319,9 @@ test('Expect: 100-continue only after the checks; a slow body is cut at the requ
   assert.equal(r.status, 100, 'checks passed: the client may send the body');
   // A body that trickles in is cut when the request deadline passes.
   const sock = await connect(s.port);
+  let answer = '';
   sock.on('error', () => {});
+  sock.on('data', (d) => { answer += d.toString('latin1'); });
   const closed = new Promise((res) => sock.on('close', res));
   sock.write(`POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\n` +
     'Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n[');
@@ -325,5 +331,142 @@ test('Expect: 100-continue only after the checks; a slow body is cut at the requ
   await Promise.race([closed, sleep(5000)]);
   clearInterval(drip);
   assert.ok(sock.destroyed || sock.readableEnded, 'the slow body was cut');
+  assert.match(answer, /^HTTP\/1\.1 408 /);
   assert.ok(Date.now() - started < 4000);
+});
+
+// The access log's lines (the collector prints one JSON object per request) with a status.
+function accessLog(s) {
+  return s.lines.map((l) => { try { return JSON.parse(l); } catch { return {}; } })
+    .filter((l) => l.status !== undefined);
+}
+
+async function until(cond, ms = 2000) {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(20);
+  return cond();
+}
+
+test('a head or body that misses its deadline is answered 408 with Connection: close, and logged with its own fields', async (t) => {
+  const s = await startCollector(t, { args: ['--head-timeout', '1', '--request-timeout', '2'] });
+  // The head never ends: 408 after about 1 s, then the connection is closed.
+  let started = Date.now();
+  let r = await raw(s.port, 'GET /v1/widget-config?key=secret-in-query HTTP/1.1\r\nHost: x\r\nX-Slow: 1', { wait: 4000 });
+  let ms = Date.now() - started;
+  assert.equal(r.status, 408, r.text);
+  assert.ok(r.closed, 'closed after the 408');
+  assert.ok(ms >= 900 && ms < 3000, `answered after ${ms} ms`);
+  assert.equal(header(r.head, 'Connection'), 'close');
+  assert.equal(header(r.head, 'Content-Type'), 'application/json');
+  const body = JSON.parse(r.body);
+  assert.equal(body.errors.length, 1);
+  assert.deepEqual(Object.keys(body.errors[0]).sort(), ['code', 'message', 'path']);
+  assert.equal(body.errors[0].code, 'request_timeout');
+  assert.equal(body.errors[0].path, '');
+  // Only the first bytes of a request line: still a 408, logged without a method or path.
+  r = await raw(s.port, 'POS', { wait: 4000 });
+  assert.equal(r.status, 408, r.text);
+  // A body that trickles in past the whole-request deadline: 408 too.
+  const sock = await connect(s.port);
+  let buf = Buffer.alloc(0);
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); });
+  sock.on('error', () => {});
+  const closed = new Promise((res) => sock.on('close', res));
+  sock.write(`POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\n` +
+    'Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n[');
+  const drip = setInterval(() => { if (!sock.destroyed) sock.write(' '); }, 200);
+  t.after(() => { clearInterval(drip); sock.destroy(); });
+  started = Date.now();
+  await Promise.race([closed, sleep(5000)]);
+  clearInterval(drip);
+  ms = Date.now() - started;
+  const b = parse(buf, true);
+  assert.equal(b.status, 408, b.text);
+  assert.equal(header(b.head, 'Connection'), 'close');
+  assert.equal(JSON.parse(b.body).errors[0].code, 'request_timeout');
+  assert.ok(ms < 4500, `body cut after ${ms} ms`);
+  // A connection that never sends a byte gets no answer: it is closed at the head timeout.
+  r = await raw(s.port, '', { wait: 3000 });
+  assert.equal(r.status, null);
+  assert.equal(r.text, '');
+  assert.ok(r.closed);
+
+  assert.ok(await until(() => accessLog(s).filter((l) => l.status === 408).length >= 3));
+  const log = accessLog(s).filter((l) => l.status === 408);
+  assert.deepEqual(log.map((l) => [l.method, l.path]),
+    [['GET', '/v1/widget-config'], [null, null], ['POST', '/v1/ratings']]);
+  assert.ok(!s.lines.some((l) => l.includes('secret-in-query')), 'the query never reaches the log');
+  // And the server still answers.
+  assert.equal((await post(s, record())).status, 200);
+});
+
+test('at the connection cap with nothing idle: 503 with Retry-After, without reading the request; logged', async (t) => {
+  const s = await startCollector(t, { args: ['--max-connections', '10', '--head-timeout', '5'] });
+  // Ten connections each in the middle of a request head: none is idle, none can be shed.
+  const held = [];
+  t.after(() => { for (const x of held) x.destroy(); });
+  for (let i = 0; i < 10; i++) {
+    const x = await connect(s.port);
+    x.on('error', () => {});
+    x.write('GET /healthz HTTP/1.1\r\n');
+    held.push(x);
+  }
+  await sleep(200);
+  // The 11th is answered at once, before it sends anything.
+  const x = await connect(s.port);
+  let buf = Buffer.alloc(0);
+  x.on('data', (d) => { buf = Buffer.concat([buf, d]); });
+  x.on('error', () => {});
+  const closed = new Promise((res) => x.on('close', res));
+  await Promise.race([closed, sleep(2000)]);
+  x.destroy();
+  const r = parse(buf, true);
+  assert.equal(r.status, 503, r.text);
+  assert.equal(header(r.head, 'Retry-After'), '1');
+  assert.equal(header(r.head, 'Connection'), 'close');
+  assert.equal(header(r.head, 'Content-Type'), 'application/json');
+  assert.equal(Number(header(r.head, 'Content-Length')), Buffer.byteLength(r.body));
+  const err = JSON.parse(r.body).errors;
+  assert.equal(err.length, 1);
+  assert.equal(err[0].code, 'overloaded');
+  assert.equal(err[0].path, '');
+  // The held connections were not shed for it; once one finishes, there is room again.
+  assert.equal(held.filter((h) => h.destroyed).length, 0);
+  const answered = new Promise((res) => held[0].once('data', res));
+  held[0].write('Host: x\r\nConnection: close\r\n\r\n');
+  await answered;
+  held[0].destroy();
+  await sleep(300);
+  const h = await raw(s.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(h.status, 200, h.text);
+  assert.ok(await until(() => accessLog(s).some((l) => l.status === 503)));
+  const line = accessLog(s).find((l) => l.status === 503);
+  assert.equal(line.method, null, 'the request was never read');
+  assert.equal(line.path, null);
+  assert.ok(line.bytes_out > 0);
+});
+
+test('Host: HTTP/1.1 without one or with an invalid one is 400; HTTP/1.0 without one is served', async (t) => {
+  const s = await startCollector(t);
+  let r = await raw(s.port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  assert.equal(JSON.parse(r.body).errors[0].code, 'bad_request');
+  assert.ok(r.closed);
+  r = await raw(s.port, 'GET /v1/widget-config HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  r = await raw(s.port, 'GET /v1/widget-config HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  r = await raw(s.port, 'GET /v1/widget-config HTTP/1.1\r\nHost: x/y@z\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 400, r.text);
+  // Controls: valid Hosts, and HTTP/1.0 without Host.
+  for (const host of ['127.0.0.1:8787', 'collector.example', '[::1]:80']) {
+    r = await raw(s.port, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    assert.equal(r.status, 200, `${host}: ${r.text}`);
+  }
+  r = await raw(s.port, 'GET /healthz HTTP/1.0\r\n\r\n');
+  assert.equal(r.status, 200, r.text);
+  assert.ok(await until(() => accessLog(s).filter((l) => l.status === 400).length >= 4));
+  const refused = accessLog(s).filter((l) => l.status === 400);
+  assert.deepEqual(refused.map((l) => [l.method, l.path]), [['GET', '/healthz'],
+    ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config']]);
 });

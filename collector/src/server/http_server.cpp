@@ -100,6 +100,38 @@ bool clean_value(boost::beast::string_view v) {
   return true;
 }
 
+// RFC 9112 §3.2 / RFC 3986: a Host value is uri-host [":" port] — a reg-name, an IPv4
+// address or a bracketed IP literal; an empty one is invalid for the http URIs served here.
+bool valid_host(boost::beast::string_view v) {
+  if (v.empty()) return false;
+  for (const char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("-._~%!$&'()*+,;=:[]").find(ch) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// What a client sent of its request line before its head timed out (Beast parses nothing until
+// the whole head is there): the method once it is followed by a space, the target (without its
+// query, which may hold the write key) once it is followed by one too. For the access log only.
+void partial_request_line(std::string_view in, std::string& method, std::string& path) {
+  in = in.substr(0, in.find("\r\n"));
+  const auto sp = in.find(' ');
+  if (sp == std::string_view::npos || sp == 0 || sp > 32) return;
+  for (const char ch : in.substr(0, sp))
+    if (!(ch >= 'A' && ch <= 'Z') && ch != '-' && ch != '_') return;
+  method = std::string(in.substr(0, sp));
+  const std::string_view rest = in.substr(sp + 1);
+  const auto sp2 = rest.find(' ');
+  if (sp2 == std::string_view::npos) return;
+  const std::string_view target = rest.substr(0, sp2);
+  const std::string_view p = target.substr(0, target.find('?'));
+  if (!p.empty() && p[0] == '/' && clean_value(boost::beast::string_view(p.data(), p.size())))
+    path = std::string(p);
+}
+
 const char* reason_code(unsigned status) {
   switch (status) {
     case 400: return "bad_request";
@@ -145,6 +177,7 @@ struct Server::Impl {
 
   void accept();
   void on_accept(error_code ec, tcp::socket sock);
+  void refuse_overloaded(tcp::socket sock);
   void begin_stop();
   void drain_tick();
   template <class F>
@@ -213,9 +246,35 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
   void disarm() { timer_.cancel(); }
-  // Whatever the phase (first byte, head, body, write, linger), a missed deadline cuts the
-  // connection: a peer that is that slow is not reading an answer either.
-  void on_deadline() { close(); }
+  // A request whose head or body misses its deadline is answered 408 (Connection: close) and
+  // the connection closed after it: the pending read is cancelled first, its completion then
+  // sees the new state and does nothing. In any other phase (no byte of a request yet, a
+  // handler, a write, the linger) a missed deadline closes the connection without an answer:
+  // an idle one has no request to answer (and a 408 could cross a request the client is just
+  // sending), and a peer that does not read its answer would not read a 408 either.
+  void on_deadline() {
+    if ((state_ == State::Head || state_ == State::Body) && !writing_continue_) {
+      if (state_ == State::Head && req_.method.empty()) {
+        // Beast parses the request line as soon as it is complete; before that it is still in
+        // the buffer.
+        const auto& partial = parser_->get();
+        if (!partial.method_string().empty()) {
+          req_.method = std::string(partial.method_string());
+          const std::string target(partial.target());
+          req_.path = target.substr(0, target.find('?'));
+        } else {
+          const auto data = buf_.cdata();
+          partial_request_line(std::string_view(static_cast<const char*>(data.data()), data.size()),
+                               req_.method, req_.path);
+        }
+      }
+      error_code ec;
+      sock_.cancel(ec);
+      return refuse(408, state_ == State::Head ? "the request head was not received in time"
+                                               : "the request body was not received in time");
+    }
+    close();
+  }
 
   // ---- idle: no bytes of a next request yet
   void wait_for_request() {
@@ -272,7 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_head(error_code ec) {
-    if (state_ == State::Closed) return;
+    if (state_ != State::Head) return;  // closed, or answered 408 at the head deadline
     ++requests_;
     {
       // What the peer sent of its request line, for the access log even when refused.
@@ -307,6 +366,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (has_te && !parser_->chunked())
       return refuse(400, "Transfer-Encoding other than chunked");
     if (h.count(bhttp::field::host) > 1) return refuse(400, "more than one Host");
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any request with an invalid one (an
+    // empty value included: the http URIs served here always have a host), is a 400.
+    const auto host = h.find(bhttp::field::host);
+    if (host == h.end() && h.version() == 11) return refuse(400, "an HTTP/1.1 request needs a Host");
+    if (host != h.end() && !valid_host(host->value())) return refuse(400, "the Host is invalid");
     if (!target_ok) return refuse(400, "the request target is invalid");
     req_.headers = h.base();  // copies the fields
     req_.head = h.method() == bhttp::verb::head;
@@ -351,8 +415,11 @@ class Session : public std::enable_shared_from_this<Session> {
     arm(start_ + std::chrono::seconds(srv_.limits.request_timeout_s));
     if (boost::beast::iequals(h[bhttp::field::expect], "100-continue")) {
       static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      writing_continue_ = true;
       net::async_write(sock_, net::buffer(kContinue, sizeof kContinue - 1),
                        [self = shared_from_this()](error_code wec, size_t) {
+                         self->writing_continue_ = false;
+                         if (self->state_ != State::Body) return;
                          if (wec) return self->close();
                          self->read_body();
                        });
@@ -363,7 +430,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_body() {
     bhttp::async_read(sock_, buf_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
-      if (self->state_ == State::Closed) return;
+      if (self->state_ != State::Body) return;  // closed, or answered 408 at the deadline
       if (ec == bhttp::error::body_limit) return self->refuse_too_large();
       if (ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension)
         return self->refuse(400, "the chunked body could not be parsed");
@@ -621,6 +688,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   State state_ = State::Idle;
   bool keep_alive_ = true;
+  bool writing_continue_ = false;  // "100 Continue" being written: a deadline then just closes
   uint64_t requests_ = 0;
   size_t bytes_in_ = 0, bytes_out_ = 0;
   size_t linger_left_ = 0;
@@ -694,12 +762,50 @@ void Server::Impl::on_accept(error_code ec, tcp::socket sock) {
   }
   if (refuse) {
     refused.fetch_add(1);
-    error_code ignored;
-    sock.close(ignored);
+    refuse_overloaded(std::move(sock));
   } else {
     std::make_shared<Session>(*this, std::move(sock))->start();
   }
   accept();
+}
+
+// At the cap with nothing idle to shed: one non-blocking write of a fixed 503 (it fits any
+// socket buffer; a short write just cuts it), FIN, then whatever the client has already sent
+// is dropped unread (closing with it unread would send a reset that can destroy the answer
+// before the client reads it) and the socket is closed. The request is never parsed and
+// nothing waits: this runs on the acceptor's strand.
+void Server::Impl::refuse_overloaded(tcp::socket sock) {
+  static const std::string answer = [] {
+    const std::string body = error_body(
+        "overloaded", "the server is at its connection limit; retry after 1 s", "");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Retry-After: 1\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  const double start_us = steady_us();
+  error_code ec;
+  AccessRecord r;
+  const auto ep = sock.remote_endpoint(ec);
+  if (!ec) r.remote = ep.address().to_string();
+  sock.non_blocking(true, ec);
+  size_t written = 0;
+  if (!ec) written = sock.write_some(net::buffer(answer), ec);
+  r.aborted = written < answer.size();
+  sock.shutdown(tcp::socket::shutdown_send, ec);
+  char sink[4096];
+  for (int i = 0; i < 16; ++i) {  // at most 64 KiB, only what is already there
+    error_code rec;
+    if (sock.available(rec) == 0 || rec) break;
+    sock.read_some(net::buffer(sink), rec);
+    if (rec) break;
+  }
+  sock.close(ec);
+  if (log) {
+    r.status = 503;
+    r.bytes_out = written;
+    r.ms = (steady_us() - start_us) / 1000.0;
+    log(r);
+  }
 }
 
 void Server::Impl::begin_stop() {
