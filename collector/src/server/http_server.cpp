@@ -463,6 +463,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- handler
   void handle() {
     state_ = State::Handling;
+    // The request is all in: its deadline no longer applies. A handler (a long query, an
+    // export) is bounded by its own work, and the answer's writes get their own deadline.
+    disarm();
     req_.body = std::move(parser_->release().body());
     bytes_in_ = req_.body.size();
     const Endpoint* ep = endpoint_;
