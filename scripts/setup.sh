@@ -8,7 +8,7 @@ APT_PACKAGES=(
   cmake g++ make pkg-config          # native build
   libgtest-dev libbenchmark-dev      # native tests and benchmarks
   nlohmann-json3-dev                 # JSON in the core
-  emscripten                         # WebAssembly build
+  emscripten binaryen                # WebAssembly build (wasm-opt: second -Oz pass, wasm/CMakeLists.txt)
   libboost1.81-dev libsqlite3-dev sqlite3    # reference collector (Boost.Beast/Asio, header-only)
   chromium                           # browser tests (driven by playwright-core)
   brotli gzip wrk                    # size reports and load benchmarks

@@ -5,12 +5,10 @@
 // deadlines, redaction, throttling) is the WebAssembly core's; this file only forwards.
 
 import { OPTION_ATTRIBUTES, optionsFrom, changeBetween } from './options.mjs';
-import { loadWidgetCore, loadConfig, nextTask } from './loading.mjs';
+import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
 import { Prompt } from './render.mjs';
 import { outboxFor } from './outbox.mjs';
 import { readHistory, notePrompted, noteRated, flowKey, tidyFlows, readFlow, saveFlow, dropFlow } from './session-store.mjs';
-
-const message = (e) => (e && e.message ? e.message : String(e));
 
 // Importable where there is no DOM (server-side rendering): the class is inert there.
 export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {

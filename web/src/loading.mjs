@@ -8,6 +8,9 @@ import createCoreModule from 'session-rating-core-glue'; // the WASM build's glu
 let defaultWasmUrl = '';
 let loading = null; // the page's one core (a failed load may be retried)
 
+/** The text of a caught error (or of any thrown value). */
+export const message = (e) => (e && e.message ? e.message : String(e));
+
 /** Where the core's .wasm is fetched from when no `wasmUrl` option is given. */
 export function setDefaultWasmUrl(url) {
   defaultWasmUrl = url;
@@ -24,7 +27,7 @@ export async function loadWidgetCore(wasmUrl) {
     return { core: await loading };
   } catch (e) {
     loading = null;
-    return { failure: ['wasm_unavailable', `could not load its WebAssembly core (${e && e.message ? e.message : e}). ` +
+    return { failure: ['wasm_unavailable', `could not load its WebAssembly core (${message(e)}). ` +
       `If this site sends a Content-Security-Policy, script-src must allow 'wasm-unsafe-eval'.`] };
   }
 }
