@@ -4,7 +4,7 @@ import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './server.mjs';
+import { repoRoot, startServer } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 export const AXE_PATH = require.resolve('axe-core/axe.min.js');
@@ -78,6 +78,17 @@ export async function waitFor(fn, { timeout = 10000, interval = 50, message = 'c
     if (Date.now() > end) throw new Error(`timed out waiting for ${message}`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/** The test server and a browser for one test file: `({ server, browser } = await setUp())` in
+ * `before`, `tearDown(server, browser)` in `after`. */
+export async function setUp() {
+  const server = await startServer();
+  return { server, browser: await launch() };
+}
+export async function tearDown(server, browser) {
+  await browser?.close();
+  await server?.close();
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

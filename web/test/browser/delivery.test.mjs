@@ -3,18 +3,11 @@
 // beacons, reload inside the window, two tabs, storage that throws. No preflight, ever.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../test-support/server.mjs';
-import { launch, newPage, elementPage, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
+import { setUp, tearDown, newPage, elementPage, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await setUp()));
+after(() => tearDown(server, browser));
 
 const ENDPOINT_GLOB = '**/v1/ratings**';
 

@@ -3,18 +3,11 @@
 // server, and delivery is asserted on what reached it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../test-support/server.mjs';
-import { launch, newPage, elementPage, scriptPage, events, waitFor, axe, widget, sleep } from '../../test-support/browser.mjs';
+import { setUp, tearDown, newPage, elementPage, scriptPage, events, waitFor, axe, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await setUp()));
+after(() => tearDown(server, browser));
 
 const SCALES = {
   stars: { names: ['1 star', '2 stars', '3 stars', '4 stars', '5 stars'], low: '2 stars', lowValue: 2, high: '5 stars', highValue: 5 },

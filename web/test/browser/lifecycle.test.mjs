@@ -2,18 +2,11 @@
 // start") and destroy() removing every listener the widget put on the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../test-support/server.mjs';
-import { launch, newPage, elementPage, attrs, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
+import { setUp, tearDown, newPage, elementPage, attrs, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await setUp()));
+after(() => tearDown(server, browser));
 
 const storedFor = (id) => server.records().filter((r) => r.rating_id === id);
 const names = (w) => w.radios.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));

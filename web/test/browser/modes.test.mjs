@@ -2,18 +2,11 @@
 // a URL, and failure modes: WASM blocked by CSP, an invalid config — never throwing into the host.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../test-support/server.mjs';
-import { launch, newPage, scriptPage, elementPage, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
+import { setUp, tearDown, newPage, scriptPage, elementPage, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await setUp()));
+after(() => tearDown(server, browser));
 
 const storedFor = (id) => server.records().filter((r) => r.rating_id === id);
 
