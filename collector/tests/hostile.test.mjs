@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector, record, post, tempDir, WRITE_KEY, ADMIN_TOKEN } from './helpers.mjs';
 
@@ -469,4 +469,20 @@ test('Host: HTTP/1.1 without one or with an invalid one is 400; HTTP/1.0 without
   const refused = accessLog(s).filter((l) => l.status === 400);
   assert.deepEqual(refused.map((l) => [l.method, l.path]), [['GET', '/healthz'],
     ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config']]);
+});
+
+test('Transfer-Encoding: a coding list other than exactly "chunked" is refused (400), not read as plain', async (t) => {
+  const s = await startCollector(t);
+  const rec = JSON.stringify(record());
+  const chunked = `${rec.length.toString(16)}\r\n${rec}\r\n0\r\n\r\n`;
+  const head = `POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\nContent-Type: text/plain\r\n`;
+  let r = await raw(s.port, `${head}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked}`);
+  assert.equal(r.status, 200, 'control: plain chunked is served: ' + r.text);
+  for (const te of ['gzip, chunked', 'chunked, chunked', 'x-custom,chunked']) {
+    r = await raw(s.port, `${head}Transfer-Encoding: ${te}\r\n\r\n${chunked}`);
+    assert.equal(r.status, 400, `${te}: ${r.text}`);
+    assert.ok(r.closed, te);
+  }
+  r = await raw(s.port, `${head}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`);
+  assert.equal(r.status, 400, 'two Transfer-Encoding fields: ' + r.text);
 });

@@ -100,6 +100,13 @@ bool clean_value(boost::beast::string_view v) {
   return true;
 }
 
+// A field value without leading or trailing spaces and tabs.
+boost::beast::string_view trim_ows(boost::beast::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
 // RFC 9112 §3.2 / RFC 3986: a Host value is uri-host [":" port] — a reg-name, an IPv4
 // address or a bracketed IP literal; an empty one is invalid for the http URIs served here.
 bool valid_host(boost::beast::string_view v) {
@@ -363,7 +370,10 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool has_te = h.find(bhttp::field::transfer_encoding) != h.end();
     const bool has_cl = h.find(bhttp::field::content_length) != h.end();
     if (has_te && has_cl) return refuse(400, "both Transfer-Encoding and Content-Length");
-    if (has_te && !parser_->chunked())
+    // Beast only asks that chunked be the last coding ("gzip, chunked" passes): anything but a
+    // single field holding exactly "chunked" would leave a coded body read as plain.
+    if (has_te && (h.count(bhttp::field::transfer_encoding) != 1 ||
+                   !boost::beast::iequals(trim_ows(h[bhttp::field::transfer_encoding]), "chunked")))
       return refuse(400, "Transfer-Encoding other than chunked");
     if (h.count(bhttp::field::host) > 1) return refuse(400, "more than one Host");
     // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any request with an invalid one (an
