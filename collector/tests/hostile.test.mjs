@@ -486,3 +486,26 @@ test('Transfer-Encoding: a coding list other than exactly "chunked" is refused (
   r = await raw(s.port, `${head}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`);
   assert.equal(r.status, 400, 'two Transfer-Encoding fields: ' + r.text);
 });
+
+test('static files: a symlink that leads out of the mount is 404; one inside it is served', async (t) => {
+  const dir = tempDir(t);
+  const mount = join(dir, 'mount');
+  mkdirSync(join(mount, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'secret.txt'), 'outside the mount');
+  writeFileSync(join(mount, 'sub', 'inside.txt'), 'inside the mount');
+  symlinkSync(join(dir, 'secret.txt'), join(mount, 'out.txt'));
+  symlinkSync(dir, join(mount, 'updir'));
+  symlinkSync(join(mount, 'sub', 'inside.txt'), join(mount, 'in.txt'));
+  const s = await startCollector(t, { dir, args: ['--mount', `/m/=${mount}`] });
+  let r = await fetch(`${s.url}/m/sub/inside.txt`);
+  assert.equal(r.status, 200, 'control: a plain file is served');
+  r = await fetch(`${s.url}/m/in.txt`);
+  assert.equal(r.status, 200, 'a symlink to a file inside the mount is served');
+  assert.equal(await r.text(), 'inside the mount');
+  for (const p of ['/m/out.txt', '/m/updir/secret.txt']) {
+    r = await fetch(s.url + p);
+    const text = await r.text();
+    assert.equal(r.status, 404, `${p}: ${text}`);
+    assert.doesNotMatch(text, /outside the mount/);
+  }
+});
