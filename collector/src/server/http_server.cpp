@@ -252,7 +252,10 @@ class Session : public std::enable_shared_from_this<Session> {
       if (self->timer_.expiry() <= Clock::now()) self->on_deadline();
     });
   }
-  void disarm() { timer_.cancel(); }
+  // Not just cancel(): a deadline that expired while the phase's last read was completing has
+  // its handler queued already (cancel cannot stop it) and would find the old, passed expiry
+  // and cut a request that arrived in time. A far expiry makes that handler a no-op.
+  void disarm() { timer_.expires_at(Clock::time_point::max()); }
   // A request whose head or body misses its deadline is answered 408 (Connection: close) and
   // the connection closed after it: the pending read is cancelled first, its completion then
   // sees the new state and does nothing. In any other phase (no byte of a request yet, a
