@@ -509,3 +509,40 @@ test('static files: a symlink that leads out of the mount is 404; one inside it 
     assert.doesNotMatch(text, /outside the mount/);
   }
 });
+
+// Sends a chunked POST with a valid (public) write key whose body never ends a line: a chunk
+// extension or a trailer field of `mb` MiB. Resolves with the answer and the collector's peak RSS.
+async function endlessChunkLine(s, opening, mb) {
+  const sock = await connect(s.port);
+  let got = '';
+  let closed = false;
+  sock.on('data', (d) => { got += d.toString('latin1'); });
+  sock.on('error', () => {});
+  sock.on('close', () => { closed = true; });
+  sock.write(`POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\n` +
+    `Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n${opening}`);
+  const block = Buffer.alloc(1 << 20, 'a');
+  let peak = vm(s.proc.pid, 'VmRSS');
+  for (let i = 0; i < mb && !closed; i++) {
+    if (!sock.write(block)) await Promise.race([new Promise((res) => sock.once('drain', res)), sleep(200)]);
+    if (i % 8 === 0) peak = Math.max(peak, vm(s.proc.pid, 'VmRSS'));
+  }
+  await Promise.race([new Promise((res) => sock.once('close', res)), sleep(2000)]);
+  peak = Math.max(peak, vm(s.proc.pid, 'VmRSS'));
+  sock.destroy();
+  return { ...parse(Buffer.from(got, 'latin1'), closed), peak };
+}
+
+test('chunked body: an endless chunk extension or trailer is cut at a bound, not buffered', { timeout: 60000 }, async (t) => {
+  const s = await startCollector(t);
+  const before = vm(s.proc.pid, 'VmRSS');
+  for (const opening of ['1;', '1\r\na\r\n0\r\nX-Trailer: ']) {
+    const r = await endlessChunkLine(s, opening, 128);
+    assert.ok(r.peak - before < 32 * 1024 * 1024,
+      `${JSON.stringify(opening)}: RSS grew by ${((r.peak - before) / 1048576).toFixed(1)} MB`);
+    assert.equal(r.status, 413, `${JSON.stringify(opening)}: ${r.text.slice(0, 200)}`);
+    assert.ok(r.closed);
+  }
+  const ok = await post(s, record());
+  assert.equal(ok.status, 200, 'the server still serves: ' + ok.text);
+});

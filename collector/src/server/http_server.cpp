@@ -195,6 +195,11 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Server::Impl& srv, tcp::socket sock)
       : srv_(srv), sock_(std::move(sock)), timer_(sock_.get_executor()) {
+    // Beast bounds the head (header_limit) and the body (body_limit) but not a chunk header
+    // (its extensions) or a trailer field: without a bound on the buffer, a line that never
+    // ends would be buffered in full. Body bytes never stay in it (the parser moves them into
+    // the body), so a head's worth plus one read of 64 KiB is room enough.
+    buf_.max_size(srv_.limits.max_header_bytes + 64 * 1024);
     error_code ec;
     const auto ep = sock_.remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
@@ -444,7 +449,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body() {
     bhttp::async_read(sock_, buf_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
       if (self->state_ != State::Body) return;  // closed, or answered 408 at the deadline
-      if (ec == bhttp::error::body_limit) return self->refuse_too_large();
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow)
+        return self->refuse_too_large();
       if (ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension)
         return self->refuse(400, "the chunked body could not be parsed");
       if (ec) return self->close();
