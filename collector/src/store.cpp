@@ -406,6 +406,12 @@ bool WriteTx::put_site(const std::string& doc, int64_t now_ms) {
   return ok;
 }
 
+bool WriteTx::get_site(std::string& doc, int64_t& updated_at) {
+  const bool ok = collector::get_site(db_, doc, updated_at);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
 // ---- WriteQueue -------------------------------------------------------------------------
 
 WriteQueue::WriteQueue(std::unique_ptr<Db> db) : db_(std::move(db)) {

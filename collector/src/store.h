@@ -123,6 +123,8 @@ class WriteTx {
   bool mark_final(int64_t id);                       // latest revision of rating row `id`
   int64_t finalise_due(int64_t now_ms);              // -1 on error
   bool put_site(const std::string& doc, int64_t now_ms);
+  // The site row as this transaction sees it (earlier jobs of its group included).
+  bool get_site(std::string& doc, int64_t& updated_at);
   bool failed() const { return failed_; }
   void clear_failed() { failed_ = false; }
   Db& db() { return db_; }

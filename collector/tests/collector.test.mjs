@@ -481,3 +481,26 @@ test('flags: missing keys refuse to start; --config file', async (t) => {
   assert.equal((await admin(s, '/v1/ratings', { token: 'file-admin-token' })).status, 401, 'flags win over the file');
   assert.equal((await admin(s, '/v1/ratings')).status, 200);
 });
+
+test('widget config: concurrent PATCHes of different fields all apply (none is lost), in memory and stored', async (t) => {
+  const s = await startCollector(t);
+  const fields = [
+    { scale: 'emoji' }, { comment: { enabled: true } }, { finalise: { window_seconds: 120 } },
+  ];
+  for (let round = 0; round < 8; round++) {
+    const reset = await admin(s, '/v1/config', { method: 'PATCH', body: { enabled: true, config: { scale: null, comment: null, finalise: null } } });
+    assert.equal(reset.status, 200, reset.text);
+    const answers = await Promise.all([
+      ...fields.map((config) => admin(s, '/v1/config', { method: 'PATCH', body: { config } })),
+      admin(s, '/v1/config', { method: 'PATCH', body: { enabled: false } }),
+    ]);
+    for (const a of answers) assert.equal(a.status, 200, a.text);
+    const g = await admin(s, '/v1/config');
+    const want = { scale: 'emoji', comment: { enabled: true }, finalise: { window_seconds: 120 } };
+    assert.deepEqual(g.json.config, want, `round ${round}: in memory`);
+    assert.equal(g.json.enabled, false, `round ${round}: in memory`);
+    const stored = JSON.parse(sqlite(s.db, 'SELECT doc FROM site'));
+    assert.deepEqual(stored.config, want, `round ${round}: stored`);
+    assert.equal(stored.enabled, false, `round ${round}: stored`);
+  }
+});

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector, record, post, tempDir, WRITE_KEY, ADMIN_TOKEN } from './helpers.mjs';
 
@@ -469,4 +469,80 @@ test('Host: HTTP/1.1 without one or with an invalid one is 400; HTTP/1.0 without
   const refused = accessLog(s).filter((l) => l.status === 400);
   assert.deepEqual(refused.map((l) => [l.method, l.path]), [['GET', '/healthz'],
     ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config'], ['GET', '/v1/widget-config']]);
+});
+
+test('Transfer-Encoding: a coding list other than exactly "chunked" is refused (400), not read as plain', async (t) => {
+  const s = await startCollector(t);
+  const rec = JSON.stringify(record());
+  const chunked = `${rec.length.toString(16)}\r\n${rec}\r\n0\r\n\r\n`;
+  const head = `POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\nContent-Type: text/plain\r\n`;
+  let r = await raw(s.port, `${head}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked}`);
+  assert.equal(r.status, 200, 'control: plain chunked is served: ' + r.text);
+  for (const te of ['gzip, chunked', 'chunked, chunked', 'x-custom,chunked']) {
+    r = await raw(s.port, `${head}Transfer-Encoding: ${te}\r\n\r\n${chunked}`);
+    assert.equal(r.status, 400, `${te}: ${r.text}`);
+    assert.ok(r.closed, te);
+  }
+  r = await raw(s.port, `${head}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`);
+  assert.equal(r.status, 400, 'two Transfer-Encoding fields: ' + r.text);
+});
+
+test('static files: a symlink that leads out of the mount is 404; one inside it is served', async (t) => {
+  const dir = tempDir(t);
+  const mount = join(dir, 'mount');
+  mkdirSync(join(mount, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'secret.txt'), 'outside the mount');
+  writeFileSync(join(mount, 'sub', 'inside.txt'), 'inside the mount');
+  symlinkSync(join(dir, 'secret.txt'), join(mount, 'out.txt'));
+  symlinkSync(dir, join(mount, 'updir'));
+  symlinkSync(join(mount, 'sub', 'inside.txt'), join(mount, 'in.txt'));
+  const s = await startCollector(t, { dir, args: ['--mount', `/m/=${mount}`] });
+  let r = await fetch(`${s.url}/m/sub/inside.txt`);
+  assert.equal(r.status, 200, 'control: a plain file is served');
+  r = await fetch(`${s.url}/m/in.txt`);
+  assert.equal(r.status, 200, 'a symlink to a file inside the mount is served');
+  assert.equal(await r.text(), 'inside the mount');
+  for (const p of ['/m/out.txt', '/m/updir/secret.txt']) {
+    r = await fetch(s.url + p);
+    const text = await r.text();
+    assert.equal(r.status, 404, `${p}: ${text}`);
+    assert.doesNotMatch(text, /outside the mount/);
+  }
+});
+
+// Sends a chunked POST with a valid (public) write key whose body never ends a line: a chunk
+// extension or a trailer field of `mb` MiB. Resolves with the answer and the collector's peak RSS.
+async function endlessChunkLine(s, opening, mb) {
+  const sock = await connect(s.port);
+  let got = '';
+  let closed = false;
+  sock.on('data', (d) => { got += d.toString('latin1'); });
+  sock.on('error', () => {});
+  sock.on('close', () => { closed = true; });
+  sock.write(`POST /v1/ratings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WRITE_KEY}\r\n` +
+    `Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n${opening}`);
+  const block = Buffer.alloc(1 << 20, 'a');
+  let peak = vm(s.proc.pid, 'VmRSS');
+  for (let i = 0; i < mb && !closed; i++) {
+    if (!sock.write(block)) await Promise.race([new Promise((res) => sock.once('drain', res)), sleep(200)]);
+    if (i % 8 === 0) peak = Math.max(peak, vm(s.proc.pid, 'VmRSS'));
+  }
+  await Promise.race([new Promise((res) => sock.once('close', res)), sleep(2000)]);
+  peak = Math.max(peak, vm(s.proc.pid, 'VmRSS'));
+  sock.destroy();
+  return { ...parse(Buffer.from(got, 'latin1'), closed), peak };
+}
+
+test('chunked body: an endless chunk extension or trailer is cut at a bound, not buffered', { timeout: 60000 }, async (t) => {
+  const s = await startCollector(t);
+  const before = vm(s.proc.pid, 'VmRSS');
+  for (const opening of ['1;', '1\r\na\r\n0\r\nX-Trailer: ']) {
+    const r = await endlessChunkLine(s, opening, 128);
+    assert.ok(r.peak - before < 32 * 1024 * 1024,
+      `${JSON.stringify(opening)}: RSS grew by ${((r.peak - before) / 1048576).toFixed(1)} MB`);
+    assert.equal(r.status, 413, `${JSON.stringify(opening)}: ${r.text.slice(0, 200)}`);
+    assert.ok(r.closed);
+  }
+  const ok = await post(s, record());
+  assert.equal(ok.status, 200, 'the server still serves: ' + ok.text);
 });

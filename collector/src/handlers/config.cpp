@@ -1,5 +1,7 @@
 // The site config: GET /v1/widget-config (public, ETag/304, 404 while ratings are off),
 // GET and PATCH /v1/config (admin), and PUT /v1/test/clock (admin, only with --test-clock).
+#include <future>
+
 #include "handlers/handlers.h"
 #include "middleware.h"
 
@@ -50,16 +52,33 @@ void add_config(http::Router& r, App& app) {
       session_rating::Errors errors;
       SiteSettings next;
       const int64_t now = app.clock.now_ms();
-      // Validate and store inside one write job so concurrent PATCHes apply in order.
-      const bool ok = app.writer->submit([&](WriteTx& tx) {
-        errors = SiteConfig::apply_patch(app.site.get(), req.body, next);
-        if (!errors.empty()) return;
-        next.updated_at = now;
-        tx.put_site(next.doc, now);
-      });
+      // Validate and store inside one write job so concurrent PATCHes apply in order: the
+      // patch applies to the stored document as this transaction sees it (a PATCH earlier in
+      // the same group commit included, which memory does not hold yet), and memory is set
+      // on the writer thread once committed, in commit order (from the worker threads two
+      // PATCHes could set it in the other order).
+      std::promise<bool> committed;
+      auto result = committed.get_future();
+      app.writer->submit_async(
+          [&](WriteTx& tx) {
+            std::string doc, error;
+            int64_t updated_at = 0;
+            if (!tx.get_site(doc, updated_at)) return;
+            SiteConfig stored;
+            const SiteSettings current = stored.load(doc, updated_at, error) ? stored.get()
+                                                                             : app.site.get();
+            errors = SiteConfig::apply_patch(current, req.body, next);
+            if (!errors.empty()) return;
+            next.updated_at = now;
+            tx.put_site(next.doc, now);
+          },
+          [&](bool ok) {
+            if (ok && errors.empty()) app.site.set(next);
+            committed.set_value(ok);
+          });
+      const bool ok = result.get();
       if (!ok) return res.error(500, "storage_error", "the config could not be stored");
       if (!errors.empty()) return res.json(400, errors_body(errors));
-      app.site.set(next);
       json doc = parse_json(next.doc);
       doc["updated_at"] = next.updated_at;
       res.json(200, dump(doc));

@@ -4,6 +4,7 @@
 // whole file (200), so a request can never make the answer larger than the file.
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -54,6 +55,21 @@ bool safe_relative(const std::string& rel) {
   return true;
 }
 
+// True when `file`, with every symlink resolved, lies inside `dir` (also resolved).
+bool inside(const std::string& dir, const std::string& file) {
+  char* d = ::realpath(dir.c_str(), nullptr);
+  char* f = ::realpath(file.c_str(), nullptr);
+  bool ok = false;
+  if (d && f) {
+    std::string root(d);
+    if (root.back() != '/') root += '/';
+    ok = std::string(f).compare(0, root.size(), root) == 0;
+  }
+  std::free(d);
+  std::free(f);
+  return ok;
+}
+
 // Parses "bytes=A-B", "bytes=A-" or "bytes=-N" against `size`. 0 = ignore the header (absent,
 // malformed or several ranges: the whole file), 1 = one satisfiable range, -1 = unsatisfiable.
 int parse_range(const std::string& h, int64_t size, int64_t& first, int64_t& last) {
@@ -95,6 +111,9 @@ void serve(const std::string& prefix, const std::string& dir, bool dashboard,
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxFile)
     return res.error(404, "not_found", "no such resource");
+  // ".." is refused above, but a symlink in the folder could still lead out of it: the file's
+  // resolved path must lie inside the folder's.
+  if (!inside(dir, file)) return res.error(404, "not_found", "no such resource");
   std::ifstream in(file, std::ios::binary);
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) return res.error(404, "not_found", "no such resource");

@@ -100,6 +100,13 @@ bool clean_value(boost::beast::string_view v) {
   return true;
 }
 
+// A field value without leading or trailing spaces and tabs.
+boost::beast::string_view trim_ows(boost::beast::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
 // RFC 9112 §3.2 / RFC 3986: a Host value is uri-host [":" port] — a reg-name, an IPv4
 // address or a bracketed IP literal; an empty one is invalid for the http URIs served here.
 bool valid_host(boost::beast::string_view v) {
@@ -188,6 +195,11 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Server::Impl& srv, tcp::socket sock)
       : srv_(srv), sock_(std::move(sock)), timer_(sock_.get_executor()) {
+    // Beast bounds the head (header_limit) and the body (body_limit) but not a chunk header
+    // (its extensions) or a trailer field: without a bound on the buffer, a line that never
+    // ends would be buffered in full. Body bytes never stay in it (the parser moves them into
+    // the body), so a head's worth plus one read of 64 KiB is room enough.
+    buf_.max_size(srv_.limits.max_header_bytes + 64 * 1024);
     error_code ec;
     const auto ep = sock_.remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
@@ -245,7 +257,10 @@ class Session : public std::enable_shared_from_this<Session> {
       if (self->timer_.expiry() <= Clock::now()) self->on_deadline();
     });
   }
-  void disarm() { timer_.cancel(); }
+  // Not just cancel(): a deadline that expired while the phase's last read was completing has
+  // its handler queued already (cancel cannot stop it) and would find the old, passed expiry
+  // and cut a request that arrived in time. A far expiry makes that handler a no-op.
+  void disarm() { timer_.expires_at(Clock::time_point::max()); }
   // A request whose head or body misses its deadline is answered 408 (Connection: close) and
   // the connection closed after it: the pending read is cancelled first, its completion then
   // sees the new state and does nothing. In any other phase (no byte of a request yet, a
@@ -363,7 +378,10 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool has_te = h.find(bhttp::field::transfer_encoding) != h.end();
     const bool has_cl = h.find(bhttp::field::content_length) != h.end();
     if (has_te && has_cl) return refuse(400, "both Transfer-Encoding and Content-Length");
-    if (has_te && !parser_->chunked())
+    // Beast only asks that chunked be the last coding ("gzip, chunked" passes): anything but a
+    // single field holding exactly "chunked" would leave a coded body read as plain.
+    if (has_te && (h.count(bhttp::field::transfer_encoding) != 1 ||
+                   !boost::beast::iequals(trim_ows(h[bhttp::field::transfer_encoding]), "chunked")))
       return refuse(400, "Transfer-Encoding other than chunked");
     if (h.count(bhttp::field::host) > 1) return refuse(400, "more than one Host");
     // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any request with an invalid one (an
@@ -431,7 +449,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body() {
     bhttp::async_read(sock_, buf_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
       if (self->state_ != State::Body) return;  // closed, or answered 408 at the deadline
-      if (ec == bhttp::error::body_limit) return self->refuse_too_large();
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow)
+        return self->refuse_too_large();
       if (ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension)
         return self->refuse(400, "the chunked body could not be parsed");
       if (ec) return self->close();
