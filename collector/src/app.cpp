@@ -57,27 +57,10 @@ void App::close() {
   if (reads) reads->close_all();
 }
 
-Finaliser::Finaliser(App& app, int interval_s) : app_(app), interval_s_(interval_s) {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stopping_; })) {
-      lock.unlock();
-      const int64_t n = app_.finalise_due();
-      if (n != 0) log_event({{"event", "finalise"}, {"finalised", n}});
-      lock.lock();
-    }
-  });
-}
-
-Finaliser::~Finaliser() { stop(); }
-
-void Finaliser::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+Finaliser::Finaliser(App& app, int interval_s)
+    : periodic_(std::chrono::seconds(interval_s), [&app] {
+        const int64_t n = app.finalise_due();
+        if (n != 0) log_event({{"event", "finalise"}, {"finalised", n}});
+      }) {}
 
 }  // namespace collector

@@ -3,17 +3,15 @@
 // periodic finaliser and the JSON-lines log on stdout.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "clock.h"
 #include "ingest.h"
 #include "json_util.h"
 #include "options.h"
+#include "periodic.h"
 #include "rate_limit.h"
 #include "site_config.h"
 #include "store.h"
@@ -43,16 +41,10 @@ struct App {
 class Finaliser {
  public:
   Finaliser(App& app, int interval_s);
-  ~Finaliser();
-  void stop();
+  void stop() { periodic_.stop(); }
 
  private:
-  App& app_;
-  int interval_s_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Periodic periodic_;
 };
 
 // One JSON object per line on stdout (events and the access log), whole lines only.

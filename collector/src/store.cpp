@@ -516,29 +516,17 @@ void WriteQueue::run() {
 
 // ---- Checkpointer -----------------------------------------------------------------------
 
-Checkpointer::Checkpointer(const std::string& path, int interval_ms) : interval_ms_(interval_ms) {
+Checkpointer::Checkpointer(const std::string& path, int interval_ms) {
   std::string error;
   db_ = Db::open(path, "normal", false, error);
   if (!db_) return;  // the writer's own final checkpoint still runs at shutdown
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) {
-      lock.unlock();
-      sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      lock.lock();
-    }
+  periodic_ = std::make_unique<Periodic>(std::chrono::milliseconds(interval_ms), [this] {
+    sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   });
 }
 
-Checkpointer::~Checkpointer() { stop(); }
-
 void Checkpointer::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  periodic_.reset();  // joins the thread before its connection closes
   db_.reset();
 }
 

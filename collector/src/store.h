@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "periodic.h"
 #include "session_rating/record.h"
 
 struct sqlite3;
@@ -178,16 +179,12 @@ class WriteQueue {
 class Checkpointer {
  public:
   Checkpointer(const std::string& path, int interval_ms);
-  ~Checkpointer();
+  ~Checkpointer() { stop(); }
   void stop();
 
  private:
   std::unique_ptr<Db> db_;
-  int interval_ms_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<Periodic> periodic_;  // none when the database could not be opened
 };
 
 // A small pool of read-only connections for queries.
