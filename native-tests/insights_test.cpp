@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "internal/record_scan.h"
 #include "record_fixture.h"
 #include "session_rating/insights.h"
 #include "session_rating/record.h"
@@ -190,7 +191,7 @@ TEST(Insights, csat_over_numeric_and_thumbs_mean_only_over_stars_and_emoji) {
   EXPECT_EQ(in.total.ratings, 7);
   EXPECT_EQ(in.total.answers, 7);
   EXPECT_EQ(in.total.csat_answers, 6);  // all but the NPS answer
-  EXPECT_EQ(in.total.positive, 4);      // a, b, d; not e (3 stars), f, c
+  EXPECT_EQ(in.total.positive, 3);      // a, b, d; not e (3 stars), f, c
   EXPECT_EQ(in.total.mean_count, 1);    // only e
   EXPECT_EQ(in.total.mean_sum, 3);
   EXPECT_EQ(in.total.thumbs_down, 1);
@@ -200,7 +201,7 @@ TEST(Insights, csat_over_numeric_and_thumbs_mean_only_over_stars_and_emoji) {
   EXPECT_FALSE(in.total.questions.at("ces").mean().has_value());
   EXPECT_EQ(in.total.questions.at("ten").positive, 1);
   const json j = value(in);
-  EXPECT_EQ(j["csat"], 0.666667);
+  EXPECT_EQ(j["csat"], 0.5);
   EXPECT_EQ(j["questions"]["ces"]["csat"], 0.666667);
   EXPECT_EQ(j["questions"]["overall"]["mean"], 3);
 }
@@ -243,6 +244,7 @@ TEST(Insights, question_filter_counts_only_that_question) {
   Record b = with_answers(rec("b", 1, 5), {answer("overall", Scale::Stars, 1),
                                            answer("nps", Scale::Nps, 4)});
   b.rater_id = "u2";
+  b.answers[1].problems = {"video"};  // "audio" stays with overall
   Record c = rec("c", 1, 2);  // no nps answer: not counted at all
   c.rater_id = "u3";
   Record d = with_answers(rec("d", 1, 5), {answer("nps", Scale::Nps, 8)});
@@ -260,7 +262,7 @@ TEST(Insights, question_filter_counts_only_that_question) {
   EXPECT_EQ(in.total.promoters, 1);
   EXPECT_EQ(in.total.detractors, 1);
   EXPECT_EQ(in.total.mean_count, 0);
-  EXPECT_TRUE(in.total.problems.empty());  // b's "audio" belongs to overall
+  EXPECT_EQ(in.total.problems, (std::map<std::string, int64_t>{{"video", 1}}));
   ASSERT_EQ(in.total.questions.size(), 1u);
   EXPECT_EQ(in.total.questions.count("nps"), 1u);
   ASSERT_EQ(in.groups.size(), 1u);
@@ -723,21 +725,26 @@ TEST(Insights, v1_and_v2_lines_mixed_count_as_the_same_ratings) {
 }
 
 TEST(Insights, aggregate_json_gives_the_result_object) {
-  const std::string arr =
-      "[" + record_to_json(rec("a", 1, 5)) + "," + record_to_json(rec("a", 2, 4)) + "," +
-      v1_line(rec("b", 1, 9, Scale::Nps)) + "]";
+  const Record c = with_answers(rec("c", 1, 5), {answer("nps", Scale::Nps, 9)});
+  const std::string arr = "[" + record_to_json(rec("a", 1, 5)) + "," +
+                          record_to_json(rec("a", 2, 4)) + "," +
+                          v1_line(rec("b", 1, 2, Scale::Emoji)) + "," + record_to_json(c) + "]";
   const json j = json::parse(aggregate_json(arr, "topic"));
-  EXPECT_EQ(j["ratings"], 2);
+  EXPECT_EQ(j["ratings"], 3);
   EXPECT_EQ(j["distribution"]["4"], 1);
+  EXPECT_EQ(j["distribution"]["2"], 1);
   EXPECT_EQ(j["nps"]["promoters"], 1);
-  EXPECT_EQ(j["groups"]["(none)"]["ratings"], 2);
+  EXPECT_EQ(j["groups"]["(none)"]["ratings"], 3);
+  EXPECT_FALSE(j.contains("question"));
   EXPECT_EQ(json::parse(aggregate_json("[]", "")), json::parse(dump(aggregate({}))));
   const json f = json::parse(aggregate_json(arr, "", "overall"));
-  EXPECT_EQ(f["ratings"], 2);  // the v1 NPS record is an answer to "overall" too
+  EXPECT_EQ(f["ratings"], 2);  // a, and b (the v1 record's answer is to "overall")
   EXPECT_EQ(f["question"], "overall");
+  EXPECT_TRUE(f["nps"].is_null());
+  const std::vector<Record> same = {rec("a", 1, 5), rec("a", 2, 4), rec("b", 1, 2, Scale::Emoji), c};
   EXPECT_EQ(json::parse(aggregate_json(arr, "property:model", "nps")),
-            value(aggregate({rec("a", 1, 5), rec("a", 2, 4), rec("b", 1, 9, Scale::Nps)},
-                            by("property:model", "nps"))));
+            value(aggregate(same, by("property:model", "nps"))));
+  EXPECT_EQ(json::parse(aggregate_json(arr, "day")), value(aggregate(same, by("day"))));
 }
 
 TEST(Insights, aggregate_json_refuses_invalid_records_with_indexed_paths) {
@@ -821,6 +828,7 @@ std::vector<Record> sample_records() {
                               answer("nps", Scale::Nps, 10)});
   full.answers[0].comment = "wrong \xc3\xa4nswer";
   full.rater_id = "u-7f3a";
+  full.edit_deadline.reset();  // live session, end not reported yet
   full.subject_id = "msg:42";
   full.properties = {{"beta", bool_value(false)},
                      {"model", text_value("gpt \"x\" \xe2\x80\x94 v2")},
@@ -842,13 +850,14 @@ void expect_same(const std::string& text) {
   }
 }
 
-// Every sample as a v2 line, and the one-answer samples also as v1 lines.
+// Every sample as a v2 line, and the samples rating.v1 could express also as v1 lines.
 std::vector<std::string> sample_lines() {
   std::vector<std::string> lines;
   for (const Record& r : sample_records()) {
     lines.push_back(record_to_json(r));
     if (r.answers.size() == 1 && r.answers[0].question == "overall" && !r.rater_id &&
-        !r.subject_id && r.properties.empty())
+        !r.subject_id && r.properties.empty() && r.answers[0].scale != Scale::Nps &&
+        r.edit_deadline)  // rating.v1 had no nps and no null deadline
       lines.push_back(v1_line(r));
   }
   return lines;
@@ -865,6 +874,11 @@ TEST(Insights, fast_reader_reads_valid_records_exactly) {
     int version = 0;
     ASSERT_TRUE(record_from_json(text, dom, &version).empty()) << text;
     EXPECT_EQ(record_to_json(out), record_to_json(dom));
+    // Read by the scanner itself, not by the fallback.
+    Record scanned;
+    EXPECT_TRUE(internal::scan_record(text, scanned)) << text;
+    EXPECT_TRUE(internal::scan_record(json::parse(text).dump(2), scanned)) << text;
+    EXPECT_EQ(record_to_json(scanned), record_to_json(dom));
     if (version == 1) {
       ++v1;
       ASSERT_EQ(out.answers.size(), 1u);
@@ -1047,6 +1061,22 @@ TEST(Insights, fast_reader_structural_edge_cases) {
   m = v1;
   m["scale"] = "numeric";
   texts.push_back(m.dump());
+  m = v1;  // old cores wrote the config's 3 / 4 thresholds into thumbs records
+  m["scale"] = "thumbs";
+  m["score"] = 1;
+  m["positive"] = true;
+  m["sentiment"] = "positive";
+  m["problems"] = json::array();
+  m["comment"] = "";
+  m["redactions"] = json::array();
+  m["thresholds"] = json::parse(R"({"low_score_max":3,"positive_min":4})");
+  texts.push_back(m.dump());
+  {
+    Record thumbs;
+    ASSERT_TRUE(parse_record_fast(m.dump(), thumbs).empty()) << m.dump();
+    EXPECT_EQ(thumbs.answers.at(0).min, 0);
+    EXPECT_EQ(thumbs.answers.at(0).max, 1);
+  }
   texts.push_back(R"({"schema":"rating.v2","rating_id":"\u0041"})");
   texts.push_back(R"({"schema":"rating.v\u0032"})");
   texts.push_back("");

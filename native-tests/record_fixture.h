@@ -65,11 +65,21 @@ inline session_rating::Record with_answers(session_rating::Record r,
 inline std::string v1_line(const session_rating::Record& r) {
   using namespace session_rating;
   const Answer& a = r.answers.at(0);
-  auto q = [](const std::string& s) {
+  auto q = [](const std::string& s) {  // a JSON string literal
+    static const char* const hex = "0123456789abcdef";
     std::string out = "\"";
     for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20) {
+        out += "\\u00";
+        out += hex[u >> 4];
+        out += hex[u & 15];
+      } else {
+        out += c;
+      }
     }
     return out + "\"";
   };
@@ -87,7 +97,7 @@ inline std::string v1_line(const session_rating::Record& r) {
          ",\"count\":" + std::to_string(a.redactions[i].count) + "}";
   s += "],\"submitted_at\":" + std::to_string(r.submitted_at) +
        ",\"first_submitted_at\":" + std::to_string(r.first_submitted_at) +
-       ",\"edit_deadline\":" + std::to_string(r.edit_deadline) +
+       ",\"edit_deadline\":" + (r.edit_deadline ? std::to_string(*r.edit_deadline) : "null") +
        ",\"internal\":" + (r.internal ? "true" : "false") +
        ",\"topic\":" + (r.topic ? q(*r.topic) : "null") +
        ",\"agent_id\":" + (r.agent_id ? q(*r.agent_id) : "null") +
@@ -141,6 +151,7 @@ inline void random_ratings(std::mt19937_64& rng, int count, std::vector<session_
     r.first_submitted_at = kT0 + static_cast<int64_t>(rng() % 10) * 86400000 +
                            static_cast<int64_t>(rng() % 86400000);
     r.edit_deadline = r.first_submitted_at + 3600000;
+    if (rng() % 5 == 0) r.edit_deadline.reset();  // a live session's end not reported yet
     // 1–3 distinct questions in config order.
     std::vector<const Q*> qs;
     for (const Q& q : kQuestions)
