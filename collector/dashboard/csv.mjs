@@ -1,11 +1,13 @@
 // csv.mjs — CSV export of rating records, safe to open in a spreadsheet: a text cell that
 // starts with = + - @ (or a tab / carriage return) is prefixed with ' so it is never run as
 // a formula (CSV injection), and cells are quoted per RFC 4180.
+// One row per answer (rating.v2: a rating with two questions gives two rows sharing its
+// rating_id); a rating.v1 record (top-level scale/score/...) is one row with question overall.
 
 export const CSV_COLUMNS = [
-  'rating_id', 'session_id', 'revision', 'final', 'scale', 'score', 'positive', 'sentiment',
-  'problems', 'comment', 'redactions', 'submitted_at', 'first_submitted_at', 'edit_deadline',
-  'internal', 'topic', 'agent_id',
+  'rating_id', 'session_id', 'rater_id', 'subject_id', 'revision', 'final', 'question', 'scale',
+  'score', 'positive', 'sentiment', 'problems', 'comment', 'redactions', 'submitted_at',
+  'first_submitted_at', 'edit_deadline', 'internal', 'topic', 'agent_id', 'properties',
 ];
 
 /** One CSV cell. */
@@ -19,20 +21,28 @@ export function csvCell(value) {
 
 const iso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
 
-/** The CSV row values of one record, in CSV_COLUMNS order. */
-export function recordRow(r) {
-  return [
-    r.rating_id, r.session_id, r.revision, r.final, r.scale, r.score, r.positive, r.sentiment,
-    (r.problems || []).join('|'), r.comment || '',
-    (r.redactions || []).map((x) => `${x.kind}:${x.count}`).join('|'),
+function answersOf(r) {
+  if (Array.isArray(r.answers)) return r.answers;
+  return [{ question: 'overall', scale: r.scale, score: r.score, positive: r.positive, sentiment: r.sentiment,
+    problems: r.problems, comment: r.comment, redactions: r.redactions }];
+}
+
+/** The CSV rows of one record (one per answer), values in CSV_COLUMNS order. */
+export function recordRows(r) {
+  const props = r.properties && Object.keys(r.properties).length ? JSON.stringify(r.properties) : '';
+  return answersOf(r).map((a) => [
+    r.rating_id, r.session_id, r.rater_id ?? '', r.subject_id ?? '', r.revision, r.final,
+    a.question, a.scale, a.score, a.positive, a.sentiment,
+    (a.problems || []).join('|'), a.comment || '',
+    (a.redactions || []).map((x) => `${x.kind}:${x.count}`).join('|'),
     iso(r.submitted_at), iso(r.first_submitted_at), iso(r.edit_deadline),
-    r.internal, r.topic ?? '', r.agent_id ?? '',
-  ];
+    r.internal, r.topic ?? '', r.agent_id ?? '', props,
+  ]);
 }
 
 /** Records → CSV text (header line first, CRLF line ends). */
 export function toCsv(records) {
   const lines = [CSV_COLUMNS.map(csvCell).join(',')];
-  for (const r of records) lines.push(recordRow(r).map(csvCell).join(','));
+  for (const r of records) for (const row of recordRows(r)) lines.push(row.map(csvCell).join(','));
   return lines.join('\r\n') + '\r\n';
 }
