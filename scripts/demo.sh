@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one-command demo: installs what is missing, builds native + WASM + web, starts the
 # reference collector on 127.0.0.1 with a fresh SQLite file and generated dev keys, and prints
-# the URLs of the two examples and the dashboard. Runs until Ctrl-C.
+# the URLs of the three examples and the dashboard. Runs until Ctrl-C.
 #
 #   scripts/demo.sh              # everything
 #   scripts/demo.sh --no-build   # start again without building
@@ -51,6 +51,7 @@ start() {
     --mount "/dist/=$ROOT/dist" \
     --mount "/examples/script-tag/=$ROOT/examples/script-tag" \
     --mount "/examples/call-end-screen/=$ROOT/examples/call-end-screen" \
+    --mount "/examples/ai-answers/=$ROOT/examples/ai-answers" \
     --mount "/dashboard/=$ROOT/collector/dashboard" \
     --write-key "$WRITE_KEY" --admin-token "$ADMIN_TOKEN" >"$LOG" 2>&1 &
   PID=$!
@@ -68,8 +69,9 @@ fi
 PORT=$(grep '"event":"listening"' "$LOG" | head -1 | sed -E 's/.*"port":([0-9]+).*/\1/')
 BASE="http://127.0.0.1:$PORT"
 
-# The support site (script tag) loads the site config from /v1/widget-config: make it a chat
-# with a comment box. The dashboard's Features panel changes the same settings.
+# The site config served at /v1/widget-config (for pages that load it with config-url; the
+# examples carry their own config): a chat with a comment box. The dashboard's Features panel
+# changes the same settings.
 curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/v1/config" \
   -d '{"config": {"preset": "chat", "question": "How was your chat?", "comment": {"enabled": true}}}' || true
 
@@ -89,11 +91,14 @@ cat <<MSG
 
   session-rating demo is running (collector pid $PID, log $LOG, database $DB)
 
-  Support site, script tag in popup mode:
+  Support site, script tag in popup mode, two thumbs questions in one prompt:
     $BASE/examples/script-tag/?key=$WRITE_KEY
-  Video call end screen, inline <session-rating>:
+  Video call end screen, inline <session-rating>; every participant rates the call
+  (open its invite link in another browser for a second participant):
     $BASE/examples/call-end-screen/?key=$WRITE_KEY
-  Insights dashboard (admin):
+  AI answers, one "That helped?" button (mode="button") per answer:
+    $BASE/examples/ai-answers/?key=$WRITE_KEY
+  Insights dashboard (admin; add &session=ID to open one session's ratings):
     $BASE/dashboard/#token=$ADMIN_TOKEN
 
   Write key:   $WRITE_KEY

@@ -31,6 +31,7 @@ export const SITE_MOUNTS = [
   '--mount', `/dist/=${join(ROOT, 'dist')}`,
   '--mount', `/examples/script-tag/=${join(ROOT, 'examples/script-tag')}`,
   '--mount', `/examples/call-end-screen/=${join(ROOT, 'examples/call-end-screen')}`,
+  '--mount', `/examples/ai-answers/=${join(ROOT, 'examples/ai-answers')}`,
   '--mount', `/dashboard/=${join(ROOT, 'collector/dashboard')}`,
 ];
 

@@ -1,11 +1,26 @@
 // The mock call page: controls toggle, "Leave call" swaps to the end screen and puts an
-// inline <session-rating> there for this call.
+// inline <session-rating> there for this call. Every participant rates the call: the
+// invite link (?call=ID) opens the same call in another browser, whose widget has its own
+// pseudonymous rater id, so each participant's rating is stored and counted on its own.
+// ?participant=ID sets the rater id explicitly (two participants in one browser).
 (function () {
   const params = new URLSearchParams(location.search);
   const key = params.get('key') || '';
-  const callId = sessionStorage.getItem('meetnow-call') ||
+  const joined = params.get('call');
+  const validId = (s) => typeof s === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(s);
+  const callId = (validId(joined) && joined) || sessionStorage.getItem('meetnow-call') ||
     `call-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   sessionStorage.setItem('meetnow-call', callId);
+  const participant = validId(params.get('participant')) ? params.get('participant') : '';
+
+  // The link another participant opens to join (and later rate) this same call.
+  function inviteUrl(extra) {
+    const u = new URL(location.pathname, location.origin);
+    if (key) u.searchParams.set('key', key);
+    u.searchParams.set('call', callId);
+    for (const [k, v] of Object.entries(extra || {})) u.searchParams.set(k, v);
+    return u.href;
+  }
   const started = Date.now();
   const $ = (id) => document.getElementById(id);
   const mmss = (ms) => {
@@ -29,6 +44,8 @@
     if (!$('rating-slot').firstChild) {
       const el = document.createElement('session-rating');
       el.setAttribute('session-id', callId);
+      // Without rater-id the widget uses this browser's own pseudonymous rater id.
+      if (participant) el.setAttribute('rater-id', participant);
       el.setAttribute('endpoint', '/v1/ratings');
       el.setAttribute('write-key', key);
       el.setAttribute('mode', 'inline');
@@ -43,6 +60,10 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     $('end-title').tabIndex = -1;
+    $('end-call-id').textContent = callId;
+    $('invite-link').href = inviteUrl();
+    $('invite-link').textContent = inviteUrl();
+    $('second-link').href = inviteUrl({ participant: `guest-${Math.random().toString(36).slice(2, 8)}` });
     setInterval(() => { $('timer').textContent = mmss(Date.now() - started); }, 1000);
     for (const [id, on, off] of [['mic', 'Unmute', 'Mute'], ['cam', 'Start video', 'Stop video'], ['share', 'Stop sharing', 'Share screen']]) {
       $(id).addEventListener('click', (ev) => {
@@ -55,7 +76,10 @@
     $('rejoin').addEventListener('click', () => { $('end').hidden = true; $('call').hidden = false; });
     $('new-call').addEventListener('click', () => {
       sessionStorage.removeItem('meetnow-call');
-      location.reload();
+      const u = new URL(location.href);
+      u.searchParams.delete('call');
+      u.searchParams.delete('participant');
+      location.href = u.href;
     });
   });
 })();

@@ -1,11 +1,23 @@
 // The support site's own script: adds the session-rating script tag (popup mode) for the
-// current chat conversation and opens the prompt when the chat ends.
+// current chat conversation, with the two thumbs questions, and opens the prompt when the
+// chat ends.
 (function () {
   const params = new URLSearchParams(location.search);
   const key = params.get('key') || '';
   const conversation = sessionStorage.getItem('acme-conversation') ||
     `chat-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   sessionStorage.setItem('acme-conversation', conversation);
+
+  const CONFIG = {
+    preset: 'chat',
+    questions: [
+      { id: 'HELPFUL_THUMBS' },
+      { id: 'EXPERIENCE_THUMBS', problems: [
+        { id: 'not_answered', label: 'My question was not answered' },
+        { id: 'too_slow', label: 'Too slow' },
+      ], comment: { enabled: true } },
+    ],
+  };
 
   function addScriptTag() {
     const s = document.createElement('script');
@@ -15,7 +27,10 @@
       'session-id': conversation,
       endpoint: '/v1/ratings',
       'write-key': key,
-      'config-url': '/v1/widget-config',
+      // The chat products' two questions, both thumbs: "Was this helpful?" and "How was your
+      // experience?" (question codes HELPFUL_THUMBS and EXPERIENCE_THUMBS), one record with
+      // both answers. A low experience answer asks what went wrong.
+      config: JSON.stringify(CONFIG),
       topic: 'billing',
       'agent-id': 'agent-ana',
       mode: 'popup',
