@@ -12,10 +12,10 @@ after(() => tearDown(server, browser));
 const ENDPOINT_GLOB = '**/v1/ratings**';
 
 function arrivalsFor(id) {
-  return server.posts().filter((p) => p.record && p.record.rating_id === id);
+  return server.posts().filter((p) => p.record && p.record.session_id === id);
 }
 function storedFor(id) {
-  return server.records().filter((r) => r.rating_id === id);
+  return server.records().filter((r) => r.session_id === id);
 }
 function corsHeaders(origin, extra = {}) {
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After', 'Content-Type': 'application/json', ...extra };
@@ -103,7 +103,7 @@ test('400: one attempt, rating-error, never retried (not even on the next load)'
   const [err] = await events(page, 'rating-error');
   assert.equal(err.detail.code, 'rejected');
   assert.equal(err.detail.status, 400);
-  assert.equal(err.detail.record.rating_id, 'bad-request');
+  assert.equal(err.detail.record.session_id, 'bad-request');
   assert.deepEqual(err.detail.errors, [{ path: '/score', code: 'out_of_range' }]);
   await sleep(2500);
   assert.equal(hits, 1);
@@ -176,7 +176,7 @@ test('reload inside the window: thank-you with Change rating, the change is revi
   await w2.change.waitFor();
   await waitFor(() => storedFor('reload-1').length === 2, { message: 'revision 2' });
   assert.deepEqual(storedFor('reload-1').map((r) => r.revision).sort(), [1, 2]);
-  assert.equal(storedFor('reload-1').find((r) => r.revision === 2).score, 5);
+  assert.equal(storedFor('reload-1').find((r) => r.revision === 2).answers[0].score, 5);
   await page.context().close();
 });
 
