@@ -391,7 +391,13 @@ bool read_field(Scanner& s, int field, Record& out, int& version) {
     case kAnswers: return read_answers(s, out.answers);
     case kSubmittedAt: return s.integer(out.submitted_at);
     case kFirstSubmittedAt: return s.integer(out.first_submitted_at);
-    case kEditDeadline: return s.integer(out.edit_deadline);
+    case kEditDeadline: {
+      // Null (deadline not known yet) is left to record_from_json, as anything unusual.
+      int64_t n = 0;
+      if (!s.integer(n)) return false;
+      out.edit_deadline = n;
+      return true;
+    }
     case kInternal: return s.boolean(out.internal);
     case kTopic: return s.nullable_string(out.topic);
     case kAgentId: return s.nullable_string(out.agent_id);
