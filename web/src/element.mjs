@@ -154,14 +154,22 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     this._config = config;
     this._ctx = ctx;
     const box = (this._box = outboxFor(o.endpoint, o.writeKey, o.retry));
+    tidyFlows(Date.now());
+    this._key = flowKey(box.url, ctx.rating_id);
+    let saved = readFlow(this._key);
+    if (!saved && !o.ratingId && !o.subjectId && ctx.rating_id !== ctx.session_id) {
+      // A rating begun by a widget from before rater ids (rating id = session id) goes on.
+      const key = flowKey(box.url, ctx.session_id);
+      if ((saved = readFlow(key))) {
+        this._key = key;
+        ctx.rating_id = ctx.session_id;
+      }
+    }
     this._unsub = box.subscribe(ctx.rating_id, (kind, detail) =>
       this._emit(kind === 'delivered' ? 'rating-delivered' : 'rating-error', detail));
     box.pump(); // records left over from earlier pages go now
-    tidyFlows(Date.now());
-    this._key = flowKey(box.url, ctx.rating_id);
     await nextTask();
     if (signal.aborted) return false;
-    const saved = readFlow(this._key);
     this._core = core; // from here on open() works (before, it only asks to open when ready)
     const button = o.mode === 'button';
     if (saved && saved.snapshot != null) {
@@ -224,7 +232,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       return null;
     }
     try {
-      const id = probe.view().rating_id ?? probe.snapshot()?.context?.rating_id;
+      const id = probe.snapshot()?.context?.rating_id; // contract 4: the snapshot holds the context
       if (typeof id === 'string') ctx.rating_id = id;
     } finally {
       probe.destroy();

@@ -28,7 +28,7 @@ export interface RatingRecord {
   answers: RatingAnswer[];
   submitted_at: number;
   first_submitted_at: number;
-  edit_deadline: number;
+  edit_deadline: number | null;
   internal: boolean;
   topic: string | null;
   agent_id: string | null;

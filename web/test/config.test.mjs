@@ -87,6 +87,7 @@ test('context: from session_end, the deadline waits for a session_end event', ()
   const flow = make(core, { finalise: { from: 'session_end', window_seconds: 60 } }, { session_id: 's' });
   const r1 = flow.dispatch(score(5, 1000));
   assert.equal(r1.emit.length, 1, 'rated while the session is live');
+  assert.equal(r1.emit[0].edit_deadline, null, 'the record does not know the deadline yet');
   assert.equal(r1.view.edit_deadline, null, 'no deadline before the end is known');
   assert.equal(r1.view.can_edit, true);
   const r2 = flow.dispatch({ type: 'session_end', at: 5000 });

@@ -233,3 +233,31 @@ test('localStorage missing entirely (getter throws): delivery still works', asyn
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test('a rating stored by a widget from before rater ids (keyed by the session id) goes on after the upgrade', async () => {
+  const { loadBuiltCore } = await import('../../bin/built-core.mjs');
+  const { hash } = await import('../../src/storage.mjs');
+  const core = await loadBuiltCore();
+  // What the earlier widget stored: rating id = session id, no rater, the page's resolved config.
+  const flow = core.createFlow({ scale: 'stars', locale: 'en' }, { session_id: 'legacy-1', rating_id: 'legacy-1' });
+  const now = Date.now();
+  flow.dispatch({ type: 'score', value: 5, at: now });
+  const url = new URL(server.endpoint);
+  url.searchParams.set('key', server.writeKey);
+  const entry = { key: `session-rating:v1:flow:${hash(url.href)}|legacy-1`, value: JSON.stringify({ snapshot: flow.snapshot(), hkey: 'legacy-1', saved: now, exp: now + 86400e3 }) };
+  flow.destroy();
+  const page = await newPage(browser);
+  await page.addInitScript((e) => { if (!localStorage.getItem(e.key)) localStorage.setItem(e.key, e.value); }, entry);
+  await page.goto(elementPage(server, { sessionId: 'legacy-1', config: { scale: 'stars' } }));
+  const w = widget(page);
+  await w.change.waitFor(); // the stored thank-you, not a new prompt
+  await w.change.click();
+  await w.option('4 stars').click();
+  await waitFor(() => storedFor('legacy-1').length === 1, { message: 'revision 2 delivered' });
+  const [r] = storedFor('legacy-1');
+  assert.equal(r.revision, 2, 'the same rating, next revision');
+  assert.equal(r.rater_id, null);
+  assert.equal(r.answers[0].score, 4);
+  await waitFor(async () => (await events(page, 'rating-delivered')).length === 1, { message: 'its notice reached the element' });
+  await page.context().close();
+});
