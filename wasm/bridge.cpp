@@ -27,7 +27,9 @@
 #include "session_rating/redact.h"
 #include "session_rating/throttle.h"
 
-#define SR_EXPORT extern "C" __attribute__((used, visibility("default")))
+// Not `used`: the export list of each link (wasm/exports.txt for the widget,
+// exports-tools.txt for the tools build) decides what is kept; the rest is dropped by LTO.
+#define SR_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace sr = session_rating;
 

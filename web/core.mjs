@@ -200,6 +200,11 @@ class Core {
   }
 
   _call(fn, ...texts) {
+    if (typeof fn !== 'function')
+      throw new CoreUsageError(
+        'session-rating core: not in this build (the widget\'s core ships the flow only; ' +
+          'validateRecord, redact and aggregate are in the tools build, session_rating_tools)',
+      );
     const args = this._write(...texts);
     const text = this._take(fn(...args));
     if (text === null) throw new CoreUsageError('session-rating core: out of memory');
