@@ -1,5 +1,5 @@
-// End to end in headless Chromium (Debian's, driven by playwright-core from web/): rate in each
-// example served by the real collector → the record is in the store → the dashboard shows the
+// End to end in headless Chromium (Debian's, driven by playwright-core from web/): rate in the
+// support site and the call example served by the real collector → the record is in the store → the dashboard shows the
 // new CSAT; a comment holding markup shows as text and no dialog fires.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,14 +66,19 @@ test('rate in both examples; the dashboard shows it; markup in a comment stays t
   // Empty store: the dashboard has no CSAT yet.
   assert.equal(await dashboardCsat(page, server), '–');
 
-  // 1. Support site, script tag in popup mode: end the chat, give 5 stars.
+  // 1. Support site, script tag in popup mode: end the chat, thumbs up to both questions.
   await page.goto(`${server.url}/examples/script-tag/?key=${WRITE_KEY}`);
   const conversation = (await page.locator('#conversation-id').textContent()).trim();
   await page.getByRole('button', { name: 'End chat' }).click();
   const popup = page.locator('session-rating').first();
-  await popup.getByRole('radio', { name: '5 stars', exact: true }).click();
+  for (const question of ['Was this helpful?', 'How was your experience?']) {
+    await popup.getByRole('radiogroup', { name: question, exact: true })
+      .getByRole('radio', { name: 'Thumbs up', exact: true }).click();
+  }
+  await popup.getByRole('button', { name: 'Submit', exact: true }).click();
   const first = await storedFor(server, conversation);
-  assert.equal(first.score, 5);
+  assert.equal(first.schema, 'rating.v2');
+  assert.deepEqual(first.answers.map((a) => [a.question, a.score]), [['HELPFUL_THUMBS', 1], ['EXPERIENCE_THUMBS', 1]]);
   assert.equal(first.topic, 'billing');
   assert.equal(first.agent_id, 'agent-ana');
   assert.equal(await dashboardCsat(page, server), '100%');
@@ -91,12 +96,13 @@ test('rate in both examples; the dashboard shows it; markup in a comment stays t
   await inline.getByRole('textbox').fill(XSS);
   await inline.getByRole('button', { name: 'Submit', exact: true }).click();
   const second = await storedFor(server, callId);
-  assert.equal(second.score, 2);
-  assert.deepEqual(second.problems, ['audio']);
-  assert.equal(second.comment, XSS);
+  assert.equal(second.answers[0].score, 2);
+  assert.deepEqual(second.answers[0].problems, ['audio']);
+  assert.equal(second.answers[0].comment, XSS);
 
-  // 3. Dashboard: CSAT 1 of 2, the comment rendered as text, nothing executed.
-  assert.equal(await dashboardCsat(page, server), '50%');
+  // 3. Dashboard: CSAT 2 of 3 answers (two thumbs up, 2 stars), 2 ratings, the comment
+  // rendered as text, nothing executed.
+  assert.equal(await dashboardCsat(page, server), '66.7%');
   assert.equal((await page.locator('#kpi-count').textContent()).trim(), '2');
   const comment = page.locator('#low-list .comment').first();
   assert.equal(await comment.textContent(), XSS);
