@@ -1,7 +1,7 @@
 // Headless Chromium for the collector's browser tests: Debian's /usr/bin/chromium driven by
 // playwright-core from web/node_modules, a fresh profile per launch.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { ROOT } from './helpers.mjs';
@@ -49,4 +49,13 @@ export async function waitFor(fn, what, timeout = 15000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+// axe-core (web/node_modules) WCAG 2 A/AA violations of the page, as "rule: targets" strings.
+// Injected through the DevTools protocol, which the dashboard's CSP does not govern.
+export async function axeViolations(page) {
+  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  return page.evaluate(async () => (await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }))
+    .violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
 }

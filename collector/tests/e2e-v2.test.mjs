@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startCollector, admin, ROOT, WRITE_KEY, ADMIN_TOKEN, SITE_MOUNTS } from './helpers.mjs';
-import { launch, newPage, waitFor } from './browser.mjs';
+import { launch, newPage, waitFor, axeViolations } from './browser.mjs';
 
 const MOUNTS = [...SITE_MOUNTS, '--mount', `/t/=${join(ROOT, 'collector/tests/pages')}`];
 
@@ -82,6 +82,18 @@ test('two participants of one call (two browsers, one session id) → 2 ratings 
   const shownRaters = await first.locator('#session-list > li').evaluateAll((lis) => lis.map((li) => li.textContent));
   for (const id of raters) assert.ok(shownRaters.some((text) => text.includes(`rater: ${id}`)), `rater ${id} shown`);
   assert.equal((await first.locator('#kpi-raters').textContent()).trim(), '2');
+  // Labelled, keyboard-usable controls: the session form by keyboard alone, then axe.
+  await first.evaluate(() => {
+    document.getElementById('session-id').value = '';
+    document.getElementById('session-list').replaceChildren();
+    delete document.body.dataset.session;
+  });
+  await first.getByRole('textbox', { name: 'Session id' }).focus();
+  await first.keyboard.type(callId);
+  await first.keyboard.press('Enter');
+  await first.waitForSelector(`body[data-session="${callId}"]`);
+  assert.equal(await first.locator('#session-list > li').count(), 2);
+  assert.deepEqual(await axeViolations(first), []);
   assert.deepEqual(problems, []);
 });
 
