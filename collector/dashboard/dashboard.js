@@ -412,6 +412,10 @@ async function loadFeatures() {
   const doc = await api('/v1/config');
   const c = doc.config || {};
   const form = $('features');
+  // A config with `questions` has no shorthand (scale, comment, problems): leave them alone.
+  const many = Array.isArray(c.questions);
+  $('features-questions').hidden = !many;
+  $('features-shorthand').disabled = many;
   form.elements.enabled.checked = doc.enabled !== false;
   form.elements.comment.checked = !!(c.comment && c.comment.enabled);
   form.elements.scale.value = c.scale || 'stars';
@@ -436,10 +440,11 @@ async function saveFeatures(ev) {
   ev.preventDefault();
   const form = $('features');
   const preset = form.elements.preset.value;
-  const config = {
+  const finalise = { window_seconds: Math.round(Number(form.elements.window.value || 0) * 60) };
+  const config = $('features-shorthand').disabled ? { finalise } : {
     scale: form.elements.scale.value,
     comment: { enabled: form.elements.comment.checked, ...(form.elements.comment.checked ? {} : { required: null }) },
-    finalise: { window_seconds: Math.round(Number(form.elements.window.value || 0) * 60) },
+    finalise,
     preset: preset === 'custom' ? null : preset,
     problems: preset === 'custom' ? parseProblems(form.elements.problems.value) : null,
   };

@@ -230,6 +230,28 @@ test('NPS insights equal a count made by hand from scores given through the widg
   assert.deepEqual(problems, []);
 });
 
+test('the Features panel keeps a site config with questions: only on/off and the window are saved', { timeout: 120000 }, async (t) => {
+  const browser = await launch(t);
+  if (!browser) return;
+  const server = await startCollector(t, { args: MOUNTS });
+  const questions = [{ id: 'HELPFUL_THUMBS' }, { id: 'EXPERIENCE_THUMBS' }];
+  const patched = await admin(server, '/v1/config', { method: 'PATCH', body: { config: { questions } } });
+  assert.equal(patched.status, 200, patched.text);
+  const problems = [];
+  const page = await newPage(await browser.newContext(), problems);
+  await openDashboard(page, server);
+  await page.locator('#features-questions').waitFor();
+  assert.equal(await page.getByLabel('Scale').isDisabled(), true);
+  await page.getByLabel('Change window (minutes, 0 = final at once)').fill('30');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await waitFor(async () => /^Saved/.test(await page.locator('#features-status').textContent()), 'Saved');
+  const doc = (await admin(server, '/v1/config')).json;
+  assert.deepEqual(doc.config.questions, questions);
+  assert.equal(doc.config.finalise.window_seconds, 1800);
+  assert.equal(doc.config.scale, undefined);
+  assert.deepEqual(problems, []);
+});
+
 test('every example page at 360×640: no sideways scroll, the End chat button is not covered', { timeout: 120000 }, async (t) => {
   const browser = await launch(t);
   if (!browser) return;
