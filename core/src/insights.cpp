@@ -16,6 +16,7 @@
 
 #include "internal/from_value.h"
 #include "internal/json.h"
+#include "internal/properties.h"
 #include "internal/record_scan.h"
 #include "session_rating/civil_date.h"
 #include "session_rating/hash.h"
@@ -43,15 +44,6 @@ bool is_question_id(std::string_view id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
     if (!ok) return false;
-  }
-  return true;
-}
-
-// [a-z0-9_]{1,40}: a property key (contract 2).
-bool is_property_key(std::string_view key) {
-  if (key.empty() || key.size() > 40) return false;
-  for (char c : key) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
   }
   return true;
 }
@@ -444,7 +436,7 @@ bool parse_group_by(std::string_view text, InsightsQuery& out) {
   else if (text == "topic") by = GroupBy::Topic;
   else if (text == "agent") by = GroupBy::Agent;
   else if (text == "day") by = GroupBy::Day;
-  else if (text.rfind("property:", 0) == 0 && is_property_key(text.substr(9))) {
+  else if (text.rfind("property:", 0) == 0 && internal::is_property_key(text.substr(9))) {
     by = GroupBy::Property;
     property = std::string(text.substr(9));
   } else {
