@@ -85,13 +85,13 @@ struct Keyed {
 };
 
 // Running figures of one set of answers: the Figures plus what is needed to finish them
-// (problem counts by id, the 64-bit FNV-1a hashes of the raters seen). Raters are counted
+// (the 64-bit FNV-1a hashes of the raters seen). Raters are counted
 // by sorting the hashes once at the end: 8 bytes per counted rating, no per-entry node
 // allocations (a hash set was a fifth of a 1M-record run).
 struct FigAcc {
-  Figures f;
-  Keyed<int64_t> problems;
+  Figures f;                     // problems counted straight into f.problems (few ids)
   std::vector<uint64_t> raters;
+  std::string scratch;
 
   void count_rating(const std::optional<uint64_t>& rater) {
     ++f.ratings;
@@ -117,7 +117,10 @@ struct FigAcc {
       else ++f.detractors;
     }
     ++f.sentiment[static_cast<std::size_t>(a.sentiment)];
-    for_each_problem_id(a.problem_ids, [this](std::string_view id) { ++problems.get(id); });
+    for_each_problem_id(a.problem_ids, [this](std::string_view id) {
+      scratch.assign(id.data(), id.size());
+      ++f.problems[scratch];
+    });
   }
 
   void finish_into(Figures& out) const {
@@ -125,7 +128,6 @@ struct FigAcc {
     std::vector<uint64_t> distinct = raters;
     std::sort(distinct.begin(), distinct.end());
     out.raters = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
-    for (const auto& [id, n] : problems.items) out.problems[id] = n;
   }
 };
 
@@ -178,34 +180,33 @@ class Counter {
     }
     if (picked_.empty()) return;  // nothing of it is counted (question filter)
     total_.count(r, picked_, rater);
+    std::optional<std::string_view> key;
     switch (query_.by) {
       case GroupBy::None: return;
-      case GroupBy::Day: by_day_[utc_day_from_ms(r.first_submitted_at)].count(r, picked_, rater); return;
-      case GroupBy::Topic:
-      case GroupBy::Agent:
-      case GroupBy::Property: {
-        const std::optional<std::string_view>& key =
-            query_.by == GroupBy::Topic ? r.topic : query_.by == GroupBy::Agent ? r.agent_id : r.property;
-        by_name_.get(key ? *key : std::string_view(kNoGroupKey)).count(r, picked_, rater);
-        return;
-      }
+      case GroupBy::Day:
+        day_ = utc_day_string(utc_day_from_ms(r.first_submitted_at));
+        key = day_;
+        break;
+      case GroupBy::Topic: key = r.topic; break;
+      case GroupBy::Agent: key = r.agent_id; break;
+      case GroupBy::Property: key = r.property; break;
     }
+    groups_.get(key ? *key : std::string_view(kNoGroupKey)).count(r, picked_, rater);
   }
 
   Insights result() const {
     Insights out;
     out.query = query_;
     out.total = total_.finish();
-    for (const auto& [key, acc] : by_name_.items) out.groups.emplace(key, acc.finish());
-    for (const auto& [day, acc] : by_day_) out.groups.emplace(utc_day_string(day), acc.finish());
+    for (const auto& [key, acc] : groups_.items) out.groups.emplace(key, acc.finish());
     return out;
   }
 
  private:
   InsightsQuery query_;
   SumAcc total_;
-  Keyed<SumAcc> by_name_;             // Topic, Agent, Property
-  HashMap<int64_t, SumAcc> by_day_;   // Day: days since 1970-01-01
+  Keyed<SumAcc> groups_;              // by group key (one table for every kind of key)
+  std::string day_;                   // scratch: the GroupBy::Day key
   std::vector<const AnswerFigures*> picked_;
 };
 
