@@ -37,7 +37,7 @@ const EVENTS = [
 ];
 const EVENT_OBJECTS = EVENTS.map((e) => JSON.parse(e));
 
-const core = await loadBuiltCore();
+const core = await loadBuiltCore('session_rating_core'); // the widget's build: what ships
 
 function newFlow() {
   const flow = core.createFlow(CONFIG, CONTEXT);

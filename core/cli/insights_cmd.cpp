@@ -52,19 +52,15 @@ bool is_question_id(std::string_view id) {
   return true;
 }
 
-// The value of option `name` given as "--name VALUE" or "--name=VALUE"; false (with `error`
-// set) when it is missing.
-bool option_value(int argc, char** argv, int& i, std::string_view name, std::string_view& value,
-                  std::string& error) {
+// The value of option `name` given as "--name VALUE" or "--name=VALUE"; false when it is
+// missing.
+bool option_value(int argc, char** argv, int& i, std::string_view name, std::string_view& value) {
   const std::string_view arg = argv[i];
   if (arg.size() > name.size() && arg[name.size()] == '=') {
     value = arg.substr(name.size() + 1);
     return true;
   }
-  if (i + 1 >= argc) {
-    error = std::string(name) + " needs a value";
-    return false;
-  }
+  if (i + 1 >= argc) return false;
   value = argv[++i];
   return true;
 }
@@ -167,18 +163,17 @@ int cmd_insights(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    std::string error;
     std::string_view value;
     if (arg == "--strict") {
       strict = true;
     } else if (is_option(arg, "--by")) {
-      if (!option_value(argc, argv, i, "--by", value, error))
+      if (!option_value(argc, argv, i, "--by", value))
         return usage_error("--by needs a value: topic, agent, day or property:KEY");
       if (value.empty() || !parse_group_by(value, query))
         return usage_error("--by must be topic, agent, day or property:KEY (KEY: 1 to 40 of "
                            "a-z 0-9 _), not \"" + std::string(value) + "\"");
     } else if (is_option(arg, "--question")) {
-      if (!option_value(argc, argv, i, "--question", value, error))
+      if (!option_value(argc, argv, i, "--question", value))
         return usage_error("--question needs a question id");
       if (!is_question_id(value))
         return usage_error("--question must be a question id (1 to 40 of A-Z a-z 0-9 _ -), "

@@ -10,14 +10,13 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
+#include "internal/properties.h"
 #include "internal/record_scan.h"
 #include "session_rating/civil_date.h"
 #include "session_rating/hash.h"
@@ -27,13 +26,9 @@
 #ifdef __EMSCRIPTEN__
 template <class K, class V>
 using HashMap = std::map<K, V>;
-template <class K>
-using HashSet = std::set<K>;
 #else
 template <class K, class V>
 using HashMap = std::unordered_map<K, V>;
-template <class K>
-using HashSet = std::unordered_set<K>;
 #endif
 
 namespace session_rating {
@@ -49,15 +44,6 @@ bool is_question_id(std::string_view id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
     if (!ok) return false;
-  }
-  return true;
-}
-
-// [a-z0-9_]{1,40}: a property key (contract 2).
-bool is_property_key(std::string_view key) {
-  if (key.empty() || key.size() > 40) return false;
-  for (char c : key) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
   }
   return true;
 }
@@ -99,15 +85,17 @@ struct Keyed {
 };
 
 // Running figures of one set of answers: the Figures plus what is needed to finish them
-// (problem counts by id, the 64-bit FNV-1a hashes of the raters seen).
+// (the 64-bit FNV-1a hashes of the raters seen). Raters are counted
+// by sorting the hashes once at the end: 8 bytes per counted rating, no per-entry node
+// allocations (a hash set was a fifth of a 1M-record run).
 struct FigAcc {
-  Figures f;
-  Keyed<int64_t> problems;
-  HashSet<uint64_t> raters;
+  Figures f;                     // problems counted straight into f.problems (few ids)
+  std::vector<uint64_t> raters;
+  std::string scratch;
 
   void count_rating(const std::optional<uint64_t>& rater) {
     ++f.ratings;
-    if (rater) raters.insert(*rater);
+    if (rater) raters.push_back(*rater);
   }
 
   void count_answer(const AnswerFigures& a) {
@@ -129,13 +117,17 @@ struct FigAcc {
       else ++f.detractors;
     }
     ++f.sentiment[static_cast<std::size_t>(a.sentiment)];
-    for_each_problem_id(a.problem_ids, [this](std::string_view id) { ++problems.get(id); });
+    for_each_problem_id(a.problem_ids, [this](std::string_view id) {
+      scratch.assign(id.data(), id.size());
+      ++f.problems[scratch];
+    });
   }
 
   void finish_into(Figures& out) const {
     out = f;
-    out.raters = static_cast<int64_t>(raters.size());
-    for (const auto& [id, n] : problems.items) out.problems[id] = n;
+    std::vector<uint64_t> distinct = raters;
+    std::sort(distinct.begin(), distinct.end());
+    out.raters = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
   }
 };
 
@@ -188,34 +180,33 @@ class Counter {
     }
     if (picked_.empty()) return;  // nothing of it is counted (question filter)
     total_.count(r, picked_, rater);
+    std::optional<std::string_view> key;
     switch (query_.by) {
       case GroupBy::None: return;
-      case GroupBy::Day: by_day_[utc_day_from_ms(r.first_submitted_at)].count(r, picked_, rater); return;
-      case GroupBy::Topic:
-      case GroupBy::Agent:
-      case GroupBy::Property: {
-        const std::optional<std::string_view>& key =
-            query_.by == GroupBy::Topic ? r.topic : query_.by == GroupBy::Agent ? r.agent_id : r.property;
-        by_name_.get(key ? *key : std::string_view(kNoGroupKey)).count(r, picked_, rater);
-        return;
-      }
+      case GroupBy::Day:
+        day_ = utc_day_string(utc_day_from_ms(r.first_submitted_at));
+        key = day_;
+        break;
+      case GroupBy::Topic: key = r.topic; break;
+      case GroupBy::Agent: key = r.agent_id; break;
+      case GroupBy::Property: key = r.property; break;
     }
+    groups_.get(key ? *key : std::string_view(kNoGroupKey)).count(r, picked_, rater);
   }
 
   Insights result() const {
     Insights out;
     out.query = query_;
     out.total = total_.finish();
-    for (const auto& [key, acc] : by_name_.items) out.groups.emplace(key, acc.finish());
-    for (const auto& [day, acc] : by_day_) out.groups.emplace(utc_day_string(day), acc.finish());
+    for (const auto& [key, acc] : groups_.items) out.groups.emplace(key, acc.finish());
     return out;
   }
 
  private:
   InsightsQuery query_;
   SumAcc total_;
-  Keyed<SumAcc> by_name_;             // Topic, Agent, Property
-  HashMap<int64_t, SumAcc> by_day_;   // Day: days since 1970-01-01
+  Keyed<SumAcc> groups_;              // by group key (one table for every kind of key)
+  std::string day_;                   // scratch: the GroupBy::Day key
   std::vector<const AnswerFigures*> picked_;
 };
 
@@ -446,7 +437,7 @@ bool parse_group_by(std::string_view text, InsightsQuery& out) {
   else if (text == "topic") by = GroupBy::Topic;
   else if (text == "agent") by = GroupBy::Agent;
   else if (text == "day") by = GroupBy::Day;
-  else if (text.rfind("property:", 0) == 0 && is_property_key(text.substr(9))) {
+  else if (text.rfind("property:", 0) == 0 && internal::is_property_key(text.substr(9))) {
     by = GroupBy::Property;
     property = std::string(text.substr(9));
   } else {

@@ -1,11 +1,13 @@
 // Insights benchmark: one record line through the fast reader vs the DOM reader, and the whole
-// contract-6 target — 1,000,000 realistic JSONL records (~330 bytes each: ids, comments,
-// redactions, topics, retries, edits, final records) read, validated and aggregated.
+// contract-6 target — 1,000,000 realistic JSONL records, rating.v1 and rating.v2 mixed (ids,
+// raters, subjects, 1–2 answers on every scale, properties, comments, redactions, topics,
+// retries, edits, final records) read, validated and aggregated, with the figures printed.
 //
 //   insights_bench                         run the benchmarks (file generated in $TMPDIR)
 //   insights_bench --generate FILE [N]     only write N (default 1,000,000) lines to FILE
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +19,8 @@
 
 #include <unistd.h>
 
+#include "../record_fixture.h"
+#include "session_rating/config.h"
 #include "session_rating/insights.h"
 #include "session_rating/record.h"
 
@@ -38,9 +42,52 @@ const char* const kWords[] = {"the", "agent", "call", "dropped", "twice", "and",
                               "please", "fix", "this", "très", "lent", "sehr", "schlecht",
                               "answer", "was", "wrong", "screen", "froze", "while", "sharing"};
 
-// Writes `n` record lines: ~70 % of ratings once, the rest retried (duplicate line), edited
-// (revision 2, sometimes 3) and/or finalised (a final copy of the last revision); low scores
-// carry problems and a 60–250 character comment, some with redactions.
+const char* const kModels[] = {"gpt-a", "gpt-b", "claude-x", "local-7b"};
+
+// One answer with `problems`/comment when low (a 60–250 character comment, sometimes with
+// redactions).
+Answer make_answer(std::mt19937_64& rng, const char* question, Scale scale, int min, int max,
+                   bool chat) {
+  Answer a;
+  a.question = question;
+  a.scale = scale;
+  a.min = min;
+  a.max = max;
+  default_thresholds(scale, min, max, a.low_score_max, a.positive_min);
+  if (scale == Scale::Thumbs) {
+    a.score = static_cast<int>(rng() % 100 < 70);
+  } else {
+    a.score = min + static_cast<int>(rng() % static_cast<uint64_t>(max - min + 1));
+    if (rng() % 2) a.score = std::min(max, a.positive_min + static_cast<int>(rng() % 2));  // skew high
+  }
+  a.positive = is_positive(scale, a.score, a.positive_min);
+  a.sentiment = sentiment_of(scale, min, max, a.score, a.positive_min);
+  if (is_low(scale, a.score, a.low_score_max)) {
+    const char* const* list = chat ? kChatProblems : kStarProblems;
+    for (int i = 0; i < 5; ++i)
+      if (rng() % 3 == 0) a.problems.push_back(list[i]);
+    if (rng() % 2) {
+      const std::size_t len = 60 + rng() % 190;
+      while (a.comment.size() < len) {
+        if (!a.comment.empty()) a.comment += ' ';
+        a.comment += kWords[rng() % (sizeof kWords / sizeof *kWords)];
+      }
+      if (rng() % 4 == 0) {
+        a.comment += " call me on [phone] or [email]";
+        a.redactions = {{"email", 1}, {"phone", 1}};
+      }
+      if (rng() % 8 == 0) a.comment += " \"quoted\"\n";
+    }
+  }
+  return a;
+}
+
+// Writes `n` record lines, ~20 % rating.v1 (old widgets: one stars/emoji/thumbs answer) and
+// the rest rating.v2: a call's stars question, the support chat's two thumbs questions, an
+// NPS survey (with a numeric 1–7 effort question half the time) or a per-answer emoji; most
+// with a rater, chat ones with a subject, AI ones with properties (model, prompt version,
+// temperature). ~70 % of ratings are sent once, the rest retried (duplicate line), edited
+// (revision 2, sometimes 3) and/or finalised (a final copy of the last revision).
 std::vector<std::string> generate_lines(std::size_t n, uint64_t seed = 7, int64_t first_id = 0) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> lines;
@@ -54,55 +101,72 @@ std::vector<std::string> generate_lines(std::size_t n, uint64_t seed = 7, int64_
     std::snprintf(buf, sizeof buf, "rt_%012lld.%04x", static_cast<long long>(id),
                   static_cast<unsigned>(rng() & 0xffff));
     r.rating_id = buf;
-    std::snprintf(buf, sizeof buf, "sess-%010lld", static_cast<long long>(id * 7 + 3));
+    std::snprintf(buf, sizeof buf, "sess-%010lld", static_cast<long long>(id / 2 * 7 + 3));
     r.session_id = buf;
-    const unsigned s = static_cast<unsigned>(rng() % 100);
-    r.scale = s < 70 ? Scale::Stars : s < 85 ? Scale::Emoji : Scale::Thumbs;
-    const bool chat = r.scale != Scale::Stars;
+    const bool v1 = rng() % 100 < 20;
+    const unsigned kind = static_cast<unsigned>(rng() % 100);  // which product
     r.internal = rng() % 100 < 3;
     if (rng() % 10) r.topic = kTopics[rng() % 20];
     if (rng() % 10) {
       std::snprintf(buf, sizeof buf, "agent-%03u", static_cast<unsigned>(rng() % 200));
       r.agent_id = buf;
     }
+    if (!v1) {
+      if (rng() % 10) {
+        std::snprintf(buf, sizeof buf, "u-%08x", static_cast<unsigned>(rng() % 300000));
+        r.rater_id = buf;
+      }
+      if (kind >= 40) {
+        std::snprintf(buf, sizeof buf, "msg-%06u", static_cast<unsigned>(rng() % 1000000));
+        r.subject_id = buf;
+      }
+      if (kind >= 70) {
+        PropertyValue model;
+        model.text = kModels[rng() % 4];
+        PropertyValue prompt;
+        prompt.kind = PropertyValue::Kind::Number;
+        prompt.number = static_cast<double>(1 + rng() % 5);
+        PropertyValue temp;
+        temp.kind = PropertyValue::Kind::Number;
+        temp.number = (rng() % 2) ? 0.5 : 0.75;
+        r.properties = {{"model", model}, {"prompt_version", prompt}, {"temperature", temp}};
+      }
+    }
     r.first_submitted_at = kStart + static_cast<int64_t>(rng() % (90ULL * 86400000ULL));
     r.edit_deadline = r.first_submitted_at + 3600000;
+    if (!v1 && rng() % 10 == 0) r.edit_deadline.reset();  // live session
     const int revisions = rng() % 100 < 20 ? (rng() % 4 == 0 ? 3 : 2) : 1;
     const bool retried = rng() % 100 < 15;
     const bool finalised = rng() % 100 < 30;
+    const unsigned v1_scale = static_cast<unsigned>(rng() % 100);
+    const bool with_effort = rng() % 2;
     for (int rev = 1; rev <= revisions; ++rev) {
       r.revision = rev;
       r.submitted_at = r.first_submitted_at + (rev - 1) * 60000;
-      r.score = r.scale == Scale::Thumbs ? static_cast<int>(rng() % 100 < 70)
-                                         : static_cast<int>(1 + rng() % 5);
-      if (r.scale != Scale::Thumbs && rng() % 2) r.score = 4 + static_cast<int>(rng() % 2);
-      r.positive = is_positive(r.scale, r.score, r.positive_min);
-      r.sentiment = sentiment_of(r.scale, r.score, r.positive_min);
-      r.problems.clear();
-      r.comment.clear();
-      r.redactions.clear();
-      if (is_low(r.scale, r.score, r.low_score_max)) {
-        const char* const* list = chat ? kChatProblems : kStarProblems;
-        for (int i = 0; i < 5; ++i)
-          if (rng() % 3 == 0) r.problems.push_back(list[i]);
-        const std::size_t len = 60 + rng() % 190;
-        while (r.comment.size() < len) {
-          if (!r.comment.empty()) r.comment += ' ';
-          r.comment += kWords[rng() % (sizeof kWords / sizeof *kWords)];
-        }
-        if (rng() % 4 == 0) {
-          r.comment += " call me on [phone] or [email]";
-          r.redactions = {{"email", 1}, {"phone", 1}};
-        }
-        if (rng() % 8 == 0) r.comment += " \"quoted\"\n";
+      r.answers.clear();
+      if (v1) {
+        const Scale sc = v1_scale < 70 ? Scale::Stars : v1_scale < 85 ? Scale::Emoji : Scale::Thumbs;
+        int lo = 1, hi = 5;
+        fixed_range(sc, lo, hi);
+        r.answers.push_back(make_answer(rng, "overall", sc, lo, hi, sc != Scale::Stars));
+      } else if (kind < 40) {
+        r.answers.push_back(make_answer(rng, "overall", Scale::Stars, 1, 5, false));
+      } else if (kind < 70) {
+        r.answers.push_back(make_answer(rng, "HELPFUL_THUMBS", Scale::Thumbs, 0, 1, true));
+        if (rng() % 4) r.answers.push_back(make_answer(rng, "EXPERIENCE_THUMBS", Scale::Thumbs, 0, 1, true));
+      } else if (kind < 85) {
+        r.answers.push_back(make_answer(rng, "nps", Scale::Nps, 0, 10, true));
+        if (with_effort) r.answers.push_back(make_answer(rng, "effort", Scale::Numeric, 1, 7, true));
+      } else {
+        r.answers.push_back(make_answer(rng, "answer", Scale::Emoji, 1, 5, true));
       }
-      const std::string line = record_to_json(r);
+      const std::string line = v1 ? sr_test::v1_line(r) : record_to_json(r);
       if (rev == 1) lines.push_back(line); else later.push_back(line);
       if (retried && rev == revisions) later.push_back(line);
     }
     if (finalised) {
       r.final = true;
-      later.push_back(record_to_json(r));
+      later.push_back(v1 ? sr_test::v1_line(r) : record_to_json(r));
       r.final = false;
     }
     if (later.size() > 64) {  // interleave: later revisions arrive after other ratings
@@ -204,32 +268,57 @@ void BM_RecordFromJsonDom(benchmark::State& state) {
 }
 BENCHMARK(BM_RecordFromJsonDom);
 
+// The queries of BM_Insights1MFile, by its argument.
+InsightsQuery bench_query(int64_t arg) {
+  InsightsQuery q;
+  switch (arg) {
+    case 1: parse_group_by("day", q); break;
+    case 2: parse_group_by("property:model", q); break;
+    case 3: q.question = "nps"; break;
+    default: break;
+  }
+  return q;
+}
+
 void BM_Insights1MFile(benchmark::State& state) {
   const std::string& path = big_file();
-  const GroupBy by = static_cast<GroupBy>(state.range(0));
+  const InsightsQuery query = bench_query(state.range(0));
   int64_t bytes = 0;
   int64_t invalid = 0;
   int64_t distinct = 0;
   double seconds = 0;
+  Insights in;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    Aggregator agg(by);
+    Aggregator agg(query);
     invalid = aggregate_file(path, agg, bytes);
     benchmark::DoNotOptimize(agg.result_json());
     distinct = agg.distinct_ratings();
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    in = agg.result();
   }
   state.counters["seconds"] = seconds;
   state.counters["records/s"] = 1e6 / seconds;
   state.counters["bytes/record"] = static_cast<double>(bytes) / 1e6;
   state.counters["distinct_ratings"] = static_cast<double>(distinct);
   state.counters["invalid"] = static_cast<double>(invalid);
+  state.counters["ratings"] = static_cast<double>(in.total.ratings);
+  state.counters["answers"] = static_cast<double>(in.total.answers);
+  state.counters["raters"] = static_cast<double>(in.total.raters);
+  state.counters["groups"] = static_cast<double>(in.groups.size());
+  state.counters["csat"] = in.total.csat().value_or(-1);
+  state.counters["nps"] = in.total.nps().value_or(-1000);
+  state.SetLabel(std::string("by=") + group_by_name(query.by) +
+                 (query.by == GroupBy::Property ? ":" + query.property : "") +
+                 (query.question ? " question=" + *query.question : ""));
   state.SetItemsProcessed(state.iterations() * 1000000);
   state.SetBytesProcessed(state.iterations() * bytes);
 }
 BENCHMARK(BM_Insights1MFile)
-    ->Arg(static_cast<int>(GroupBy::None))
-    ->Arg(static_cast<int>(GroupBy::Day))
+    ->Arg(0)   // total only
+    ->Arg(1)   // by day
+    ->Arg(2)   // by property:model
+    ->Arg(3)   // question nps
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
     ->UseRealTime();

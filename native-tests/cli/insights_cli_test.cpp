@@ -53,8 +53,9 @@ std::string read_all(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// Writes `content` to a temp file and runs `session-rating insights <file> <args>`.
-RunResult run_insights(const std::string& content, const std::string& args) {
+// Writes each of `contents` to a temp file and runs
+// `session-rating insights <args> <file>...` (files after the options).
+RunResult run_insights_files(const std::vector<std::string>& contents, const std::string& args) {
   RunResult r;
   const std::string bin = cli_path();
   if (bin.empty()) return r;
@@ -65,12 +66,15 @@ RunResult run_insights(const std::string& content, const std::string& args) {
     return r;
   }
   const std::string d(dir);
-  const std::string file = d + "/records.jsonl";
-  {
-    std::ofstream o(file, std::ios::binary);
-    o << content;
+  std::vector<std::string> files;
+  std::string file_args;
+  for (std::size_t i = 0; i < contents.size(); ++i) {
+    files.push_back(d + "/records" + std::to_string(i) + ".jsonl");
+    std::ofstream o(files.back(), std::ios::binary);
+    o << contents[i];
+    file_args += " '" + files.back() + "'";
   }
-  const std::string cmd = "'" + bin + "' insights '" + file + "' " + args + " >'" + d +
+  const std::string cmd = "'" + bin + "' insights " + args + file_args + " >'" + d +
                           "/out' 2>'" + d + "/err'";
   const int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -78,9 +82,14 @@ RunResult run_insights(const std::string& content, const std::string& args) {
   r.err = read_all(d + "/err");
   std::remove((d + "/out").c_str());
   std::remove((d + "/err").c_str());
-  std::remove(file.c_str());
+  for (const std::string& f : files) std::remove(f.c_str());
   rmdir(d.c_str());
   return r;
+}
+
+// One file.
+RunResult run_insights(const std::string& content, const std::string& args) {
+  return run_insights_files({content}, args);
 }
 
 std::string jsonl(const std::vector<Record>& records) {
@@ -97,7 +106,7 @@ TEST(Insights, cli_prints_result_with_invalid_lines) {
   std::string content = jsonl({rec("a", 1, 5), rec("a", 2, 2), rec("b", 1, 4)});
   content += "\n";                      // empty line: skipped
   content += "   \r\n";                 // blank line: skipped
-  content += "{\"schema\":\"rating.v1\"}\n";  // invalid
+  content += "{\"schema\":\"rating.v2\"}\n";  // invalid
   content += "not json\n";              // invalid
   content += record_to_json(rec("c", 1, 1));  // last line without newline
   const RunResult r = run_insights(content, "--by day");
@@ -122,7 +131,7 @@ TEST(Insights, cli_strict_stops_at_first_invalid_line_with_its_number) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find(":3:"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("/score"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/answers/0/score"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(":4:"), std::string::npos) << r.err;
   // Without invalid lines --strict succeeds.
   const RunResult ok = run_insights(jsonl({rec("a", 1, 5)}), "--strict --by agent");
@@ -134,7 +143,15 @@ TEST(Insights, cli_usage_errors_exit_2) {
   EXPECT_EQ(run_insights("", "--by week").exit_code, 2);
   EXPECT_EQ(run_insights("", "--by").exit_code, 2);
   EXPECT_EQ(run_insights("", "--frobnicate").exit_code, 2);
-  EXPECT_EQ(run_insights("", "second.jsonl").exit_code, 2);
+  EXPECT_EQ(run_insights("", "--by property:Bad-Key").exit_code, 2);
+  EXPECT_EQ(run_insights("", "--by property:").exit_code, 2);
+  EXPECT_EQ(run_insights("", "--question").exit_code, 2);
+  EXPECT_EQ(run_insights("", "--question 'two words'").exit_code, 2);
+  EXPECT_EQ(run_insights("", "/nonexistent/second.jsonl").exit_code, 2);  // one of several
+  const RunResult usage = run_insights("", "--question=a.b");
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("usage: session-rating insights"), std::string::npos) << usage.err;
+  EXPECT_NE(usage.err.find("--question"), std::string::npos) << usage.err;
   const std::string bin = cli_path();
   ASSERT_FALSE(bin.empty());
   const int status = std::system(("'" + bin + "' insights /nonexistent/x.jsonl 2>/dev/null").c_str());
@@ -154,4 +171,80 @@ TEST(Insights, cli_long_lines_and_many_lines) {
   EXPECT_EQ(j["ratings"], 20001);
   EXPECT_EQ(j["invalid_lines"], 0);
   EXPECT_EQ(j["distribution"]["5"], 4001);
+}
+
+TEST(Insights, cli_reads_v1_and_v2_lines_from_several_files) {
+  // File 1: v1 lines (old widgets); file 2: v2 lines, one editing a v1 rating.
+  std::string v1 = sr_test::v1_line(rec("a", 1, 2)) + "\n" + sr_test::v1_line(rec("b", 1, 5)) + "\n";
+  Record b2 = rec("b", 2, 1, Scale::Stars);
+  Record c = sr_test::with_answers(rec("c", 1, 5), {sr_test::answer("overall", Scale::Stars, 4),
+                                                    sr_test::answer("nps", Scale::Nps, 10)});
+  c.rater_id = "u1";
+  c.properties = {{"model", PropertyValue{PropertyValue::Kind::String, "m-2", 0, false}}};
+  const RunResult r = run_insights_files({v1, jsonl({b2, c})}, "--by property:model");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["invalid_lines"], 0);
+  EXPECT_EQ(j["ratings"], 3);
+  EXPECT_EQ(j["answers"], 4);
+  EXPECT_EQ(j["raters"], 1);
+  EXPECT_EQ(j["distribution"]["1"], 1);  // b's revision 2 (file 2) beat its v1 revision 1
+  EXPECT_EQ(j["distribution"]["5"], 0);
+  EXPECT_EQ(j["nps"]["promoters"], 1);
+  EXPECT_EQ(j["nps"]["score"], 100);
+  EXPECT_EQ(j["questions"]["overall"]["ratings"], 3);
+  EXPECT_EQ(j["groups"]["m-2"]["ratings"], 1);
+  EXPECT_EQ(j["groups"]["(none)"]["ratings"], 2);
+  // The same lines through standard input ("-") as one stream give the same result.
+  const std::string bin = cli_path();
+  ASSERT_FALSE(bin.empty());
+  char tmpl[] = "/tmp/sr-insights-stdin-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream o(tmpl, std::ios::binary);
+    o << v1 << jsonl({b2, c});
+  }
+  const std::string out = std::string(tmpl) + ".out";
+  const int status = std::system(("'" + bin + "' insights --by property:model - <'" +
+                                  std::string(tmpl) + "' >'" + out + "'").c_str());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+  EXPECT_EQ(json::parse(read_all(out), nullptr, false), j);
+  std::remove(tmpl);
+  std::remove(out.c_str());
+}
+
+TEST(Insights, cli_question_filter_and_nps_counted_by_hand) {
+  const std::vector<int> scores = {10, 9, 8, 6, 0, 7, 10};
+  int64_t promoters = 0, detractors = 0;
+  std::vector<Record> records;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    promoters += scores[i] >= 9;
+    detractors += scores[i] <= 6;
+    records.push_back(sr_test::with_answers(
+        rec("r" + std::to_string(i), 1, 5),
+        {sr_test::answer("HELPFUL_THUMBS", Scale::Thumbs, static_cast<int>(i % 2)),
+         sr_test::answer("nps", Scale::Nps, scores[i])}));
+  }
+  records.push_back(rec("only-overall", 1, 5));  // no nps answer: left out by the filter
+  const RunResult r = run_insights(jsonl(records), "--question nps");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["question"], "nps");
+  EXPECT_EQ(j["ratings"], static_cast<int64_t>(scores.size()));
+  EXPECT_EQ(j["nps"]["promoters"], promoters);
+  EXPECT_EQ(j["nps"]["detractors"], detractors);
+  EXPECT_EQ(j["nps"]["responses"], static_cast<int64_t>(scores.size()));
+  EXPECT_EQ(j["nps"]["score"], 14.285714);  // (3 - 2) / 7 = 14.2857142…%
+  EXPECT_EQ(promoters - detractors, 1);
+  EXPECT_TRUE(j["csat"].is_null());
+  EXPECT_EQ(j["questions"].size(), 1u);
+  const RunResult thumbs = run_insights(jsonl(records), "--question=HELPFUL_THUMBS --by day");
+  ASSERT_EQ(thumbs.exit_code, 0) << thumbs.err;
+  const json t = json::parse(thumbs.out);
+  EXPECT_EQ(t["thumbs"]["up"], 3);
+  EXPECT_EQ(t["thumbs"]["down"], 4);
+  EXPECT_EQ(t["groups"]["2026-01-01"]["ratings"], 7);
 }

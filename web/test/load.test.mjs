@@ -49,3 +49,16 @@ test('load: createCore() makes a new core from the factory each time (no cache, 
     assert.equal(core.liveFlows, 0);
   }
 });
+
+test('load: the widget build ships the flow only; insights and record validation are in the tools build', async () => {
+  const dir = builtWasmDir();
+  const widget = await import(pathToFileURL(path.join(dir, 'session_rating_core.mjs')).href);
+  const core = await createCore(widget.default, { wasmBinary: readFileSync(path.join(dir, 'session_rating_core.wasm')) });
+  assert.equal(core.validateConfig({ scale: 'nps' }).ok, true);
+  for (const call of [() => core.aggregate([]), () => core.validateRecord({}), () => core.redact('x')])
+    assert.throws(call, { name: 'CoreUsageError', message: /tools build/ });
+  const tools = await import(pathToFileURL(path.join(dir, 'session_rating_tools.mjs')).href);
+  const full = await createCore(tools.default, { wasmBinary: readFileSync(path.join(dir, 'session_rating_tools.wasm')) });
+  assert.equal(full.aggregate([]).ratings, 0);
+  assert.equal(full.redact('mail a@b.example').text, 'mail [email]');
+});
