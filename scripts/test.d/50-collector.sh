@@ -2,7 +2,9 @@
 # Reference collector (issue 6): integration tests against the real binary on 127.0.0.1
 # (statuses, clock skew, concurrency, kill -9, hostile HTTP clients: slow/idle connections,
 # unread bodies, gzip, ranges, header smuggling, SIGTERM), the dashboard's CSV escaping, and end to end in
-# headless Chromium through both examples and the dashboard (needs dist/ from 40-web.sh).
+# headless Chromium through the examples and the dashboard (needs dist/ from 40-web.sh): e2e.test.mjs,
+# and e2e-v2.test.mjs for rating model v2 (two raters of one call, per-answer button ratings, two
+# questions in one record, NPS against a hand count, every example at 360 px).
 set -euo pipefail
 cd "$SR_ROOT"
 cmake --preset native >/dev/null
