@@ -318,8 +318,10 @@ Errors check_record(const Record& r) {
     if (v.kind == PropertyValue::Kind::String &&
         (!is_valid_utf8(v.text) || v.text.empty() || code_points(v.text) > 200))
       add_error(errors, path, "out_of_range", "property strings are 1 to 200 characters");
-    if (v.kind == PropertyValue::Kind::Number && !std::isfinite(v.number))
-      add_error(errors, path, "out_of_range", "property numbers must be finite");
+    std::string text;
+    if (v.kind == PropertyValue::Kind::Number && !internal::append_short_number(text, v.number))
+      add_error(errors, path, "out_of_range",
+                "property numbers are below 9e15 in size with at most 15 decimals");
   }
   return errors;
 }
