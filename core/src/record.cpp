@@ -433,8 +433,8 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   }
   ObjectReader r(value, "", errors);
   int version = 2;
-  if (const json* s = value.contains("schema") ? &value["schema"] : nullptr;
-      s && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
+  if (auto s = value.find("schema");
+      s != value.end() && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
     version = 1;
   if (version == 1) {
     r.reject_unknown({"schema", "rating_id", "session_id", "revision", "final", "scale", "score",
