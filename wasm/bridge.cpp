@@ -166,10 +166,12 @@ SR_EXPORT char* sr_redact(const char* text, size_t len) {
   return to_c(sr::redact_result_to_json(sr::redact(view_of(text, len))));
 }
 
-// Insights over a JSON array of records (contract 6); `by` is "", "topic", "agent", "day".
+// Insights over a JSON array of records, rating.v2 or rating.v1 (contract 6); `by` is "",
+// "topic", "agent", "day" or "property:KEY"; `question` is "" (all) or a question id.
 SR_EXPORT char* sr_aggregate(const char* records, size_t records_len, const char* by,
-                             size_t by_len) {
-  return to_c(sr::aggregate_json(view_of(records, records_len), view_of(by, by_len)));
+                             size_t by_len, const char* question, size_t question_len) {
+  return to_c(sr::aggregate_json(view_of(records, records_len), view_of(by, by_len),
+                                 view_of(question, question_len)));
 }
 
 // should_prompt (contract 7). `now_ms` is a JS number; anything that is not a whole number

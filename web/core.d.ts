@@ -108,20 +108,30 @@ export interface RedactResult {
   redactions: { kind: 'email' | 'phone' | 'card' | 'iban' | 'ssn'; count: number }[];
 }
 
-export interface Summary {
+/** The figures of one set of answers (docs/insights.md). */
+export interface Figures {
   ratings: number;
+  answers: number;
+  raters: number;
   csat: number | null;
   mean: number | null;
+  nps: { promoters: number; passives: number; detractors: number; responses: number; score: number } | null;
   distribution: Record<string, number>;
   sentiment: { positive: number; neutral: number; negative: number };
   problems: Record<string, number>;
+  thumbs: { down: number; up: number };
+}
+
+export interface Summary extends Figures {
   excluded_internal: number;
-  thumbs?: Record<string, number>;
-  [key: string]: Json | undefined;
+  /** Question id → the figures of its answers. */
+  questions: Record<string, Figures>;
 }
 
 export interface Insights extends Summary {
   groups?: Record<string, Summary>;
+  /** The question filter, when one was given. */
+  question?: string;
 }
 
 export interface PromptDecision {
@@ -143,7 +153,10 @@ export interface Core {
   validateRecord(record: JsonInput): Verdict;
   /** The text itself (not JSON). */
   redact(text: string): RedactResult | { error: CoreError };
-  aggregate(records: RatingRecord[] | JsonInput, options?: { by?: 'topic' | 'agent' | 'day' | '' }): Insights | { error: CoreError[] };
+  aggregate(
+    records: RatingRecord[] | JsonInput,
+    options?: { by?: 'topic' | 'agent' | 'day' | `property:${string}` | ''; question?: string },
+  ): Insights | { error: CoreError[] };
   shouldPrompt(
     history: PromptHistoryEntry[] | JsonInput,
     context: JsonInput,

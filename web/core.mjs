@@ -222,9 +222,18 @@ class Core {
     return this._call(this._m._sr_redact, text);
   }
 
-  /** Insights (contract 6) over an array of records; `by` is 'topic', 'agent' or 'day'. */
-  aggregate(records, { by = '' } = {}) {
-    return this._call(this._m._sr_aggregate, jsonText(records), typeof by === 'string' ? by : '?');
+  /**
+   * Insights (contract 6) over an array of records (rating.v2 or rating.v1); `by` is 'topic',
+   * 'agent', 'day' or 'property:KEY'; `question` counts only that question's answers.
+   */
+  aggregate(records, { by = '', question = '' } = {}) {
+    return this._call(
+      this._m._sr_aggregate,
+      jsonText(records),
+      typeof by === 'string' ? by : '?',
+      // Not a string: passed as an invalid id, so the core reports it at "/question".
+      typeof question === 'string' ? question : '?',
+    );
   }
 
   /** Whether to show the prompt (contract 7): {key, prompt, reason} or {error: [...]}. */

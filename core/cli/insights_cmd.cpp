@@ -1,7 +1,8 @@
-// `session-rating insights FILE.jsonl [--by topic|agent|day] [--strict]` — aggregates a
-// JSONL file of records (contract 6) and prints the result object plus "invalid_lines".
-// FILE may be "-" for standard input. Exit codes: 0 done, 1 --strict met an invalid line,
-// 2 usage error or unreadable file.
+// `session-rating insights [--by topic|agent|day|property:KEY] [--question ID] [--strict]
+// FILE...` — aggregates JSONL files of records (contract 3: rating.v2 and rating.v1 lines
+// alike; contract 6) and prints the result object plus "invalid_lines". A FILE may be "-" for
+// standard input. Exit codes: 0 done, 1 --strict met an invalid line, 2 usage error or
+// unreadable file.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,9 +20,14 @@ namespace session_rating::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: session-rating insights FILE.jsonl [--by topic|agent|day] [--strict]\n"
-    "  FILE.jsonl  one record (rating.v1) per line; \"-\" reads standard input\n"
-    "  --by        also split the figures by topic, agent or UTC day of first_submitted_at\n"
+    "usage: session-rating insights [--by topic|agent|day|property:KEY] [--question ID]\n"
+    "                               [--strict] FILE.jsonl...\n"
+    "  FILE.jsonl  one record per line, rating.v2 or rating.v1 (read as one answer to the\n"
+    "              question \"overall\"); several files are counted together; \"-\" reads\n"
+    "              standard input\n"
+    "  --by        also split the figures by topic, agent, UTC day of first_submitted_at, or\n"
+    "              the text of custom property KEY (\"(none)\" when absent)\n"
+    "  --question  count only the answers to question ID (ratings without one are left out)\n"
     "  --strict    stop at the first invalid line (exit 1) instead of counting it\n";
 
 int usage_error(const std::string& message) {
@@ -35,40 +41,43 @@ bool blank(std::string_view line) {
   return true;
 }
 
-}  // namespace
-
-int cmd_insights(int argc, char** argv) {
-  const char* path = nullptr;
-  GroupBy by = GroupBy::None;
-  bool strict = false;
-  for (int i = 0; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (arg == "--strict") {
-      strict = true;
-    } else if (arg == "--by" || arg.rfind("--by=", 0) == 0) {
-      std::string_view value;
-      if (arg == "--by") {
-        if (i + 1 >= argc) return usage_error("--by needs a value: topic, agent or day");
-        value = argv[++i];
-      } else {
-        value = arg.substr(5);
-      }
-      if (!parse_group_by(value, by) || value.empty())
-        return usage_error("--by must be topic, agent or day, not \"" + std::string(value) + "\"");
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      return usage_error("unknown option " + std::string(arg));
-    } else if (path) {
-      return usage_error("only one FILE.jsonl may be given");
-    } else {
-      path = argv[i];
-    }
+// [A-Za-z0-9_-]{1,40}: a question id (contract 1).
+bool is_question_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
   }
-  if (!path) return usage_error("FILE.jsonl is required");
+  return true;
+}
 
+// The value of option `name` given as "--name VALUE" or "--name=VALUE"; false (with `error`
+// set) when it is missing.
+bool option_value(int argc, char** argv, int& i, std::string_view name, std::string_view& value,
+                  std::string& error) {
+  const std::string_view arg = argv[i];
+  if (arg.size() > name.size() && arg[name.size()] == '=') {
+    value = arg.substr(name.size() + 1);
+    return true;
+  }
+  if (i + 1 >= argc) {
+    error = std::string(name) + " needs a value";
+    return false;
+  }
+  value = argv[++i];
+  return true;
+}
+
+bool is_option(std::string_view arg, std::string_view name) {
+  return arg == name || (arg.size() > name.size() && arg.rfind(name, 0) == 0 &&
+                         arg[name.size()] == '=');
+}
+
+// Adds every line of `path` ("-": standard input) to `agg`; counts invalid lines in
+// `invalid`. Returns 0, 1 (--strict met an invalid line; reported on stderr with its
+// file:line) or 2 (unreadable).
+int read_file(const char* path, Aggregator& agg, bool strict, int64_t& invalid) {
   const bool from_stdin = std::strcmp(path, "-") == 0;
   std::FILE* f = from_stdin ? stdin : std::fopen(path, "rb");
   if (!f) {
@@ -77,8 +86,6 @@ int cmd_insights(int argc, char** argv) {
     return 2;
   }
 
-  Aggregator agg(by);
-  int64_t invalid = 0;
   int64_t line_no = 0;
   std::vector<char> buf(std::size_t(1) << 20);
   std::size_t have = 0;  // bytes of a partial line kept at the front of buf
@@ -145,7 +152,52 @@ int cmd_insights(int argc, char** argv) {
     }
   }
   if (!from_stdin) std::fclose(f);
-  if (status != 0) return status;
+  return status;
+}
+
+}  // namespace
+
+int cmd_insights(int argc, char** argv) {
+  std::vector<const char*> paths;
+  InsightsQuery query;
+  bool strict = false;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::string error;
+    std::string_view value;
+    if (arg == "--strict") {
+      strict = true;
+    } else if (is_option(arg, "--by")) {
+      if (!option_value(argc, argv, i, "--by", value, error))
+        return usage_error("--by needs a value: topic, agent, day or property:KEY");
+      if (value.empty() || !parse_group_by(value, query))
+        return usage_error("--by must be topic, agent, day or property:KEY (KEY: 1 to 40 of "
+                           "a-z 0-9 _), not \"" + std::string(value) + "\"");
+    } else if (is_option(arg, "--question")) {
+      if (!option_value(argc, argv, i, "--question", value, error))
+        return usage_error("--question needs a question id");
+      if (!is_question_id(value))
+        return usage_error("--question must be a question id (1 to 40 of A-Z a-z 0-9 _ -), "
+                           "not \"" + std::string(value) + "\"");
+      query.question = std::string(value);
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return usage_error("unknown option " + std::string(arg));
+    } else {
+      paths.push_back(argv[i]);
+    }
+  }
+  if (paths.empty()) return usage_error("at least one FILE.jsonl is required");
+
+  Aggregator agg(query);
+  int64_t invalid = 0;
+  for (const char* path : paths) {
+    const int status = read_file(path, agg, strict, invalid);
+    if (status != 0) return status;
+  }
 
   // Re-read the core's compact JSON to add "invalid_lines" (keys stay sorted) and indent it.
   nlohmann::json out = nlohmann::json::parse(agg.result_json(), nullptr, false);

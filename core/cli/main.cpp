@@ -14,7 +14,7 @@ void usage(std::FILE* out) {
       "  test PATH... [--dump FILE]   run scenario files (a file, or every *.json under a folder)\n"
       "  validate-config FILE         print every config error as JSON; exit 1 if any\n"
       "  redact [--json]              redact PII from stdin to stdout; counts on stderr\n"
-      "  insights FILE.jsonl [--by topic|agent|day] [--strict]\n"
+      "  insights [--by topic|agent|day|property:KEY] [--question ID] [--strict] FILE.jsonl...\n"
       "                               CSAT and distributions over delivered records\n"
       "\n"
       "exit codes: 0 ok, 1 failures/errors found, 2 bad usage or unreadable input\n",

@@ -2,6 +2,7 @@
 
 #include "internal/from_value.h"
 #include "internal/json.h"
+#include "internal/properties.h"
 #include "internal/strings.h"
 #include "internal/validate.h"
 #include "session_rating/hash.h"
@@ -17,13 +18,15 @@ const char* scale_name(Scale scale) {
   switch (scale) {
     case Scale::Emoji: return "emoji";
     case Scale::Thumbs: return "thumbs";
+    case Scale::Numeric: return "numeric";
+    case Scale::Nps: return "nps";
     case Scale::Stars: break;
   }
   return "stars";
 }
 
 bool parse_scale(std::string_view name, Scale& out) {
-  for (Scale s : {Scale::Stars, Scale::Emoji, Scale::Thumbs})
+  for (Scale s : {Scale::Stars, Scale::Emoji, Scale::Thumbs, Scale::Numeric, Scale::Nps})
     if (name == scale_name(s)) {
       out = s;
       return true;
@@ -41,6 +44,58 @@ bool is_valid_id(std::string_view id) {
   return true;
 }
 
+void default_thresholds(Scale scale, int min, int max, int& low_score_max, int& positive_min) {
+  switch (scale) {
+    case Scale::Thumbs: low_score_max = 0; positive_min = 1; return;
+    case Scale::Nps: low_score_max = 6; positive_min = 9; return;
+    case Scale::Numeric:
+      positive_min = max - (max - min + 1) / 5;
+      low_score_max = positive_min - 1;
+      return;
+    case Scale::Stars:
+    case Scale::Emoji: break;
+  }
+  low_score_max = 3;
+  positive_min = 4;
+}
+
+int Config::question_index(std::string_view id) const {
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    if (questions[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+std::string property_text(const PropertyValue& value) {
+  switch (value.kind) {
+    case PropertyValue::Kind::String: return value.text;
+    case PropertyValue::Kind::Bool: return value.boolean ? "true" : "false";
+    case PropertyValue::Kind::Number: break;
+  }
+  std::string out;
+  internal::JsonWriter w(out);
+  w.number(value.number);
+  return out;
+}
+
+std::string derive_rating_id(std::string_view session_id,
+                             const std::optional<std::string>& subject_id,
+                             const std::optional<std::string>& rater_id) {
+  if (!subject_id && !rater_id) return std::string(session_id);
+  std::string text;
+  internal::JsonWriter w(text);
+  w.begin_array();
+  w.string(session_id);
+  if (subject_id) w.string(*subject_id); else w.null();
+  if (rater_id) w.string(*rater_id); else w.null();
+  w.end_array();
+  static const char kHex[] = "0123456789abcdef";
+  std::string id = "rt-";
+  const uint64_t parts[2] = {fnv1a_64(text), fnv1a_64("\x01" + text)};
+  for (uint64_t h : parts)
+    for (int shift = 60; shift >= 0; shift -= 4) id.push_back(kHex[(h >> shift) & 0xF]);
+  return id;
+}
+
 namespace {
 
 bool is_problem_id(std::string_view id) {
@@ -55,7 +110,78 @@ const char* const kCallPreset[] = {"audio", "video", "connection", "screen_share
 const char* const kChatPreset[] = {"not_answered", "wrong_answer", "too_slow",
                                    "hard_to_understand", "other"};
 
-void read_problems(const json& list, const std::string& path, Config& c, Errors& errors) {
+// The locale's entry of a per-locale text object: exact tag, its language, "en", then the
+// first key in byte order (the built-in strings' fallback, plus a last resort).
+const std::string& pick_locale_text(const json& object, const std::string& locale) {
+  if (auto it = object.find(locale); it != object.end()) return it->get_ref<const std::string&>();
+  const std::string lang = locale.substr(0, locale.find_first_of("-_"));
+  if (auto it = object.find(lang); it != object.end()) return it->get_ref<const std::string&>();
+  if (auto it = object.find("en"); it != object.end()) return it->get_ref<const std::string&>();
+  return object.begin()->get_ref<const std::string&>();
+}
+
+bool is_locale_tag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  for (char ch : tag)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '-' || ch == '_'))
+      return false;
+  return true;
+}
+
+// A text: one string, or {"locale": string, ...}; each string 1–max_len code points.
+bool read_text(const json& v, const std::string& path, std::size_t max_len,
+               const std::string& locale, Errors& errors, std::string& out) {
+  auto check = [&](const json& s, const std::string& at) {
+    if (!s.is_string()) {
+      add_error(errors, at, "wrong_type",
+                std::string("expected a string, got ") + internal::type_name(s));
+      return false;
+    }
+    const std::string& t = s.get_ref<const std::string&>();
+    if (!is_valid_utf8(t)) {
+      add_error(errors, at, "invalid_utf8", "text is not valid UTF-8");
+      return false;
+    }
+    const std::size_t n = code_points(t);
+    if (n < 1 || n > max_len) {
+      add_error(errors, at, "out_of_range",
+                "must be 1 to " + std::to_string(max_len) + " characters");
+      return false;
+    }
+    return true;
+  };
+  if (v.is_string()) {
+    if (!check(v, path)) return false;
+    out = v.get<std::string>();
+    return true;
+  }
+  if (!v.is_object()) {
+    add_error(errors, path, "wrong_type",
+              std::string("expected a string or an object of one string per locale, got ") +
+                  internal::type_name(v));
+    return false;
+  }
+  if (v.empty()) {
+    add_error(errors, path, "invalid_value", "needs at least one locale's text");
+    return false;
+  }
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string at = path + "/" + internal::pointer_token(it.key());
+    if (!is_locale_tag(it.key())) {
+      add_error(errors, at, "invalid_value", "keys are language tags like \"de\" or \"de-AT\"");
+      ok = false;
+    } else if (!check(it.value(), at)) {
+      ok = false;
+    }
+  }
+  if (ok) out = pick_locale_text(v, locale);
+  return ok;
+}
+
+void read_problems(const json& list, const std::string& path, const std::string& locale,
+                   Question& q, Errors& errors) {
   if (!list.is_array()) {
     add_error(errors, path, "wrong_type",
               std::string("expected an array, got ") + internal::type_name(list));
@@ -98,14 +224,14 @@ void read_problems(const json& list, const std::string& path, Config& c, Errors&
     } else {
       add_error(errors, r.path("id"), "invalid_value", "required field is missing");
     }
-    if (r.find("label")) {
-      has_label = r.read_string("label", 1, 80, p.label);
+    if (const json* label = r.find("label")) {
+      has_label = read_text(*label, r.path("label"), 80, locale, errors, p.label);
     } else {
       add_error(errors, r.path("label"), "invalid_value", "required field is missing");
     }
     if (has_id) {
-      for (const Problem& q : problems) {
-        if (q.id == p.id) {
+      for (const Problem& other : problems) {
+        if (other.id == p.id) {
           add_error(errors, r.path("id"), "duplicate_id", "problem id \"" + p.id +
                                                               "\" is used more than once");
           has_id = false;
@@ -115,7 +241,190 @@ void read_problems(const json& list, const std::string& path, Config& c, Errors&
     }
     if (has_id && has_label) problems.push_back(std::move(p));
   }
-  c.problems = std::move(problems);
+  q.problems = std::move(problems);
+}
+
+bool is_question_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '-'))
+      return false;
+  return true;
+}
+
+// Reads one question's fields from `obj` (the config root for the shorthand, a `questions`
+// entry otherwise). Records which fields were given for the fingerprint.
+struct QuestionRead {
+  bool text_given = false;
+  bool problems_given = false;
+  bool legacy = true;  // nothing a config before `questions` could not say
+};
+
+QuestionRead read_question(const json& obj, const std::string& base, bool shorthand,
+                           std::size_t index, const Config& c, Errors& errors, Question& q) {
+  QuestionRead info;
+  ObjectReader r(obj, base, errors);
+  const std::size_t before = errors.size();
+  if (!shorthand) {
+    info.legacy = false;
+    r.reject_unknown({"id", "text", "scale", "range", "labels", "low_score_max", "positive_min",
+                      "problems", "comment", "required"});
+    q.id.clear();
+    if (const json* id = r.find("id")) {
+      if (!id->is_string())
+        add_error(errors, r.path("id"), "wrong_type",
+                  std::string("expected a string, got ") + internal::type_name(*id));
+      else if (!is_question_id(id->get_ref<const std::string&>()))
+        add_error(errors, r.path("id"), "invalid_value",
+                  "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
+      else
+        q.id = id->get<std::string>();
+    } else {
+      add_error(errors, r.path("id"), "invalid_value", "required field is missing");
+    }
+    q.required = index == 0;
+    r.read_bool("required", q.required);
+  }
+  const bool pair_code = q.id == "HELPFUL_THUMBS" || q.id == "EXPERIENCE_THUMBS";
+  q.scale = pair_code ? Scale::Thumbs : Scale::Stars;
+  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs", "numeric", "nps"});
+  if (scale >= 0) q.scale = static_cast<Scale>(scale);
+  if (q.scale == Scale::Numeric || q.scale == Scale::Nps) info.legacy = false;
+
+  // Range.
+  bool range_ok = true;
+  if (const json* range = r.find("range")) {
+    info.legacy = false;
+    int64_t lo = 0, hi = 0;
+    if (q.scale != Scale::Numeric) {
+      add_error(errors, r.path("range"), "conflict", "range is only for the numeric scale");
+      range_ok = false;
+    } else if (!range->is_array() || range->size() != 2 ||
+               !internal::as_int64((*range)[0], lo) || !internal::as_int64((*range)[1], hi)) {
+      add_error(errors, r.path("range"), "wrong_type", "expected [min, max] integers");
+      range_ok = false;
+    } else {
+      if (lo != 0 && lo != 1) {
+        add_error(errors, r.path("range") + "/0", "out_of_range", "min must be 0 or 1");
+        range_ok = false;
+      }
+      if (hi < 3 || hi > 10) {
+        add_error(errors, r.path("range") + "/1", "out_of_range", "max must be between 3 and 10");
+        range_ok = false;
+      }
+      if (range_ok) {
+        q.min = static_cast<int>(lo);
+        q.max = static_cast<int>(hi);
+      }
+    }
+  } else if (q.scale == Scale::Numeric) {
+    add_error(errors, r.path("range"), "invalid_value", "the numeric scale needs a range [min, max]");
+    range_ok = false;
+  }
+  if (q.scale != Scale::Numeric) fixed_range(q.scale, q.min, q.max);
+
+  // Thresholds.
+  default_thresholds(q.scale, q.min, q.max, q.low_score_max, q.positive_min);
+  const json* low_v = r.find("low_score_max");
+  const json* pos_v = r.find("positive_min");
+  int64_t n = 0;
+  if (q.scale == Scale::Thumbs && shorthand) {
+    // Shorthand thumbs: thresholds are range-checked and recorded, but not used (as before).
+    int low = 3, pos = 4;
+    if (r.read_int("low_score_max", 1, 4, n)) low = static_cast<int>(n);
+    if (r.read_int("positive_min", 2, 5, n)) pos = static_cast<int>(n);
+    q.low_score_max = low;
+    q.positive_min = pos;
+  } else if (q.scale == Scale::Thumbs || q.scale == Scale::Nps) {
+    int low = 0, pos = 0;
+    default_thresholds(q.scale, q.min, q.max, low, pos);
+    if (low_v && r.read_int("low_score_max", INT64_MIN, INT64_MAX, n) && n != low)
+      add_error(errors, r.path("low_score_max"), "conflict",
+                std::string("the ") + scale_name(q.scale) + " scale's low scores are fixed (<= " +
+                    std::to_string(low) + ")");
+    if (pos_v && r.read_int("positive_min", INT64_MIN, INT64_MAX, n) && n != pos)
+      add_error(errors, r.path("positive_min"), "conflict",
+                std::string("the ") + scale_name(q.scale) + " scale's positive scores are fixed (>= " +
+                    std::to_string(pos) + ")");
+  } else if (range_ok) {
+    const int lo_min = q.scale == Scale::Numeric ? q.min : 1;
+    const int lo_max = q.scale == Scale::Numeric ? q.max - 1 : 4;
+    if (r.read_int("low_score_max", lo_min, lo_max, n)) q.low_score_max = static_cast<int>(n);
+    if (r.read_int("positive_min", lo_min + 1, lo_max + 1, n)) q.positive_min = static_cast<int>(n);
+    if (q.positive_min <= q.low_score_max)
+      add_error(errors, pos_v ? r.path("positive_min") : r.path("low_score_max"), "conflict",
+                "positive_min (" + std::to_string(q.positive_min) +
+                    ") must be greater than low_score_max (" + std::to_string(q.low_score_max) +
+                    ")");
+  }
+
+  // Text.
+  const char* text_key = shorthand ? "question" : "text";
+  if (const json* t = r.find(text_key)) {
+    info.text_given = read_text(*t, r.path(text_key), 200, c.locale, errors, q.text);
+    if (!t->is_string()) info.legacy = false;
+  }
+  if (!info.text_given) {
+    const char* key = c.preset == "chat" ? "question_chat" : "question_call";
+    if (q.scale == Scale::Nps) key = "question_nps";
+    if (q.id == "HELPFUL_THUMBS") key = "question_helpful";
+    if (q.id == "EXPERIENCE_THUMBS") key = "question_experience";
+    q.text = c.strings.at(key);
+  }
+
+  // End labels.
+  if (q.scale == Scale::Numeric || q.scale == Scale::Nps) {
+    const bool nps = q.scale == Scale::Nps;
+    q.min_label = c.strings.at(nps ? "nps_min" : "numeric_min");
+    q.max_label = c.strings.at(nps ? "nps_max" : "numeric_max");
+  }
+  if (const json* labels = r.find("labels")) {
+    info.legacy = false;
+    if (q.scale != Scale::Numeric && q.scale != Scale::Nps) {
+      add_error(errors, r.path("labels"), "conflict", "end labels are for numeric and nps scales");
+    } else if (!labels->is_object()) {
+      add_error(errors, r.path("labels"), "wrong_type",
+                std::string("expected an object {min, max}, got ") + internal::type_name(*labels));
+    } else {
+      ObjectReader lr(*labels, r.path("labels"), errors);
+      lr.reject_unknown({"min", "max"});
+      if (const json* v = lr.find("min")) read_text(*v, lr.path("min"), 80, c.locale, errors, q.min_label);
+      if (const json* v = lr.find("max")) read_text(*v, lr.path("max"), 80, c.locale, errors, q.max_label);
+    }
+  }
+
+  // Problems.
+  if (const json* problems = r.find("problems")) {
+    info.problems_given = true;
+    for (const json& item : *problems)
+      if (item.is_object() && item.contains("label") && !item["label"].is_string())
+        info.legacy = false;
+    read_problems(*problems, r.path("problems"), c.locale, q, errors);
+  } else if (shorthand) {
+    const bool chat = c.preset == "chat";
+    for (const char* id : chat ? kChatPreset : kCallPreset)
+      q.problems.push_back(Problem{id, c.strings.at("problem_" + std::string(id))});
+  }
+
+  // Comment.
+  if (const json* comment = r.find("comment")) {
+    if (!comment->is_object()) {
+      add_error(errors, r.path("comment"), "wrong_type",
+                std::string("expected an object, got ") + internal::type_name(*comment));
+    } else {
+      ObjectReader cr(*comment, r.path("comment"), errors);
+      cr.reject_unknown({"enabled", "required", "max_length"});
+      cr.read_bool("enabled", q.comment.enabled);
+      cr.read_bool("required", q.comment.required);
+      if (cr.read_int("max_length", 1, 5000, n)) q.comment.max_length = static_cast<int>(n);
+      if (q.comment.required && !q.comment.enabled)
+        add_error(errors, cr.path("required"), "conflict",
+                  "a comment can only be required when the comment box is enabled");
+    }
+  }
+  (void)before;
+  return info;
 }
 
 // The offset basis the flow.v1 snapshot fingerprints were made with: the standard basis with
@@ -123,26 +432,66 @@ void read_problems(const json& list, const std::string& path, Config& c, Errors&
 // that snapshots written before flow.v2 still restore (docs/contracts.md, contract 4).
 constexpr uint64_t kFlowV1FingerprintBasis = 1469598103934665603ull;
 
+// String keys added with rating model v2: left out of a one-question legacy config's
+// fingerprint, so that snapshots stored before them still restore.
+bool is_v2_string_key(const std::string& key) {
+  static const char* const kV2[] = {"question_nps", "question_helpful", "question_experience",
+                                    "n_of_m", "numeric_min", "numeric_max", "nps_min",
+                                    "nps_max", "trigger", "err_answer_required"};
+  for (const char* k : kV2)
+    if (key == k) return true;
+  return false;
+}
+
 // Canonical text of every resolved field that changes behaviour; its hash is the fingerprint.
-std::string fingerprint_text(const Config& c, bool problems_given, bool question_given) {
+// A legacy config (the shorthand, saying nothing new) hashes exactly the text it hashed
+// before questions existed.
+std::string fingerprint_text(const Config& c, const QuestionRead& first, bool legacy) {
   std::string s;
   internal::JsonWriter w(s);
   w.begin_array();
-  w.string(scale_name(c.scale));
-  w.string(c.question);
-  w.integer(c.low_score_max);
-  w.integer(c.positive_min);
-  for (const Problem& p : c.problems) { w.string(p.id); w.string(p.label); }
-  w.boolean(c.comment.enabled);
-  w.boolean(c.comment.required);
-  w.integer(c.comment.max_length);
+  if (legacy) {
+    const Question& q = c.questions[0];
+    w.string(scale_name(q.scale));
+    w.string(q.text);
+    w.integer(q.low_score_max);
+    w.integer(q.positive_min);
+    for (const Problem& p : q.problems) { w.string(p.id); w.string(p.label); }
+    w.boolean(q.comment.enabled);
+    w.boolean(q.comment.required);
+    w.integer(q.comment.max_length);
+  } else {
+    w.string("questions");
+    for (const Question& q : c.questions) {
+      w.begin_array();
+      w.string(q.id);
+      w.string(q.text);
+      w.string(scale_name(q.scale));
+      w.integer(q.min);
+      w.integer(q.max);
+      w.integer(q.low_score_max);
+      w.integer(q.positive_min);
+      for (const Problem& p : q.problems) { w.string(p.id); w.string(p.label); }
+      w.boolean(q.comment.enabled);
+      w.boolean(q.comment.required);
+      w.integer(q.comment.max_length);
+      w.boolean(q.required);
+      w.string(q.min_label);
+      w.string(q.max_label);
+      w.end_array();
+    }
+  }
   w.integer(c.finalise.window_seconds);
   w.integer(c.finalise.from == FinaliseFrom::SessionEnd ? 1 : 0);
   w.boolean(c.redact_pii);
   w.string(c.locale);
-  for (const auto& kv : c.strings) { w.string(kv.first); w.string(kv.second); }
-  w.boolean(problems_given);
-  w.boolean(question_given);
+  for (const auto& kv : c.strings) {
+    if (legacy && is_v2_string_key(kv.first)) continue;
+    w.string(kv.first);
+    w.string(kv.second);
+  }
+  w.boolean(first.problems_given);
+  w.boolean(first.text_given);
   w.end_array();
   return s;
 }
@@ -158,31 +507,16 @@ Errors parse_config_value(const json& value, Config& out) {
   }
   Config c;
   ObjectReader r(value, "", errors);
-  r.reject_unknown({"scale", "question", "low_score_max", "positive_min", "problems", "preset",
-                    "comment", "finalise", "redact_pii", "locale", "strings", "throttle"});
-
-  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs"});
-  if (scale >= 0) c.scale = static_cast<Scale>(scale);
-
-  std::string question;
-  bool question_given = r.read_string("question", 1, 200, question);
-
-  int64_t n = 0;
-  if (r.read_int("low_score_max", 1, 4, n)) c.low_score_max = static_cast<int>(n);
-  bool pos_given = r.read_int("positive_min", 2, 5, n);
-  if (pos_given) c.positive_min = static_cast<int>(n);
+  r.reject_unknown({"questions", "scale", "question", "range", "labels", "low_score_max",
+                    "positive_min", "problems", "preset", "comment", "finalise", "redact_pii",
+                    "locale", "strings", "throttle"});
 
   int preset = r.read_enum("preset", {"call", "chat"});
   if (preset == 1) c.preset = "chat";
 
   std::string locale = "en";
   if (r.read_string("locale", 1, 35, locale)) {
-    bool ok = true;
-    for (char ch : locale)
-      if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            ch == '-' || ch == '_'))
-        ok = false;
-    if (!ok)
+    if (!is_locale_tag(locale))
       add_error(errors, "/locale", "invalid_value", "locale must be a language tag like \"de-AT\"");
     else
       c.locale = locale;
@@ -208,32 +542,47 @@ Errors parse_config_value(const json& value, Config& out) {
     }
   }
 
-  bool problems_given = false;
-  if (const json* problems = r.find("problems")) {
-    problems_given = true;
-    read_problems(*problems, "/problems", c, errors);
-  } else {
-    bool chat = c.preset == "chat";
-    for (const char* id : chat ? kChatPreset : kCallPreset)
-      c.problems.push_back(Problem{id, c.strings["problem_" + std::string(id)]});
-  }
-
-  if (const json* comment = r.find("comment")) {
-    if (!comment->is_object()) {
-      add_error(errors, "/comment", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*comment));
+  QuestionRead first;
+  bool legacy = true;
+  if (const json* list = r.find("questions")) {
+    legacy = false;
+    for (const char* key : {"scale", "question", "range", "labels", "low_score_max",
+                            "positive_min", "problems", "comment"})
+      if (r.find(key))
+        add_error(errors, r.path(key), "conflict",
+                  std::string("\"") + key + "\" belongs inside a question when \"questions\" is given");
+    if (!list->is_array()) {
+      add_error(errors, "/questions", "wrong_type",
+                std::string("expected an array, got ") + internal::type_name(*list));
+    } else if (list->empty() || list->size() > 5) {
+      add_error(errors, "/questions", "out_of_range",
+                "1 to 5 questions, got " + std::to_string(list->size()));
     } else {
-      ObjectReader cr(*comment, "/comment", errors);
-      cr.reject_unknown({"enabled", "required", "max_length"});
-      cr.read_bool("enabled", c.comment.enabled);
-      cr.read_bool("required", c.comment.required);
-      if (cr.read_int("max_length", 1, 5000, n)) c.comment.max_length = static_cast<int>(n);
-      if (c.comment.required && !c.comment.enabled)
-        add_error(errors, "/comment/required", "conflict",
-                  "a comment can only be required when the comment box is enabled");
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string base = "/questions/" + std::to_string(i);
+        const json& item = (*list)[i];
+        if (!item.is_object()) {
+          add_error(errors, base, "wrong_type",
+                    std::string("expected an object, got ") + internal::type_name(item));
+          continue;
+        }
+        Question q;
+        QuestionRead info = read_question(item, base, false, i, c, errors, q);
+        if (i == 0) first = info;
+        if (!q.id.empty() && c.question_index(q.id) >= 0)
+          add_error(errors, base + "/id", "duplicate_id",
+                    "question id \"" + q.id + "\" is used more than once");
+        c.questions.push_back(std::move(q));
+      }
     }
+  } else {
+    Question q;
+    first = read_question(value, "", true, 0, c, errors, q);
+    legacy = first.legacy;
+    c.questions.push_back(std::move(q));
   }
 
+  int64_t n = 0;
   if (const json* fin = r.find("finalise")) {
     if (!fin->is_object()) {
       add_error(errors, "/finalise", "wrong_type",
@@ -263,17 +612,8 @@ Errors parse_config_value(const json& value, Config& out) {
     }
   }
 
-  if (c.scale != Scale::Thumbs && c.positive_min <= c.low_score_max)
-    add_error(errors, pos_given ? "/positive_min" : "/low_score_max", "conflict",
-              "positive_min (" + std::to_string(c.positive_min) +
-                  ") must be greater than low_score_max (" + std::to_string(c.low_score_max) +
-                  ")");
-
   if (!errors.empty()) return errors;
-  c.question = question_given
-                   ? question
-                   : c.strings[c.preset == "chat" ? "question_chat" : "question_call"];
-  const std::string canonical = fingerprint_text(c, problems_given, question_given);
+  const std::string canonical = fingerprint_text(c, first, legacy);
   c.fingerprint = fnv1a_64(canonical);
   c.fingerprint_v1 = fnv1a_64(canonical, kFlowV1FingerprintBasis);
   out = std::move(c);
@@ -301,8 +641,8 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   }
   Context c;
   ObjectReader r(value, "/context", errors);
-  r.reject_unknown({"session_id", "rating_id", "session_ended_at", "internal", "topic",
-                    "agent_id"});
+  r.reject_unknown({"session_id", "rating_id", "rater_id", "subject_id", "session_ended_at",
+                    "internal", "topic", "agent_id", "properties"});
   auto read_id = [&](const char* key, bool required, std::string& dst) -> bool {
     const json* v = r.find(key);
     if (!v || v->is_null()) {
@@ -324,9 +664,14 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
     return true;
   };
   read_id("session_id", true, c.session_id);
-  if (!read_id("rating_id", false, c.rating_id)) c.rating_id = c.session_id;
-  std::string agent;
-  if (read_id("agent_id", false, agent)) c.agent_id = agent;
+  std::string id;
+  if (read_id("rater_id", false, id)) c.rater_id = id;
+  if (read_id("subject_id", false, id)) c.subject_id = id;
+  if (!read_id("rating_id", false, c.rating_id))
+    c.rating_id = derive_rating_id(c.session_id, c.subject_id, c.rater_id);
+  if (read_id("agent_id", false, id)) c.agent_id = id;
+  if (const json* props = r.find("properties"); props && !props->is_null())
+    internal::read_properties(*props, "/context/properties", errors, c.properties);
 
   if (const json* v = r.find("session_ended_at"); v && !v->is_null()) {
     int64_t ms = 0;
@@ -337,10 +682,7 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
     std::string topic;
     if (r.read_string("topic", 1, 128, topic)) c.topic = topic;
   }
-  const json* ended = r.find("session_ended_at");
-  if (config.finalise.from == FinaliseFrom::SessionEnd && (!ended || ended->is_null()))
-    add_error(errors, "/finalise/from", "conflict",
-              "finalise.from \"session_end\" needs session_ended_at in the context");
+  (void)config;  // with from "session_end" and no end yet, a session_end event reports it
   if (errors.empty()) out = std::move(c);
   return errors;
 }
@@ -353,6 +695,19 @@ Errors parse_context(std::string_view json_text, const Config& config, Context& 
     return errors;
   }
   return parse_context_value(value, config, out);
+}
+
+Errors parse_properties(std::string_view json_text, const std::string& base, Properties& out) {
+  Errors errors;
+  json value = internal::parse_json(json_text);
+  if (value.is_discarded()) {
+    add_error(errors, base, "invalid_json", "properties are not valid JSON");
+    return errors;
+  }
+  Properties props;
+  internal::read_properties(value, base, errors, props);
+  if (errors.empty()) out = std::move(props);
+  return errors;
 }
 
 }  // namespace session_rating

@@ -4,6 +4,7 @@
 
 #include "internal/from_value.h"
 #include "internal/json.h"
+#include "internal/properties.h"
 #include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"
@@ -27,7 +28,9 @@ const char* step_name(Step step) {
 
 namespace {
 
-enum class EventType { Score, ToggleProblem, Comment, Submit, Edit, Dismiss, Tick, Unknown };
+enum class EventType {
+  Score, ToggleProblem, Comment, Submit, Edit, Dismiss, Tick, SessionEnd, Unknown
+};
 
 EventType event_type(std::string_view t) {
   if (t == "score") return EventType::Score;
@@ -37,6 +40,7 @@ EventType event_type(std::string_view t) {
   if (t == "edit") return EventType::Edit;
   if (t == "dismiss") return EventType::Dismiss;
   if (t == "tick") return EventType::Tick;
+  if (t == "session_end") return EventType::SessionEnd;
   return EventType::Unknown;
 }
 
@@ -71,45 +75,84 @@ std::string hex64(uint64_t v) {
 
 Flow::Flow(Config config, Context context)
     : config_(std::move(config)), context_(std::move(context)) {
-  problems_.assign(config_.problems.size(), 0);
-  submitted_.problems = problems_;
+  draft_.resize(config_.questions.size());
+  for (std::size_t q = 0; q < config_.questions.size(); ++q)
+    draft_[q].problems.assign(config_.questions[q].problems.size(), 0);
+  submitted_ = draft_;
   build_view_cache();
 }
 
 void Flow::build_view_cache() {
-  view_static_.clear();
-  internal::JsonWriter w(view_static_);
-  w.key("scale"); w.string(scale_name(config_.scale));
-  w.key("locale"); w.string(config_.locale);
-  w.key("dir"); w.string(config_.rtl ? "rtl" : "ltr");
-  w.key("question"); w.string(config_.question);
-  w.key("options");
-  w.begin_array();
-  auto option = [&](int value, const char* key) {
-    w.begin_object();
-    w.key("value"); w.integer(value);
-    w.key("label"); w.string(config_.strings.find(key)->second);
-    w.end_object();
-  };
-  if (config_.scale == Scale::Thumbs) {
-    option(0, "thumbs_down");
-    option(1, "thumbs_up");
-  } else {
-    static const char* const stars[] = {"star_1", "star_2", "star_3", "star_4", "star_5"};
-    static const char* const faces[] = {"emoji_1", "emoji_2", "emoji_3", "emoji_4", "emoji_5"};
-    for (int i = 0; i < 5; ++i) option(i + 1, config_.scale == Scale::Stars ? stars[i] : faces[i]);
-  }
-  w.end_array();
+  question_static_.clear();
   problem_prefix_.clear();
-  for (const Problem& p : config_.problems) {
-    std::string prefix;
-    internal::JsonWriter pw(prefix);
-    pw.begin_object();
-    pw.key("id"); pw.string(p.id);
-    pw.key("label"); pw.string(p.label);
-    pw.key("selected");
-    problem_prefix_.push_back(std::move(prefix));
+  for (const Question& q : config_.questions) {
+    std::string out;
+    internal::JsonWriter w(out);
+    w.begin_object();
+    w.key("id"); w.string(q.id);
+    w.key("text"); w.string(q.text);
+    w.key("scale"); w.string(scale_name(q.scale));
+    w.key("range");
+    w.begin_array(); w.integer(q.min); w.integer(q.max); w.end_array();
+    w.key("options");
+    w.begin_array();
+    const std::string& n_of_m = config_.strings.find("n_of_m")->second;
+    for (int v = q.min; v <= q.max; ++v) {
+      w.begin_object();
+      w.key("value"); w.integer(v);
+      w.key("label");
+      switch (q.scale) {
+        case Scale::Thumbs:
+          w.string(config_.strings.find(v ? "thumbs_up" : "thumbs_down")->second);
+          break;
+        case Scale::Stars:
+        case Scale::Emoji:
+          w.string(config_.strings
+                       .find((q.scale == Scale::Stars ? "star_" : "emoji_") + std::to_string(v))
+                       ->second);
+          break;
+        case Scale::Numeric:
+        case Scale::Nps: {
+          std::string label;
+          for (std::size_t i = 0; i < n_of_m.size(); ++i) {
+            if (n_of_m.compare(i, 3, "{n}") == 0) { label += std::to_string(v); i += 2; }
+            else if (n_of_m.compare(i, 3, "{m}") == 0) { label += std::to_string(q.max); i += 2; }
+            else label.push_back(n_of_m[i]);
+          }
+          w.string(label);
+          break;
+        }
+      }
+      w.end_object();
+    }
+    w.end_array();
+    w.key("end_labels");
+    if (q.scale == Scale::Numeric || q.scale == Scale::Nps) {
+      w.begin_object();
+      w.key("min"); w.string(q.min_label);
+      w.key("max"); w.string(q.max_label);
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.key("required"); w.boolean(q.required);
+    question_static_.push_back(std::move(out));
+    std::vector<std::string> prefixes;
+    for (const Problem& p : q.problems) {
+      std::string prefix;
+      internal::JsonWriter pw(prefix);
+      pw.begin_object();
+      pw.key("id"); pw.string(p.id);
+      pw.key("label"); pw.string(p.label);
+      pw.key("selected");
+      prefixes.push_back(std::move(prefix));
+    }
+    problem_prefix_.push_back(std::move(prefixes));
   }
+  view_locale_.clear();
+  internal::JsonWriter lw(view_locale_);
+  lw.key("locale"); lw.string(config_.locale);
+  lw.key("dir"); lw.string(config_.rtl ? "rtl" : "ltr");
   view_strings_.clear();
   internal::JsonWriter sw(view_strings_);
   sw.key("strings");
@@ -121,7 +164,24 @@ void Flow::build_view_cache() {
   sw.end_object();
 }
 
-bool Flow::low(int score) const { return is_low(config_.scale, score, config_.low_score_max); }
+bool Flow::low(std::size_t q, int score) const {
+  const Question& question = config_.questions[q];
+  return is_low(question.scale, score, question.low_score_max);
+}
+
+bool Flow::draft_low(std::size_t q) const { return draft_[q].score && low(q, *draft_[q].score); }
+
+const char* Flow::submit_blocker() const {
+  if (step_ != Step::Details) return "not_allowed";
+  for (std::size_t q = 0; q < config_.questions.size(); ++q)
+    if (config_.questions[q].required && !draft_[q].score) return "answer_required";
+  for (std::size_t q = 0; q < config_.questions.size(); ++q) {
+    const CommentConfig& c = config_.questions[q].comment;
+    if (c.enabled && c.required && draft_low(q) && is_blank(draft_[q].comment))
+      return "comment_required";
+  }
+  return nullptr;
+}
 
 std::optional<int64_t> Flow::deadline() const {
   int64_t window = config_.finalise.window_seconds * 1000;
@@ -145,37 +205,55 @@ Record Flow::make_record(bool final) const {
   Record r;
   r.rating_id = context_.rating_id;
   r.session_id = context_.session_id;
+  r.rater_id = context_.rater_id;
+  r.subject_id = context_.subject_id;
   r.revision = revision_;
   r.final = final;
-  r.scale = config_.scale;
-  r.score = submitted_.score;
-  r.positive = is_positive(config_.scale, r.score, config_.positive_min);
-  r.sentiment = sentiment_of(config_.scale, r.score, config_.positive_min);
-  if (low(r.score)) {
-    for (std::size_t i = 0; i < config_.problems.size(); ++i)
-      if (submitted_.problems[i]) r.problems.push_back(config_.problems[i].id);
-    r.comment = submitted_.comment;
-    r.redactions = submitted_.redactions;
+  for (std::size_t q = 0; q < config_.questions.size(); ++q) {
+    const Answer& s = submitted_[q];
+    if (!s.score) continue;
+    const Question& question = config_.questions[q];
+    session_rating::Answer a;
+    a.question = question.id;
+    a.scale = question.scale;
+    a.min = question.min;
+    a.max = question.max;
+    a.score = *s.score;
+    a.positive = is_positive(question.scale, a.score, question.positive_min);
+    a.sentiment = sentiment_of(question.scale, question.min, question.max, a.score,
+                               question.positive_min);
+    if (low(q, a.score)) {
+      for (std::size_t i = 0; i < question.problems.size(); ++i)
+        if (s.problems[i]) a.problems.push_back(question.problems[i].id);
+      a.comment = s.comment;
+      a.redactions = s.redactions;
+    }
+    a.low_score_max = question.low_score_max;
+    a.positive_min = question.positive_min;
+    r.answers.push_back(std::move(a));
   }
-  r.submitted_at = submitted_.submitted_at;
+  r.submitted_at = submitted_at_;
   r.first_submitted_at = first_submitted_at_;
   r.edit_deadline = deadline().value_or(first_submitted_at_);
   r.internal = context_.internal;
   r.topic = context_.topic;
   r.agent_id = context_.agent_id;
-  r.low_score_max = config_.low_score_max;
-  r.positive_min = config_.positive_min;
+  r.properties = context_.properties;
   return r;
 }
 
 void Flow::submit(int64_t at, DispatchResult& result) {
   ++revision_;
   if (revision_ == 1) first_submitted_at_ = at;
-  submitted_.score = *score_;
-  submitted_.problems = problems_;
-  submitted_.comment = comment_redacted_;
-  submitted_.redactions = comment_redactions_;
-  submitted_.submitted_at = at;
+  for (std::size_t q = 0; q < draft_.size(); ++q) {
+    Answer& s = submitted_[q];
+    const Answer& d = draft_[q];
+    s.score = d.score;
+    s.problems = d.problems;
+    s.comment = d.comment_redacted;
+    s.redactions = d.redactions;
+  }
+  submitted_at_ = at;
   step_ = Step::Thanks;
   std::optional<int64_t> dl = deadline();
   if (dl && at >= *dl) {  // window 0: the first submit is already final
@@ -197,11 +275,15 @@ void Flow::finalise(DispatchResult& result) {
 }
 
 void Flow::drop_change() {
-  score_ = submitted_.score;
-  problems_ = submitted_.problems;
-  comment_ = submitted_.comment;
-  comment_redacted_ = submitted_.comment;
-  comment_redactions_ = submitted_.redactions;
+  for (std::size_t q = 0; q < draft_.size(); ++q) {
+    Answer& d = draft_[q];
+    const Answer& s = submitted_[q];
+    d.score = s.score;
+    d.problems = s.problems;
+    d.comment = s.comment;
+    d.comment_redacted = s.comment;
+    d.redactions = s.redactions;
+  }
 }
 
 // A parsed event (declared in flow.h without naming the JSON library).
@@ -243,14 +325,22 @@ DispatchResult Flow::apply(const Event& parsed) {
   bool value_in_range = true;
   const std::string* text = nullptr;
   const std::string* problem_id = nullptr;
+  int question = 0;  // index; -1: an id the config does not have
+  if (type == EventType::Score || type == EventType::ToggleProblem ||
+      type == EventType::Comment) {
+    auto qv = event.find("question");
+    if (qv != event.end()) {
+      if (!qv->is_string()) return refuse("invalid_event", "\"question\" must be a question id");
+      question = config_.question_index(qv->get_ref<const std::string&>());
+    }
+  }
   if (type == EventType::Score) {
     auto v = event.find("value");
     if (v == event.end() || !v->is_number())
       return refuse("invalid_event", "a score event needs a numeric \"value\"");
     int64_t n = 0;
-    bool thumbs = config_.scale == Scale::Thumbs;
-    int lo = thumbs ? 0 : 1, hi = thumbs ? 1 : 5;
-    if (!internal::as_int64(*v, n) || n < lo || n > hi) value_in_range = false;
+    const Question& q = config_.questions[question < 0 ? 0 : question];
+    if (!internal::as_int64(*v, n) || n < q.min || n > q.max) value_in_range = false;
     else value = static_cast<int>(n);
   } else if (type == EventType::ToggleProblem) {
     auto v = event.find("id");
@@ -294,69 +384,84 @@ DispatchResult Flow::apply(const Event& parsed) {
     if (type == EventType::Tick) return accept();
     return fail("not_allowed", "the prompt was dismissed");
   }
+  if (question < 0) return fail("unknown_question", "no question with this id in the config");
+  const std::size_t qi = static_cast<std::size_t>(question);
+  const Question& q = config_.questions[qi];
+  Answer& draft = draft_[qi];
 
   switch (type) {
     case EventType::Tick:
       return accept();
+    case EventType::SessionEnd: {
+      if (context_.session_ended_at)
+        return fail("not_allowed", "the session's end is already known");
+      context_.session_ended_at = at;
+      std::optional<int64_t> end_dl = deadline();
+      if (end_dl && at >= *end_dl) finalise(result);  // window 0: final at the end
+      return accept();
+    }
     case EventType::Score: {
       if (!value_in_range)
-        return fail("score_out_of_range", config_.scale == Scale::Thumbs
-                                              ? "thumbs scores are 0 (down) or 1 (up)"
-                                              : "scores are whole numbers from 1 to 5");
-      score_ = value;
+        return fail("score_out_of_range", "scores are whole numbers from " +
+                                              std::to_string(q.min) + " to " +
+                                              std::to_string(q.max));
+      draft.score = value;
       open_ = true;
-      if (low(value)) step_ = Step::Details;
+      if (!single()) step_ = Step::Details;
+      else if (low(qi, value)) step_ = Step::Details;
       else submit(at, result);
       return accept();
     }
     case EventType::ToggleProblem: {
-      if (step_ != Step::Details)
+      if (step_ != Step::Details || !draft_low(qi))
         return fail("not_allowed", "problems can only be picked after a low score");
-      for (std::size_t i = 0; i < config_.problems.size(); ++i) {
-        if (config_.problems[i].id == *problem_id) {
-          problems_[i] = problems_[i] ? 0 : 1;
+      for (std::size_t i = 0; i < q.problems.size(); ++i) {
+        if (q.problems[i].id == *problem_id) {
+          draft.problems[i] = draft.problems[i] ? 0 : 1;
           return accept();
         }
       }
-      return fail("unknown_problem", "no problem with this id in the config");
+      return fail("unknown_problem", "no problem with this id in the question");
     }
     case EventType::Comment: {
-      if (!config_.comment.enabled)
+      if (!q.comment.enabled)
         return fail("comment_disabled", "the comment box is not enabled in the config");
-      if (step_ != Step::Details)
+      if (step_ != Step::Details || !draft_low(qi))
         return fail("not_allowed", "a comment can only be written after a low score");
       if (!is_valid_utf8(*text)) return fail("invalid_utf8", "comment is not valid UTF-8");
       std::size_t length = code_points(*text);
-      if (length > static_cast<std::size_t>(config_.comment.max_length))
+      if (length > static_cast<std::size_t>(q.comment.max_length))
         return fail("comment_too_long", "comment has " + std::to_string(length) +
                                             " characters, at most " +
-                                            std::to_string(config_.comment.max_length) +
+                                            std::to_string(q.comment.max_length) +
                                             " are allowed");
       if (config_.redact_pii) {
         RedactResult red = redact(*text);
         if (!red.ok) return fail("invalid_utf8", "comment is not valid UTF-8");
-        comment_redacted_ = std::move(red.text);
-        comment_redactions_ = std::move(red.redactions);
+        draft.comment_redacted = std::move(red.text);
+        draft.redactions = std::move(red.redactions);
       } else {
-        comment_redacted_ = *text;
-        comment_redactions_.clear();
+        draft.comment_redacted = *text;
+        draft.redactions.clear();
       }
-      comment_ = *text;
+      draft.comment = *text;
       return accept();
     }
     case EventType::Submit: {
-      if (step_ != Step::Details)
-        return fail("not_allowed", step_ == Step::Score ? "pick a score first"
-                                                        : "there is nothing to submit");
-      if (config_.comment.enabled && config_.comment.required && is_blank(comment_))
-        return fail("comment_required", "a comment is required for this rating");
+      if (const char* why = submit_blocker()) {
+        if (why[0] == 'n')
+          return fail(why, step_ == Step::Score ? "pick a score first"
+                                                : "there is nothing to submit");
+        if (why[0] == 'a') return fail(why, "every required question needs an answer");
+        return fail(why, "a comment is required for this rating");
+      }
       submit(at, result);
       return accept();
     }
     case EventType::Edit: {
       if (step_ != Step::Thanks)
         return fail("not_allowed", "a rating can only be changed after it was submitted");
-      step_ = low(*score_) ? Step::Details : Step::Score;
+      step_ = !single() || draft_low(0) ? Step::Details : Step::Score;
       open_ = true;
       return accept();
     }
@@ -389,30 +494,40 @@ void Flow::append_view(std::string& out) const {
   w.key("step"); w.string(step_name(step_));
   w.key("open"); w.boolean(open_);
   out.push_back(',');
-  out.append(view_static_);
-  w.key("score");
-  if (score_) w.integer(*score_); else w.null();
-  w.key("low"); w.boolean(score_ && low(*score_));
-  w.key("problems");
+  out.append(view_locale_);
+  w.key("questions");
   w.begin_array();
-  for (std::size_t i = 0; i < problem_prefix_.size(); ++i) {
-    if (i) out.push_back(',');
-    out.append(problem_prefix_[i]);
-    out.append(problems_[i] ? "true}" : "false}");
+  for (std::size_t q = 0; q < config_.questions.size(); ++q) {
+    const Question& question = config_.questions[q];
+    const Answer& d = draft_[q];
+    if (q) out.push_back(',');
+    out.append(question_static_[q]);
+    out.push_back(',');
+    internal::JsonWriter qw(out);
+    qw.key("score");
+    if (d.score) qw.integer(*d.score); else qw.null();
+    qw.key("low"); qw.boolean(draft_low(q));
+    qw.key("problems");
+    out.push_back('[');
+    for (std::size_t i = 0; i < problem_prefix_[q].size(); ++i) {
+      if (i) out.push_back(',');
+      out.append(problem_prefix_[q][i]);
+      out.append(d.problems[i] ? "true}" : "false}");
+    }
+    out.push_back(']');
+    out.append(",\"comment\":");
+    qw.begin_object();
+    qw.key("enabled"); qw.boolean(question.comment.enabled);
+    qw.key("required"); qw.boolean(question.comment.required);
+    qw.key("text"); qw.string(d.comment);
+    qw.key("max_length"); qw.integer(question.comment.max_length);
+    qw.key("remaining");
+    qw.integer(question.comment.max_length - static_cast<int64_t>(code_points(d.comment)));
+    qw.end_object();
+    out.push_back('}');
   }
   w.end_array();
-  w.key("comment");
-  w.begin_object();
-  w.key("enabled"); w.boolean(config_.comment.enabled);
-  w.key("required"); w.boolean(config_.comment.required);
-  w.key("text"); w.string(comment_);
-  w.key("max_length"); w.integer(config_.comment.max_length);
-  w.key("remaining");
-  w.integer(config_.comment.max_length - static_cast<int64_t>(code_points(comment_)));
-  w.end_object();
-  bool can_submit = step_ == Step::Details &&
-                    !(config_.comment.enabled && config_.comment.required && is_blank(comment_));
-  w.key("can_submit"); w.boolean(can_submit);
+  w.key("can_submit"); w.boolean(submit_blocker() == nullptr);
   w.key("can_edit"); w.boolean(step_ == Step::Thanks);
   w.key("revision"); w.integer(revision_);
   w.key("edit_deadline");
@@ -456,47 +571,65 @@ std::string Flow::dispatch_json(std::string_view event_json) {
 std::string Flow::snapshot_json() const {
   std::string out;
   internal::JsonWriter w(out);
-  auto selected = [&](const std::vector<unsigned char>& picks) {
+  auto selected = [&](std::size_t q, const std::vector<unsigned char>& picks) {
     w.begin_array();
     for (std::size_t i = 0; i < picks.size(); ++i)
-      if (picks[i]) w.string(config_.problems[i].id);
+      if (picks[i]) w.string(config_.questions[q].problems[i].id);
     w.end_array();
   };
+  auto optional_text = [&](const std::optional<std::string>& v) {
+    if (v) w.string(*v); else w.null();
+  };
   w.begin_object();
-  w.key("snapshot"); w.string("flow.v2");
+  w.key("snapshot"); w.string("flow.v3");
   w.key("config"); w.string(hex64(config_.fingerprint));
   w.key("context");
   w.begin_object();
   w.key("session_id"); w.string(context_.session_id);
   w.key("rating_id"); w.string(context_.rating_id);
+  w.key("rater_id"); optional_text(context_.rater_id);
+  w.key("subject_id"); optional_text(context_.subject_id);
   w.key("session_ended_at");
   if (context_.session_ended_at) w.integer(*context_.session_ended_at); else w.null();
   w.key("internal"); w.boolean(context_.internal);
-  w.key("topic");
-  if (context_.topic) w.string(*context_.topic); else w.null();
-  w.key("agent_id");
-  if (context_.agent_id) w.string(*context_.agent_id); else w.null();
+  w.key("topic"); optional_text(context_.topic);
+  w.key("agent_id"); optional_text(context_.agent_id);
+  w.key("properties"); internal::write_properties(w, context_.properties);
   w.end_object();
   w.key("step"); w.string(step_name(step_));
   w.key("open"); w.boolean(open_);
   w.key("last_at");
   if (seen_event_) w.integer(last_at_); else w.null();
-  w.key("score");
-  if (score_) w.integer(*score_); else w.null();
-  w.key("problems"); selected(problems_);
   // Only the redacted comment is kept (when redaction is on): never persist raw PII.
-  w.key("comment"); w.string(comment_redacted_);
-  w.key("comment_redactions"); internal::write_redactions(w, comment_redactions_);
+  w.key("draft");
+  w.begin_array();
+  for (std::size_t q = 0; q < draft_.size(); ++q) {
+    const Answer& d = draft_[q];
+    w.begin_object();
+    w.key("score");
+    if (d.score) w.integer(*d.score); else w.null();
+    w.key("problems"); selected(q, d.problems);
+    w.key("comment"); w.string(d.comment_redacted);
+    w.key("redactions"); internal::write_redactions(w, d.redactions);
+    w.end_object();
+  }
+  w.end_array();
   w.key("revision"); w.integer(revision_);
   w.key("first_submitted_at"); w.integer(first_submitted_at_);
+  w.key("submitted_at"); w.integer(submitted_at_);
   w.key("submitted");
-  w.begin_object();
-  w.key("score"); w.integer(submitted_.score);
-  w.key("problems"); selected(submitted_.problems);
-  w.key("comment"); w.string(submitted_.comment);
-  w.key("redactions"); internal::write_redactions(w, submitted_.redactions);
-  w.key("submitted_at"); w.integer(submitted_.submitted_at);
-  w.end_object();
+  w.begin_array();
+  for (std::size_t q = 0; q < submitted_.size(); ++q) {
+    const Answer& a = submitted_[q];
+    w.begin_object();
+    w.key("score");
+    if (a.score) w.integer(*a.score); else w.null();
+    w.key("problems"); selected(q, a.problems);
+    w.key("comment"); w.string(a.comment);
+    w.key("redactions"); internal::write_redactions(w, a.redactions);
+    w.end_object();
+  }
+  w.end_array();
   w.key("final_emitted"); w.boolean(final_emitted_);
   w.end_object();
   return out;
@@ -504,14 +637,14 @@ std::string Flow::snapshot_json() const {
 
 namespace {
 
-bool read_picks(const json& list, const Config& config, std::vector<unsigned char>& out) {
+bool read_picks(const json& list, const Question& q, std::vector<unsigned char>& out) {
   if (!list.is_array()) return false;
-  out.assign(config.problems.size(), 0);
+  out.assign(q.problems.size(), 0);
   for (const json& id : list) {
     if (!id.is_string()) return false;
     bool found = false;
-    for (std::size_t i = 0; i < config.problems.size(); ++i)
-      if (config.problems[i].id == id.get_ref<const std::string&>()) {
+    for (std::size_t i = 0; i < q.problems.size(); ++i)
+      if (q.problems[i].id == id.get_ref<const std::string&>()) {
         out[i] = 1;
         found = true;
       }
@@ -536,6 +669,37 @@ bool read_redactions(const json& list, std::vector<Redaction>& out) {
   return true;
 }
 
+// One answer of a snapshot: {"score": int|null, "problems", "comment", <redactions_key>}.
+// `score_key`/`problems_key`/... let the flow.v2 layout (top-level draft fields) share it.
+bool read_answer(const json& obj, const Question& q, const char* score_key,
+                 const char* problems_key, const char* comment_key, const char* redactions_key,
+                 bool score_nullable, std::optional<int>& score, std::vector<unsigned char>& picks,
+                 std::string& comment, std::vector<Redaction>& redactions) {
+  if (!obj.is_object()) return false;
+  auto sc = obj.find(score_key);
+  if (sc == obj.end()) return false;
+  score.reset();
+  if (!sc->is_null()) {
+    int64_t n = 0;
+    if (!internal::as_int64(*sc, n)) return false;
+    if (n < q.min || n > q.max) {
+      if (!(score_nullable && n == 0)) return false;  // flow.v2 wrote 0 before a submit
+    } else {
+      score = static_cast<int>(n);
+    }
+  } else if (!score_nullable) {
+    return false;
+  }
+  auto pr = obj.find(problems_key);
+  if (pr == obj.end() || !read_picks(*pr, q, picks)) return false;
+  auto cm = obj.find(comment_key);
+  if (cm == obj.end() || !cm->is_string() || !is_valid_utf8(cm->get_ref<const std::string&>()))
+    return false;
+  comment = cm->get<std::string>();
+  auto rd = obj.find(redactions_key);
+  return rd != obj.end() && read_redactions(*rd, redactions);
+}
+
 }  // namespace
 
 Errors Flow::restore(const Config& config, std::string_view snapshot_text,
@@ -556,16 +720,20 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     auto it = obj.find(key);
     return it != obj.end() && internal::as_int64(*it, v);
   };
-  // flow.v2 and flow.v1 differ only in the fingerprint's offset basis (docs/contracts.md).
+  // flow.v3: per-question answers. flow.v2 (one question, top-level draft fields) and flow.v1
+  // (flow.v2 with the old fingerprint basis) still restore (docs/contracts.md, contract 4).
   const std::string* kind = str("snapshot");
-  if (!kind || (*kind != "flow.v2" && *kind != "flow.v1")) return bad("snapshot");
+  if (!kind || (*kind != "flow.v3" && *kind != "flow.v2" && *kind != "flow.v1"))
+    return bad("snapshot");
+  const bool v3 = *kind == "flow.v3";
   const std::string* fp = str("config");
   if (!fp) return bad("config");
-  if (*fp != hex64(*kind == "flow.v2" ? config.fingerprint : config.fingerprint_v1)) {
+  if (*fp != hex64(*kind == "flow.v1" ? config.fingerprint_v1 : config.fingerprint)) {
     add_error(errors, "/snapshot/config", "conflict",
               "snapshot was made with a different config; start a new flow");
     return errors;
   }
+  if (!v3 && config.questions.size() != 1) return bad("snapshot");
   auto ctx = s.find("context");
   if (ctx == s.end()) return bad("context");
   Context context;
@@ -594,48 +762,61 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     flow->last_at_ = n;
     flow->seen_event_ = true;
   }
-  bool thumbs = config.scale == Scale::Thumbs;
-  int lo = thumbs ? 0 : 1, hi = thumbs ? 1 : 5;
-  auto score = s.find("score");
-  if (score == s.end()) return bad("score");
-  if (!score->is_null()) {
-    if (!num(s, "score", n) || n < lo || n > hi) return bad("score");
-    flow->score_ = static_cast<int>(n);
-  }
-  auto problems = s.find("problems");
-  if (problems == s.end() || !read_picks(*problems, config, flow->problems_)) return bad("problems");
-  const std::string* comment = str("comment");
-  if (!comment || !is_valid_utf8(*comment)) return bad("comment");
-  flow->comment_ = *comment;
-  flow->comment_redacted_ = *comment;
-  auto cr = s.find("comment_redactions");
-  if (cr == s.end() || !read_redactions(*cr, flow->comment_redactions_))
-    return bad("comment_redactions");
   if (!num(s, "revision", n) || n < 0) return bad("revision");
   flow->revision_ = n;
   if (!num(s, "first_submitted_at", n) || n < 0) return bad("first_submitted_at");
   flow->first_submitted_at_ = n;
-  auto sub = s.find("submitted");
-  if (sub == s.end() || !sub->is_object()) return bad("submitted");
-  if (!num(*sub, "score", n) || (flow->revision_ > 0 && (n < lo || n > hi))) return bad("submitted");
-  flow->submitted_.score = static_cast<int>(n);
-  auto sp = sub->find("problems");
-  if (sp == sub->end() || !read_picks(*sp, config, flow->submitted_.problems)) return bad("submitted");
-  auto sc = sub->find("comment");
-  if (sc == sub->end() || !sc->is_string() || !is_valid_utf8(sc->get_ref<const std::string&>()))
-    return bad("submitted");
-  flow->submitted_.comment = sc->get<std::string>();
-  auto sr = sub->find("redactions");
-  if (sr == sub->end() || !read_redactions(*sr, flow->submitted_.redactions)) return bad("submitted");
-  if (!num(*sub, "submitted_at", n) || n < 0) return bad("submitted");
-  flow->submitted_.submitted_at = n;
+  const std::size_t count = config.questions.size();
+  if (v3) {
+    auto draft = s.find("draft");
+    if (draft == s.end() || !draft->is_array() || draft->size() != count) return bad("draft");
+    for (std::size_t q = 0; q < count; ++q) {
+      Answer& d = flow->draft_[q];
+      if (!read_answer((*draft)[q], config.questions[q], "score", "problems", "comment",
+                       "redactions", true, d.score, d.problems, d.comment, d.redactions))
+        return bad("draft");
+      d.comment_redacted = d.comment;
+    }
+    if (!num(s, "submitted_at", n) || n < 0) return bad("submitted_at");
+    flow->submitted_at_ = n;
+    auto sub = s.find("submitted");
+    if (sub == s.end() || !sub->is_array() || sub->size() != count) return bad("submitted");
+    for (std::size_t q = 0; q < count; ++q) {
+      Answer& a = flow->submitted_[q];
+      if (!read_answer((*sub)[q], config.questions[q], "score", "problems", "comment",
+                       "redactions", true, a.score, a.problems, a.comment, a.redactions))
+        return bad("submitted");
+    }
+  } else {
+    Answer& d = flow->draft_[0];
+    if (!read_answer(s, config.questions[0], "score", "problems", "comment",
+                     "comment_redactions", true, d.score, d.problems, d.comment, d.redactions))
+      return bad("score");
+    d.comment_redacted = d.comment;
+    auto sub = s.find("submitted");
+    if (sub == s.end() || !sub->is_object()) return bad("submitted");
+    Answer& a = flow->submitted_[0];
+    if (!read_answer(*sub, config.questions[0], "score", "problems", "comment", "redactions",
+                     true, a.score, a.problems, a.comment, a.redactions))
+      return bad("submitted");
+    if (flow->revision_ == 0) a.score.reset();
+    if (!num(*sub, "submitted_at", n) || n < 0) return bad("submitted");
+    flow->submitted_at_ = n;
+  }
   auto fe = s.find("final_emitted");
   if (fe == s.end() || !fe->is_boolean()) return bad("final_emitted");
   flow->final_emitted_ = fe->get<bool>();
   // Cross-checks: the state must be one a flow can reach.
-  bool submitted = flow->revision_ > 0;
+  const bool submitted = flow->revision_ > 0;
+  bool any_draft = false, any_submitted = false, required_submitted = true;
+  for (std::size_t q = 0; q < count; ++q) {
+    any_draft = any_draft || flow->draft_[q].score.has_value();
+    any_submitted = any_submitted || flow->submitted_[q].score.has_value();
+    if (config.questions[q].required && !flow->submitted_[q].score) required_submitted = false;
+  }
   if ((flow->step_ == Step::Thanks && !submitted) || (flow->step_ == Step::Dismissed && submitted) ||
-      (flow->step_ == Step::Details && !flow->score_) || (submitted && !flow->score_) ||
+      (flow->step_ == Step::Details && !any_draft) || (submitted && !any_submitted) ||
+      (submitted && !required_submitted) || (!submitted && any_submitted) ||
       (flow->final_emitted_ && flow->step_ != Step::Final))
     return bad("step");
   out = std::move(flow);

@@ -1,27 +1,39 @@
-// Insights (contract 6): CSAT, mean, distributions, sentiment and problem counts, counting
-// each rating once by its winning record. See insights.h and docs/insights.md.
+// Insights (contract 6): per-question CSAT, NPS, mean, distributions, sentiment, problem
+// counts and distinct raters, counting each rating once by its winning record. See
+// insights.h and docs/insights.md.
+//
+// One counting rule: `Counter` (below) counts winning records given as RatingFigures. Tally is
+// a Counter; Aggregator keeps each rating's winning record in a compact Entry and, for a
+// result, replays the entries through a fresh Counter. So Tally == Aggregator by construction.
 #include "session_rating/insights.h"
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 #include <map>
+#include <set>
+#include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
 #include "internal/record_scan.h"
 #include "session_rating/civil_date.h"
+#include "session_rating/hash.h"
 
-// Hash maps natively (the 1M-record benchmark); ordered maps in the WASM build, where the
-// hash-table code costs ~2 KB gzip and inputs are small. Results never depend on the order.
+// Hash containers natively (the 1M-record benchmark); ordered ones in the WASM build, where
+// the hash-table code costs ~2 KB gzip and inputs are small. Results never depend on order.
 #ifdef __EMSCRIPTEN__
 template <class K, class V>
 using HashMap = std::map<K, V>;
+template <class K>
+using HashSet = std::set<K>;
 #else
 template <class K, class V>
 using HashMap = std::unordered_map<K, V>;
+template <class K>
+using HashSet = std::unordered_set<K>;
 #endif
 
 namespace session_rating {
@@ -30,65 +42,28 @@ using nlohmann::json;
 
 namespace {
 
-// Interned strings (topics, agents, problem ids): index + 1; 0 stands for "none".
-class Interner {
- public:
-  uint32_t id(const std::string& s) {
-    auto it = ids_.find(s);
-    if (it != ids_.end()) return it->second;
-    names_.push_back(s);
-    const auto n = static_cast<uint32_t>(names_.size());
-    ids_.emplace(s, n);
-    return n;
+// [A-Za-z0-9_-]{1,40}: a question id (contract 1).
+bool is_question_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
   }
-  uint32_t id(const std::optional<std::string>& s) { return s ? id(*s) : 0; }
-  const std::string& name(uint32_t id) const { return names_[id - 1]; }
-  std::size_t size() const { return names_.size(); }
-
- private:
-  HashMap<std::string, uint32_t> ids_;
-  std::vector<std::string> names_;
-};
-
-// What aggregation keeps of a rating's current winning record (no comment, no ids).
-struct Entry {
-  int64_t revision = 0;
-  int64_t submitted_at = 0;
-  int64_t first_submitted_at = 0;
-  uint32_t problems_off = 0;  // slice of Impl::problem_pool
-  uint32_t problems_len = 0;
-  uint32_t topic = 0;         // Interner ids, 0 = null
-  uint32_t agent = 0;
-  int32_t score = 0;
-  Scale scale = Scale::Stars;
-  Sentiment sentiment = Sentiment::Neutral;
-  bool final = false;
-  bool positive = false;
-  bool internal = false;
-};
-
-// Counts one rating's figures into `s` — the one counting rule, shared by Aggregator and
-// Tally: internal ratings are only counted as excluded; thumbs are kept out of the mean and
-// the 1–5 distribution. Returns false for an internal rating (its problems are not counted).
-bool count_figures(Summary& s, Scale scale, int score, bool positive, Sentiment sentiment,
-                   bool internal) {
-  if (internal) {
-    ++s.excluded_internal;
-    return false;
-  }
-  ++s.ratings;
-  if (positive) ++s.positive;
-  if (scale == Scale::Thumbs) {
-    if (score == 1) ++s.thumbs_up;
-    else ++s.thumbs_down;
-  } else {
-    ++s.mean_count;
-    s.mean_sum += score;
-    if (score >= 1 && score <= 5) ++s.distribution[static_cast<std::size_t>(score - 1)];
-  }
-  ++s.sentiment[static_cast<std::size_t>(sentiment)];
   return true;
 }
+
+// [a-z0-9_]{1,40}: a property key (contract 2).
+bool is_property_key(std::string_view key) {
+  if (key.empty() || key.size() > 40) return false;
+  for (char c : key) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+bool is_csat_scale(Scale s) { return s != Scale::Nps; }
+bool is_mean_scale(Scale s) { return s == Scale::Stars || s == Scale::Emoji; }
 
 // Calls f(id) for each id of a join_problem_ids() string.
 template <typename F>
@@ -101,10 +76,201 @@ void for_each_problem_id(std::string_view joined, F&& f) {
   }
 }
 
-// Running figures for one group while aggregating; problem counts by Interner id.
-struct Acc {
-  Summary s;
-  std::vector<int64_t> problem_counts;
+// A small string-keyed table in insertion order: linear search while it is small (problem
+// ids, questions, topics and agents are usually few), a hash index beyond that.
+template <typename T>
+struct Keyed {
+  std::vector<std::pair<std::string, T>> items;
+  HashMap<std::string, std::size_t> index;
+  std::string scratch;
+  T& get(std::string_view key) {
+    if (items.size() <= 16) {
+      for (auto& item : items)
+        if (item.first == key) return item.second;
+    } else {
+      scratch.assign(key.data(), key.size());
+      auto found = index.find(scratch);
+      if (found != index.end()) return items[found->second].second;
+    }
+    items.emplace_back(std::string(key), T{});
+    index.emplace(items.back().first, items.size() - 1);
+    return items.back().second;
+  }
+};
+
+// Running figures of one set of answers: the Figures plus what is needed to finish them
+// (problem counts by id, the 64-bit FNV-1a hashes of the raters seen).
+struct FigAcc {
+  Figures f;
+  Keyed<int64_t> problems;
+  HashSet<uint64_t> raters;
+
+  void count_rating(const std::optional<uint64_t>& rater) {
+    ++f.ratings;
+    if (rater) raters.insert(*rater);
+  }
+
+  void count_answer(const AnswerFigures& a) {
+    ++f.answers;
+    if (is_csat_scale(a.scale)) {
+      ++f.csat_answers;
+      if (a.positive) ++f.positive;
+    }
+    if (is_mean_scale(a.scale)) {
+      ++f.mean_count;
+      f.mean_sum += a.score;
+      if (a.score >= 1 && a.score <= 5) ++f.distribution[static_cast<std::size_t>(a.score - 1)];
+    } else if (a.scale == Scale::Thumbs) {
+      if (a.score == 1) ++f.thumbs_up;
+      else ++f.thumbs_down;
+    } else if (a.scale == Scale::Nps) {
+      if (a.score >= 9) ++f.promoters;
+      else if (a.score >= 7) ++f.passives;
+      else ++f.detractors;
+    }
+    ++f.sentiment[static_cast<std::size_t>(a.sentiment)];
+    for_each_problem_id(a.problem_ids, [this](std::string_view id) { ++problems.get(id); });
+  }
+
+  void finish_into(Figures& out) const {
+    out = f;
+    out.raters = static_cast<int64_t>(raters.size());
+    for (const auto& [id, n] : problems.items) out.problems[id] = n;
+  }
+};
+
+// Running figures of one Summary: its own answers plus the same per question id.
+struct SumAcc {
+  FigAcc all;
+  int64_t excluded_internal = 0;
+  Keyed<FigAcc> questions;
+
+  // Counts one rating's `answers` (already filtered, at least one).
+  void count(const RatingFigures& r, const std::vector<const AnswerFigures*>& answers,
+             const std::optional<uint64_t>& rater) {
+    if (r.internal) {
+      ++excluded_internal;
+      return;
+    }
+    all.count_rating(rater);
+    // Per question: a rating answers each question at most once (distinct ids in a record),
+    // but count it once per question even if it did not.
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      const AnswerFigures& a = *answers[i];
+      all.count_answer(a);
+      FigAcc& q = questions.get(a.question);
+      bool seen = false;
+      for (std::size_t j = 0; j < i; ++j) seen = seen || answers[j]->question == a.question;
+      if (!seen) q.count_rating(rater);
+      q.count_answer(a);
+    }
+  }
+
+  Summary finish() const {
+    Summary out;
+    all.finish_into(out);
+    out.excluded_internal = excluded_internal;
+    for (const auto& [id, q] : questions.items) q.finish_into(out.questions[id]);
+    return out;
+  }
+};
+
+// The one counting rule, shared by Tally and Aggregator.
+class Counter {
+ public:
+  explicit Counter(InsightsQuery query) : query_(std::move(query)) {}
+
+  // Counts one winning record; `rater` is the 64-bit hash of its rater_id (if any).
+  void add(const RatingFigures& r, const std::optional<uint64_t>& rater) {
+    picked_.clear();
+    for (const AnswerFigures& a : r.answers) {
+      if (!query_.question || a.question == *query_.question) picked_.push_back(&a);
+    }
+    if (picked_.empty()) return;  // nothing of it is counted (question filter)
+    total_.count(r, picked_, rater);
+    switch (query_.by) {
+      case GroupBy::None: return;
+      case GroupBy::Day: by_day_[utc_day_from_ms(r.first_submitted_at)].count(r, picked_, rater); return;
+      case GroupBy::Topic:
+      case GroupBy::Agent:
+      case GroupBy::Property: {
+        const std::optional<std::string_view>& key =
+            query_.by == GroupBy::Topic ? r.topic : query_.by == GroupBy::Agent ? r.agent_id : r.property;
+        by_name_.get(key ? *key : std::string_view(kNoGroupKey)).count(r, picked_, rater);
+        return;
+      }
+    }
+  }
+
+  Insights result() const {
+    Insights out;
+    out.query = query_;
+    out.total = total_.finish();
+    for (const auto& [key, acc] : by_name_.items) out.groups.emplace(key, acc.finish());
+    for (const auto& [day, acc] : by_day_) out.groups.emplace(utc_day_string(day), acc.finish());
+    return out;
+  }
+
+ private:
+  InsightsQuery query_;
+  SumAcc total_;
+  Keyed<SumAcc> by_name_;             // Topic, Agent, Property
+  HashMap<int64_t, SumAcc> by_day_;   // Day: days since 1970-01-01
+  std::vector<const AnswerFigures*> picked_;
+};
+
+std::optional<uint64_t> rater_hash(const std::optional<std::string_view>& rater) {
+  if (!rater) return std::nullopt;
+  return fnv1a_64(*rater);
+}
+
+// Interned strings (topics, agents, property texts, question ids, joined problem ids):
+// index + 1; 0 stands for "none".
+class Interner {
+ public:
+  uint32_t id(std::string_view s) {
+    scratch_.assign(s.data(), s.size());
+    auto it = ids_.find(scratch_);
+    if (it != ids_.end()) return it->second;
+    names_.push_back(scratch_);
+    const auto n = static_cast<uint32_t>(names_.size());
+    ids_.emplace(scratch_, n);
+    return n;
+  }
+  uint32_t id_opt(const std::optional<std::string>& s) { return s ? id(std::string_view(*s)) : 0; }
+  const std::string& name(uint32_t id) const { return names_[id - 1]; }
+  const std::string* name_or_null(uint32_t id) const { return id ? &names_[id - 1] : nullptr; }
+
+ private:
+  HashMap<std::string, uint32_t> ids_;
+  std::vector<std::string> names_;
+  std::string scratch_;
+};
+
+// What aggregation keeps of one answer of a winning record (16 bytes).
+struct AnswerEntry {
+  uint32_t question = 0;  // Interner ids
+  uint32_t problems = 0;  // the join_problem_ids() text, 0 when none
+  int32_t score = 0;
+  Scale scale = Scale::Stars;
+  Sentiment sentiment = Sentiment::Neutral;
+  bool positive = false;
+};
+
+// What aggregation keeps of a rating's current winning record (no comment, no ids).
+struct Entry {
+  int64_t revision = 0;
+  int64_t submitted_at = 0;
+  int64_t first_submitted_at = 0;
+  uint64_t rater = 0;         // fnv1a_64 of rater_id, when has_rater
+  uint32_t answers_off = 0;   // slice of Impl::answer_pool
+  uint32_t answers_len = 0;
+  uint32_t topic = 0;         // Interner ids, 0 = null / absent
+  uint32_t agent = 0;
+  uint32_t property = 0;      // property_text() of the query's key
+  bool has_rater = false;
+  bool final = false;
+  bool internal = false;
 };
 
 int cmp_string(const std::string* a, const std::string* b) {
@@ -118,43 +284,12 @@ int cmp(const T& a, const T& b) {
   return (b < a) - (a < b);
 }
 
-}  // namespace
-
-const char* group_by_name(GroupBy by) {
-  switch (by) {
-    case GroupBy::None: return "none";
-    case GroupBy::Topic: return "topic";
-    case GroupBy::Agent: return "agent";
-    case GroupBy::Day: return "day";
-  }
-  return "none";
-}
-
-bool parse_group_by(std::string_view text, GroupBy& out) {
-  if (text.empty() || text == "none") out = GroupBy::None;
-  else if (text == "topic") out = GroupBy::Topic;
-  else if (text == "agent") out = GroupBy::Agent;
-  else if (text == "day") out = GroupBy::Day;
-  else return false;
-  return true;
-}
-
-std::optional<double> Summary::csat() const {
-  if (ratings == 0) return std::nullopt;
-  return static_cast<double>(positive) / static_cast<double>(ratings);
-}
-
-std::optional<double> Summary::mean() const {
-  if (mean_count == 0) return std::nullopt;
-  return static_cast<double>(mean_sum) / static_cast<double>(mean_count);
-}
-
-namespace {
-
-// Appends num / den (den > 0) rounded half up to 6 decimal places, trailing zeros dropped
-// ("0.75", "3.666667", "1"). Integer long division: no floating-point formatting, so the
-// output is the same on every platform and the WASM build needs no float printer.
-void append_ratio(std::string& out, uint64_t num, uint64_t den) {
+// Appends |num| / den (den > 0) rounded half up to 6 decimal places, trailing zeros dropped
+// ("0.75", "3.666667", "1"), with a '-' in front when `negative` and the rounded value is not
+// 0 (so negative values round half away from zero, symmetric to positive ones). Integer long
+// division: no floating-point formatting, so the output is the same on every platform and
+// the WASM build needs no float printer.
+void append_ratio(std::string& out, uint64_t num, uint64_t den, bool negative = false) {
   uint64_t whole = num / den;
   uint64_t rem = num % den;
   uint64_t frac = 0;
@@ -168,6 +303,7 @@ void append_ratio(std::string& out, uint64_t num, uint64_t den) {
     frac = 0;
     ++whole;
   }
+  if (negative && (whole != 0 || frac != 0)) out.push_back('-');
   internal::append_int(out, static_cast<int64_t>(whole));
   if (frac == 0) return;
   char digits[7] = {};
@@ -181,15 +317,20 @@ void append_ratio(std::string& out, uint64_t num, uint64_t den) {
   out.append(digits, static_cast<std::size_t>(len));
 }
 
-// Keys in sorted order: csat, distribution, excluded_internal, [groups], mean, problems,
-// ratings, sentiment, thumbs.
-void write_summary(internal::JsonWriter& w, std::string& out, const Summary& s,
-                   const Insights* groups_of) {
+// Keys in sorted order: answers, csat, distribution, [excluded_internal], [groups], mean,
+// nps, problems, [question], [questions], raters, ratings, sentiment, thumbs. `summary` (the
+// same object as `s`, or null for a per-question entry) adds excluded_internal and questions;
+// `groups_of` (the whole result, for its total only) adds groups when grouped and question
+// when filtered.
+void write_figures(internal::JsonWriter& w, std::string& out, const Figures& s,
+                   const Summary* summary, const Insights* groups_of) {
   w.begin_object();
+  w.key("answers");
+  w.integer(s.answers);
   w.key("csat");
-  if (s.ratings > 0) {
+  if (s.csat_answers > 0) {
     w.raw("");
-    append_ratio(out, static_cast<uint64_t>(s.positive), static_cast<uint64_t>(s.ratings));
+    append_ratio(out, static_cast<uint64_t>(s.positive), static_cast<uint64_t>(s.csat_answers));
   } else {
     w.null();
   }
@@ -201,14 +342,16 @@ void write_summary(internal::JsonWriter& w, std::string& out, const Summary& s,
     w.integer(s.distribution[static_cast<std::size_t>(i)]);
   }
   w.end_object();
-  w.key("excluded_internal");
-  w.integer(s.excluded_internal);
-  if (groups_of) {
+  if (summary) {
+    w.key("excluded_internal");
+    w.integer(summary->excluded_internal);
+  }
+  if (groups_of && groups_of->query.by != GroupBy::None) {
     w.key("groups");
     w.begin_object();
     for (const auto& [key, g] : groups_of->groups) {
       w.key(key);
-      write_summary(w, out, g, nullptr);
+      write_figures(w, out, g, &g, nullptr);
     }
     w.end_object();
   }
@@ -219,6 +362,27 @@ void write_summary(internal::JsonWriter& w, std::string& out, const Summary& s,
   } else {
     w.null();
   }
+  w.key("nps");
+  const int64_t responses = s.promoters + s.passives + s.detractors;
+  if (responses > 0) {
+    w.begin_object();
+    w.key("detractors");
+    w.integer(s.detractors);
+    w.key("passives");
+    w.integer(s.passives);
+    w.key("promoters");
+    w.integer(s.promoters);
+    w.key("responses");
+    w.integer(responses);
+    w.key("score");
+    w.raw("");
+    const int64_t diff = s.promoters - s.detractors;
+    append_ratio(out, static_cast<uint64_t>(diff < 0 ? -diff : diff) * 100,
+                 static_cast<uint64_t>(responses), diff < 0);
+    w.end_object();
+  } else {
+    w.null();
+  }
   w.key("problems");
   w.begin_object();
   for (const auto& [id, n] : s.problems) {
@@ -226,6 +390,21 @@ void write_summary(internal::JsonWriter& w, std::string& out, const Summary& s,
     w.integer(n);
   }
   w.end_object();
+  if (groups_of && groups_of->query.question) {
+    w.key("question");
+    w.string(*groups_of->query.question);
+  }
+  if (summary) {
+    w.key("questions");
+    w.begin_object();
+    for (const auto& [id, q] : summary->questions) {
+      w.key(id);
+      write_figures(w, out, q, nullptr, nullptr);
+    }
+    w.end_object();
+  }
+  w.key("raters");
+  w.integer(s.raters);
   w.key("ratings");
   w.integer(s.ratings);
   w.key("sentiment");
@@ -249,17 +428,62 @@ void write_summary(internal::JsonWriter& w, std::string& out, const Summary& s,
 
 }  // namespace
 
+const char* group_by_name(GroupBy by) {
+  switch (by) {
+    case GroupBy::None: return "none";
+    case GroupBy::Topic: return "topic";
+    case GroupBy::Agent: return "agent";
+    case GroupBy::Day: return "day";
+    case GroupBy::Property: return "property";
+  }
+  return "none";
+}
+
+bool parse_group_by(std::string_view text, InsightsQuery& out) {
+  GroupBy by;
+  std::string property;
+  if (text.empty() || text == "none") by = GroupBy::None;
+  else if (text == "topic") by = GroupBy::Topic;
+  else if (text == "agent") by = GroupBy::Agent;
+  else if (text == "day") by = GroupBy::Day;
+  else if (text.rfind("property:", 0) == 0 && is_property_key(text.substr(9))) {
+    by = GroupBy::Property;
+    property = std::string(text.substr(9));
+  } else {
+    return false;
+  }
+  out.by = by;
+  out.property = std::move(property);
+  return true;
+}
+
+std::optional<double> Figures::csat() const {
+  if (csat_answers == 0) return std::nullopt;
+  return static_cast<double>(positive) / static_cast<double>(csat_answers);
+}
+
+std::optional<double> Figures::mean() const {
+  if (mean_count == 0) return std::nullopt;
+  return static_cast<double>(mean_sum) / static_cast<double>(mean_count);
+}
+
+std::optional<double> Figures::nps() const {
+  const int64_t n = promoters + passives + detractors;
+  if (n == 0) return std::nullopt;
+  return 100.0 * static_cast<double>(promoters - detractors) / static_cast<double>(n);
+}
+
 std::string summary_to_json(const Summary& summary) {
   std::string out;
   internal::JsonWriter w(out);
-  write_summary(w, out, summary, nullptr);
+  write_figures(w, out, summary, &summary, nullptr);
   return out;
 }
 
 std::string insights_to_json(const Insights& insights) {
   std::string out;
   internal::JsonWriter w(out);
-  write_summary(w, out, insights.total, insights.by != GroupBy::None ? &insights : nullptr);
+  write_figures(w, out, insights.total, &insights.total, &insights);
   return out;
 }
 
@@ -275,61 +499,92 @@ Errors parse_record_fast(std::string_view json_text, Record& out) {
 // ---------------------------------------------------------------------------------------
 
 struct Aggregator::Impl {
-  GroupBy by = GroupBy::None;
+  InsightsQuery query;
   int64_t added = 0;
   HashMap<std::string, Entry> ratings;
-  Interner topics;    // topics and agents share nothing; separate tables keep ids small
+  Interner topics;      // separate tables keep ids small
   Interner agents;
-  Interner problems;
-  std::vector<uint32_t> problem_pool;
-  Record scratch;     // reused by add_json so its strings keep their capacity
-  uint32_t none_topic = 0;  // Interner ids of the text "(none)" (the key of null groups)
-  uint32_t none_agent = 0;
+  Interner properties;
+  Interner questions;
+  Interner problems;    // join_problem_ids() texts
+  std::vector<AnswerEntry> answer_pool;
+  std::string joined;   // scratch for join_problem_ids
+  Record scratch;       // reused by add_json so its strings keep their capacity
 
+  // Appends the record's counted answers (all, or the query's question) to answer_pool.
   Entry make_entry(const Record& r) {
     Entry e;
     e.revision = r.revision;
     e.submitted_at = r.submitted_at;
     e.first_submitted_at = r.first_submitted_at;
-    e.topic = topics.id(r.topic);
-    e.agent = agents.id(r.agent_id);
-    e.score = r.score;
-    e.scale = r.scale;
-    e.sentiment = r.sentiment;
     e.final = r.final;
-    e.positive = r.positive;
     e.internal = r.internal;
-    e.problems_len = static_cast<uint32_t>(r.problems.size());
-    e.problems_off = static_cast<uint32_t>(problem_pool.size());
-    if (!r.problems.empty()) {
-      for (const std::string& p : r.problems) problem_pool.push_back(problems.id(p));
+    e.has_rater = r.rater_id.has_value();
+    e.rater = r.rater_id ? fnv1a_64(*r.rater_id) : 0;
+    e.topic = topics.id_opt(r.topic);
+    e.agent = agents.id_opt(r.agent_id);
+    if (query.by == GroupBy::Property) {
+      for (const auto& [key, value] : r.properties) {
+        if (key == query.property) {
+          e.property = properties.id(property_text(value));
+          break;
+        }
+      }
     }
+    e.answers_off = static_cast<uint32_t>(answer_pool.size());
+    for (const Answer& a : r.answers) {
+      if (query.question && a.question != *query.question) continue;
+      AnswerEntry x;
+      x.question = questions.id(std::string_view(a.question));
+      if (!a.problems.empty()) {
+        joined.clear();
+        for (const std::string& p : a.problems) {
+          if (!joined.empty()) joined += ',';
+          joined += p;
+        }
+        x.problems = problems.id(std::string_view(joined));
+      }
+      x.score = a.score;
+      x.scale = a.scale;
+      x.sentiment = a.sentiment;
+      x.positive = a.positive;
+      answer_pool.push_back(x);
+    }
+    e.answers_len = static_cast<uint32_t>(answer_pool.size()) - e.answers_off;
     return e;
   }
 
+  int compare_answer(const AnswerEntry& a, const AnswerEntry& b) const {
+    if (int c = cmp_string(&questions.name(a.question), &questions.name(b.question))) return c;
+    if (int c = cmp(static_cast<int>(a.scale), static_cast<int>(b.scale))) return c;
+    if (int c = cmp(a.score, b.score)) return c;
+    if (int c = cmp(a.positive, b.positive)) return c;
+    if (int c = cmp(static_cast<int>(a.sentiment), static_cast<int>(b.sentiment))) return c;
+    return cmp_string(problems.name_or_null(a.problems), problems.name_or_null(b.problems));
+  }
+
   // Compares two records of one rating: > 0 when `a` wins. Highest revision, then final,
-  // then later submitted_at, then a fixed order on everything aggregation looks at, so
-  // that the winner never depends on the order records arrive in.
+  // then later submitted_at, then a fixed order on everything aggregation looks at (the
+  // context fields, then the counted answers in record order), so that the winner never
+  // depends on the order records arrive in.
   int compare(const Entry& a, const Entry& b) const {
     if (int c = cmp(a.revision, b.revision)) return c;
     if (int c = cmp(a.final, b.final)) return c;
     if (int c = cmp(a.submitted_at, b.submitted_at)) return c;
     if (int c = cmp(a.first_submitted_at, b.first_submitted_at)) return c;
-    if (int c = cmp(static_cast<int>(a.scale), static_cast<int>(b.scale))) return c;
-    if (int c = cmp(a.score, b.score)) return c;
-    if (int c = cmp(a.positive, b.positive)) return c;
-    if (int c = cmp(static_cast<int>(a.sentiment), static_cast<int>(b.sentiment))) return c;
     if (int c = cmp(b.internal, a.internal)) return c;  // not internal wins
-    auto name = [](const Interner& in, uint32_t id) { return id ? &in.name(id) : nullptr; };
-    if (int c = cmp_string(name(topics, a.topic), name(topics, b.topic))) return c;
-    if (int c = cmp_string(name(agents, a.agent), name(agents, b.agent))) return c;
-    const uint32_t n = std::min(a.problems_len, b.problems_len);
+    if (int c = cmp_string(topics.name_or_null(a.topic), topics.name_or_null(b.topic))) return c;
+    if (int c = cmp_string(agents.name_or_null(a.agent), agents.name_or_null(b.agent))) return c;
+    if (int c = cmp_string(properties.name_or_null(a.property), properties.name_or_null(b.property)))
+      return c;
+    if (int c = cmp(a.has_rater, b.has_rater)) return c;
+    if (int c = cmp(a.rater, b.rater)) return c;
+    const uint32_t n = std::min(a.answers_len, b.answers_len);
     for (uint32_t i = 0; i < n; ++i) {
-      const std::string& pa = problems.name(problem_pool[a.problems_off + i]);
-      const std::string& pb = problems.name(problem_pool[b.problems_off + i]);
-      if (int c = cmp_string(&pa, &pb)) return c;
+      if (int c = compare_answer(answer_pool[a.answers_off + i], answer_pool[b.answers_off + i]))
+        return c;
     }
-    return cmp(a.problems_len, b.problems_len);
+    return cmp(a.answers_len, b.answers_len);
   }
 
   void add(const Record& r) {
@@ -343,81 +598,57 @@ struct Aggregator::Impl {
     // Cheap pre-check on the fields that usually decide, before interning anything.
     if (r.revision < cur.revision) return;
     if (r.revision == cur.revision && r.final < cur.final) return;
-    const std::size_t pool_before = problem_pool.size();
+    const std::size_t pool_before = answer_pool.size();
     Entry e = make_entry(r);
     if (compare(e, cur) > 0) {
+      if (e.answers_len <= cur.answers_len) {
+        // Reuse the loser's slice: the pool grows only when a winner has more answers.
+        std::copy(answer_pool.begin() + e.answers_off,
+                  answer_pool.begin() + e.answers_off + e.answers_len,
+                  answer_pool.begin() + cur.answers_off);
+        e.answers_off = cur.answers_off;
+        answer_pool.resize(pool_before);
+      }
       cur = e;
     } else {
-      problem_pool.resize(pool_before);  // the loser's problems are not kept
+      answer_pool.resize(pool_before);  // the loser's answers are not kept
     }
-  }
-
-  std::string group_key(const Entry& e) const {
-    switch (by) {
-      case GroupBy::Topic: return e.topic ? topics.name(e.topic) : kNoGroupKey;
-      case GroupBy::Agent: return e.agent ? agents.name(e.agent) : kNoGroupKey;
-      case GroupBy::Day: return utc_day_string(utc_day_from_ms(e.first_submitted_at));
-      case GroupBy::None: break;
-    }
-    return std::string();
-  }
-
-  int64_t group_id(const Entry& e) const {
-    switch (by) {
-      // A null topic or agent is grouped with one spelled "(none)": they share the key.
-      case GroupBy::Topic: return e.topic ? e.topic : none_topic;
-      case GroupBy::Agent: return e.agent ? e.agent : none_agent;
-      case GroupBy::Day: return utc_day_from_ms(e.first_submitted_at);
-      case GroupBy::None: break;
-    }
-    return 0;
-  }
-
-  void count(Acc& acc, const Entry& e) const {
-    if (!count_figures(acc.s, e.scale, e.score, e.positive, e.sentiment, e.internal)) return;
-    if (e.problems_len) {
-      if (acc.problem_counts.size() < problems.size() + 1)
-        acc.problem_counts.resize(problems.size() + 1);
-      for (uint32_t i = 0; i < e.problems_len; ++i) ++acc.problem_counts[problem_pool[e.problems_off + i]];
-    }
-  }
-
-  void finish(Acc& acc) const {
-    for (std::size_t id = 1; id < acc.problem_counts.size(); ++id) {
-      if (acc.problem_counts[id] > 0)
-        acc.s.problems[problems.name(static_cast<uint32_t>(id))] = acc.problem_counts[id];
-    }
-    acc.problem_counts.clear();
   }
 
   Insights result() const {
-    Insights out;
-    out.by = by;
-    Acc total;
-    HashMap<int64_t, std::pair<const Entry*, Acc>> groups;
-    for (const auto& [id, e] : ratings) {
-      count(total, e);
-      if (by != GroupBy::None) {
-        auto& g = groups[group_id(e)];
-        if (!g.first) g.first = &e;
-        count(g.second, e);
+    Counter counter(query);
+    RatingFigures rf;
+    for (const auto& [rating_id, e] : ratings) {
+      (void)rating_id;
+      rf.answers.clear();
+      for (uint32_t i = 0; i < e.answers_len; ++i) {
+        const AnswerEntry& x = answer_pool[e.answers_off + i];
+        AnswerFigures a;
+        a.question = questions.name(x.question);
+        a.scale = x.scale;
+        a.score = x.score;
+        a.positive = x.positive;
+        a.sentiment = x.sentiment;
+        if (x.problems) a.problem_ids = problems.name(x.problems);
+        rf.answers.push_back(a);
       }
+      rf.internal = e.internal;
+      rf.rater_id.reset();  // the hash is passed instead
+      auto view = [](const Interner& in, uint32_t id) -> std::optional<std::string_view> {
+        if (!id) return std::nullopt;
+        return std::string_view(in.name(id));
+      };
+      rf.topic = view(topics, e.topic);
+      rf.agent_id = view(agents, e.agent);
+      rf.property = view(properties, e.property);
+      rf.first_submitted_at = e.first_submitted_at;
+      counter.add(rf, e.has_rater ? std::optional<uint64_t>(e.rater) : std::nullopt);
     }
-    finish(total);
-    out.total = std::move(total.s);
-    for (auto& [gid, g] : groups) {
-      finish(g.second);
-      out.groups.emplace(group_key(*g.first), std::move(g.second.s));
-    }
-    return out;
+    return counter.result();
   }
 };
 
-Aggregator::Aggregator(GroupBy by) : impl_(new Impl) {
-  impl_->by = by;
-  impl_->none_topic = impl_->topics.id(std::string(kNoGroupKey));
-  impl_->none_agent = impl_->agents.id(std::string(kNoGroupKey));
-}
+Aggregator::Aggregator(InsightsQuery query) : impl_(new Impl) { impl_->query = std::move(query); }
 Aggregator::~Aggregator() = default;
 Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
@@ -456,98 +687,44 @@ void split_problem_ids(std::string_view joined, std::vector<std::string>& out) {
   for_each_problem_id(joined, [&out](std::string_view id) { out.emplace_back(id); });
 }
 
-namespace {
-
-// A small string-keyed table in insertion order: linear search while it is small (problem
-// ids, topics and agents are usually few), a hash index beyond that.
-template <typename T>
-struct Keyed {
-  std::vector<std::pair<std::string, T>> items;
-  HashMap<std::string, std::size_t> index;
-  std::string scratch;
-  T& get(std::string_view key) {
-    if (items.size() <= 16) {
-      for (auto& item : items)
-        if (item.first == key) return item.second;
-    } else {
-      scratch.assign(key.data(), key.size());
-      auto found = index.find(scratch);
-      if (found != index.end()) return items[found->second].second;
-    }
-    items.emplace_back(std::string(key), T{});
-    index.emplace(items.back().first, items.size() - 1);
-    return items.back().second;
-  }
-};
-
-// Running figures of one Tally group; problem counts by id.
-struct TallyAcc {
-  Summary s;
-  Keyed<int64_t> problems;
-  void count(const RatingFigures& r) {
-    if (!count_figures(s, r.scale, r.score, r.positive, r.sentiment, r.internal)) return;
-    for_each_problem_id(r.problem_ids, [this](std::string_view id) { ++problems.get(id); });
-  }
-  Summary finish() const {
-    Summary out = s;
-    for (const auto& [id, n] : problems.items) out.problems[id] = n;
-    return out;
-  }
-};
-
-}  // namespace
-
 struct Tally::Impl {
-  GroupBy by = GroupBy::None;
-  TallyAcc total;
-  Keyed<TallyAcc> by_name;            // Topic, Agent
-  HashMap<int64_t, TallyAcc> by_day;  // Day: days since 1970-01-01
+  explicit Impl(InsightsQuery q) : counter(std::move(q)) {}
+  Counter counter;
 };
 
-Tally::Tally(GroupBy by) : impl_(new Impl) { impl_->by = by; }
+Tally::Tally(InsightsQuery query) : impl_(new Impl(std::move(query))) {}
 Tally::~Tally() = default;
 Tally::Tally(Tally&&) noexcept = default;
 Tally& Tally::operator=(Tally&&) noexcept = default;
 
-void Tally::add(const RatingFigures& r) {
-  Impl& t = *impl_;
-  t.total.count(r);
-  switch (t.by) {
-    case GroupBy::None: return;
-    case GroupBy::Day: t.by_day[utc_day_from_ms(r.first_submitted_at)].count(r); return;
-    case GroupBy::Topic:
-    case GroupBy::Agent: {
-      const std::optional<std::string_view>& key = t.by == GroupBy::Topic ? r.topic : r.agent_id;
-      t.by_name.get(key ? *key : std::string_view(kNoGroupKey)).count(r);
-      return;
-    }
-  }
-}
+void Tally::add(const RatingFigures& r) { impl_->counter.add(r, rater_hash(r.rater_id)); }
 
-Insights Tally::result() const {
-  const Impl& t = *impl_;
-  Insights out;
-  out.by = t.by;
-  out.total = t.total.finish();
-  for (const auto& [key, acc] : t.by_name.items) out.groups.emplace(key, acc.finish());
-  for (const auto& [day, acc] : t.by_day) out.groups.emplace(utc_day_string(day), acc.finish());
-  return out;
-}
+Insights Tally::result() const { return impl_->counter.result(); }
 
-Insights aggregate(const std::vector<Record>& records, GroupBy by) {
-  Aggregator agg(by);
+Insights aggregate(const std::vector<Record>& records, InsightsQuery query) {
+  Aggregator agg(std::move(query));
   for (const Record& r : records) agg.add(r);
   return agg.result();
 }
 
-std::string aggregate_json(std::string_view records_json_array, std::string_view by_text) {
+std::string aggregate_json(std::string_view records_json_array, std::string_view by_text,
+                           std::string_view question) {
   Errors errors;
-  GroupBy by = GroupBy::None;
-  if (!parse_group_by(by_text, by)) {
-    errors.push_back(Error{"/by", "invalid_value", "by must be one of topic, agent, day (or none)"});
+  InsightsQuery query;
+  if (!parse_group_by(by_text, query)) {
+    errors.push_back(Error{"/by", "invalid_value",
+                           "by must be one of topic, agent, day, property:KEY (or none)"});
+  }
+  if (!question.empty()) {
+    if (is_question_id(question)) {
+      query.question = std::string(question);
+    } else {
+      errors.push_back(Error{"/question", "invalid_value",
+                             "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -"});
+    }
   }
   json value = internal::parse_json(records_json_array);
-  Aggregator agg(by);
+  Aggregator agg(query);
   if (value.is_discarded()) {
     errors.push_back(Error{"", "invalid_json", "records are not valid JSON"});
   } else if (!value.is_array()) {

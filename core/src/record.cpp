@@ -1,7 +1,10 @@
 #include "session_rating/record.h"
 
+#include <cmath>
+
 #include "internal/from_value.h"
 #include "internal/json.h"
+#include "internal/properties.h"
 #include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"
@@ -39,32 +42,71 @@ bool is_positive(Scale scale, int score, int positive_min) {
   return scale == Scale::Thumbs ? score == 1 : score >= positive_min;
 }
 
-Sentiment sentiment_of(Scale scale, int score, int positive_min) {
+Sentiment sentiment_of(Scale scale, int min, int max, int score, int positive_min) {
   if (is_positive(scale, score, positive_min)) return Sentiment::Positive;
-  if (scale == Scale::Thumbs || score <= 2) return Sentiment::Negative;
-  return Sentiment::Neutral;
+  int negative_max = 2;
+  switch (scale) {
+    case Scale::Thumbs: negative_max = 0; break;
+    case Scale::Nps: negative_max = 6; break;
+    case Scale::Numeric: negative_max = min + (max - min) * 2 / 5; break;
+    case Scale::Stars:
+    case Scale::Emoji: break;
+  }
+  return score <= negative_max ? Sentiment::Negative : Sentiment::Neutral;
+}
+
+bool fixed_range(Scale scale, int& min, int& max) {
+  switch (scale) {
+    case Scale::Stars:
+    case Scale::Emoji: min = 1; max = 5; return true;
+    case Scale::Thumbs: min = 0; max = 1; return true;
+    case Scale::Nps: min = 0; max = 10; return true;
+    case Scale::Numeric: break;
+  }
+  return false;
 }
 
 std::string record_to_json(const Record& r) {
   std::string out;
-  out.reserve(512 + r.comment.size());
+  std::size_t reserve = 400;
+  for (const Answer& a : r.answers) reserve += 200 + a.comment.size();
+  out.reserve(reserve);
   internal::JsonWriter w(out);
   w.begin_object();
-  w.key("schema"); w.string("rating.v1");
+  w.key("schema"); w.string("rating.v2");
   w.key("rating_id"); w.string(r.rating_id);
   w.key("session_id"); w.string(r.session_id);
+  w.key("rater_id");
+  if (r.rater_id) w.string(*r.rater_id); else w.null();
+  w.key("subject_id");
+  if (r.subject_id) w.string(*r.subject_id); else w.null();
   w.key("revision"); w.integer(r.revision);
   w.key("final"); w.boolean(r.final);
-  w.key("scale"); w.string(scale_name(r.scale));
-  w.key("score"); w.integer(r.score);
-  w.key("positive"); w.boolean(r.positive);
-  w.key("sentiment"); w.string(sentiment_name(r.sentiment));
-  w.key("problems");
+  w.key("answers");
   w.begin_array();
-  for (const std::string& p : r.problems) w.string(p);
+  for (const Answer& a : r.answers) {
+    w.begin_object();
+    w.key("question"); w.string(a.question);
+    w.key("scale"); w.string(scale_name(a.scale));
+    w.key("range");
+    w.begin_array(); w.integer(a.min); w.integer(a.max); w.end_array();
+    w.key("score"); w.integer(a.score);
+    w.key("positive"); w.boolean(a.positive);
+    w.key("sentiment"); w.string(sentiment_name(a.sentiment));
+    w.key("problems");
+    w.begin_array();
+    for (const std::string& p : a.problems) w.string(p);
+    w.end_array();
+    w.key("comment"); w.string(a.comment);
+    w.key("redactions"); internal::write_redactions(w, a.redactions);
+    w.key("thresholds");
+    w.begin_object();
+    w.key("low_score_max"); w.integer(a.low_score_max);
+    w.key("positive_min"); w.integer(a.positive_min);
+    w.end_object();
+    w.end_object();
+  }
   w.end_array();
-  w.key("comment"); w.string(r.comment);
-  w.key("redactions"); internal::write_redactions(w, r.redactions);
   w.key("submitted_at"); w.integer(r.submitted_at);
   w.key("first_submitted_at"); w.integer(r.first_submitted_at);
   w.key("edit_deadline"); w.integer(r.edit_deadline);
@@ -73,11 +115,7 @@ std::string record_to_json(const Record& r) {
   if (r.topic) w.string(*r.topic); else w.null();
   w.key("agent_id");
   if (r.agent_id) w.string(*r.agent_id); else w.null();
-  w.key("thresholds");
-  w.begin_object();
-  w.key("low_score_max"); w.integer(r.low_score_max);
-  w.key("positive_min"); w.integer(r.positive_min);
-  w.end_object();
+  w.key("properties"); internal::write_properties(w, r.properties);
   w.end_object();
   return out;
 }
@@ -88,6 +126,15 @@ bool is_problem_id(std::string_view id) {
   if (id.empty() || id.size() > 40) return false;
   for (char c : id)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+bool is_question_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '-'))
+      return false;
   return true;
 }
 
@@ -107,79 +154,130 @@ std::string redaction_kinds_message() {
 }
 
 constexpr int64_t kMaxTime = INT64_C(253402300799999);  // 9999-12-31T23:59:59.999Z
+constexpr const char* kIdMessage = "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -";
 
 void require(ObjectReader& r, Errors& errors, std::initializer_list<const char*> keys) {
   for (const char* k : keys)
     if (!r.find(k)) add_error(errors, r.path(k), "invalid_value", "required field is missing");
 }
 
-}  // namespace
+// Range and thresholds a scale allows; the message names the first rule broken, "" if none.
+const char* range_problem(Scale scale, int min, int max) {
+  int fmin = 0, fmax = 0;
+  if (fixed_range(scale, fmin, fmax))
+    return min == fmin && max == fmax ? "" : "the range does not match the scale";
+  if (min != 0 && min != 1) return "numeric ranges start at 0 or 1";
+  if (max < 3 || max > 10) return "numeric ranges end at 3 to 10";
+  return "";
+}
 
-Errors check_record(const Record& r) {
-  Errors errors;
-  if (!is_valid_id(r.rating_id))
-    add_error(errors, "/rating_id", "invalid_value", "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
-  if (!is_valid_id(r.session_id))
-    add_error(errors, "/session_id", "invalid_value", "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
-  if (r.revision < 1) add_error(errors, "/revision", "out_of_range", "revision must be >= 1");
-  bool thumbs = r.scale == Scale::Thumbs;
-  bool score_ok = thumbs ? (r.score == 0 || r.score == 1) : (r.score >= 1 && r.score <= 5);
-  if (!score_ok)
-    add_error(errors, "/score", "out_of_range",
-              thumbs ? "thumbs scores are 0 or 1" : "scores are 1 to 5");
-  bool thresholds_ok = true;
-  if (r.low_score_max < 1 || r.low_score_max > 4) {
-    add_error(errors, "/thresholds/low_score_max", "out_of_range", "must be between 1 and 4");
-    thresholds_ok = false;
+void check_answer(const Answer& a, const std::string& base, Errors& errors) {
+  if (!is_question_id(a.question))
+    add_error(errors, base + "/question", "invalid_value",
+              "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
+  bool range_ok = true;
+  if (const char* why = range_problem(a.scale, a.min, a.max); *why) {
+    add_error(errors, base + "/range", a.scale == Scale::Numeric ? "out_of_range" : "conflict",
+              why);
+    range_ok = false;
   }
-  if (r.positive_min < 2 || r.positive_min > 5) {
-    add_error(errors, "/thresholds/positive_min", "out_of_range", "must be between 2 and 5");
-    thresholds_ok = false;
-  }
-  if (thresholds_ok && !thumbs && r.positive_min <= r.low_score_max) {
-    add_error(errors, "/thresholds/positive_min", "conflict",
-              "positive_min must be greater than low_score_max");
-    thresholds_ok = false;
+  bool score_ok = range_ok && a.score >= a.min && a.score <= a.max;
+  if (range_ok && !score_ok)
+    add_error(errors, base + "/score", "out_of_range",
+              "score must be between " + std::to_string(a.min) + " and " +
+                  std::to_string(a.max));
+  bool thresholds_ok = range_ok;
+  if (range_ok) {
+    if (a.scale == Scale::Thumbs || a.scale == Scale::Nps) {
+      int low = 0, pos = 0;
+      default_thresholds(a.scale, a.min, a.max, low, pos);
+      if (a.scale == Scale::Nps && (a.low_score_max != low || a.positive_min != pos)) {
+        add_error(errors, base + "/thresholds", "conflict", "nps thresholds are 6 and 9");
+        thresholds_ok = false;
+      }
+      // Thumbs: thresholds are recorded but never used (0 is low, 1 positive).
+    } else {
+      const int lo_min = a.scale == Scale::Numeric ? a.min : 1;
+      const int lo_max = a.scale == Scale::Numeric ? a.max - 1 : 4;
+      if (a.low_score_max < lo_min || a.low_score_max > lo_max) {
+        add_error(errors, base + "/thresholds/low_score_max", "out_of_range",
+                  "must be between " + std::to_string(lo_min) + " and " + std::to_string(lo_max));
+        thresholds_ok = false;
+      }
+      if (a.positive_min < lo_min + 1 || a.positive_min > lo_max + 1) {
+        add_error(errors, base + "/thresholds/positive_min", "out_of_range",
+                  "must be between " + std::to_string(lo_min + 1) + " and " +
+                      std::to_string(lo_max + 1));
+        thresholds_ok = false;
+      }
+      if (thresholds_ok && a.positive_min <= a.low_score_max) {
+        add_error(errors, base + "/thresholds/positive_min", "conflict",
+                  "positive_min must be greater than low_score_max");
+        thresholds_ok = false;
+      }
+    }
   }
   if (score_ok && thresholds_ok) {
-    if (r.positive != is_positive(r.scale, r.score, r.positive_min))
-      add_error(errors, "/positive", "conflict", "positive does not agree with score and thresholds");
-    if (r.sentiment != sentiment_of(r.scale, r.score, r.positive_min))
-      add_error(errors, "/sentiment", "conflict", "sentiment does not agree with score and thresholds");
-    bool low = is_low(r.scale, r.score, r.low_score_max);
-    if (!low && !r.problems.empty())
-      add_error(errors, "/problems", "conflict", "problems are only sent with a low score");
-    if (!low && !r.comment.empty())
-      add_error(errors, "/comment", "conflict", "a comment is only sent with a low score");
+    if (a.positive != is_positive(a.scale, a.score, a.positive_min))
+      add_error(errors, base + "/positive", "conflict",
+                "positive does not agree with score and thresholds");
+    if (a.sentiment != sentiment_of(a.scale, a.min, a.max, a.score, a.positive_min))
+      add_error(errors, base + "/sentiment", "conflict",
+                "sentiment does not agree with score and thresholds");
+    bool low = is_low(a.scale, a.score, a.low_score_max);
+    if (!low && !a.problems.empty())
+      add_error(errors, base + "/problems", "conflict", "problems are only sent with a low score");
+    if (!low && !a.comment.empty())
+      add_error(errors, base + "/comment", "conflict", "a comment is only sent with a low score");
   }
   // Paths are built only for errors: check_record runs per line of a 1M-record insights run.
-  auto problem_path = [](std::size_t i) { return "/problems/" + std::to_string(i); };
-  for (std::size_t i = 0; i < r.problems.size(); ++i) {
-    if (!is_problem_id(r.problems[i])) {
-      add_error(errors, problem_path(i), "invalid_value",
+  for (std::size_t i = 0; i < a.problems.size(); ++i) {
+    if (!is_problem_id(a.problems[i])) {
+      add_error(errors, base + "/problems/" + std::to_string(i), "invalid_value",
                 "problem ids are 1 to 40 characters of a-z 0-9 _ -");
       continue;
     }
     for (std::size_t j = 0; j < i; ++j)
-      if (r.problems[j] == r.problems[i])
-        add_error(errors, problem_path(i), "duplicate_id",
-                  "problem \"" + r.problems[i] + "\" is listed twice");
+      if (a.problems[j] == a.problems[i])
+        add_error(errors, base + "/problems/" + std::to_string(i), "duplicate_id",
+                  "problem \"" + a.problems[i] + "\" is listed twice");
   }
-  if (!is_valid_utf8(r.comment))
-    add_error(errors, "/comment", "invalid_utf8", "comment is not valid UTF-8");
-  else if (code_points(r.comment) > static_cast<std::size_t>(kMaxRecordComment))
-    add_error(errors, "/comment", "out_of_range", "comment is longer than 5000 characters");
-  auto kind_path = [](std::size_t i) { return "/redactions/" + std::to_string(i) + "/kind"; };
-  for (std::size_t i = 0; i < r.redactions.size(); ++i) {
-    const Redaction& x = r.redactions[i];
+  if (!is_valid_utf8(a.comment))
+    add_error(errors, base + "/comment", "invalid_utf8", "comment is not valid UTF-8");
+  else if (code_points(a.comment) > static_cast<std::size_t>(kMaxRecordComment))
+    add_error(errors, base + "/comment", "out_of_range", "comment is longer than 5000 characters");
+  for (std::size_t i = 0; i < a.redactions.size(); ++i) {
+    const Redaction& x = a.redactions[i];
+    const std::string path = base + "/redactions/" + std::to_string(i);
     if (!is_redaction_kind(x.kind))
-      add_error(errors, kind_path(i), "invalid_value", redaction_kinds_message());
-    if (x.count < 1)
-      add_error(errors, "/redactions/" + std::to_string(i) + "/count", "out_of_range",
-                "count must be >= 1");
+      add_error(errors, path + "/kind", "invalid_value", redaction_kinds_message());
+    if (x.count < 1) add_error(errors, path + "/count", "out_of_range", "count must be >= 1");
     for (std::size_t j = 0; j < i; ++j)
-      if (r.redactions[j].kind == x.kind)
-        add_error(errors, kind_path(i), "duplicate_id", "kind \"" + x.kind + "\" is listed twice");
+      if (a.redactions[j].kind == x.kind)
+        add_error(errors, path + "/kind", "duplicate_id", "kind \"" + x.kind + "\" is listed twice");
+  }
+}
+
+}  // namespace
+
+Errors check_record(const Record& r) {
+  Errors errors;
+  if (!is_valid_id(r.rating_id)) add_error(errors, "/rating_id", "invalid_value", kIdMessage);
+  if (!is_valid_id(r.session_id)) add_error(errors, "/session_id", "invalid_value", kIdMessage);
+  if (r.rater_id && !is_valid_id(*r.rater_id))
+    add_error(errors, "/rater_id", "invalid_value", kIdMessage);
+  if (r.subject_id && !is_valid_id(*r.subject_id))
+    add_error(errors, "/subject_id", "invalid_value", kIdMessage);
+  if (r.revision < 1) add_error(errors, "/revision", "out_of_range", "revision must be >= 1");
+  if (r.answers.empty() || r.answers.size() > 5)
+    add_error(errors, "/answers", "out_of_range", "a record holds 1 to 5 answers");
+  for (std::size_t i = 0; i < r.answers.size(); ++i) {
+    const std::string base = "/answers/" + std::to_string(i);
+    check_answer(r.answers[i], base, errors);
+    for (std::size_t j = 0; j < i; ++j)
+      if (r.answers[j].question == r.answers[i].question)
+        add_error(errors, base + "/question", "duplicate_id",
+                  "question \"" + r.answers[i].question + "\" is answered twice");
   }
   struct { const char* path; int64_t v; } times[] = {{"/submitted_at", r.submitted_at},
                                                       {"/first_submitted_at", r.first_submitted_at},
@@ -207,11 +305,123 @@ Errors check_record(const Record& r) {
       add_error(errors, "/topic", "out_of_range", "topic must be 1 to 128 characters");
   }
   if (r.agent_id && !is_valid_id(*r.agent_id))
-    add_error(errors, "/agent_id", "invalid_value", "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+    add_error(errors, "/agent_id", "invalid_value", kIdMessage);
+  if (r.properties.size() > kMaxProperties)
+    add_error(errors, "/properties", "out_of_range", "at most 20 properties");
+  for (std::size_t i = 0; i < r.properties.size(); ++i) {
+    const auto& [key, v] = r.properties[i];
+    const std::string path = "/properties/" + internal::pointer_token(key);
+    if (!internal::is_property_key(key) || (i > 0 && !(r.properties[i - 1].first < key)))
+      add_error(errors, path, "invalid_value",
+                "property keys are 1 to 40 characters of a-z 0-9 _, each once, sorted");
+    if (v.kind == PropertyValue::Kind::String &&
+        (!is_valid_utf8(v.text) || v.text.empty() || code_points(v.text) > 200))
+      add_error(errors, path, "out_of_range", "property strings are 1 to 200 characters");
+    if (v.kind == PropertyValue::Kind::Number && !std::isfinite(v.number))
+      add_error(errors, path, "out_of_range", "property numbers must be finite");
+  }
   return errors;
 }
 
-Errors record_from_value(const json& value, Record& out) {
+namespace {
+
+// Reads the answer fields shared by a v2 answer object and a v1 record's top level.
+// `keys_v1`: the v1 layout (scale/score/... at the top, no question/range).
+void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
+  int64_t n = 0;
+  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs", "numeric", "nps"});
+  if (scale >= 0) a.scale = static_cast<Scale>(scale);
+  if (r.read_int("score", INT64_MIN, INT64_MAX, n))
+    a.score = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
+  r.read_bool("positive", a.positive);
+  int sent = r.read_enum("sentiment", {"negative", "neutral", "positive"});
+  if (sent >= 0) a.sentiment = static_cast<Sentiment>(sent);
+  if (const json* p = r.find("problems")) {
+    if (!p->is_array()) {
+      add_error(errors, r.path("problems"), "wrong_type",
+                std::string("expected an array, got ") + internal::type_name(*p));
+    } else if (p->size() > 20) {
+      add_error(errors, r.path("problems"), "out_of_range", "at most 20 problems");
+    } else {
+      for (std::size_t i = 0; i < p->size(); ++i) {
+        const json& id = (*p)[i];
+        if (!id.is_string())
+          add_error(errors, r.path("problems") + "/" + std::to_string(i), "wrong_type",
+                    "expected a string");
+        else
+          a.problems.push_back(id.get<std::string>());
+      }
+    }
+  }
+  if (const json* c = r.find("comment")) {
+    if (!c->is_string())
+      add_error(errors, r.path("comment"), "wrong_type",
+                std::string("expected a string, got ") + internal::type_name(*c));
+    else
+      a.comment = c->get<std::string>();
+  }
+  if (const json* x = r.find("redactions")) {
+    const std::string xpath = r.path("redactions");
+    if (!x->is_array()) {
+      add_error(errors, xpath, "wrong_type",
+                std::string("expected an array, got ") + internal::type_name(*x));
+    } else if (x->size() > 5) {
+      add_error(errors, xpath, "out_of_range", "at most one entry per kind");
+    } else {
+      for (std::size_t i = 0; i < x->size(); ++i) {
+        std::string path = xpath + "/" + std::to_string(i);
+        const json& item = (*x)[i];
+        if (!item.is_object()) {
+          add_error(errors, path, "wrong_type", "expected an object {kind, count}");
+          continue;
+        }
+        ObjectReader ir(item, path, errors);
+        ir.reject_unknown({"kind", "count"});
+        require(ir, errors, {"kind", "count"});
+        Redaction red;
+        std::string kind;
+        if (ir.read_string("kind", 0, 16, kind)) red.kind = kind;
+        if (ir.read_int("count", INT64_MIN, INT64_MAX, n)) red.count = n;
+        a.redactions.push_back(red);
+      }
+    }
+  }
+  if (const json* th = r.find("thresholds")) {
+    if (!th->is_object()) {
+      add_error(errors, r.path("thresholds"), "wrong_type",
+                std::string("expected an object, got ") + internal::type_name(*th));
+    } else {
+      ObjectReader tr(*th, r.path("thresholds"), errors);
+      tr.reject_unknown({"low_score_max", "positive_min"});
+      require(tr, errors, {"low_score_max", "positive_min"});
+      if (tr.read_int("low_score_max", INT64_MIN, INT64_MAX, n))
+        a.low_score_max = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
+      if (tr.read_int("positive_min", INT64_MIN, INT64_MAX, n))
+        a.positive_min = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
+    }
+  }
+}
+
+void read_optional_id(ObjectReader& r, Errors& errors, const char* key,
+                      std::optional<std::string>& out) {
+  const json* v = r.find(key);
+  if (!v || v->is_null()) return;
+  if (!v->is_string())
+    add_error(errors, r.path(key), "wrong_type",
+              std::string("expected a string or null, got ") + internal::type_name(*v));
+  else
+    out = v->get<std::string>();
+}
+
+// A v1 record's errors name v1 paths: "/answers/0/score" → "/score".
+void to_v1_paths(Errors& errors) {
+  for (Error& e : errors)
+    if (e.path.rfind("/answers/0/", 0) == 0) e.path.erase(0, 10);
+}
+
+}  // namespace
+
+Errors record_from_value(const json& value, Record& out, int* schema_version) {
   Errors errors;
   if (!value.is_object()) {
     add_error(errors, "", "not_an_object",
@@ -219,18 +429,31 @@ Errors record_from_value(const json& value, Record& out) {
     return errors;
   }
   ObjectReader r(value, "", errors);
-  r.reject_unknown({"schema", "rating_id", "session_id", "revision", "final", "scale", "score",
-                    "positive", "sentiment", "problems", "comment", "redactions", "submitted_at",
-                    "first_submitted_at", "edit_deadline", "internal", "topic", "agent_id",
-                    "thresholds"});
-  require(r, errors, {"schema", "rating_id", "session_id", "revision", "final", "scale", "score",
+  int version = 2;
+  if (const json* s = value.contains("schema") ? &value["schema"] : nullptr;
+      s && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
+    version = 1;
+  if (version == 1) {
+    r.reject_unknown({"schema", "rating_id", "session_id", "revision", "final", "scale", "score",
                       "positive", "sentiment", "problems", "comment", "redactions",
-                      "submitted_at", "first_submitted_at", "edit_deadline", "internal",
-                      "thresholds"});
+                      "submitted_at", "first_submitted_at", "edit_deadline", "internal", "topic",
+                      "agent_id", "thresholds"});
+    require(r, errors, {"schema", "rating_id", "session_id", "revision", "final", "scale",
+                        "score", "positive", "sentiment", "problems", "comment", "redactions",
+                        "submitted_at", "first_submitted_at", "edit_deadline", "internal",
+                        "thresholds"});
+  } else {
+    r.reject_unknown({"schema", "rating_id", "session_id", "rater_id", "subject_id", "revision",
+                      "final", "answers", "submitted_at", "first_submitted_at", "edit_deadline",
+                      "internal", "topic", "agent_id", "properties"});
+    require(r, errors, {"schema", "rating_id", "session_id", "rater_id", "subject_id",
+                        "revision", "final", "answers", "submitted_at", "first_submitted_at",
+                        "edit_deadline", "internal", "topic", "agent_id", "properties"});
+  }
   Record rec;
   std::string schema;
-  if (r.read_string("schema", 0, 64, schema) && schema != "rating.v1")
-    add_error(errors, "/schema", "invalid_value", "schema must be \"rating.v1\"");
+  if (r.read_string("schema", 0, 64, schema) && schema != "rating.v2" && schema != "rating.v1")
+    add_error(errors, "/schema", "invalid_value", "schema must be \"rating.v2\" (or \"rating.v1\")");
   auto read_text = [&](const char* key, std::string& dst) {
     const json* v = r.find(key);
     if (!v) return;
@@ -245,54 +468,55 @@ Errors record_from_value(const json& value, Record& out) {
   int64_t n = 0;
   if (r.read_int("revision", INT64_MIN, INT64_MAX, n)) rec.revision = n;
   r.read_bool("final", rec.final);
-  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs"});
-  if (scale >= 0) rec.scale = static_cast<Scale>(scale);
-  if (r.read_int("score", INT64_MIN, INT64_MAX, n))
-    rec.score = static_cast<int>(n < -1000 || n > 1000 ? -1 : n);
-  r.read_bool("positive", rec.positive);
-  int sent = r.read_enum("sentiment", {"negative", "neutral", "positive"});
-  if (sent >= 0) rec.sentiment = static_cast<Sentiment>(sent);
-  if (const json* p = r.find("problems")) {
-    if (!p->is_array()) {
-      add_error(errors, "/problems", "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*p));
-    } else if (p->size() > 20) {
-      add_error(errors, "/problems", "out_of_range", "at most 20 problems");
-    } else {
-      for (std::size_t i = 0; i < p->size(); ++i) {
-        const json& id = (*p)[i];
-        if (!id.is_string())
-          add_error(errors, "/problems/" + std::to_string(i), "wrong_type", "expected a string");
-        else
-          rec.problems.push_back(id.get<std::string>());
-      }
-    }
-  }
-  read_text("comment", rec.comment);
-  if (const json* x = r.find("redactions")) {
-    if (!x->is_array()) {
-      add_error(errors, "/redactions", "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*x));
-    } else if (x->size() > 5) {
-      add_error(errors, "/redactions", "out_of_range", "at most one entry per kind");
-    } else {
-      for (std::size_t i = 0; i < x->size(); ++i) {
-        std::string path = "/redactions/" + std::to_string(i);
-        const json& item = (*x)[i];
-        if (!item.is_object()) {
-          add_error(errors, path, "wrong_type", "expected an object {kind, count}");
-          continue;
+  if (version == 1) {
+    Answer a;
+    read_answer_fields(r, errors, a);
+    if (!fixed_range(a.scale, a.min, a.max) || a.scale == Scale::Nps)
+      add_error(errors, "/scale", "invalid_value",
+                "rating.v1 scales are stars, emoji and thumbs");
+    rec.answers.push_back(std::move(a));
+  } else {
+    read_optional_id(r, errors, "rater_id", rec.rater_id);
+    read_optional_id(r, errors, "subject_id", rec.subject_id);
+    if (const json* list = r.find("answers")) {
+      if (!list->is_array()) {
+        add_error(errors, "/answers", "wrong_type",
+                  std::string("expected an array, got ") + internal::type_name(*list));
+      } else if (list->empty() || list->size() > 5) {
+        add_error(errors, "/answers", "out_of_range", "a record holds 1 to 5 answers");
+      } else {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          const std::string base = "/answers/" + std::to_string(i);
+          const json& item = (*list)[i];
+          if (!item.is_object()) {
+            add_error(errors, base, "wrong_type",
+                      std::string("expected an object, got ") + internal::type_name(item));
+            continue;
+          }
+          ObjectReader ar(item, base, errors);
+          ar.reject_unknown({"question", "scale", "range", "score", "positive", "sentiment",
+                             "problems", "comment", "redactions", "thresholds"});
+          require(ar, errors, {"question", "scale", "range", "score", "positive", "sentiment",
+                               "problems", "comment", "redactions", "thresholds"});
+          Answer a;
+          ar.read_string("question", 0, 64, a.question);
+          read_answer_fields(ar, errors, a);
+          if (const json* range = ar.find("range")) {
+            int64_t lo = 0, hi = 0;
+            if (!range->is_array() || range->size() != 2 || !internal::as_int64((*range)[0], lo) ||
+                !internal::as_int64((*range)[1], hi))
+              add_error(errors, base + "/range", "wrong_type", "expected [min, max] integers");
+            else {
+              a.min = static_cast<int>(lo < -1000 || lo > 1000 ? -1000 : lo);
+              a.max = static_cast<int>(hi < -1000 || hi > 1000 ? -1000 : hi);
+            }
+          }
+          rec.answers.push_back(std::move(a));
         }
-        ObjectReader ir(item, path, errors);
-        ir.reject_unknown({"kind", "count"});
-        require(ir, errors, {"kind", "count"});
-        Redaction red;
-        std::string kind;
-        if (ir.read_string("kind", 0, 16, kind)) red.kind = kind;
-        if (ir.read_int("count", INT64_MIN, INT64_MAX, n)) red.count = n;
-        rec.redactions.push_back(red);
       }
     }
+    if (const json* p = r.find("properties"))
+      internal::read_properties(*p, "/properties", errors, rec.properties);
   }
   if (r.read_int("submitted_at", INT64_MIN, INT64_MAX, n)) rec.submitted_at = n;
   if (r.read_int("first_submitted_at", INT64_MIN, INT64_MAX, n)) rec.first_submitted_at = n;
@@ -305,34 +529,19 @@ Errors record_from_value(const json& value, Record& out) {
     else
       rec.topic = t->get<std::string>();
   }
-  if (const json* a = r.find("agent_id"); a && !a->is_null()) {
-    if (!a->is_string())
-      add_error(errors, "/agent_id", "wrong_type",
-                std::string("expected a string or null, got ") + internal::type_name(*a));
-    else
-      rec.agent_id = a->get<std::string>();
+  read_optional_id(r, errors, "agent_id", rec.agent_id);
+  if (errors.empty()) {
+    errors = check_record(rec);
+    if (version == 1) to_v1_paths(errors);
   }
-  if (const json* th = r.find("thresholds")) {
-    if (!th->is_object()) {
-      add_error(errors, "/thresholds", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*th));
-    } else {
-      ObjectReader tr(*th, "/thresholds", errors);
-      tr.reject_unknown({"low_score_max", "positive_min"});
-      require(tr, errors, {"low_score_max", "positive_min"});
-      if (tr.read_int("low_score_max", INT64_MIN, INT64_MAX, n))
-        rec.low_score_max = static_cast<int>(n < -1000 || n > 1000 ? -1 : n);
-      if (tr.read_int("positive_min", INT64_MIN, INT64_MAX, n))
-        rec.positive_min = static_cast<int>(n < -1000 || n > 1000 ? -1 : n);
-    }
+  if (errors.empty()) {
+    out = std::move(rec);
+    if (schema_version) *schema_version = version;
   }
-  if (!errors.empty()) return errors;
-  errors = check_record(rec);
-  if (errors.empty()) out = std::move(rec);
   return errors;
 }
 
-Errors record_from_json(std::string_view json_text, Record& out) {
+Errors record_from_json(std::string_view json_text, Record& out, int* schema_version) {
   json value = internal::parse_json(json_text);
   if (value.is_discarded()) {
     Errors errors;
@@ -340,7 +549,7 @@ Errors record_from_json(std::string_view json_text, Record& out) {
               "record is not valid JSON");
     return errors;
   }
-  return record_from_value(value, out);
+  return record_from_value(value, out, schema_version);
 }
 
 }  // namespace session_rating

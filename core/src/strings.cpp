@@ -15,6 +15,7 @@ const char* const kKeys[] = {
     "problem_audio", "problem_video", "problem_connection", "problem_screen_share",
     "problem_other", "problem_not_answered", "problem_wrong_answer", "problem_too_slow",
     "problem_hard_to_understand", "err_comment_required", "err_comment_too_long", "err_generic",
+    "question_nps", "question_helpful", "question_experience", "n_of_m", "numeric_min", "numeric_max", "nps_min", "nps_max", "trigger", "err_answer_required",
 };
 constexpr std::size_t kKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
 
@@ -33,7 +34,8 @@ const Table kTables[] = {
       "Thumbs down", "Thumbs up", "Audio", "Video", "Connection", "Screen sharing", "Other",
       "My question was not answered", "The answer was wrong", "Too slow", "Hard to understand",
       "Please tell us more before submitting.", "Your comment is too long.",
-      "Something went wrong. Please try again."}},
+      "Something went wrong. Please try again.",
+      "How likely are you to recommend us to a friend or colleague?", "Was this helpful?", "How was your experience?", "{n} out of {m}", "Very poor", "Excellent", "Not at all likely", "Extremely likely", "Rate this answer", "Please answer every required question."}},
     {"de",
      {"Wie war Ihr Anruf?", "Wie war Ihr Gespräch?", "Senden", "Schließen", "Was lief schief?",
       "Erzählen Sie uns mehr", "Optional", "Noch {n} Zeichen", "Danke für Ihr Feedback!",
@@ -44,7 +46,8 @@ const Table kTables[] = {
       "Verbindung", "Bildschirmfreigabe", "Sonstiges", "Meine Frage wurde nicht beantwortet",
       "Die Antwort war falsch", "Zu langsam", "Schwer verständlich",
       "Bitte erzählen Sie uns mehr, bevor Sie senden.", "Ihr Kommentar ist zu lang.",
-      "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut."}},
+      "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+      "Wie wahrscheinlich ist es, dass Sie uns einem Freund oder Kollegen empfehlen?", "War das hilfreich?", "Wie war Ihre Erfahrung?", "{n} von {m}", "Sehr schlecht", "Ausgezeichnet", "Überhaupt nicht wahrscheinlich", "Äußerst wahrscheinlich", "Diese Antwort bewerten", "Bitte beantworten Sie alle Pflichtfragen."}},
     {"fr",
      {"Comment s'est passé votre appel ?", "Comment s'est passée votre conversation ?",
       "Envoyer", "Fermer", "Qu'est-ce qui n'a pas fonctionné ?", "Dites-nous en plus",
@@ -56,7 +59,8 @@ const Table kTables[] = {
       "Connexion", "Partage d'écran", "Autre", "Ma question est restée sans réponse",
       "La réponse était fausse", "Trop lent", "Difficile à comprendre",
       "Dites-nous en plus avant d'envoyer.", "Votre commentaire est trop long.",
-      "Une erreur s'est produite. Veuillez réessayer."}},
+      "Une erreur s'est produite. Veuillez réessayer.",
+      "Quelle est la probabilité que vous nous recommandiez à un ami ou un collègue ?", "Cela vous a-t-il aidé ?", "Comment s'est passée votre expérience ?", "{n} sur {m}", "Très mauvais", "Excellent", "Pas du tout probable", "Très probable", "Évaluer cette réponse", "Veuillez répondre à toutes les questions obligatoires."}},
     {"es",
      {"¿Qué tal fue tu llamada?", "¿Qué tal fue tu conversación?", "Enviar", "Cerrar",
       "¿Qué salió mal?", "Cuéntanos más", "Opcional", "Quedan {n} caracteres",
@@ -68,7 +72,8 @@ const Table kTables[] = {
       "Conexión", "Compartir pantalla", "Otro", "Mi pregunta no fue respondida",
       "La respuesta era incorrecta", "Demasiado lento", "Difícil de entender",
       "Cuéntanos más antes de enviar.", "Tu comentario es demasiado largo.",
-      "Algo salió mal. Inténtalo de nuevo."}},
+      "Algo salió mal. Inténtalo de nuevo.",
+      "¿Qué probabilidad hay de que nos recomiende a un amigo o colega?", "¿Le ha resultado útil?", "¿Cómo fue su experiencia?", "{n} de {m}", "Muy malo", "Excelente", "Nada probable", "Muy probable", "Valorar esta respuesta", "Responda a todas las preguntas obligatorias."}},
     {"ja",
      {"通話はいかがでしたか？", "会話はいかがでしたか？", "送信", "閉じる", "何が問題でしたか？",
       "詳しく教えてください", "任意", "残り{n}文字", "フィードバックありがとうございます！",
@@ -77,7 +82,8 @@ const Table kTables[] = {
       "星5つ", "とても不満", "不満", "普通", "満足", "とても満足", "よくない", "よい", "音声",
       "映像", "接続", "画面共有", "その他", "質問に答えてもらえなかった", "回答が間違っていた",
       "遅すぎる", "分かりにくい", "送信する前に詳しく教えてください。", "コメントが長すぎます。",
-      "問題が発生しました。もう一度お試しください。"}},
+      "問題が発生しました。もう一度お試しください。",
+      "友人や同僚に当社を薦める可能性はどのくらいありますか？", "役に立ちましたか？", "ご利用の体験はいかがでしたか？", "{m}段階中{n}", "とても悪い", "とても良い", "まったく可能性がない", "非常に可能性が高い", "この回答を評価", "必須の質問にすべて回答してください。"}},
     {"ar",
      {"كيف كانت مكالمتك؟", "كيف كانت محادثتك؟", "إرسال", "إغلاق", "ما الذي لم يعمل جيدًا؟",
       "أخبرنا بالمزيد", "اختياري", "تبقى {n} حرفًا", "شكرًا على ملاحظاتك!", "تغيير التقييم",
@@ -86,7 +92,8 @@ const Table kTables[] = {
       "راضٍ", "راضٍ جدًا", "إبهام لأسفل", "إبهام لأعلى", "الصوت", "الفيديو", "الاتصال",
       "مشاركة الشاشة", "أخرى", "لم تتم الإجابة عن سؤالي", "كانت الإجابة خاطئة", "بطيء جدًا",
       "صعب الفهم", "يرجى إخبارنا بالمزيد قبل الإرسال.", "تعليقك طويل جدًا.",
-      "حدث خطأ ما. يرجى المحاولة مرة أخرى."}},
+      "حدث خطأ ما. يرجى المحاولة مرة أخرى.",
+      "ما مدى احتمال أن توصي بنا لصديق أو زميل؟", "هل كان هذا مفيدًا؟", "كيف كانت تجربتك؟", "{n} من {m}", "سيئ جدًا", "ممتاز", "غير محتمل إطلاقًا", "محتمل للغاية", "قيّم هذه الإجابة", "يرجى الإجابة عن كل الأسئلة المطلوبة."}},
 };
 
 std::string_view base_language(std::string_view locale) {

@@ -1,5 +1,7 @@
 #include "internal/validate.h"
 
+#include "internal/properties.h"
+
 #include <cmath>
 
 #include "session_rating/utf8.h"
@@ -161,6 +163,88 @@ int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> 
   }
   add_error(errors_, path(key), "invalid_value", "must be one of " + list);
   return -1;
+}
+
+}  // namespace session_rating::internal
+
+namespace session_rating::internal {
+
+bool is_property_key(std::string_view key) {
+  if (key.empty() || key.size() > 40) return false;
+  for (char c : key)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+void read_properties(const json& value, const std::string& path, Errors& errors,
+                     Properties& out) {
+  out.clear();
+  if (!value.is_object()) {
+    add_error(errors, path, "wrong_type",
+              std::string("expected an object, got ") + type_name(value));
+    return;
+  }
+  if (value.size() > kMaxProperties) {
+    add_error(errors, path, "out_of_range",
+              "at most 20 properties, got " + std::to_string(value.size()));
+    return;
+  }
+  for (auto it = value.begin(); it != value.end(); ++it) {  // nlohmann objects are sorted
+    const std::string& key = it.key();
+    const std::string key_path = path + "/" + pointer_token(key);
+    if (!is_property_key(key)) {
+      add_error(errors, key_path, "invalid_value",
+                "property keys are 1 to 40 characters of a-z 0-9 _");
+      continue;
+    }
+    const json& v = it.value();
+    PropertyValue pv;
+    if (v.is_string()) {
+      const std::string& s = v.get_ref<const std::string&>();
+      if (!is_valid_utf8(s)) {
+        add_error(errors, key_path, "invalid_utf8", "property value is not valid UTF-8");
+        continue;
+      }
+      const std::size_t n = code_points(s);
+      if (n < 1 || n > 200) {
+        add_error(errors, key_path, "out_of_range",
+                  "property strings are 1 to 200 characters, got " + std::to_string(n));
+        continue;
+      }
+      pv.kind = PropertyValue::Kind::String;
+      pv.text = s;
+    } else if (v.is_boolean()) {
+      pv.kind = PropertyValue::Kind::Bool;
+      pv.boolean = v.get<bool>();
+    } else if (v.is_number()) {
+      const double d = v.get<double>();
+      if (!std::isfinite(d)) {
+        add_error(errors, key_path, "out_of_range", "property numbers must be finite");
+        continue;
+      }
+      pv.kind = PropertyValue::Kind::Number;
+      pv.number = d;
+    } else {
+      add_error(errors, key_path, "wrong_type",
+                std::string("property values are a string, a number or a boolean, got ") +
+                    type_name(v));
+      continue;
+    }
+    out.emplace_back(key, std::move(pv));
+  }
+}
+
+void write_properties(JsonWriter& w, const Properties& props) {
+  w.begin_object();
+  for (const auto& [key, v] : props) {
+    w.key(key);
+    switch (v.kind) {
+      case PropertyValue::Kind::String: w.string(v.text); break;
+      case PropertyValue::Kind::Number: w.number(v.number); break;
+      case PropertyValue::Kind::Bool: w.boolean(v.boolean); break;
+    }
+  }
+  w.end_object();
 }
 
 }  // namespace session_rating::internal

@@ -28,9 +28,10 @@ const char* step_name(Step step);
 // The answer to one event.
 struct DispatchResult {
   bool ok = true;
-  std::string error_code;     // when !ok: invalid_event, unknown_event, score_out_of_range,
-                              // unknown_problem, comment_disabled, comment_too_long,
-                              // comment_required, invalid_utf8, not_allowed, finalised
+  std::string error_code;     // when !ok: invalid_event, unknown_event, unknown_question,
+                              // score_out_of_range, unknown_problem, comment_disabled,
+                              // comment_too_long, comment_required, answer_required,
+                              // invalid_utf8, not_allowed, finalised
   std::string error_message;  // when !ok: a sentence; never contains comment text
   std::vector<Record> emit;   // records to deliver, in order (may be non-empty when !ok:
                               // a late event still finalises)
@@ -71,22 +72,29 @@ class Flow {
   std::string result_json(const DispatchResult& result) const;
 
  private:
-  struct Submitted {
-    int score = 0;
-    std::vector<unsigned char> problems;  // one flag per config problem (not vector<bool>: smaller WASM)
-    std::string comment;                 // redacted (when redact_pii) as emitted
-    std::vector<Redaction> redactions;
-    int64_t submitted_at = 0;
+  // One question's answer as the person is picking it, or as last submitted.
+  struct Answer {
+    std::optional<int> score;              // nullopt: not answered
+    std::vector<unsigned char> problems;   // one flag per question problem (not vector<bool>:
+                                           // smaller WASM)
+    std::string comment;                   // draft: as typed (restored: redacted); submitted:
+                                           // redacted (when redact_pii) as emitted
+    std::string comment_redacted;          // draft only: redact(comment) or comment
+    std::vector<Redaction> redactions;     // of comment_redacted
   };
 
   DispatchResult refuse(const char* code, std::string message) const;
   struct Event;  // a parsed event (defined in flow.cpp: the JSON library stays internal)
   DispatchResult apply(const Event& event);
   void finalise(DispatchResult& result);
-  void drop_change();  // draft := last submitted revision
+  void drop_change();  // drafts := last submitted revision
   void submit(int64_t at, DispatchResult& result);
   Record make_record(bool final) const;
-  bool low(int score) const;
+  bool low(std::size_t question, int score) const;
+  bool draft_low(std::size_t question) const;
+  bool single() const { return config_.questions.size() == 1; }
+  // Why a submit would be refused now (nullptr when it would be accepted).
+  const char* submit_blocker() const;
   std::optional<int64_t> deadline() const;
 
   void build_view_cache();
@@ -95,23 +103,20 @@ class Flow {
   Config config_;
   Context context_;
   // Parts of the view JSON that only depend on the config, serialised once.
-  std::string view_static_;                 // "scale" … "options" members
-  std::vector<std::string> problem_prefix_; // {"id":…,"label":…,"selected":
-  std::string view_strings_;                // "strings" member
+  std::vector<std::string> question_static_;               // {"id":… "required":…,
+  std::vector<std::vector<std::string>> problem_prefix_;   // {"id":…,"label":…,"selected":
+  std::string view_locale_;                                // "locale" and "dir" members
+  std::string view_strings_;                               // "strings" member
   Step step_ = Step::Score;
   bool open_ = true;
   int64_t last_at_ = 0;
   bool seen_event_ = false;
-  // Draft: what the person has picked so far.
-  std::optional<int> score_;
-  std::vector<unsigned char> problems_;
-  std::string comment_;                  // as typed (restored flows: redacted)
-  std::string comment_redacted_;         // redact(comment_) when redact_pii, else comment_
-  std::vector<Redaction> comment_redactions_;
+  std::vector<Answer> draft_;            // per question: what the person has picked so far
   // Last submitted revision.
   int64_t revision_ = 0;
   int64_t first_submitted_at_ = 0;
-  Submitted submitted_;
+  int64_t submitted_at_ = 0;
+  std::vector<Answer> submitted_;        // per question
   bool final_emitted_ = false;
 };
 

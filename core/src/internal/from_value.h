@@ -22,7 +22,7 @@ Errors parse_config_value(const nlohmann::json& value, Config& out);
 Errors parse_context_value(const nlohmann::json& value, const Config& config, Context& out);
 
 // record_from_json() of a parsed value.
-Errors record_from_value(const nlohmann::json& value, Record& out);
+Errors record_from_value(const nlohmann::json& value, Record& out, int* schema_version = nullptr);
 
 // A prompt history: a JSON array of {"key": string (1–257 chars), "prompted_at": integer >= 0,
 // "rated": bool}; all three required, no other fields. Reports every problem, paths

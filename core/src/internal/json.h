@@ -304,6 +304,20 @@ class JsonWriter {
   void integer(int64_t v) { value_prefix(); append_int(out_, v); first_ = false; }
   void boolean(bool b) { value_prefix(); out_.append(b ? "true" : "false"); first_ = false; }
   void null() { value_prefix(); out_.append("null"); first_ = false; }
+  // A finite double: integral values below 2^53 as integers ("3"), others as the shortest
+  // text that reads back to the same double (nlohmann's Grisu2 to_chars: "0.5", "1e+100").
+  void number(double v) {
+    value_prefix();
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
+        v == static_cast<double>(static_cast<int64_t>(v))) {
+      append_int(out_, static_cast<int64_t>(v));
+    } else {
+      char buf[64];
+      char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+      out_.append(buf, static_cast<std::size_t>(end - buf));
+    }
+    first_ = false;
+  }
   // Pre-serialised JSON value.
   void raw(std::string_view json) { value_prefix(); out_.append(json); first_ = false; }
 
