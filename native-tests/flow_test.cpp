@@ -33,8 +33,8 @@ TEST(Flow, emitted_record_passes_record_validation) {
   Record rec;
   Errors errors = record_from_json(r["emit"][0].dump(), rec);
   EXPECT_TRUE(errors.empty()) << errors_to_json(errors);
-  EXPECT_EQ(rec.problems, std::vector<std::string>{"audio"});
-  EXPECT_EQ(rec.comment.find("1234"), std::string::npos) << rec.comment;
+  EXPECT_EQ(rec.answers.at(0).problems, std::vector<std::string>{"audio"});
+  EXPECT_EQ(rec.answers.at(0).comment.find("1234"), std::string::npos) << rec.answers.at(0).comment;
 }
 
 TEST(Flow, refused_event_changes_nothing) {

@@ -186,11 +186,11 @@ TEST(Snapshot, restores_a_flow_v1_snapshot_from_before_the_hash_fix) {
   sr_test::send(*fresh, sr_test::score(2, 11));
   sr_test::send(*fresh, json{{"type", "toggle_problem"}, {"id", "audio"}, {"at", 12}});
   sr_test::send(*fresh, json{{"type", "comment"}, {"text", "mail jane@example.com"}, {"at", 13}});
-  // Re-saved, it is a flow.v2 snapshot with the corrected fingerprint and the same state.
+  // Re-saved, it is a flow.v3 snapshot with the corrected fingerprint and the same state.
   EXPECT_EQ(restored->snapshot_json(), fresh->snapshot_json());
-  json v2 = json::parse(restored->snapshot_json());
-  EXPECT_EQ(v2["snapshot"], "flow.v2");
-  EXPECT_NE(v2["config"], "22849d814f5ec0e5");
+  json v3 = json::parse(restored->snapshot_json());
+  EXPECT_EQ(v3["snapshot"], "flow.v3");
+  EXPECT_NE(v3["config"], "22849d814f5ec0e5");
   // And it goes on to emit the record the original flow would have emitted.
   json a = sr_test::send(*restored, sr_test::ev("submit", 20));
   json b = sr_test::send(*fresh, sr_test::ev("submit", 20));
@@ -208,13 +208,19 @@ TEST(Snapshot, fingerprint_must_match_the_snapshot_version) {
   Errors e = Flow::restore(config, v2_label, out);
   EXPECT_TRUE(sr_test::has_error(e, "/snapshot/config", "conflict")) << errors_to_json(e);
   auto fresh = sr_test::make(json::parse(kLegacyConfig));
-  std::string v1_label = fresh->snapshot_json();
-  v1_label.replace(v1_label.find("flow.v2"), 7, "flow.v1");
+  const std::string current_fp = json::parse(fresh->snapshot_json())["config"];
+  std::string v1_label = kLegacySnapshot;
+  v1_label.replace(v1_label.find("22849d814f5ec0e5"), 16, current_fp);
   e = Flow::restore(config, v1_label, out);
   EXPECT_TRUE(sr_test::has_error(e, "/snapshot/config", "conflict")) << errors_to_json(e);
+  // The same state labelled flow.v2 with today's fingerprint restores (the v2 layout).
+  std::string v2_ok = v1_label;
+  v2_ok.replace(v2_ok.find("flow.v1"), 7, "flow.v2");
+  e = Flow::restore(config, v2_ok, out);
+  EXPECT_TRUE(e.empty()) << errors_to_json(e);
   // Unknown versions stay malformed.
-  std::string v3 = fresh->snapshot_json();
-  v3.replace(v3.find("flow.v2"), 7, "flow.v3");
-  e = Flow::restore(config, v3, out);
+  std::string v4 = fresh->snapshot_json();
+  v4.replace(v4.find("flow.v3"), 7, "flow.v4");
+  e = Flow::restore(config, v4, out);
   EXPECT_TRUE(sr_test::has_error(e, "/snapshot/snapshot", "invalid_value")) << errors_to_json(e);
 }

@@ -234,7 +234,7 @@ Record Flow::make_record(bool final) const {
   }
   r.submitted_at = submitted_at_;
   r.first_submitted_at = first_submitted_at_;
-  r.edit_deadline = deadline().value_or(first_submitted_at_);
+  r.edit_deadline = deadline();
   r.internal = context_.internal;
   r.topic = context_.topic;
   r.agent_id = context_.agent_id;

@@ -109,7 +109,8 @@ std::string record_to_json(const Record& r) {
   w.end_array();
   w.key("submitted_at"); w.integer(r.submitted_at);
   w.key("first_submitted_at"); w.integer(r.first_submitted_at);
-  w.key("edit_deadline"); w.integer(r.edit_deadline);
+  w.key("edit_deadline");
+  if (r.edit_deadline) w.integer(*r.edit_deadline); else w.null();
   w.key("internal"); w.boolean(r.internal);
   w.key("topic");
   if (r.topic) w.string(*r.topic); else w.null();
@@ -281,7 +282,7 @@ Errors check_record(const Record& r) {
   }
   struct { const char* path; int64_t v; } times[] = {{"/submitted_at", r.submitted_at},
                                                       {"/first_submitted_at", r.first_submitted_at},
-                                                      {"/edit_deadline", r.edit_deadline}};
+                                                      {"/edit_deadline", r.edit_deadline.value_or(0)}};
   bool times_ok = true;
   for (const auto& t : times) {
     if (t.v < 0 || t.v > kMaxTime) {
@@ -295,7 +296,7 @@ Errors check_record(const Record& r) {
     if (r.revision == 1 && r.submitted_at != r.first_submitted_at)
       add_error(errors, "/submitted_at", "conflict",
                 "revision 1 must have submitted_at equal to first_submitted_at");
-    if (r.edit_deadline < r.first_submitted_at)
+    if (r.edit_deadline && *r.edit_deadline < r.first_submitted_at)
       add_error(errors, "/edit_deadline", "conflict", "edit_deadline is before first_submitted_at");
   }
   if (r.topic) {
@@ -520,7 +521,16 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   }
   if (r.read_int("submitted_at", INT64_MIN, INT64_MAX, n)) rec.submitted_at = n;
   if (r.read_int("first_submitted_at", INT64_MIN, INT64_MAX, n)) rec.first_submitted_at = n;
-  if (r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n)) rec.edit_deadline = n;
+  if (const json* d = r.find("edit_deadline"); d && !d->is_null()) {
+    if (version == 1 || d->is_number()) {
+      if (r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n)) rec.edit_deadline = n;
+    } else {
+      add_error(errors, "/edit_deadline", "wrong_type",
+                std::string("expected an integer or null, got ") + internal::type_name(*d));
+    }
+  } else if (d && version == 1) {
+    r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n);  // v1: null is wrong_type
+  }
   r.read_bool("internal", rec.internal);
   if (const json* t = r.find("topic"); t && !t->is_null()) {
     if (!t->is_string())

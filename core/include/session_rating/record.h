@@ -54,7 +54,9 @@ struct Record {
   std::vector<Answer> answers;          // 1–5, config order, distinct questions
   int64_t submitted_at = 0;             // ms since epoch of this revision's submit
   int64_t first_submitted_at = 0;       // ms since epoch of revision 1's submit
-  int64_t edit_deadline = 0;            // ms since epoch when the rating becomes final
+  std::optional<int64_t> edit_deadline; // ms since epoch when the rating becomes final; null
+                                        // while unknown (finalise.from "session_end" and the
+                                        // live session's end not reported yet)
   bool internal = false;
   std::optional<std::string> topic;
   std::optional<std::string> agent_id;

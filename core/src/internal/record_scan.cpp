@@ -130,6 +130,19 @@ class Scanner {
   // true / false, or false when the next token is neither (nothing consumed then).
   bool maybe_boolean(bool& out) { return boolean(out); }
 
+  // null → nullopt, integer → value.
+  bool nullable_integer(std::optional<int64_t>& out) {
+    if (!lex_.skip_ws()) return false;
+    if (lex_.word("null", 4)) {
+      out.reset();
+      return true;
+    }
+    int64_t v = 0;
+    if (!integer(v)) return false;
+    out = v;
+    return true;
+  }
+
   // null → nullopt, string → value.
   bool nullable_string(std::optional<std::string>& out) {
     if (!lex_.skip_ws()) return false;
@@ -391,7 +404,7 @@ bool read_field(Scanner& s, int field, Record& out, int& version) {
     case kAnswers: return read_answers(s, out.answers);
     case kSubmittedAt: return s.integer(out.submitted_at);
     case kFirstSubmittedAt: return s.integer(out.first_submitted_at);
-    case kEditDeadline: return s.integer(out.edit_deadline);
+    case kEditDeadline: return s.nullable_integer(out.edit_deadline);  // v1 null: see scan_record
     case kInternal: return s.boolean(out.internal);
     case kTopic: return s.nullable_string(out.topic);
     case kAgentId: return s.nullable_string(out.agent_id);
@@ -420,7 +433,10 @@ bool convert_v1(Record& out) {
   out.answers.resize(1);
   Answer& a = out.answers[0];
   a.question = "overall";
-  if (!fixed_range(a.scale, a.min, a.max)) return false;
+  // rating.v1 knew stars, emoji and thumbs only, and no null edit_deadline: the DOM reader
+  // reports those.
+  if (a.scale == Scale::Nps || !fixed_range(a.scale, a.min, a.max)) return false;
+  if (!out.edit_deadline) return false;
   out.rater_id.reset();
   out.subject_id.reset();
   out.properties.clear();
