@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
       r.rating_id = "load-" + std::to_string(n);
       r.session_id = r.rating_id;
       r.internal = n % 50 == 0;
-      r.final = r.edit_deadline <= now;  // an old store is mostly final already
+      r.final = *r.edit_deadline <= now;  // an old store is mostly final already
       r.topic = std::string(n % 4 == 0 ? "billing" : n % 4 == 1 ? "onboarding" : n % 4 == 2 ? "calls" : "other");
       if (!tx.insert(row_of(r))) {
         std::fprintf(stderr, "bench: load failed: %s\n", db->last_error().c_str());

@@ -98,10 +98,13 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
     if (window.from_session_end) {
       const std::optional<int64_t> end = tx.session_end(r.session_id);
       if (tx.failed()) return;
-      const int64_t deadline =
-          end ? std::min(kOpenDeadline, std::max(*end + window.ms, now)) : kOpenDeadline;
-      r.edit_deadline = deadline;
-      r.final = r.final || (end && deadline <= now);
+      if (end) {
+        const int64_t deadline = std::min(kOpenDeadline, std::max(*end + window.ms, now));
+        r.edit_deadline = deadline;
+        r.final = r.final || deadline <= now;
+      } else {
+        r.edit_deadline.reset();  // null: not known until the end is reported
+      }
     } else {
       r.edit_deadline = std::min(kOpenDeadline, now + window.ms);
       r.final = r.final || window.ms == 0;
@@ -134,7 +137,8 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
   }
   r.first_submitted_at = head->first_seen_at;
   r.submitted_at = now < head->first_seen_at ? head->first_seen_at : now;
-  r.edit_deadline = head->deadline_at;
+  if (head->deadline_at == kOpenDeadline) r.edit_deadline.reset();
+  else r.edit_deadline = head->deadline_at;
   RatingRow row = make_row(r, p.client_submitted_at, p.hash);
   if (tx.update(head->id, row)) out.status = "accepted";
 }
@@ -171,7 +175,7 @@ RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
   row.agent_id = r.agent_id;
   row.first_seen_at = r.first_submitted_at;
   row.submitted_at = r.submitted_at;
-  row.deadline_at = r.edit_deadline;
+  row.deadline_at = r.edit_deadline.value_or(kOpenDeadline);
   row.content_hash = content_hash;
   row.client_submitted_at = client_submitted_at;
   row.record = session_rating::record_to_json(r);

@@ -34,9 +34,9 @@ namespace collector {
 
 constexpr int kSchemaVersion = 4;
 
-// ratings.deadline_at (and the record's edit_deadline) of a rating whose deadline is not
-// known yet: finalise.from = "session_end" and the session's end not reported. The largest
-// time the core accepts (9999-12-31T23:59:59.999Z), so such a rating is never due.
+// ratings.deadline_at of a rating whose deadline is not known yet (its record's
+// edit_deadline is null): finalise.from = "session_end" and the session's end not reported.
+// The largest time the core accepts (9999-12-31T23:59:59.999Z), so such a rating is never due.
 constexpr int64_t kOpenDeadline = INT64_C(253402300799999);
 
 // One prepared statement, reset on every use.

@@ -11,7 +11,6 @@ import {
 } from './helpers.mjs';
 
 const statuses = (r) => r.json.results.map((x) => x.status);
-const OPEN_DEADLINE = 253402300799999; // 9999-12-31T23:59:59.999Z: the end is not known yet
 
 async function ratingsOf(server, query) {
   const r = await admin(server, '/v1/ratings' + query);
@@ -215,8 +214,9 @@ test('session end: reported by a server, first end wins, the window counts from 
   const first = recordV2({ session_id: session, rater_id: 'u-1', subject_id: 'answer-1', rating_id: 'rt-1' });
   assert.deepEqual(statuses(await post(s, first)), ['accepted']);
   let [row] = await ratingsOf(s, '?subject_id=answer-1');
-  assert.equal(row.edit_deadline, OPEN_DEADLINE);
+  assert.equal(row.edit_deadline, null); // not known until the end is reported
   assert.equal(row.final, false);
+  assert.equal(sqlite(s.db, "SELECT deadline_at FROM ratings WHERE rating_id = 'rt-1'"), '253402300799999');
 
   // An hour later the conversation is still live: the rating is still editable.
   await setClock(s, 3600_000);
@@ -259,7 +259,7 @@ test('session end: reported by a server, first end wins, the window counts from 
 
   // Inside the window after the end: another rater's first rating and a change are accepted.
   await setClock(s, 3600_000 + 30_000);
-  const second = recordV2({ session_id: session, rater_id: 'u-2', rating_id: 'rt-2' });
+  const second = recordV2({ session_id: session, rater_id: 'u-2', rating_id: 'rt-2', edit_deadline: null });
   assert.deepEqual(statuses(await post(s, second)), ['accepted']);
   [row] = await ratingsOf(s, '?rater_id=u-2');
   assert.equal(row.edit_deadline, end + 60_000);
