@@ -288,6 +288,11 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
                "FROM answers ORDER BY rating_row, position");
   answers.reset();
   bool answer_ready = answers.step();
+  int64_t answer_row = answer_ready ? answers.int_col(0) : 0;  // rating_row of the current one
+  auto next_answer = [&] {
+    answer_ready = answers.step();
+    if (answer_ready) answer_row = answers.int_col(0);
+  };
 
   session_rating::Tally tally(f.query);
   session_rating::RatingFigures rating;
@@ -295,13 +300,13 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   std::optional<std::string> rater, topic, agent, property;
   while (rows.step()) {
     const int64_t id = rows.int_col(0);
-    while (answer_ready && answers.int_col(0) < id) answer_ready = answers.step();
+    while (answer_ready && answer_row < id) next_answer();
     size_t n = 0;
-    while (answer_ready && answers.int_col(0) == id) {
+    while (answer_ready && answer_row == id) {
       if (texts.size() <= n) texts.emplace_back();
       AnswerText& t = texts[n++];
-      t.question = answers.text_col(1);
-      t.problems = answers.text_col(6);
+      t.question.assign(col_view(answers, 1));
+      t.problems.assign(col_view(answers, 6));
       session_rating::AnswerFigures& a = t.figures;
       if (!session_rating::parse_scale(col_view(answers, 2), a.scale) ||
           !session_rating::parse_sentiment(col_view(answers, 5), a.sentiment)) {
@@ -310,7 +315,7 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
       }
       a.score = static_cast<int>(answers.int_col(3));
       a.positive = answers.int_col(4) != 0;
-      answer_ready = answers.step();
+      next_answer();
     }
     if (answers.failed()) break;
     rating.answers.clear();

@@ -177,7 +177,9 @@ CREATE INDEX ratings_insights ON ratings(first_seen_at, topic, agent_id, scale, 
     // question, in record order), who rated (rater_id), what was rated (subject_id) and custom
     // properties (the canonical JSON in ratings.properties; each value's property_text() in
     // rating_properties for filters and groups). The per-answer columns leave ratings (with
-    // the index that covered them). Session ends reported to the collector go to sessions.
+    // the index that covered them; ratings_tally covers what /v1/insights reads of a rating,
+    // in id order, so its scan never reads the record JSON). Session ends reported to the
+    // collector go to sessions.
     // The rows of answers and rating_properties, and every stored record's conversion to
     // rating.v2, are written by convert_to_v2() in the same transaction.
     R"SQL(
@@ -195,6 +197,7 @@ ALTER TABLE ratings ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX ratings_rater ON ratings(rater_id);
 CREATE INDEX ratings_subject ON ratings(subject_id);
 CREATE INDEX ratings_agent ON ratings(agent_id);
+CREATE INDEX ratings_tally ON ratings(id, internal, first_seen_at, topic, agent_id, rater_id);
 CREATE TABLE answers (
   rating_row  INTEGER NOT NULL,
   position    INTEGER NOT NULL,
