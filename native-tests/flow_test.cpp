@@ -16,7 +16,7 @@ TEST(Flow, high_score_emits_one_record_and_thanks) {
   EXPECT_EQ(r["ok"], true);
   EXPECT_EQ(r["view"]["step"], "thanks");
   ASSERT_EQ(r["emit"].size(), 1u);
-  EXPECT_EQ(r["emit"][0]["schema"], "rating.v1");
+  EXPECT_EQ(r["emit"][0]["schema"], "rating.v2");
   EXPECT_EQ(r["emit"][0]["revision"], 1);
   EXPECT_EQ(flow->step(), Step::Thanks);
   EXPECT_EQ(flow->revision(), 1);
@@ -92,12 +92,18 @@ TEST(Flow, final_record_is_emitted_exactly_once) {
 TEST(Flow, view_has_every_documented_field) {
   auto flow = sr_test::make(json::object());
   json v = sr_test::parse(flow->view_json());
-  for (const char* key : {"step", "open", "scale", "locale", "dir", "question", "options", "score",
-                          "low", "problems", "comment", "can_submit", "can_edit", "revision",
-                          "edit_deadline", "final", "strings"})
+  for (const char* key : {"step", "open", "locale", "dir", "questions", "can_submit", "can_edit",
+                          "revision", "edit_deadline", "final", "strings"})
     EXPECT_TRUE(v.contains(key)) << key;
+  ASSERT_EQ(v["questions"].size(), 1u);
+  const json& q = v["questions"][0];
+  for (const char* key : {"id", "text", "scale", "range", "options", "end_labels", "required",
+                          "score", "low", "problems", "comment"})
+    EXPECT_TRUE(q.contains(key)) << key;
   for (const char* key : {"enabled", "required", "text", "max_length", "remaining"})
-    EXPECT_TRUE(v["comment"].contains(key)) << key;
+    EXPECT_TRUE(q["comment"].contains(key)) << key;
+  EXPECT_EQ(v.size(), 11u) << "every field is documented in docs/view.md";
+  EXPECT_EQ(q.size(), 11u) << "every field is documented in docs/view.md";
   EXPECT_EQ(v["strings"]["comment_label"], "Tell us more");
 }
 
@@ -107,7 +113,7 @@ TEST(Flow, control_characters_in_comment_are_escaped_in_json) {
   std::string text = "line1\nline2\t\"quoted\" \\ back \x01 end";
   send(*flow, json{{"type", "comment"}, {"text", text}, {"at", 11}});
   json r = send(*flow, ev("submit", 12));
-  EXPECT_EQ(r["emit"][0]["comment"], text);
+  EXPECT_EQ(r["emit"][0]["answers"][0]["comment"], text);
 }
 
 TEST(Flow, deadline_uses_first_submit_not_later_changes) {
@@ -119,4 +125,31 @@ TEST(Flow, deadline_uses_first_submit_not_later_changes) {
   EXPECT_EQ(r["error"]["code"], "finalised");
   EXPECT_EQ(r["emit"][0]["revision"], 2);
   EXPECT_EQ(r["emit"][0]["final"], true);
+}
+
+TEST(Flow, several_questions_submit_one_record_per_revision_and_restore) {
+  auto flow = sr_test::make(
+      sr_test::parse(R"({"questions":[{"id":"HELPFUL_THUMBS"},{"id":"EXPERIENCE_THUMBS"},
+          {"id":"nps","scale":"nps","required":true}]})"),
+      json{{"session_id", "chat-1"}, {"rater_id", "v-1"}, {"properties", {{"model", "m-2"}}}});
+  send(*flow, json{{"type", "score"}, {"question", "nps"}, {"value", 10}, {"at", 1}});
+  json r = send(*flow, ev("submit", 2));
+  EXPECT_EQ(r["error"]["code"], "answer_required") << "HELPFUL_THUMBS (first) is required";
+  send(*flow, json{{"type", "score"}, {"question", "HELPFUL_THUMBS"}, {"value", 1}, {"at", 3}});
+  // A snapshot in the middle resumes the same drafts.
+  std::unique_ptr<Flow> copy;
+  ASSERT_TRUE(Flow::restore(flow->config(), flow->snapshot_json(), copy).empty());
+  EXPECT_EQ(copy->view_json(), flow->view_json());
+  r = send(*copy, ev("submit", 4));
+  ASSERT_EQ(r["emit"].size(), 1u);
+  const json& rec = r["emit"][0];
+  EXPECT_EQ(rec["rater_id"], "v-1");
+  EXPECT_EQ(rec["properties"], (json{{"model", "m-2"}}));
+  ASSERT_EQ(rec["answers"].size(), 2u) << "the unanswered optional question is left out";
+  EXPECT_EQ(rec["answers"][0]["question"], "HELPFUL_THUMBS");
+  EXPECT_EQ(rec["answers"][1]["question"], "nps");
+  EXPECT_EQ(rec["answers"][1]["sentiment"], "positive");
+  Record parsed;
+  EXPECT_TRUE(record_from_json(rec.dump(), parsed).empty());
+  EXPECT_EQ(copy->revision(), 1);
 }

@@ -135,7 +135,7 @@ TEST(Snapshot, refuses_malformed_snapshots) {
   std::unique_ptr<Flow> out;
   EXPECT_FALSE(Flow::restore(config, "not json", out).empty());
   EXPECT_FALSE(Flow::restore(config, "[]", out).empty());
-  for (const char* key : {"step", "score", "revision", "submitted", "problems", "context", "last_at"}) {
+  for (const char* key : {"step", "draft", "revision", "submitted", "submitted_at", "context", "last_at"}) {
     json bad = good;
     bad[key] = "garbage";
     Errors e = Flow::restore(config, bad.dump(), out);

@@ -4,10 +4,11 @@
 // records handed to the outbox (outbox.mjs). Every flow decision (steps, errors, revisions,
 // deadlines, redaction, throttling) is the WebAssembly core's; this file only forwards.
 
-import { OPTION_ATTRIBUTES, optionsFrom, changeBetween } from './options.mjs';
+import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from './options.mjs';
 import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
 import { Prompt } from './render.mjs';
 import { outboxFor } from './outbox.mjs';
+import { raterId } from './rater.mjs';
 import { readHistory, notePrompted, noteRated, flowKey, tidyFlows, readFlow, saveFlow, dropFlow } from './session-store.mjs';
 
 // Importable where there is no DOM (server-side rendering): the class is inert there.
@@ -53,7 +54,9 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._view = this._err = this._hkey = null;
       // Aborted by destroy() or a restart: removes every listener the run added to the page.
       const life = (this._life = new AbortController());
-      this._ready = this._run({ mode: 'inline', autoOpen: true, ...options }, life.signal).then(
+      const o = { autoOpen: true, ...options };
+      o.mode = modeOf(o.mode);
+      this._ready = this._run(o, life.signal).then(
         (ok) => ok !== false && !life.signal.aborted && !this._failed,
         (e) => !life.signal.aborted && this._fail('start_failed', message(e)),
       );
@@ -61,7 +64,10 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     return this._ready;
   }
 
-  /** Shows the prompt if the core's should_prompt allows it (or the restored flow). */
+  /**
+   * Shows the prompt if the core's should_prompt allows it (or the restored flow); in button
+   * mode, unfolds it (the person asked: should_prompt is not consulted).
+   */
   open(deferRender) {
     if (this._failed) return false;
     if (!this._core) {
@@ -70,6 +76,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
     return this._guard(() => {
       if (this._flow) {
+        if (this._o.mode === 'button') return this._toggle(true, false);
         if (this._view.step === 'dismissed') return false;
         this._shown = true;
         this._show(this._view);
@@ -108,9 +115,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     });
   }
 
-  /** Closes the prompt: the core's `dismiss` event. */
+  /** Closes the prompt: the core's `dismiss` event (button mode: folds it into its trigger). */
   close() {
-    if (this._flow) this._guard(() => this._dispatch({ type: 'dismiss' }));
+    if (!this._flow) return;
+    if (this._o.mode === 'button') this._guard(() => this._toggle(false, false));
+    else this._guard(() => this._dispatch({ type: 'dismiss' }));
   }
 
   /** Stops timers and listeners, frees the core flow and empties the shadow root (stored state is kept). */
@@ -124,7 +133,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
 
   async _run(o, signal) {
     this._o = o;
-    this.setAttribute('mode', o.mode === 'popup' ? 'popup' : 'inline');
+    this.setAttribute('mode', o.mode);
     if (!o.sessionId || !o.endpoint) {
       return this._fail('invalid_options', 'session id and endpoint are required');
     }
@@ -138,29 +147,41 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (signal.aborted) return false;
     if (got.failure) return this._fail(...got.failure);
     const config = got.config;
-    const ctx = { ...(o.context || {}), session_id: o.sessionId, rating_id: o.ratingId || o.sessionId };
+    const ctx = this._context(o, core, config);
+    if (!ctx) return false;
     await nextTask();
     if (signal.aborted) return false;
     this._config = config;
     this._ctx = ctx;
     const box = (this._box = outboxFor(o.endpoint, o.writeKey, o.retry));
+    tidyFlows(Date.now());
+    this._key = flowKey(box.url, ctx.rating_id);
+    let saved = readFlow(this._key);
+    if (!saved && !o.ratingId && !o.subjectId && ctx.rating_id !== ctx.session_id) {
+      // A rating begun by a widget from before rater ids (rating id = session id) goes on.
+      const key = flowKey(box.url, ctx.session_id);
+      if ((saved = readFlow(key))) {
+        this._key = key;
+        ctx.rating_id = ctx.session_id;
+      }
+    }
     this._unsub = box.subscribe(ctx.rating_id, (kind, detail) =>
       this._emit(kind === 'delivered' ? 'rating-delivered' : 'rating-error', detail));
     box.pump(); // records left over from earlier pages go now
-    tidyFlows(Date.now());
-    this._key = flowKey(box.url, ctx.rating_id);
     await nextTask();
     if (signal.aborted) return false;
-    const saved = readFlow(this._key);
     this._core = core; // from here on open() works (before, it only asks to open when ready)
+    const button = o.mode === 'button';
     if (saved && saved.snapshot != null) {
       try {
         const flow = core.restoreFlow(config, saved.snapshot);
         if (flow && flow.dispatch) {
           this._flow = flow;
           this._hkey = saved.hkey;
+          this._saved = true;
           const v = flow.view();
-          this._shown = o.mode !== 'popup' || (v.step !== 'final' && v.open !== false);
+          // Button mode: folded into its trigger until pressed again.
+          this._shown = o.mode === 'inline' || (!button && v.step !== 'final' && v.open !== false);
           this._view = v;
           this._dispatch({ type: 'tick' }); // finalises (and emits) if the deadline passed meanwhile
         }
@@ -169,7 +190,14 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       }
       if (!this._flow) dropFlow(this._key);
     }
-    if (!this._flow && o.autoOpen !== false) {
+    if (!this._flow && button) {
+      // The trigger needs the view's strings: the flow is made now, stored once it is used.
+      const flow = core.createFlow(config, ctx);
+      if (!flow || !flow.dispatch) return this._fail('invalid_context', 'the flow could not be created', { errors: flow && flow.errors });
+      this._flow = flow;
+      this._shown = false;
+      this._show(flow.view());
+    } else if (!this._flow && o.autoOpen !== false) {
       if (o.mode === 'popup' && document.readyState !== 'complete') {
         await new Promise((r) => {
           addEventListener('load', r, { once: true, signal });
@@ -185,6 +213,44 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }, { signal });
   }
 
+  // The flow's context: the host's context fields, then rating, rater and subject ids and
+  // properties from their own options (the rater id, when the host sets none, is the origin's
+  // pseudonymous one: rater.mjs). The rating id the core derives from (session, subject, rater)
+  // is read from a probe flow, so storage keys, outbox notices and events all name it. Null
+  // (after a rating-error) when the core refuses the context.
+  _context(o, core, config) {
+    const ctx = { ...(o.context || {}), session_id: o.sessionId };
+    if (o.ratingId) ctx.rating_id = o.ratingId;
+    if (o.raterId) ctx.rater_id = o.raterId;
+    else if (ctx.rater_id == null) ctx.rater_id = raterId();
+    if (o.subjectId) ctx.subject_id = o.subjectId;
+    if (o.properties !== undefined) ctx.properties = o.properties;
+    if (ctx.rating_id) return ctx;
+    const probe = core.createFlow(config, ctx);
+    if (!probe || !probe.dispatch) {
+      this._fail('invalid_context', 'the core refused the context', { errors: probe && probe.errors });
+      return null;
+    }
+    try {
+      const id = probe.snapshot()?.context?.rating_id; // contract 4: the snapshot holds the context
+      if (typeof id === 'string') ctx.rating_id = id;
+    } finally {
+      probe.destroy();
+    }
+    return ctx;
+  }
+
+  // Button mode: unfolds (`open`) or folds the prompt; `focus`: the trigger was pressed, so
+  // focus follows (into the prompt, or back to the trigger).
+  _toggle(open, focus) {
+    if (!this._prompt || this._view.step === 'dismissed') return false;
+    this._shown = open;
+    this._show(this._view);
+    if (focus && open) this._prompt.focusIn();
+    else if (focus) this._prompt.focusTrigger();
+    return true;
+  }
+
   // Releases what the run holds: timer, page listeners, outbox subscription, flow, DOM.
   _stop() {
     clearTimeout(this._timer);
@@ -193,6 +259,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     this._unsub = null;
     try { this._flow?.destroy(); } catch { /* already gone */ }
     this._flow = null;
+    this._saved = false;
     this._core = null;
     if (this.shadowRoot) this.shadowRoot.replaceChildren();
     this._prompt = null;
@@ -217,7 +284,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       if (!change) return;
       if (change === 'prompt') {
         const v = this._view;
-        const untouched = v && v.step === 'score' && v.score == null && !v.revision;
+        const untouched = v && v.step === 'score' && v.questions.every((q) => q.score == null) && !v.revision;
         if (this._flow && !this._failed) {
           if (!untouched) return; // a rating in progress: the change waits for the next start
           granted = this._hkey;   // already allowed by should_prompt: rebuilt without asking
@@ -261,33 +328,35 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._box.add(emit); // stored before anything else happens
       if (this._hkey && emit.some(submitted)) noteRated(this._hkey, Date.now());
     }
-    this._save(r.view);
+    if (event.type !== 'tick' || this._saved) this._save(r.view); // an untouched button-mode flow is not stored
     for (const rec of emit) {
       if (submitted(rec)) this._emit('rating-submit', rec);
       if (rec.final) this._emit('rating-final', rec);
     }
     if (event.type === 'dismiss' && r.ok) {
-      this._emit('rating-dismiss', { session_id: this._ctx.session_id, rating_id: this._ctx.rating_id, step: r.view.step, revision: r.view.revision });
+      this._emit('rating-dismiss', { session_id: this._ctx.session_id, rating_id: this._ctx.rating_id,
+        subject_id: this._ctx.subject_id ?? null, step: r.view.step, revision: r.view.revision });
     }
     this._err = r.ok ? null : r.error;
     this._show(r.view);
     return r;
   }
 
-  _comment(text) {
-    const r = this._dispatch({ type: 'comment', text });
+  _comment(text, question) {
+    const r = this._dispatch({ type: 'comment', text, question });
     if (!r.ok && r.error && r.error.code === 'comment_too_long') {
       // Like maxlength, but counted in code points as the core counts: keep what fits.
-      const max = r.view.comment.max_length;
+      const max = r.view.questions.find((q) => q.id === question).comment.max_length;
       const kept = Array.from(text).slice(0, max).join('');
-      const r2 = this._dispatch({ type: 'comment', text: kept });
+      const r2 = this._dispatch({ type: 'comment', text: kept, question });
       this._err = r.error;
-      if (r2.ok) this._prompt.setComment(kept);
+      if (r2.ok) this._prompt.setComment(question, kept);
       this._show(this._view);
     }
   }
 
   _save(view) {
+    this._saved = true;
     saveFlow(this._key, this._flow.snapshot(), this._hkey, view);
   }
 
@@ -323,9 +392,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (!this._prompt) {
       const root = this.shadowRoot || this.attachShadow({ mode: 'open' });
       this._prompt = new Prompt(root, view, {
-        popup: this._o.mode === 'popup',
-        send: (event) => (event.type === 'comment' ? this._comment(event.text) : this._dispatch(event)),
+        mode: this._o.mode,
+        trigger: this._o.triggerLabel,
+        send: (event) => (event.type === 'comment' ? this._comment(event.text, event.question) : this._dispatch(event)),
         guard: (fn) => this._guard(fn),
+        toggle: () => this._toggle(!this._shown, true),
       });
     }
     this._prompt.render(view, this._shown, this._err);

@@ -1,26 +1,38 @@
 // Types for the npm package `session-rating` (the ES module API) — see docs/widget.md.
 
-/** A rating record exactly as delivered (contract 3, schema "rating.v1"). */
-export interface RatingRecord {
-  schema: 'rating.v1';
-  rating_id: string;
-  session_id: string;
-  revision: number;
-  final: boolean;
-  scale: 'stars' | 'emoji' | 'thumbs';
+/** One question's answer in a record (contract 3). */
+export interface RatingAnswer {
+  /** The question's id ("overall" for the one-question shorthand). */
+  question: string;
+  scale: 'stars' | 'emoji' | 'thumbs' | 'numeric' | 'nps';
+  range: [number, number];
   score: number;
   positive: boolean;
   sentiment: 'positive' | 'neutral' | 'negative';
   problems: string[];
   comment: string;
   redactions: Array<{ kind: string; count: number }>;
+  thresholds: { low_score_max: number; positive_min: number };
+}
+
+/** A rating record exactly as delivered (contract 3, schema "rating.v2"). */
+export interface RatingRecord {
+  schema: 'rating.v2';
+  rating_id: string;
+  session_id: string;
+  rater_id: string | null;
+  subject_id: string | null;
+  revision: number;
+  final: boolean;
+  /** One per answered question, in config order. */
+  answers: RatingAnswer[];
   submitted_at: number;
   first_submitted_at: number;
-  edit_deadline: number;
+  edit_deadline: number | null;
   internal: boolean;
   topic: string | null;
   agent_id: string | null;
-  thresholds: { low_score_max: number; positive_min: number };
+  properties: Record<string, string | number | boolean>;
 }
 
 /** `detail` of `rating-error`. */
@@ -49,6 +61,7 @@ export interface RatingSuppressed {
 export interface RatingDismiss {
   session_id: string;
   rating_id: string;
+  subject_id: string | null;
   step: string;
   revision: number;
 }
@@ -56,8 +69,14 @@ export interface RatingDismiss {
 export interface MountOptions {
   /** Session being rated (1–128 chars of [A-Za-z0-9._:-]). */
   sessionId: string;
-  /** Defaults to sessionId. */
+  /** Default: derived by the core from (session, subject, rater) — docs/contracts.md. */
   ratingId?: string;
+  /** Who rates; default: the origin's pseudonymous id (docs/widget.md, "Rater id"). */
+  raterId?: string;
+  /** What inside the session is rated (a message or answer id). */
+  subjectId?: string;
+  /** Custom properties copied into every record: at most 20, keys [a-z0-9_]{1,40}. */
+  properties?: Record<string, string | number | boolean>;
   /** Where records are POSTed (absolute or relative URL). */
   endpoint: string;
   /** Public write key; sent as `?key=` so requests stay CORS-simple. */
@@ -66,10 +85,14 @@ export interface MountOptions {
   config?: object | string;
   /** URL of a JSON config, used when `config` is not given. */
   configUrl?: string;
-  /** Extra context fields: topic, agent_id, internal, session_ended_at. */
-  context?: { topic?: string | null; agent_id?: string | null; internal?: boolean; session_ended_at?: number | null };
-  /** 'inline' (default) renders in place; 'popup' is a dismissible prompt in the bottom corner. */
-  mode?: 'inline' | 'popup';
+  /** Extra context fields (contract 2); the options above win over the same fields here. */
+  context?: { topic?: string | null; agent_id?: string | null; internal?: boolean; session_ended_at?: number | null;
+    rater_id?: string | null; subject_id?: string | null; properties?: Record<string, string | number | boolean> };
+  /** 'inline' (default) renders in place; 'popup' is a dismissible prompt in the bottom corner;
+   *  'button' is a small trigger that opens the prompt in place (per-answer ratings). */
+  mode?: 'inline' | 'popup' | 'button';
+  /** Button mode: the trigger's label (default: the locale's "Rate this answer"). */
+  triggerLabel?: string;
   /** Open as soon as ready (default true); otherwise wait for open(). */
   autoOpen?: boolean;
   /** Where the .wasm is; default: session-rating.wasm next to the module. */
@@ -82,9 +105,9 @@ export interface Controller {
   element: SessionRatingElement;
   /** Resolves true once running, false if it could not start (a `rating-error` says why). */
   ready: Promise<boolean>;
-  /** Shows the prompt if the core's should_prompt allows it; false otherwise. */
+  /** Shows the prompt if the core's should_prompt allows it (button mode: unfolds it); false otherwise. */
   open(): boolean;
-  /** Dismisses the prompt. */
+  /** Dismisses the prompt (button mode: folds it into its trigger). */
   close(): void;
   /** Stops the widget and removes an element that mount() created. */
   destroy(): void;

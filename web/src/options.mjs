@@ -3,9 +3,17 @@
 // the same names; docs/widget.md lists them.
 
 /** The attributes <session-rating> reads (and observes). */
-export const OPTION_ATTRIBUTES = ['session-id', 'rating-id', 'endpoint', 'write-key', 'config', 'config-url',
-  'scale', 'locale', 'preset', 'question', 'comment', 'window-seconds',
-  'topic', 'agent-id', 'internal', 'session-ended-at', 'mode', 'auto-open', 'wasm-url'];
+export const OPTION_ATTRIBUTES = ['session-id', 'rating-id', 'rater-id', 'subject-id', 'endpoint', 'write-key',
+  'config', 'config-url', 'scale', 'locale', 'preset', 'question', 'comment', 'window-seconds',
+  'topic', 'agent-id', 'internal', 'session-ended-at', 'properties', 'mode', 'trigger-label', 'auto-open', 'wasm-url'];
+
+/** The three modes; anything else is `inline`. */
+export const modeOf = (mode) => (mode === 'popup' || mode === 'button' ? mode : 'inline');
+
+// JSON text → value; text that is not JSON stays text (the core reports it with its path).
+function json(raw) {
+  try { return JSON.parse(raw); } catch { return raw; }
+}
 
 /**
  * Options from attributes: `get(name)` reads `name` (element) or `data-name` (script tag).
@@ -13,10 +21,7 @@ export const OPTION_ATTRIBUTES = ['session-id', 'rating-id', 'endpoint', 'write-
  */
 export function optionsFrom(get, has, defaultMode) {
   const raw = get('config');
-  let config = null;
-  if (raw) {
-    try { config = JSON.parse(raw); } catch { config = raw; } // an unreadable config is reported later
-  }
+  let config = raw ? json(raw) : null; // an unreadable config is reported later
   const over = {};
   for (const k of ['scale', 'locale', 'preset', 'question']) if (get(k)) over[k] = get(k);
   if (has('comment')) over.comment = { ...(config?.comment || {}), enabled: get('comment') !== 'false' };
@@ -32,9 +37,13 @@ export function optionsFrom(get, has, defaultMode) {
   return {
     sessionId: get('session-id'),
     ratingId: get('rating-id') || undefined,
+    raterId: get('rater-id') || undefined,
+    subjectId: get('subject-id') || undefined,
+    properties: get('properties') ? json(get('properties')) : undefined,
     endpoint: get('endpoint'),
     writeKey: get('write-key') || '',
     mode: get('mode') || defaultMode,
+    triggerLabel: get('trigger-label') || undefined,
     config,
     configUrl: get('config-url') || undefined,
     context,
@@ -43,16 +52,17 @@ export function optionsFrom(get, has, defaultMode) {
   };
 }
 
-// The fields of each kind of change; `popup` stands for the mode (anything else is inline).
-const RATING = ['sessionId', 'ratingId', 'endpoint', 'writeKey'];
-const PROMPT = ['config', 'configUrl', 'context', 'popup'];
-const fields = (o, names) => JSON.stringify(names.map((n) => (n === 'popup' ? o.mode === 'popup' : o[n])));
+// The fields of each kind of change (the mode as modeOf reads it).
+const RATING = ['sessionId', 'ratingId', 'raterId', 'subjectId', 'endpoint', 'writeKey'];
+const PROMPT = ['config', 'configUrl', 'context', 'properties', 'mode', 'triggerLabel'];
+const fields = (o, names) => JSON.stringify(names.map((n) => (n === 'mode' ? modeOf(o.mode) : o[n])));
 
 /**
  * What changed between two sets of options:
- * - 'rating': another rating (session id, rating id, endpoint or write key) — start over;
- * - 'prompt': what the prompt asks or shows (config, config URL, context, mode) — rebuild it
- *   if no rating is in progress;
+ * - 'rating': another rating (session, rating, rater or subject id, endpoint or write key) —
+ *   start over;
+ * - 'prompt': what the prompt asks or shows (config, config URL, context, properties, mode,
+ *   trigger label) — rebuild it if no rating is in progress;
  * - null: nothing that matters after start (auto-open and wasm-url are read at start).
  */
 export function changeBetween(before, after) {

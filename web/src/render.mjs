@@ -2,7 +2,8 @@
 // It knows nothing of storage or the network, and does not call the core: it builds the prompt
 // once, updates it for each view, announces step changes and errors, moves focus, handles the
 // option keys, and turns clicks and typing into core events (docs/view.md) handed to `send`.
-// Text goes in through textContent and attributes only.
+// Every question of the view is its own radio group with its own problem picks and comment;
+// events carry the question's id. Text goes in through textContent and attributes only.
 
 import CSS from './widget.css'; // minified text, inlined by web/build.mjs
 import { icon, cross } from './icons.mjs';
@@ -37,17 +38,53 @@ export function timeLeft(ms) {
   return h ? `${h}:${two(m)}:${two(t % 60)}` : `${m}:${two(t % 60)}`;
 }
 
+// The options' CSS class per scale.
+const KIND = { stars: 'stars', emoji: 'faces', thumbs: 'thumbs', numeric: 'num', nps: 'num' };
+
+// One question's controls: heading, radio group (+ end labels), problem picks, comment.
+function question(q, i, many) {
+  const id = (p) => `${p}${i}`;
+  const text = h('p', { id: id('q'), part: 'question', class: 'q' });
+  const ends = q.end_labels ? h('div', { id: id('e'), part: 'end-labels', class: 'ends' }, h('span'), h('span')) : null;
+  const opts = h('div', { part: 'options', role: 'radiogroup', 'aria-labelledby': id('q'),
+    'aria-describedby': ends && id('e'), class: `opts ${KIND[q.scale] || 'num'}` });
+  q.options.forEach((o, k) => {
+    const b = h('button', { type: 'button', role: 'radio', class: 'opt', part: 'option', 'data-v': o.value, 'aria-checked': 'false', tabindex: '-1' });
+    if (KIND[q.scale] === 'num') b.textContent = String(o.value); // "7", named "7 out of 10"
+    else b.append(icon(q.scale, o.value, q.scale === 'emoji' ? k : 0));
+    opts.append(b);
+  });
+  const problems = h('fieldset', { part: 'problems' }, h('legend'));
+  for (const p of q.problems) {
+    const input = h('input', { type: 'checkbox', 'data-id': p.id });
+    problems.append(h('label', { class: 'pb', part: 'problem' }, input, h('span')));
+  }
+  const ta = h('textarea', { id: id('c'), part: 'comment', 'aria-describedby': `${id('n')} err` });
+  const cnt = h('span', { id: id('n'), part: 'count', class: 'cnt' });
+  const comment = h('div', { class: 'cm' }, h('label', { for: id('c') }), ta, cnt);
+  // The options and their end labels share one width (the row's, up to the panel's).
+  const sc = h('div', { class: 'sc' }, opts);
+  if (ends) sc.append(ends);
+  const box = h('div', { class: 'qb', part: 'question-block', 'data-q': q.id,
+    role: many ? 'group' : null, 'aria-labelledby': many ? id('q') : null }, text, sc, problems, comment);
+  return { id: q.id, box, text, opts, ends, problems, ta, cnt, comment };
+}
+
 /**
- * The prompt in `root` (a shadow root), built for the options and problems of `view`.
- * `popup`: a dialog with a close button; `send(event)`: takes the core events of clicks and
- * typing; `guard(fn)`: runs every event handler (the element reports what one throws).
+ * The prompt in `root` (a shadow root), built for the questions, options and problems of
+ * `view`. `mode`: 'inline', 'popup' (a dialog with a close button) or 'button' (a trigger that
+ * opens the prompt in place); `send(event)`: takes the core events of clicks and typing;
+ * `guard(fn)`: runs every event handler (the element reports what one throws); `toggle()`:
+ * the trigger was pressed (button mode); `trigger`: the trigger's own label, if the host set one.
  */
 export class Prompt {
-  constructor(root, view, { popup, send, guard }) {
+  constructor(root, view, { mode, send, guard, toggle, trigger }) {
+    const popup = mode === 'popup';
     this._root = root;
     this._view = null; // the view last rendered
     this._strings = {};
     this._said = '';
+    this._label = trigger || '';
     // A constructed stylesheet is not subject to CSP style-src (no 'unsafe-inline' needed).
     let style = null;
     try {
@@ -58,66 +95,65 @@ export class Prompt {
       style = h('style');
       style.textContent = CSS;
     }
-    const q = h('p', { id: 'q', part: 'question', class: 'q' });
-    const opts = h('div', { id: 'opts', part: 'options', role: 'radiogroup', 'aria-labelledby': 'q',
-      class: `opts ${view.scale === 'emoji' ? 'faces' : view.scale}` });
-    view.options.forEach((o, i) => {
-      const b = h('button', { type: 'button', role: 'radio', class: 'opt', part: 'option', 'data-v': o.value, 'aria-checked': 'false', tabindex: '-1' });
-      b.append(icon(view.scale, o.value, view.scale === 'emoji' ? i : 0));
-      opts.append(b);
-    });
-    const problems = h('fieldset', { part: 'problems' }, h('legend', { id: 'pl' }));
-    for (const p of view.problems) {
-      const input = h('input', { type: 'checkbox', 'data-id': p.id });
-      problems.append(h('label', { class: 'pb', part: 'problem' }, input, h('span', { text: p.label })));
-    }
-    const ta = h('textarea', { id: 'c', part: 'comment', 'aria-describedby': 'cnt err' });
-    const cnt = h('span', { id: 'cnt', part: 'count', class: 'cnt' });
-    const comment = h('div', { class: 'cm' }, h('label', { for: 'c', id: 'cl' }), ta, cnt);
+    const many = view.questions.length > 1;
+    const qs = view.questions.map((q, i) => question(q, i, many));
     const err = h('p', { id: 'err', part: 'error', class: 'err' });
     const submit = h('button', { type: 'button', part: 'submit', class: 'btn' });
-    const details = h('div', { class: 'details' }, problems, comment, err, submit);
+    const foot = h('div', { class: 'foot' }, err, submit);
     const ty = h('p', { part: 'thanks', class: 'ty', tabindex: '-1' });
     const tl = h('span', { part: 'time-left', class: 'tl' });
     const change = h('button', { type: 'button', part: 'change', class: 'btn link' });
     const thanks = h('div', { class: 'thanks' }, ty, tl, change);
     const live = h('div', { class: 'sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
-    const panel = h('div', { part: 'panel', class: 'panel', role: popup ? 'dialog' : 'group', 'aria-labelledby': 'q' });
+    const panel = h('div', { id: 'panel', part: 'panel', class: 'panel', role: popup ? 'dialog' : 'group',
+      'aria-labelledby': many ? null : 'q0' });
     let close = null;
     if (popup) {
       close = h('button', { type: 'button', part: 'close', class: 'close' });
       close.append(cross());
       panel.append(close);
     }
-    panel.append(q, opts, details, thanks, live);
-    root.replaceChildren(...(style ? [style] : []), panel);
-    this._dom = { panel, q, opts, problems, ta, cnt, comment, err, submit, details, ty, tl, change, thanks, live, close, pl: problems.firstChild, cl: comment.firstChild };
+    let tr = null;
+    if (mode === 'button') {
+      tr = h('button', { type: 'button', part: 'trigger', class: 'trigger', 'aria-expanded': 'false', 'aria-controls': 'panel' });
+    }
+    panel.append(...qs.map((q) => q.box), foot, thanks);
+    root.replaceChildren(...(style ? [style] : []), ...(tr ? [tr] : []), panel, live);
+    this._dom = { panel, qs, err, submit, foot, ty, tl, change, thanks, live, close, tr };
 
     const on = (node, type, fn) => node.addEventListener(type, (e) => guard(() => fn(e)));
-    on(opts, 'click', (e) => {
-      const b = e.target.closest('.opt');
-      if (b) send({ type: 'score', value: Number(b.dataset.v) });
-    });
-    on(opts, 'keydown', (e) => this._arrows(e));
-    on(problems, 'change', (e) => {
-      const id = e.target.dataset.id;
-      if (id) send({ type: 'toggle_problem', id });
-    });
-    on(ta, 'input', () => send({ type: 'comment', text: ta.value }));
+    for (const q of qs) {
+      const question = q.id; // every event names its question
+      on(q.opts, 'click', (e) => {
+        const b = e.target.closest('.opt');
+        if (b) send({ type: 'score', value: Number(b.dataset.v), question });
+      });
+      on(q.opts, 'keydown', (e) => this._arrows(e, q.opts));
+      on(q.problems, 'change', (e) => {
+        const id = e.target.dataset.id;
+        if (id) send({ type: 'toggle_problem', id, question });
+      });
+      on(q.ta, 'input', () => send({ type: 'comment', text: q.ta.value, question }));
+    }
     on(submit, 'click', () => send({ type: 'submit' }));
     on(change, 'click', () => send({ type: 'edit' }));
     if (close) on(close, 'click', () => send({ type: 'dismiss' }));
+    if (tr) on(tr, 'click', () => toggle());
     on(panel, 'keydown', (e) => {
-      if (e.key === 'Escape' && popup && this._view.open !== false) {
+      if (e.key !== 'Escape') return;
+      if (popup && this._view.open !== false) {
         e.stopPropagation();
         send({ type: 'dismiss' });
+      } else if (tr) {
+        e.stopPropagation();
+        toggle(); // button mode: Escape folds the prompt back into its trigger
       }
     });
   }
 
-  // Roving focus over the options: arrows (mirrored right-to-left), Home, End; wrapping.
-  _arrows(e) {
-    const list = [...this._dom.opts.children];
+  // Roving focus over one group's options: arrows (mirrored right-to-left), Home, End; wrapping.
+  _arrows(e, group) {
+    const list = [...group.children];
     const i = list.indexOf(e.target.closest('.opt'));
     if (i < 0) return;
     const rtl = this._view.dir === 'rtl';
@@ -133,19 +169,34 @@ export class Prompt {
     list[j].focus();
   }
 
-  /** Sets the comment box's text (what fits after the core refused a longer one). */
-  setComment(text) {
-    this._dom.ta.value = text;
+  /** Sets a question's comment box text (what fits after the core refused a longer one). */
+  setComment(question, text) {
+    const q = this._dom.qs.find((x) => x.id === question);
+    if (q) q.ta.value = text;
   }
 
   /** Hides everything (the widget failed). */
   hide() {
     this._dom.panel.hidden = true;
+    if (this._dom.tr) this._dom.tr.hidden = true;
+  }
+
+  /** Moves focus into the prompt: the first question's option in the tab order (or thanks). */
+  focusIn() {
+    const d = this._dom;
+    const target = !d.thanks.hidden ? (d.change.hidden ? d.ty : d.change)
+      : d.qs[0].opts.querySelector('[tabindex="0"]');
+    target?.focus();
+  }
+
+  /** Focuses the trigger (button mode). */
+  focusTrigger() {
+    this._dom.tr?.focus();
   }
 
   /**
-   * Shows `view`. `shown`: the prompt was opened; `error`: the core's last refusal
-   * ({code}) or null.
+   * Shows `view`. `shown`: the prompt was opened (button mode: expanded); `error`: the core's
+   * last refusal ({code}) or null.
    */
   render(view, shown, error) {
     const prev = this._view;
@@ -156,51 +207,77 @@ export class Prompt {
     const step = view.step;
     const focused = this._root.activeElement;
     const stepChanged = !prev || prev.step !== step;
+    const many = d.qs.length > 1;
 
     d.panel.hidden = !(shown && view.open !== false && step !== 'dismissed');
     d.panel.dir = view.dir || 'ltr';
     d.panel.lang = view.locale || 'en';
-    d.q.textContent = view.question;
+    if (many) d.panel.setAttribute('aria-label', s.rating_label || 'Rating');
     if (d.close) d.close.setAttribute('aria-label', s.close || 'Close');
+    if (d.tr) {
+      d.tr.textContent = this._label || s.trigger || 'Rate this answer';
+      d.tr.setAttribute('aria-expanded', String(!d.panel.hidden));
+      d.tr.dir = d.panel.dir;
+      d.tr.lang = d.panel.lang;
+    }
 
     const asking = step === 'score' || step === 'details';
-    d.q.hidden = d.opts.hidden = !asking;
-    const buttons = [...d.opts.children];
-    const checked = buttons.findIndex((b) => Number(b.dataset.v) === view.score);
-    const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
-    buttons.forEach((b, i) => {
-      const o = view.options[i];
-      b.setAttribute('aria-label', o.label);
-      b.setAttribute('aria-checked', String(i === checked));
-      b.toggleAttribute('data-on', view.scale === 'stars' && view.score != null && o.value <= view.score);
-      const tab = checked >= 0 ? i === checked : roving >= 0 ? i === roving : i === 0;
-      b.setAttribute('tabindex', tab ? '0' : '-1');
-    });
-
-    d.details.hidden = step !== 'details';
-    d.problems.hidden = !view.problems.length || !view.low;
-    d.pl.textContent = s.problems_label || '';
-    view.problems.forEach((p, i) => {
-      const input = d.problems.querySelectorAll('input')[i];
-      input.checked = !!p.selected;
-      input.nextSibling.textContent = p.label;
-    });
-    const c = view.comment || {};
-    d.comment.hidden = !c.enabled;
-    d.cl.textContent = s.comment_label || '';
-    d.ta.placeholder = s.comment_placeholder || '';
-    d.ta.toggleAttribute('aria-required', false);
-    if (c.required) d.ta.setAttribute('aria-required', 'true');
-    if (c.enabled && d.ta.value !== c.text && focused !== d.ta) d.ta.value = c.text || '';
-    d.cnt.textContent = fill(s.chars_left, 'n', String(c.remaining ?? 0));
-    d.submit.textContent = s.submit || 'Submit';
-    d.submit.setAttribute('aria-disabled', String(!view.can_submit));
+    const details = step === 'details';
     const code = error && error.code;
     const msg = !code ? '' : code === 'comment_required' ? s.err_comment_required
-      : code === 'comment_too_long' ? s.err_comment_too_long : s.err_generic;
+      : code === 'comment_too_long' ? s.err_comment_too_long
+      : code === 'answer_required' ? s.err_answer_required : s.err_generic;
+    let revealed = ''; // what a question newly shows (announced)
+    d.qs.forEach((dq, i) => {
+      const q = view.questions[i];
+      const was = prev && prev.questions[i];
+      dq.box.hidden = !asking;
+      dq.text.textContent = q.text;
+      const buttons = [...dq.opts.children];
+      const checked = buttons.findIndex((b) => Number(b.dataset.v) === q.score);
+      const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
+      buttons.forEach((b, k) => {
+        const o = q.options[k];
+        b.setAttribute('aria-label', o.label);
+        b.setAttribute('aria-checked', String(k === checked));
+        b.toggleAttribute('data-on', q.scale === 'stars' && q.score != null && o.value <= q.score);
+        const tab = checked >= 0 ? k === checked : roving >= 0 ? k === roving : k === 0;
+        b.setAttribute('tabindex', tab ? '0' : '-1');
+      });
+      if (dq.ends) {
+        dq.ends.firstChild.textContent = q.end_labels?.min || '';
+        dq.ends.lastChild.textContent = q.end_labels?.max || '';
+      }
+      const low = details && !!q.low;
+      dq.problems.hidden = !q.problems.length || !low;
+      dq.problems.firstChild.textContent = s.problems_label || '';
+      const inputs = dq.problems.querySelectorAll('input');
+      q.problems.forEach((p, k) => {
+        inputs[k].checked = !!p.selected;
+        inputs[k].nextSibling.textContent = p.label;
+      });
+      const c = q.comment || {};
+      dq.comment.hidden = !c.enabled || !low;
+      dq.comment.firstChild.textContent = s.comment_label || '';
+      dq.ta.placeholder = s.comment_placeholder || '';
+      dq.ta.toggleAttribute('aria-required', false);
+      if (c.required) dq.ta.setAttribute('aria-required', 'true');
+      if (c.enabled && dq.ta.value !== c.text && focused !== dq.ta) dq.ta.value = c.text || '';
+      dq.cnt.textContent = fill(s.chars_left, 'n', String(c.remaining ?? 0));
+      const bad = !dq.comment.hidden && ((code === 'comment_required' && c.required && !String(c.text || '').trim()) ||
+        (code === 'comment_too_long' && c.remaining === 0));
+      dq.ta.setAttribute('aria-invalid', String(bad));
+      // Newly shown picks or comment box (a low score): said once.
+      if (!revealed && low && !(was && details && prev.step === 'details' && was.low)) {
+        revealed = !dq.problems.hidden ? s.problems_label : !dq.comment.hidden ? s.comment_label : '';
+      }
+    });
+
+    d.foot.hidden = !details;
+    d.submit.textContent = s.submit || 'Submit';
+    d.submit.setAttribute('aria-disabled', String(!view.can_submit));
     d.err.textContent = msg || '';
     d.err.hidden = !msg;
-    d.ta.setAttribute('aria-invalid', String(code === 'comment_required' || code === 'comment_too_long'));
 
     d.thanks.hidden = step !== 'thanks' && step !== 'final';
     d.ty.textContent = step === 'final' ? s.final_note : s.thanks;
@@ -211,21 +288,22 @@ export class Prompt {
     d.change.hidden = !editable;
     d.change.textContent = s.change || '';
 
-    // Announce step changes and errors; move focus only if it was inside the widget.
+    // Announce step changes, newly shown details and errors; move focus only if it was
+    // inside the widget.
     let say = '';
-    if (prev && stepChanged) {
-      say = step === 'details' ? (view.problems.length && view.low ? s.problems_label : s.comment_label)
+    if (prev && (stepChanged || details)) {
+      say = details ? revealed
         : step === 'thanks' ? [s.thanks, d.tl.hidden ? '' : d.tl.textContent].join(' ').trim()
         : step === 'final' ? s.final_note
-        : step === 'score' ? view.question : '';
+        : step === 'score' ? view.questions[0].text : '';
     }
     if (msg && (!prev || msg !== this._said)) say = msg;
     this._said = msg;
     if (say) d.live.textContent = say;
-    if (prev && stepChanged && focused && !d.panel.hidden) {
+    if (prev && stepChanged && focused && focused !== d.tr && !d.panel.hidden) {
       const target = step === 'thanks' ? (editable ? d.change : d.ty)
         : step === 'final' ? d.ty
-        : buttons.find((b) => b.getAttribute('tabindex') === '0');
+        : d.qs[0].opts.querySelector('[tabindex="0"]');
       if (target && (focused.closest('[hidden]') || step !== 'details')) target.focus();
     }
   }

@@ -14,7 +14,7 @@ function boot() {
     if (!script || !script.hasAttribute('data-session-id')) return;
     const get = (n) => script.getAttribute(`data-${n}`);
     const options = optionsFrom(get, (n) => script.hasAttribute(`data-${n}`), 'popup');
-    const target = options.mode === 'inline' && get('target') ? document.querySelector(get('target')) : null;
+    const target = options.mode !== 'popup' && get('target') ? document.querySelector(get('target')) : null;
     controller = mount(target, options);
   } catch (e) {
     console.error('session-rating: could not start', e);

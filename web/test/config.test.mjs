@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { getCore, make } from './helpers.mjs';
+import { getCore, make, ev, score } from './helpers.mjs';
 
 const core = await getCore();
 
@@ -10,12 +10,18 @@ test('config: empty_object_gives_documented_defaults', () => {
   assert.deepEqual(core.validateConfig({}), { ok: true, errors: [] });
   const flow = make(core, {});
   const v = flow.view();
-  assert.equal(v.scale, 'stars');
   assert.equal(v.locale, 'en');
   assert.equal(v.dir, 'ltr');
-  assert.deepEqual(v.problems.map((p) => p.id), ['audio', 'video', 'connection', 'screen_share', 'other']);
-  assert.equal(v.comment.enabled, false);
-  assert.equal(v.comment.max_length, 500);
+  assert.equal(v.questions.length, 1, 'the shorthand is one question');
+  const [q] = v.questions;
+  assert.equal(q.id, 'overall');
+  assert.equal(q.scale, 'stars');
+  assert.deepEqual(q.range, [1, 5]);
+  assert.equal(q.end_labels, null);
+  assert.equal(q.required, true);
+  assert.deepEqual(q.problems.map((p) => p.id), ['audio', 'video', 'connection', 'screen_share', 'other']);
+  assert.equal(q.comment.enabled, false);
+  assert.equal(q.comment.max_length, 500);
   flow.destroy();
 });
 
@@ -77,8 +83,36 @@ test('context: ids_are_validated', () => {
   }
 });
 
-test('context: session_end_needs_session_ended_at', () => {
-  const r = core.createFlow({ finalise: { from: 'session_end' } }, { session_id: 's' });
-  assert.equal(r.ok, false);
-  assert.deepEqual(r.errors.map((e) => [e.path, e.code]), [['/finalise/from', 'conflict']]);
+test('context: from session_end, the deadline waits for a session_end event', () => {
+  const flow = make(core, { finalise: { from: 'session_end', window_seconds: 60 } }, { session_id: 's' });
+  const r1 = flow.dispatch(score(5, 1000));
+  assert.equal(r1.emit.length, 1, 'rated while the session is live');
+  assert.equal(r1.emit[0].edit_deadline, null, 'the record does not know the deadline yet');
+  assert.equal(r1.view.edit_deadline, null, 'no deadline before the end is known');
+  assert.equal(r1.view.can_edit, true);
+  const r2 = flow.dispatch({ type: 'session_end', at: 5000 });
+  assert.equal(r2.ok, true);
+  assert.equal(r2.view.edit_deadline, 65000);
+  assert.equal(flow.dispatch({ type: 'session_end', at: 6000 }).error.code, 'not_allowed', 'the end is known already');
+  const r3 = flow.dispatch(ev('tick', 65000));
+  assert.equal(r3.view.step, 'final');
+  assert.equal(r3.emit[0].final, true);
+  flow.destroy();
+});
+
+test('context: rater_id, subject_id and properties are validated with /context paths', () => {
+  const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i]));
+  const cases = [
+    [{ rater_id: 'has space' }, [['/context/rater_id', 'invalid_value']]],
+    [{ subject_id: '' }, [['/context/subject_id', 'invalid_value']]],
+    [{ properties: many }, [['/context/properties', 'out_of_range']]],
+    [{ properties: { Bad: 'x' } }, [['/context/properties/Bad', 'invalid_value']]],
+    [{ properties: { a: 'x'.repeat(201) } }, [['/context/properties/a', 'out_of_range']]],
+    [{ properties: { a: null } }, [['/context/properties/a', 'wrong_type']]],
+  ];
+  for (const [extra, want] of cases) {
+    const r = core.createFlow({}, { session_id: 's', ...extra });
+    assert.equal(r.ok, false, JSON.stringify(extra));
+    assert.deepEqual(r.errors.map((e) => [e.path, e.code]), want, JSON.stringify(extra));
+  }
 });

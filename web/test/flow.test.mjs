@@ -12,7 +12,8 @@ test('flow: high_score_emits_one_record_and_thanks', () => {
   assert.equal(r.ok, true);
   assert.equal(r.view.step, 'thanks');
   assert.equal(r.emit.length, 1);
-  assert.equal(r.emit[0].schema, 'rating.v1');
+  assert.equal(r.emit[0].schema, 'rating.v2');
+  assert.deepEqual(r.emit[0].answers.map((a) => [a.question, a.score]), [['overall', 5]]);
   assert.equal(r.emit[0].revision, 1);
   flow.destroy();
 });
@@ -25,8 +26,8 @@ test('flow: emitted_record_passes_record_validation', () => {
   const r = flow.dispatch(ev('submit', 13));
   assert.equal(r.emit.length, 1);
   assert.deepEqual(core.validateRecord(r.emit[0]), { ok: true, errors: [] });
-  assert.deepEqual(r.emit[0].problems, ['audio']);
-  assert.ok(!r.emit[0].comment.includes('1234'), r.emit[0].comment);
+  assert.deepEqual(r.emit[0].answers[0].problems, ['audio']);
+  assert.ok(!r.emit[0].answers[0].comment.includes('1234'), r.emit[0].answers[0].comment);
   flow.destroy();
 });
 
@@ -83,11 +84,19 @@ test('flow: final_record_is_emitted_exactly_once', () => {
 test('flow: view_has_every_documented_field', () => {
   const flow = make(core);
   const v = flow.view();
-  for (const key of ['step', 'open', 'scale', 'locale', 'dir', 'question', 'options', 'score', 'low',
-    'problems', 'comment', 'can_submit', 'can_edit', 'revision', 'edit_deadline', 'final', 'strings']) {
+  for (const key of ['step', 'open', 'locale', 'dir', 'questions', 'can_submit', 'can_edit', 'revision',
+    'edit_deadline', 'final', 'strings']) {
     assert.ok(key in v, key);
   }
-  for (const key of ['enabled', 'required', 'text', 'max_length', 'remaining']) assert.ok(key in v.comment, key);
+  for (const key of ['scale', 'question', 'options', 'score', 'low', 'problems', 'comment']) assert.ok(!(key in v), `${key} moved into questions[]`);
+  const [q] = v.questions;
+  for (const key of ['id', 'text', 'scale', 'range', 'options', 'end_labels', 'required', 'score', 'low', 'problems', 'comment']) {
+    assert.ok(key in q, key);
+  }
+  for (const key of ['enabled', 'required', 'text', 'max_length', 'remaining']) assert.ok(key in q.comment, key);
+  for (const key of ['trigger', 'n_of_m', 'nps_min', 'nps_max', 'numeric_min', 'numeric_max', 'err_answer_required']) {
+    assert.equal(typeof v.strings[key], 'string', key);
+  }
   assert.equal(v.strings.comment_label, 'Tell us more');
   flow.destroy();
 });
@@ -98,7 +107,7 @@ test('flow: control_characters_in_comment_are_escaped_in_json', () => {
   const text = 'line1\nline2\t"quoted" \\ back \x01 end — ünïcödé 😀';
   flow.dispatch({ type: 'comment', text, at: 11 });
   const r = flow.dispatch(ev('submit', 12));
-  assert.equal(r.emit[0].comment, text);
+  assert.equal(r.emit[0].answers[0].comment, text);
   flow.destroy();
 });
 

@@ -31,7 +31,7 @@ test('load: glueUrl from the test support loads the built core, once (after a fa
   const result = flow.dispatch({ type: 'score', value: 1, at: 10 });
   assert.equal(result.ok, true);
   assert.equal(result.emit.length, 1);
-  assert.equal(result.emit[0].positive, true);
+  assert.equal(result.emit[0].answers[0].positive, true);
   flow.destroy();
   assert.equal(core.liveFlows, 0);
 });
@@ -44,7 +44,7 @@ test('load: createCore() makes a new core from the factory each time (no cache, 
   assert.notEqual(a, b);
   for (const core of [a, b]) {
     const flow = core.createFlow({ scale: 'stars' }, { session_id: 's-2' });
-    assert.equal(flow.dispatch({ type: 'score', value: 5, at: 10 }).emit[0].score, 5);
+    assert.equal(flow.dispatch({ type: 'score', value: 5, at: 10 }).emit[0].answers[0].score, 5);
     flow.destroy();
     assert.equal(core.liveFlows, 0);
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { OPTION_ATTRIBUTES, optionsFrom, changeBetween } from '../src/options.mjs';
+import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from '../src/options.mjs';
 
 const from = (attributes, defaultMode = 'inline') =>
   optionsFrom((n) => (n in attributes ? attributes[n] : null), (n) => n in attributes, defaultMode);
@@ -26,6 +26,22 @@ test('options: shortcut attributes override the JSON config; context attributes;
   assert.equal(from({ 'auto-open': 'false' }, 'popup').autoOpen, false);
   assert.equal(from({}, 'popup').mode, 'popup');
   assert.equal(from({ config: '{not json' }).config, '{not json', 'kept as text: the element reports it');
+  assert.equal(o.raterId, undefined, 'no rater id unless the host sets one (the element fills it)');
+  assert.equal(o.subjectId, undefined);
+  assert.equal(o.properties, undefined);
+});
+
+test('options: rater-id, subject-id, properties (JSON), mode="button" and trigger-label', () => {
+  const o = from({ 'session-id': 's-1', 'rater-id': 'u-9', 'subject-id': 'msg-3', properties: '{"model":"m-2","temp":0.5,"beta":true}',
+    mode: 'button', 'trigger-label': 'That helped?', config: '{"questions":[{"id":"HELPFUL_THUMBS"},{"id":"EXPERIENCE_THUMBS"}]}' });
+  assert.equal(o.raterId, 'u-9');
+  assert.equal(o.subjectId, 'msg-3');
+  assert.deepEqual(o.properties, { model: 'm-2', temp: 0.5, beta: true });
+  assert.equal(o.mode, 'button');
+  assert.equal(o.triggerLabel, 'That helped?');
+  assert.deepEqual(o.config.questions.map((q) => q.id), ['HELPFUL_THUMBS', 'EXPERIENCE_THUMBS']);
+  assert.equal(from({ properties: '{oops' }).properties, '{oops', 'kept as text: the core reports it at /context/properties');
+  assert.deepEqual(['inline', 'popup', 'button', 'other', undefined].map(modeOf), ['inline', 'popup', 'button', 'inline', 'inline']);
 });
 
 test('options: changeBetween tells a new rating from a new prompt from nothing that matters', () => {
@@ -36,6 +52,11 @@ test('options: changeBetween tells a new rating from a new prompt from nothing t
   assert.equal(change({ 'rating-id': 'r-2' }), 'rating');
   assert.equal(change({ endpoint: '/other' }), 'rating');
   assert.equal(change({ 'write-key': 'pk' }), 'rating');
+  assert.equal(change({ 'rater-id': 'u-2' }), 'rating', 'another rater: another rating');
+  assert.equal(change({ 'subject-id': 'msg-2' }), 'rating', 'another answer: another rating');
+  assert.equal(change({ properties: '{"model":"b"}' }), 'prompt');
+  assert.equal(change({ mode: 'button' }), 'prompt');
+  assert.equal(change({ 'trigger-label': 'Rate' }), 'prompt');
   assert.equal(change({ scale: 'thumbs' }), 'prompt');
   assert.equal(change({ config: '{"scale":"emoji"}' }), 'prompt');
   assert.equal(change({ 'config-url': '/c.json' }), 'prompt');

@@ -17,23 +17,25 @@ test('record: valid_record_round_trips_byte_for_byte', () => {
   assert.deepEqual(core.validateRecord(validRecord()), { ok: true, errors: [] });
 });
 
-test('record: schema_must_be_rating_v1', () => {
-  const r = core.validateRecord({ ...validRecord(), schema: 'rating.v2' });
+test('record: schema_must_be_rating_v2_or_v1', () => {
+  const r = core.validateRecord({ ...validRecord(), schema: 'rating.v3' });
   assert.equal(r.ok, false);
   assert.equal(r.errors[0].path, '/schema');
 });
 
 test('record: missing_and_unknown_fields_are_reported', () => {
   const rec = validRecord();
-  delete rec.score;
+  delete rec.answers[0].score;
   rec.extra = 1;
   const paths = core.validateRecord(rec).errors.map((e) => e.path);
-  assert.ok(paths.includes('/score'), paths.join());
+  assert.ok(paths.includes('/answers/0/score'), paths.join());
   assert.ok(paths.includes('/extra'), paths.join());
 });
 
 test('record: positive_and_sentiment_must_agree_with_score', () => {
-  const r = core.validateRecord({ ...validRecord(), positive: false });
+  const rec = validRecord();
+  rec.answers[0].positive = false;
+  const r = core.validateRecord(rec);
   assert.equal(r.ok, false);
 });
 

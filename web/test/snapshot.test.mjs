@@ -95,7 +95,7 @@ test('snapshot: refuses_malformed_snapshots', () => {
   const live = core.liveFlows;
   assert.equal(core.restoreFlow({}, 'not json').ok, false);
   assert.equal(core.restoreFlow({}, []).ok, false);
-  for (const key of ['step', 'score', 'revision', 'submitted', 'problems', 'context', 'last_at']) {
+  for (const key of ['step', 'draft', 'revision', 'submitted', 'context', 'last_at']) {
     const r = core.restoreFlow({}, { ...good, [key]: 'garbage' });
     assert.equal(r.ok, false, key);
   }

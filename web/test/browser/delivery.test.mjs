@@ -12,10 +12,10 @@ after(() => tearDown(server, browser));
 const ENDPOINT_GLOB = '**/v1/ratings**';
 
 function arrivalsFor(id) {
-  return server.posts().filter((p) => p.record && p.record.rating_id === id);
+  return server.posts().filter((p) => p.record && p.record.session_id === id);
 }
 function storedFor(id) {
-  return server.records().filter((r) => r.rating_id === id);
+  return server.records().filter((r) => r.session_id === id);
 }
 function corsHeaders(origin, extra = {}) {
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After', 'Content-Type': 'application/json', ...extra };
@@ -103,7 +103,7 @@ test('400: one attempt, rating-error, never retried (not even on the next load)'
   const [err] = await events(page, 'rating-error');
   assert.equal(err.detail.code, 'rejected');
   assert.equal(err.detail.status, 400);
-  assert.equal(err.detail.record.rating_id, 'bad-request');
+  assert.equal(err.detail.record.session_id, 'bad-request');
   assert.deepEqual(err.detail.errors, [{ path: '/score', code: 'out_of_range' }]);
   await sleep(2500);
   assert.equal(hits, 1);
@@ -176,7 +176,7 @@ test('reload inside the window: thank-you with Change rating, the change is revi
   await w2.change.waitFor();
   await waitFor(() => storedFor('reload-1').length === 2, { message: 'revision 2' });
   assert.deepEqual(storedFor('reload-1').map((r) => r.revision).sort(), [1, 2]);
-  assert.equal(storedFor('reload-1').find((r) => r.revision === 2).score, 5);
+  assert.equal(storedFor('reload-1').find((r) => r.revision === 2).answers[0].score, 5);
   await page.context().close();
 });
 
@@ -231,5 +231,33 @@ test('localStorage missing entirely (getter throws): delivery still works', asyn
   await rate(page, 'no-ls', { pick: 'Very satisfied', config: { scale: 'emoji' } });
   await waitFor(() => storedFor('no-ls').length === 1, { message: 'delivered' });
   assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a rating stored by a widget from before rater ids (keyed by the session id) goes on after the upgrade', async () => {
+  const { loadBuiltCore } = await import('../../bin/built-core.mjs');
+  const { hash } = await import('../../src/storage.mjs');
+  const core = await loadBuiltCore();
+  // What the earlier widget stored: rating id = session id, no rater, the page's resolved config.
+  const flow = core.createFlow({ scale: 'stars', locale: 'en' }, { session_id: 'legacy-1', rating_id: 'legacy-1' });
+  const now = Date.now();
+  flow.dispatch({ type: 'score', value: 5, at: now });
+  const url = new URL(server.endpoint);
+  url.searchParams.set('key', server.writeKey);
+  const entry = { key: `session-rating:v1:flow:${hash(url.href)}|legacy-1`, value: JSON.stringify({ snapshot: flow.snapshot(), hkey: 'legacy-1', saved: now, exp: now + 86400e3 }) };
+  flow.destroy();
+  const page = await newPage(browser);
+  await page.addInitScript((e) => { if (!localStorage.getItem(e.key)) localStorage.setItem(e.key, e.value); }, entry);
+  await page.goto(elementPage(server, { sessionId: 'legacy-1', config: { scale: 'stars' } }));
+  const w = widget(page);
+  await w.change.waitFor(); // the stored thank-you, not a new prompt
+  await w.change.click();
+  await w.option('4 stars').click();
+  await waitFor(() => storedFor('legacy-1').length === 1, { message: 'revision 2 delivered' });
+  const [r] = storedFor('legacy-1');
+  assert.equal(r.revision, 2, 'the same rating, next revision');
+  assert.equal(r.rater_id, null);
+  assert.equal(r.answers[0].score, 4);
+  await waitFor(async () => (await events(page, 'rating-delivered')).length === 1, { message: 'its notice reached the element' });
   await page.context().close();
 });

@@ -21,7 +21,7 @@ async function noViolations(page, step) {
 }
 
 function serverRecords(id) {
-  return server.records().filter((r) => r.rating_id === id).sort((a, b) => a.revision - b.revision || a.final - b.final);
+  return server.records().filter((r) => r.session_id === id).sort((a, b) => a.revision - b.revision || a.final - b.final);
 }
 
 for (const [scale, s] of Object.entries(SCALES)) {
@@ -32,7 +32,7 @@ for (const [scale, s] of Object.entries(SCALES)) {
     const w = widget(page);
     await w.group.waitFor();
     assert.deepEqual(await w.radios.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), s.names);
-    assert.equal(await w.group.getAttribute('aria-labelledby'), 'q');
+    assert.equal(await w.group.getAttribute('aria-labelledby'), 'q0');
     await noViolations(page, 'score');
 
     // A low score opens the details step.
@@ -59,12 +59,12 @@ for (const [scale, s] of Object.entries(SCALES)) {
     const [submitted] = await events(page, 'rating-submit');
     assert.ok(submitted.composed && submitted.bubbles);
     assert.equal(submitted.detail.revision, 1);
-    assert.equal(submitted.detail.score, s.lowValue);
-    assert.deepEqual(submitted.detail.problems, ['audio']);
-    assert.equal(submitted.detail.comment, 'The sound kept dropping');
+    assert.equal(submitted.detail.answers[0].score, s.lowValue);
+    assert.deepEqual(submitted.detail.answers[0].problems, ['audio']);
+    assert.equal(submitted.detail.answers[0].comment, 'The sound kept dropping');
     await waitFor(async () => (await events(page, 'rating-delivered')).length === 1, { message: 'rating-delivered' });
     assert.equal((await events(page, 'rating-delivered'))[0].detail.revision, 1);
-    assert.deepEqual(serverRecords(id).map((r) => [r.revision, r.score, r.final]), [[1, s.lowValue, false]]);
+    assert.deepEqual(serverRecords(id).map((r) => [r.revision, r.answers[0].score, r.final]), [[1, s.lowValue, false]]);
 
     // Change rating: back to details with earlier values kept; a high re-pick submits at once.
     await w.change.click();
@@ -76,9 +76,9 @@ for (const [scale, s] of Object.entries(SCALES)) {
     await waitFor(() => serverRecords(id).length === 2, { message: 'revision 2 at the server' });
     const r2 = serverRecords(id)[1];
     assert.equal(r2.revision, 2);
-    assert.equal(r2.score, s.highValue);
-    assert.deepEqual(r2.problems, []);
-    assert.equal(r2.comment, '');
+    assert.equal(r2.answers[0].score, s.highValue);
+    assert.deepEqual(r2.answers[0].problems, []);
+    assert.equal(r2.answers[0].comment, '');
     const ev = (await events(page)).map((e) => e.type);
     assert.deepEqual(ev.filter((t) => t === 'rating-submit').length, 2);
     assert.deepEqual(page.errors, []);
@@ -143,11 +143,11 @@ for (const [scale, s] of Object.entries(SCALES)) {
     await w.change.waitFor();
     await waitFor(() => serverRecords(id).length === 2, { message: 'two revisions at the server' });
     const [r1, r2] = serverRecords(id);
-    assert.equal(r1.score, s.highValue);
+    assert.equal(r1.answers[0].score, s.highValue);
     assert.equal(r2.revision, 2);
-    assert.equal(r2.score, s.lowValue);
-    assert.deepEqual(r2.problems, ['audio']);
-    assert.equal(r2.comment, 'Echo');
+    assert.equal(r2.answers[0].score, s.lowValue);
+    assert.deepEqual(r2.answers[0].problems, ['audio']);
+    assert.equal(r2.answers[0].comment, 'Echo');
     // Focus is visible: the focused control has an outline from :focus-visible.
     const outline = await page.evaluate(() => {
       const a = document.querySelector('session-rating').shadowRoot.activeElement;
@@ -213,7 +213,7 @@ test('required comment: the core refuses submit, the error is shown and announce
   await w.submit.click();
   await w.change.waitFor();
   await waitFor(() => serverRecords('req-1').length === 1);
-  assert.equal(serverRecords('req-1')[0].comment, '😀😀😀😀😀😀😀😀😀😀');
+  assert.equal(serverRecords('req-1')[0].answers[0].comment, '😀😀😀😀😀😀😀😀😀😀');
   await page.context().close();
 });
 
@@ -235,7 +235,7 @@ test('popup: opens in the corner, Escape dismisses (rating-dismiss), nothing is 
   assert.equal(d.detail.step, 'dismissed');
   assert.equal(d.detail.session_id, 'pop-esc');
   await sleep(300);
-  assert.equal(server.posts().filter((p) => p.record?.rating_id === 'pop-esc').length, 0);
+  assert.equal(server.posts().filter((p) => p.record?.session_id === 'pop-esc').length, 0);
   await page.context().close();
 });
 

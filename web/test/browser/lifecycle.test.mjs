@@ -8,7 +8,7 @@ let server, browser;
 before(async () => ({ server, browser } = await setUp()));
 after(() => tearDown(server, browser));
 
-const storedFor = (id) => server.records().filter((r) => r.rating_id === id);
+const storedFor = (id) => server.records().filter((r) => r.session_id === id);
 const names = (w) => w.radios.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
 const set = (w, name, value) => w.host.evaluate((e, [n, v]) => (v === null ? e.removeAttribute(n) : e.setAttribute(n, v)), [name, value]);
 
@@ -90,7 +90,7 @@ test('element: a session-id change after start starts over for the new rating', 
   await w.submit.click();
   await w.change.waitFor();
   await waitFor(() => storedFor('at-2').length === 1, { message: 'at-2 stored' });
-  const submits = (await events(page, 'rating-submit')).map((e) => [e.detail.session_id, e.detail.score]);
+  const submits = (await events(page, 'rating-submit')).map((e) => [e.detail.session_id, e.detail.answers[0].score]);
   assert.deepEqual(submits, [['at-1', 1], ['at-2', 0]]);
   assert.equal(storedFor('at-1').length, 1, 'the first rating is untouched');
   assert.deepEqual(page.errors, []);
@@ -115,7 +115,7 @@ test('element: config attributes rebuild a prompt nothing was picked in (should_
   assert.equal(history.length, 1, 'one prompt in the history');
   await w.option('Thumbs up').click();
   await waitFor(() => storedFor('at-3').length === 1, { message: 'at-3 stored' });
-  assert.equal(storedFor('at-3')[0].scale, 'thumbs');
+  assert.equal(storedFor('at-3')[0].answers[0].scale, 'thumbs');
   assert.equal(storedFor('at-3')[0].topic, 'billing');
   assert.deepEqual(await events(page, 'rating-error'), []);
   await page.context().close();
@@ -135,8 +135,8 @@ test('element: a config change while a rating is in progress waits for the next 
   await w.submit.click();
   await w.change.waitFor();
   await waitFor(() => storedFor('at-4').length === 1, { message: 'at-4 stored' });
-  assert.equal(storedFor('at-4')[0].scale, 'stars');
-  assert.equal(storedFor('at-4')[0].comment, 'half-typed');
+  assert.equal(storedFor('at-4')[0].answers[0].scale, 'stars');
+  assert.equal(storedFor('at-4')[0].answers[0].comment, 'half-typed');
   // The next start (another session) uses it.
   await set(w, 'session-id', 'at-5');
   await waitFor(async () => (await w.step()) === 'score' && (await names(w)).length === 2, { message: 'thumbs for at-5' });

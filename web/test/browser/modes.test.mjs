@@ -8,7 +8,7 @@ let server, browser;
 before(async () => ({ server, browser } = await setUp()));
 after(() => tearDown(server, browser));
 
-const storedFor = (id) => server.records().filter((r) => r.rating_id === id);
+const storedFor = (id) => server.records().filter((r) => r.session_id === id);
 
 test('script tag: popup opens once the page is ready, with inline JSON config', async () => {
   const page = await newPage(browser);
@@ -21,8 +21,8 @@ test('script tag: popup opens once the page is ready, with inline JSON config', 
   await w.submit.click();
   await w.change.waitFor();
   await waitFor(() => storedFor('tag-1').length === 1);
-  assert.equal(storedFor('tag-1')[0].scale, 'emoji');
-  assert.equal(storedFor('tag-1')[0].comment, 'ok');
+  assert.equal(storedFor('tag-1')[0].answers[0].scale, 'emoji');
+  assert.equal(storedFor('tag-1')[0].answers[0].comment, 'ok');
   await page.context().close();
 });
 
@@ -41,7 +41,7 @@ test('script tag: data-auto-open="false" waits for SessionRating.open(); data-co
   await w.submit.click();
   await w.change.waitFor();
   await waitFor(() => storedFor('tag-2').length === 1);
-  assert.deepEqual(storedFor('tag-2')[0].problems, ['not_answered']);
+  assert.deepEqual(storedFor('tag-2')[0].answers[0].problems, ['not_answered']);
   await page.context().close();
 });
 
@@ -58,7 +58,7 @@ test('element: attributes, inline, locale from lang', async () => {
   const r = storedFor('el-1')[0];
   assert.equal(r.topic, 'billing');
   assert.equal(r.agent_id, 'agent-7');
-  assert.deepEqual(r.problems, ['audio']);
+  assert.deepEqual(r.answers[0].problems, ['audio']);
   await page.context().close();
 });
 
@@ -73,7 +73,7 @@ test('JS API: mount() into a chat thread; events carry the record; open/close/de
     sessionId: 'chat-1', endpoint: ${JSON.stringify(server.endpoint)}, writeKey: 'pk_test',
     config: { scale: 'stars', preset: 'chat' }, context: { topic: 'orders' }, mode: 'inline' });
   document.getElementById('slot').addEventListener('rating-submit', (e) => {
-    const li = document.createElement('li'); li.textContent = 'rated ' + e.detail.score + ' ★'; thread.append(li);
+    const li = document.createElement('li'); li.textContent = 'rated ' + e.detail.answers[0].score + ' ★'; thread.append(li);
   });
 </script></body></html>`);
   await page.goto(url);

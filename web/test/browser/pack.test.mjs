@@ -67,7 +67,7 @@ test('npm pack → install into an empty folder → import, bundle, run', async 
   const w = widget(page);
   await w.option('Thumbs up').click();
   await w.change.waitFor();
-  await waitFor(() => server.records().some((r) => r.rating_id === 'pack-1'), { message: 'record from the bundled app' });
+  await waitFor(() => server.records().some((r) => r.session_id === 'pack-1'), { message: 'record from the bundled app' });
   await waitFor(async () => (await events(page, 'rating-delivered')).length === 1);
   assert.deepEqual(page.errors, []);
   await page.context().close();
