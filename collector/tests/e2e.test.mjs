@@ -73,7 +73,8 @@ test('rate in both examples; the dashboard shows it; markup in a comment stays t
   const popup = page.locator('session-rating').first();
   await popup.getByRole('radio', { name: '5 stars', exact: true }).click();
   const first = await storedFor(server, conversation);
-  assert.equal(first.score, 5);
+  assert.equal(first.schema, 'rating.v2');
+  assert.equal(first.answers[0].score, 5);
   assert.equal(first.topic, 'billing');
   assert.equal(first.agent_id, 'agent-ana');
   assert.equal(await dashboardCsat(page, server), '100%');
@@ -91,9 +92,9 @@ test('rate in both examples; the dashboard shows it; markup in a comment stays t
   await inline.getByRole('textbox').fill(XSS);
   await inline.getByRole('button', { name: 'Submit', exact: true }).click();
   const second = await storedFor(server, callId);
-  assert.equal(second.score, 2);
-  assert.deepEqual(second.problems, ['audio']);
-  assert.equal(second.comment, XSS);
+  assert.equal(second.answers[0].score, 2);
+  assert.deepEqual(second.answers[0].problems, ['audio']);
+  assert.equal(second.answers[0].comment, XSS);
 
   // 3. Dashboard: CSAT 1 of 2, the comment rendered as text, nothing executed.
   assert.equal(await dashboardCsat(page, server), '50%');
