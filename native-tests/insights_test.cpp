@@ -834,7 +834,7 @@ std::vector<Record> sample_records() {
                      {"model", text_value("gpt \"x\" \xe2\x80\x94 v2")},
                      {"n", number_value(-3)},
                      {"temp", number_value(0.25)},
-                     {"z", number_value(1e21)}};
+                     {"z", number_value(123456.000001)}};
   out.push_back(full);
   return out;
 }

@@ -2,6 +2,7 @@
 // the same value as nlohmann::json::parse — or the same refusal — for hand-picked edge cases and
 // 200,000 random mutations; the writer's output reads back through nlohmann.
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -154,3 +155,30 @@ TEST(JsonWrite, output_reads_back_through_nlohmann) {
 }
 
 }  // namespace
+
+TEST(JsonParse, short_numbers_read_back_exactly_or_are_refused) {
+  using session_rating::internal::append_short_number;
+  struct Case { double v; const char* text; };
+  for (Case c : {Case{3, "3"}, Case{-3, "-3"}, Case{0.5, "0.5"}, Case{0.1, "0.1"},
+                 Case{-12.25, "-12.25"}, Case{123456.000001, "123456.000001"},
+                 Case{0.000000000000001, "0.000000000000001"}, Case{8.9e15, "8900000000000000"}}) {
+    std::string out;
+    ASSERT_TRUE(append_short_number(out, c.v)) << c.text;
+    EXPECT_EQ(out, c.text);
+    EXPECT_EQ(std::strtod(out.c_str(), nullptr), c.v);
+  }
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {  // any double it writes reads back to itself
+    double v = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 60)) *
+               (rng() % 2 ? 1 : -1);
+    std::string out;
+    if (append_short_number(out, v)) {
+      ASSERT_EQ(std::strtod(out.c_str(), nullptr), v) << out;
+    }
+  }
+  for (double v : {1e21, 9e15, -9e15, 1e-20, std::nan(""), HUGE_VAL}) {
+    std::string out;
+    EXPECT_FALSE(append_short_number(out, v)) << v;
+    EXPECT_TRUE(out.empty());
+  }
+}

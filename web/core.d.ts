@@ -17,6 +17,8 @@ export interface LoadOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where the .wasm is (browser); default session_rating_core.wasm next to the glue. */
   wasmUrl?: string | URL;
+  /** The class of the result: ToolsCore for the tools build (session_rating_tools). */
+  coreClass?: typeof ToolsCore;
 }
 
 /** One problem found in input (contracts 1–4). */
@@ -146,17 +148,11 @@ export interface PromptHistoryEntry {
   rated: boolean;
 }
 
+/** What the widget's build (session_rating_core) offers. */
 export interface Core {
   createFlow(config: JsonInput, context: JsonInput): Flow | ErrorResult;
   restoreFlow(config: JsonInput, snapshot: JsonInput): Flow | ErrorResult;
   validateConfig(config: JsonInput): Verdict;
-  validateRecord(record: JsonInput): Verdict;
-  /** The text itself (not JSON). */
-  redact(text: string): RedactResult | { error: CoreError };
-  aggregate(
-    records: RatingRecord[] | JsonInput,
-    options?: { by?: 'topic' | 'agent' | 'day' | `property:${string}` | ''; question?: string },
-  ): Insights | { error: CoreError[] };
   shouldPrompt(
     history: PromptHistoryEntry[] | JsonInput,
     context: JsonInput,
@@ -168,6 +164,19 @@ export interface Core {
   /** Flows created and not yet destroyed or collected. */
   readonly liveFlows: number;
 }
+
+/** The tools build (session_rating_tools): the widget's functions plus these. Calling them on
+ *  a core loaded from the widget's build throws CoreUsageError. */
+export interface ToolsCoreApi extends Core {
+  validateRecord(record: JsonInput): Verdict;
+  /** The text itself (not JSON). */
+  redact(text: string): RedactResult | { error: CoreError };
+  aggregate(
+    records: RatingRecord[] | JsonInput,
+    options?: { by?: 'topic' | 'agent' | 'day' | `property:${string}` | ''; question?: string },
+  ): Insights | { error: CoreError[] };
+}
+export declare const ToolsCore: { prototype: ToolsCoreApi };
 
 /** Thrown only for misuse (a destroyed flow, redact() of a non-string, out of memory). */
 export class CoreUsageError extends Error {
@@ -182,4 +191,5 @@ export function loadCore(options?: LoadOptions): Promise<Core>;
 export function createCore(
   moduleFactory: NonNullable<LoadOptions['moduleFactory']>,
   where?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL },
+  coreClass?: typeof ToolsCore,
 ): Promise<Core>;

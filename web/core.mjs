@@ -64,7 +64,7 @@ async function instantiate(options) {
     const { fileURLToPath } = nodeBuiltin('node:url');
     wasmBinary = readFileSync(fileURLToPath(glueHref.replace(/\.mjs$/, '.wasm')));
   }
-  return createCore(factory, { wasmBinary, wasmUrl: options.wasmUrl });
+  return createCore(factory, { wasmBinary, wasmUrl: options.wasmUrl }, options.coreClass);
 }
 
 /**
@@ -74,7 +74,7 @@ async function instantiate(options) {
  * @param {{wasmBinary?: ArrayBuffer | Uint8Array, wasmUrl?: string | URL}} [where]
  * @returns {Promise<import('./core').Core>}
  */
-export async function createCore(moduleFactory, { wasmBinary, wasmUrl } = {}) {
+export async function createCore(moduleFactory, { wasmBinary, wasmUrl } = {}, CoreClass = Core) {
   /** @type {Record<string, unknown>} */
   const moduleArg = {
     print: () => {},
@@ -86,7 +86,7 @@ export async function createCore(moduleFactory, { wasmBinary, wasmUrl } = {}) {
     const url = String(wasmUrl);
     moduleArg.locateFile = (path) => (path.endsWith('.wasm') ? url : path);
   }
-  return new Core(await moduleFactory(moduleArg));
+  return new CoreClass(await moduleFactory(moduleArg));
 }
 
 // A Node.js built-in module without a static import (keeps this file bundleable for browsers);
@@ -216,31 +216,6 @@ class Core {
     return this._call(this._m._sr_validate_config, jsonText(config));
   }
 
-  /** Checks a record received from outside (contract 3). Same result shape as validateConfig. */
-  validateRecord(record) {
-    return this._call(this._m._sr_validate_record, jsonText(record));
-  }
-
-  /** @returns {{text: string, redactions: Array<{kind: string, count: number}>} | {error: object}} */
-  redact(text) {
-    if (typeof text !== 'string') throw new CoreUsageError('redact(text): text must be a string');
-    return this._call(this._m._sr_redact, text);
-  }
-
-  /**
-   * Insights (contract 6) over an array of records (rating.v2 or rating.v1); `by` is 'topic',
-   * 'agent', 'day' or 'property:KEY'; `question` counts only that question's answers.
-   */
-  aggregate(records, { by = '', question = '' } = {}) {
-    return this._call(
-      this._m._sr_aggregate,
-      jsonText(records),
-      typeof by === 'string' ? by : '?',
-      // Not a string: passed as an invalid id, so the core reports it at "/question".
-      typeof question === 'string' ? question : '?',
-    );
-  }
-
   /** Whether to show the prompt (contract 7): {key, prompt, reason} or {error: [...]}. */
   shouldPrompt(history, context, now, throttle = {}) {
     const m = this._m;
@@ -338,3 +313,36 @@ class Flow {
 }
 
 export { Core, Flow };
+
+/**
+ * The core with the tools' functions: record validation, redaction on its own, insights.
+ * Needs the tools build (session_rating_tools.{mjs,wasm}); the widget's build leaves these
+ * out, and so does the widget's bundle (nothing there refers to this class). Get one with
+ * `loadCore({..., coreClass: ToolsCore})` or `createCore(factory, where, ToolsCore)`.
+ */
+export class ToolsCore extends Core {
+  /** Checks a record received from outside (contract 3). Same result shape as validateConfig. */
+  validateRecord(record) {
+    return this._call(this._m._sr_validate_record, jsonText(record));
+  }
+
+  /** @returns {{text: string, redactions: Array<{kind: string, count: number}>} | {error: object}} */
+  redact(text) {
+    if (typeof text !== 'string') throw new CoreUsageError('redact(text): text must be a string');
+    return this._call(this._m._sr_redact, text);
+  }
+
+  /**
+   * Insights (contract 6) over an array of records (rating.v2 or rating.v1); `by` is 'topic',
+   * 'agent', 'day' or 'property:KEY'; `question` counts only that question's answers.
+   */
+  aggregate(records, { by = '', question = '' } = {}) {
+    return this._call(
+      this._m._sr_aggregate,
+      jsonText(records),
+      typeof by === 'string' ? by : '?',
+      // Not a string: passed as an invalid id, so the core reports it at "/question".
+      typeof question === 'string' ? question : '?',
+    );
+  }
+}

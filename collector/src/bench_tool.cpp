@@ -26,12 +26,13 @@ session_rating::Record bench_record(int64_t n, int64_t now) {
   r.rating_id = "bench-" + std::to_string(n);
   r.session_id = r.rating_id;
   r.revision = 1;
-  r.scale = session_rating::Scale::Stars;
-  r.score = static_cast<int>(n % 5) + 1;
-  r.positive = r.score >= 4;
-  r.sentiment = session_rating::sentiment_of(r.scale, r.score, 4);
-  if (r.score <= 3) r.problems = {n % 2 ? "audio" : "connection"};
-  if (r.score <= 2) r.comment = "the sound kept dropping out";
+  session_rating::Answer a;  // question "overall", stars 1–5, thresholds 3/4
+  a.score = static_cast<int>(n % 5) + 1;
+  a.positive = session_rating::is_positive(a.scale, a.score, a.positive_min);
+  a.sentiment = session_rating::sentiment_of(a.scale, a.min, a.max, a.score, a.positive_min);
+  if (a.score <= 3) a.problems = {n % 2 ? "audio" : "connection"};
+  if (a.score <= 2) a.comment = "the sound kept dropping out";
+  r.answers.push_back(std::move(a));
   r.submitted_at = r.first_submitted_at = now;
   r.edit_deadline = now + 3600000;
   r.topic = std::string(n % 3 ? "billing" : "onboarding");
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
       r.rating_id = "load-" + std::to_string(n);
       r.session_id = r.rating_id;
       r.internal = n % 50 == 0;
-      r.final = r.edit_deadline <= now;  // an old store is mostly final already
+      r.final = *r.edit_deadline <= now;  // an old store is mostly final already
       r.topic = std::string(n % 4 == 0 ? "billing" : n % 4 == 1 ? "onboarding" : n % 4 == 2 ? "calls" : "other");
       if (!tx.insert(row_of(r))) {
         std::fprintf(stderr, "bench: load failed: %s\n", db->last_error().c_str());

@@ -1,5 +1,6 @@
 #include "ingest.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,19 +38,24 @@ void note_ids(const json& value, Outcome& out) {
   if (rev != value.end() && rev->is_number_integer()) out.revision = rev->get<int64_t>();
 }
 
-// Re-redacts the comment (a client may be old, modified or not redact at all) and merges
-// the counts with what the client reported.
+// Re-redacts each answer's comment (a client may be old, modified or not redact at all) and
+// merges the counts with what the client reported.
 Errors re_redact(Record& r) {
-  if (r.comment.empty()) return {};
-  session_rating::RedactResult rr = session_rating::redact(r.comment);
-  if (!rr.ok) {
-    Error e = rr.error;
-    e.path = "/comment";
-    return {e};
+  Errors errors;
+  for (size_t i = 0; i < r.answers.size(); ++i) {
+    session_rating::Answer& a = r.answers[i];
+    if (a.comment.empty()) continue;
+    session_rating::RedactResult rr = session_rating::redact(a.comment);
+    if (!rr.ok) {
+      Error e = rr.error;
+      e.path = "/answers/" + std::to_string(i) + "/comment";
+      errors.push_back(std::move(e));
+      continue;
+    }
+    a.comment = std::move(rr.text);
+    a.redactions = session_rating::merge_redactions(a.redactions, rr.redactions);
   }
-  r.comment = std::move(rr.text);
-  r.redactions = session_rating::merge_redactions(r.redactions, rr.redactions);
-  return {};
+  return errors;
 }
 
 void prepare(Prepared& p, Outcome& out) {
@@ -68,8 +74,14 @@ void prepare(Prepared& p, Outcome& out) {
 }
 
 
+// The deadline policy of the site config at the time of the write.
+struct Window {
+  int64_t ms = 0;             // finalise.window_seconds in ms
+  bool from_session_end = false;
+};
+
 // Decides one record against the store (inside the write job) and writes it.
-void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, int64_t window_ms) {
+void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& window) {
   Record& r = p.record;
   std::optional<Head> head = tx.head(r.rating_id);
   if (tx.failed()) return;
@@ -79,10 +91,24 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, int64_t window_
   }
   if (!head) {
     // First sight: the server's clock starts the window, whatever the client's clock says.
+    // From the session's end: end + window once the end was reported (a rating first seen
+    // after that is stored final), else open until it is (POST /v1/sessions/{id}/end).
     r.first_submitted_at = now;
     r.submitted_at = now;
-    r.edit_deadline = now + window_ms;
-    r.final = r.final || window_ms == 0;
+    if (window.from_session_end) {
+      const std::optional<int64_t> end = tx.session_end(r.session_id);
+      if (tx.failed()) return;
+      if (end) {
+        const int64_t deadline = std::min(kOpenDeadline, std::max(*end + window.ms, now));
+        r.edit_deadline = deadline;
+        r.final = r.final || deadline <= now;
+      } else {
+        r.edit_deadline.reset();  // null: not known until the end is reported
+      }
+    } else {
+      r.edit_deadline = std::min(kOpenDeadline, now + window.ms);
+      r.final = r.final || window.ms == 0;
+    }
     if (tx.insert(make_row(r, p.client_submitted_at, p.hash))) out.status = "accepted";
     return;
   }
@@ -111,7 +137,8 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, int64_t window_
   }
   r.first_submitted_at = head->first_seen_at;
   r.submitted_at = now < head->first_seen_at ? head->first_seen_at : now;
-  r.edit_deadline = head->deadline_at;
+  if (head->deadline_at == kOpenDeadline) r.edit_deadline.reset();
+  else r.edit_deadline = head->deadline_at;
   RatingRow row = make_row(r, p.client_submitted_at, p.hash);
   if (tx.update(head->id, row)) out.status = "accepted";
 }
@@ -139,24 +166,21 @@ RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
   RatingRow row;
   row.rating_id = r.rating_id;
   row.session_id = r.session_id;
+  row.rater_id = r.rater_id;
+  row.subject_id = r.subject_id;
   row.revision = r.revision;
   row.final = r.final;
-  row.scale = session_rating::scale_name(r.scale);
-  row.score = r.score;
-  row.positive = r.positive;
-  row.sentiment = session_rating::sentiment_name(r.sentiment);
-  row.low = session_rating::is_low(r.scale, r.score, r.low_score_max);
-  row.problems = session_rating::join_problem_ids(r.problems);
-  row.has_comment = !r.comment.empty();
   row.internal = r.internal;
   row.topic = r.topic;
   row.agent_id = r.agent_id;
   row.first_seen_at = r.first_submitted_at;
   row.submitted_at = r.submitted_at;
-  row.deadline_at = r.edit_deadline;
+  row.deadline_at = r.edit_deadline.value_or(kOpenDeadline);
   row.content_hash = content_hash;
   row.client_submitted_at = client_submitted_at;
   row.record = session_rating::record_to_json(r);
+  row.answers = answer_rows(r);
+  row.properties = property_rows(r);
   return row;
 }
 
@@ -262,14 +286,15 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
   st->prepared = std::move(prepared);
   st->result = std::move(result);
   st->done = std::move(done);
-  const int64_t window_ms = site_.get().window_seconds * 1000;
+  const SiteSettings settings = site_.get();
+  const Window window{settings.window_seconds * 1000, settings.from_session_end};
   const Clock& clock = clock_;
   queue_.submit_async(
-      [st, &clock, window_ms](WriteTx& tx) {
+      [st, &clock, window](WriteTx& tx) {
         const int64_t now = clock.now_ms();  // inside the write lock: monotonic per rating
         st->decided = st->result.results;
         for (size_t i = 0; i < st->prepared.size() && !tx.failed(); ++i) {
-          if (st->prepared[i].valid) decide(tx, st->prepared[i], st->decided[i], now, window_ms);
+          if (st->prepared[i].valid) decide(tx, st->prepared[i], st->decided[i], now, window);
         }
       },
       [st](bool ok) {

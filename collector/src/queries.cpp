@@ -15,11 +15,46 @@ namespace collector {
 using session_rating::Error;
 using session_rating::Errors;
 
+namespace {
+
+// property.KEY=value: the key and the value checked by the core's parse_properties (key
+// [a-z0-9_]{1,40}, value 1–200 code points), errors at the parameter's path.
+void parse_property_filter(const std::string& name, const std::string& value, Filters& out,
+                           Errors& errors) {
+  const std::string key = name.substr(std::string("property.").size());
+  const std::string path = "/query/" + name;
+  session_rating::Properties parsed;
+  const Errors found = session_rating::parse_properties(dump(json{{key, value}}), "", parsed);
+  if (!found.empty()) {
+    for (const Error& e : found) errors.push_back(Error{path, e.code, e.message});
+    return;
+  }
+  out.properties.emplace_back(key, value);
+}
+
+// A question id as the core's config reads it ([A-Za-z0-9_-]{1,40}).
+bool valid_question_id(const std::string& id) {
+  session_rating::Config config;
+  return session_rating::parse_config(dump(json{{"questions", json::array({{{"id", id}}})}}),
+                                      config)
+      .empty();
+}
+
+}  // namespace
+
 Errors parse_filters(const std::multimap<std::string, std::string>& params,
                      const std::string& allowed, Filters& out) {
   Errors errors;
   auto allowed_param = [&](const std::string& name) {
+    if (name.rfind("property.", 0) == 0)
+      return ("," + allowed + ",").find(",property.,") != std::string::npos;
     return ("," + allowed + ",").find("," + name + ",") != std::string::npos;
+  };
+  auto id_param = [&](const std::string& path, const std::string& value,
+                      std::optional<std::string>& into) {
+    if (!session_rating::is_valid_id(value))
+      errors.push_back(Error{path, "invalid_value", "not a valid id"});
+    else into = value;
   };
   for (const auto& [name, value] : params) {
     const std::string path = "/query/" + name;
@@ -33,9 +68,15 @@ Errors parse_filters(const std::multimap<std::string, std::string>& params,
       continue;
     }
     if (name == "session_id") {
-      if (!session_rating::is_valid_id(value))
-        errors.push_back(Error{path, "invalid_value", "not a valid id"});
-      else out.session_id = value;
+      id_param(path, value, out.session_id);
+    } else if (name == "rater_id") {
+      id_param(path, value, out.rater_id);
+    } else if (name == "subject_id") {
+      id_param(path, value, out.subject_id);
+    } else if (name == "agent_id") {
+      id_param(path, value, out.agent_id);
+    } else if (name.rfind("property.", 0) == 0) {
+      parse_property_filter(name, value, out, errors);
     } else if (name == "feedback") {
       if (value != "positive" && value != "negative" && value != "neutral")
         errors.push_back(Error{path, "invalid_value", "feedback is positive, negative or neutral"});
@@ -67,8 +108,13 @@ Errors parse_filters(const std::multimap<std::string, std::string>& params,
         errors.push_back(Error{path, "invalid_value", "engine is fast or core"});
       else out.core_engine = value == "core";
     } else if (name == "by") {
-      if (!session_rating::parse_group_by(value, out.by))
-        errors.push_back(Error{path, "invalid_value", "by is topic, agent or day"});
+      if (!session_rating::parse_group_by(value, out.query))
+        errors.push_back(Error{path, "invalid_value",
+                               "by is topic, agent, day or property:KEY (KEY [a-z0-9_]{1,40})"});
+    } else if (name == "question") {
+      if (!valid_question_id(value))
+        errors.push_back(Error{path, "invalid_value", "not a question id ([A-Za-z0-9_-]{1,40})"});
+      else out.query.question = value;
     }
   }
   return errors;
@@ -93,8 +139,8 @@ struct Where {
     ints.push_back(v);
   }
   void raw(const std::string& clause) { sql += (sql.empty() ? " WHERE " : " AND ") + clause; }
-  void bind(Stmt& s) const {
-    int i = 1;
+  void bind(Stmt& s, int first = 1) const {
+    int i = first;
     for (const auto& [is_text, idx] : order) {
       if (is_text) s.bind(i++, texts[idx]);
       else s.bind(i++, ints[idx]);
@@ -104,13 +150,24 @@ struct Where {
 
 Where make_where(const Filters& f) {
   Where w;
-  if (f.session_id) w.text("session_id = ?", *f.session_id);
-  if (f.sentiment) w.text("sentiment = ?", *f.sentiment);
-  if (f.topic) w.text("topic = ?", *f.topic);
-  if (f.from) w.integer("first_seen_at >= ?", *f.from);
-  if (f.to) w.integer("first_seen_at < ?", *f.to);
-  if (f.low_only) w.raw("low = 1");
-  if (f.cursor) w.integer("id < ?", *f.cursor);
+  if (f.session_id) w.text("ratings.session_id = ?", *f.session_id);
+  if (f.rater_id) w.text("ratings.rater_id = ?", *f.rater_id);
+  if (f.subject_id) w.text("ratings.subject_id = ?", *f.subject_id);
+  if (f.agent_id) w.text("ratings.agent_id = ?", *f.agent_id);
+  for (const auto& [key, value] : f.properties) {
+    w.text("ratings.id IN (SELECT rating_row FROM rating_properties WHERE key = ?", key);
+    w.sql += " AND value = ?)";
+    w.order.emplace_back(true, w.texts.size());
+    w.texts.push_back(value);
+  }
+  if (f.sentiment)
+    w.text("EXISTS (SELECT 1 FROM answers a WHERE a.rating_row = ratings.id AND a.sentiment = ?)",
+           *f.sentiment);
+  if (f.topic) w.text("ratings.topic = ?", *f.topic);
+  if (f.from) w.integer("ratings.first_seen_at >= ?", *f.from);
+  if (f.to) w.integer("ratings.first_seen_at < ?", *f.to);
+  if (f.low_only) w.raw("EXISTS (SELECT 1 FROM answers a WHERE a.rating_row = ratings.id AND a.low = 1)");
+  if (f.cursor) w.integer("ratings.id < ?", *f.cursor);
   return w;
 }
 
@@ -155,48 +212,42 @@ std::string_view col_view(const Stmt& s, int index) {
   return p ? std::string_view(p, static_cast<size_t>(n)) : std::string_view();
 }
 
-std::optional<std::string_view> optional_view(const Stmt& s, int index) {
+std::optional<std::string> optional_text(const Stmt& s, int index) {
   if (s.is_null(index)) return std::nullopt;
-  return col_view(s, index);
+  return s.text_col(index);
 }
 
-// The ratings table's text columns, decoded by the core; false for a value the collector
-// never writes (a damaged row).
-bool decode(const Stmt& s, session_rating::Scale& scale, session_rating::Sentiment& sentiment) {
-  return session_rating::parse_scale(col_view(s, 3), scale) &&
-         session_rating::parse_sentiment(col_view(s, 6), sentiment);
-}
-
-// The exact core path: every row as a Record through session_rating::Aggregator. Slower
-// (it re-deduplicates by rating_id, which the ratings table already did); ?engine=core.
-bool insights_core(Stmt& s, const Filters& f, std::string& body, std::string& error) {
-  session_rating::Aggregator agg(f.by);
-  session_rating::Record r;
+// The exact core path: every row's stored record (rating.v2 JSON) read by the core and added
+// to session_rating::Aggregator. Slower (it parses every record and re-deduplicates by
+// rating_id, which the ratings table already did); ?engine=core.
+bool insights_core(Db& db, const Filters& f, const Where& w, std::string& body,
+                   std::string& error) {
+  const std::string sql = "SELECT record FROM ratings" + w.sql;
+  Stmt s(db.handle(), sql.c_str());
+  s.reset();
+  w.bind(s);
+  session_rating::Aggregator agg(f.query);
   while (s.step()) {
-    if (!decode(s, r.scale, r.sentiment)) {
-      error = "a stored rating has an unknown scale or sentiment";
+    const Errors errors = agg.add_json(col_view(s, 0));
+    if (!errors.empty()) {
+      error = "a stored record is refused by the core: " + errors[0].path + ": " + errors[0].message;
       return false;
     }
-    r.rating_id = std::string(col_view(s, 0));
-    r.revision = s.int_col(1);
-    r.final = s.int_col(2) != 0;
-    r.score = static_cast<int>(s.int_col(4));
-    r.positive = s.int_col(5) != 0;
-    session_rating::split_problem_ids(col_view(s, 7), r.problems);
-    r.internal = s.int_col(8) != 0;
-    if (s.is_null(9)) r.topic.reset();
-    else r.topic = s.text_col(9);
-    if (s.is_null(10)) r.agent_id.reset();
-    else r.agent_id = s.text_col(10);
-    r.first_submitted_at = s.int_col(11);
-    r.submitted_at = s.int_col(12);
-    r.edit_deadline = s.int_col(13);
-    agg.add(r);
   }
-  if (s.failed()) return false;
+  if (s.failed()) {
+    error = db.last_error();
+    return false;
+  }
   body = agg.result_json();
   return true;
 }
+
+// One answer row copied out of the answers scan (its text lives here while Tally::add reads
+// the views).
+struct AnswerText {
+  std::string question, problems;
+  session_rating::AnswerFigures figures;
+};
 
 }  // namespace
 
@@ -205,46 +256,121 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   scope.from = f.from;
   scope.to = f.to;
   scope.topic = f.topic;
-  Where w = make_where(scope);
-  // Served by the covering index ratings_insights (schema version 2).
-  const std::string sql =
-      "SELECT rating_id, revision, final, scale, score, positive, sentiment, "
-      "problems, internal, topic, agent_id, first_seen_at, submitted_at, deadline_at "
-      "FROM ratings" + w.sql;
-  Stmt s(db.handle(), sql.c_str());
-  s.reset();
-  w.bind(s);
-  if (f.core_engine) {
-    if (insights_core(s, f, body, error)) return true;
-    if (error.empty()) error = db.last_error();
+  const Where w = make_where(scope);
+  if (f.core_engine) return insights_core(db, f, w, body, error);
+
+  // Two ordered scans merged here: the matching ratings rows by id, and the answers table by
+  // (rating_row, position) — sequential reads of both, no lookup per rating. Each rating goes
+  // to the core's Tally with its answers (the rows are already each rating_id's winning record,
+  // so the figures equal the Aggregator's: tests compare both, and the CLI over the export).
+  using session_rating::GroupBy;
+  const bool by_property = f.query.by == GroupBy::Property;
+  std::string sql =
+      "SELECT ratings.id, ratings.internal, ratings.rater_id, ratings.topic, ratings.agent_id, "
+      "ratings.first_seen_at";
+  if (by_property) {
+    sql += ", p.value FROM ratings LEFT JOIN rating_properties p "
+           "ON p.rating_row = ratings.id AND p.key = ?" + w.sql;
+  } else {
+    sql += " FROM ratings" + w.sql;
+  }
+  sql += " ORDER BY ratings.id";
+  Stmt rows(db.handle(), sql.c_str());
+  rows.reset();
+  if (by_property) {
+    rows.bind(1, f.query.property);  // the join's key first, then the WHERE clause's
+    w.bind(rows, 2);
+  } else {
+    w.bind(rows);
+  }
+  Stmt answers(db.handle(),
+               "SELECT rating_row, question, scale, score, positive, sentiment, problems "
+               "FROM answers ORDER BY rating_row, position");
+  answers.reset();
+  bool answer_ready = answers.step();
+  int64_t answer_row = answer_ready ? answers.int_col(0) : 0;  // rating_row of the current one
+  auto next_answer = [&] {
+    answer_ready = answers.step();
+    if (answer_ready) answer_row = answers.int_col(0);
+  };
+
+  session_rating::Tally tally(f.query);
+  session_rating::RatingFigures rating;
+  std::vector<AnswerText> texts;
+  std::optional<std::string> rater, topic, agent, property;
+  while (rows.step()) {
+    const int64_t id = rows.int_col(0);
+    while (answer_ready && answer_row < id) next_answer();
+    size_t n = 0;
+    while (answer_ready && answer_row == id) {
+      if (texts.size() <= n) texts.emplace_back();
+      AnswerText& t = texts[n++];
+      t.question.assign(col_view(answers, 1));
+      t.problems.assign(col_view(answers, 6));
+      session_rating::AnswerFigures& a = t.figures;
+      if (!session_rating::parse_scale(col_view(answers, 2), a.scale) ||
+          !session_rating::parse_sentiment(col_view(answers, 5), a.sentiment)) {
+        error = "a stored answer has an unknown scale or sentiment";
+        return false;
+      }
+      a.score = static_cast<int>(answers.int_col(3));
+      a.positive = answers.int_col(4) != 0;
+      next_answer();
+    }
+    if (answers.failed()) break;
+    rating.answers.clear();
+    for (size_t i = 0; i < n; ++i) {
+      texts[i].figures.question = texts[i].question;
+      texts[i].figures.problem_ids = texts[i].problems;
+      rating.answers.push_back(texts[i].figures);
+    }
+    rating.internal = rows.int_col(1) != 0;
+    rater = optional_text(rows, 2);
+    topic = optional_text(rows, 3);
+    agent = optional_text(rows, 4);
+    rating.rater_id = rater ? std::optional<std::string_view>(*rater) : std::nullopt;
+    rating.topic = topic ? std::optional<std::string_view>(*topic) : std::nullopt;
+    rating.agent_id = agent ? std::optional<std::string_view>(*agent) : std::nullopt;
+    rating.first_submitted_at = rows.int_col(5);
+    if (by_property) {
+      property = optional_text(rows, 6);
+      rating.property = property ? std::optional<std::string_view>(*property) : std::nullopt;
+    }
+    tally.add(rating);
+  }
+  if (rows.failed() || answers.failed()) {
+    error = db.last_error();
     return false;
   }
-  // Each row is already the winning record of its rating_id (one row per rating), so the
-  // rows go straight into the core's Tally: the same figures as the Aggregator (tests compare
-  // both, and the CLI over /v1/export.jsonl), without its per-id deduplication.
-  using session_rating::GroupBy;
-  session_rating::Tally tally(f.by);
-  session_rating::RatingFigures r;
+  body = session_rating::insights_to_json(tally.result());
+  return true;
+}
+
+bool session_view(Db& db, const std::string& session_id, std::string& body, std::string& error) {
+  Stmt end(db.handle(), "SELECT ended_at FROM sessions WHERE session_id = ?1");
+  end.reset().bind(1, session_id);
+  std::optional<int64_t> ended_at;
+  if (end.step()) ended_at = end.int_col(0);
+  if (end.failed()) {
+    error = db.last_error();
+    return false;
+  }
+  Stmt s(db.handle(), "SELECT record FROM ratings WHERE session_id = ?1 ORDER BY id");
+  s.reset().bind(1, session_id);
+  body = dump(json{{"session_id", session_id},
+                   {"ended_at", ended_at ? json(*ended_at) : json(nullptr)}});
+  body.pop_back();  // '}': the ratings follow as stored text
+  body += ",\"ratings\":[";
+  int64_t n = 0;
   while (s.step()) {
-    if (!decode(s, r.scale, r.sentiment)) {
-      error = "a stored rating has an unknown scale or sentiment";
-      return false;
-    }
-    r.score = static_cast<int>(s.int_col(4));
-    r.positive = s.int_col(5) != 0;
-    r.internal = s.int_col(8) != 0;
-    r.problem_ids = col_view(s, 7);
-    // Only the column the grouping reads.
-    if (f.by == GroupBy::Topic) r.topic = optional_view(s, 9);
-    else if (f.by == GroupBy::Agent) r.agent_id = optional_view(s, 10);
-    else if (f.by == GroupBy::Day) r.first_submitted_at = s.int_col(11);
-    tally.add(r);
+    if (n++) body += ',';
+    body += col_view(s, 0);
   }
   if (s.failed()) {
     error = db.last_error();
     return false;
   }
-  body = session_rating::insights_to_json(tally.result());
+  body += "]}";
   return true;
 }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "session_rating/error.h"
 #include "session_rating/insights.h"
@@ -16,18 +18,25 @@ class Db;
 
 struct Filters {
   std::optional<std::string> session_id;
-  std::optional<std::string> sentiment;   // feedback=positive|negative|neutral
+  std::optional<std::string> rater_id;
+  std::optional<std::string> subject_id;
+  std::optional<std::string> agent_id;
+  // property.KEY=value: (KEY, value) pairs, all must hold; value compared with the stored
+  // property_text() of the rating's property KEY.
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::optional<std::string> sentiment;   // feedback=positive|negative|neutral (any answer)
   std::optional<std::string> topic;
   std::optional<int64_t> from, to;        // first_seen_at in [from, to)
-  bool low_only = false;                  // low=true: scores at or below low_score_max
+  bool low_only = false;                  // low=true: an answer at or below its low_score_max
   int64_t limit = 50;                     // 1–1000
   std::optional<int64_t> cursor;          // rows with id < cursor (newest first)
-  session_rating::GroupBy by = session_rating::GroupBy::None;
+  session_rating::InsightsQuery query;    // by=topic|agent|day|property:KEY, question=ID
   bool core_engine = false;               // engine=core: every row through the core's Aggregator
 };
 
 // Reads filters from query parameters (unknown parameters are errors: usually typos).
-// `allowed` lists which parameters this endpoint takes.
+// `allowed` lists which parameters this endpoint takes; "property." in it admits every
+// property.KEY parameter.
 session_rating::Errors parse_filters(const std::multimap<std::string, std::string>& params,
                                      const std::string& allowed, Filters& out);
 
@@ -35,8 +44,12 @@ session_rating::Errors parse_filters(const std::multimap<std::string, std::strin
 bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error);
 
 // The core's aggregate over the latest stored revision of every rating matching the filters
-// (from/to/topic), as the core's insights JSON.
+// (from/to/topic; grouping and question filter from f.query), as the core's insights JSON.
 bool insights(Db& db, const Filters& f, std::string& body, std::string& error);
+
+// One session for the dashboard's session view: {"session_id", "ended_at": ms|null,
+// "ratings": [latest stored record of every rating of the session, first received first]}.
+bool session_view(Db& db, const std::string& session_id, std::string& body, std::string& error);
 
 // Up to `limit` stored revisions with id > after_id as JSONL lines appended to `out`.
 // `last_id` is the last id written; returns the number of lines (-1 on error).

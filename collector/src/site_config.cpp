@@ -38,6 +38,7 @@ Errors validate_doc(const json& doc, SiteSettings& out) {
   if (!errors.empty()) return errors;
   out.enabled = enabled;
   out.window_seconds = parsed.finalise.window_seconds;
+  out.from_session_end = parsed.finalise.from == session_rating::FinaliseFrom::SessionEnd;
   out.doc = dump(json{{"config", config}, {"enabled", enabled}});
   return errors;
 }

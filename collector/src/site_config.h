@@ -16,6 +16,8 @@ struct SiteSettings {
   std::string doc = R"({"config":{},"enabled":true})";  // canonical JSON text
   bool enabled = true;
   int64_t window_seconds = 3600;   // finalise.window_seconds of the config
+  bool from_session_end = false;   // finalise.from == "session_end": the window counts from
+                                   // the end reported with POST /v1/sessions/{id}/end
   int64_t updated_at = 0;          // ms; 0 = never changed
 };
 

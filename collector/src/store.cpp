@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "session_rating/hash.h"
+#include "session_rating/insights.h"
 
 namespace collector {
 
@@ -172,6 +173,57 @@ CREATE INDEX ratings_insights ON ratings(first_seen_at, topic, agent_id, scale, 
     // versions 1–2 used a mistyped one) over the text record_content_hash() hashes. No change to
     // the tables: the work is recompute_content_hashes(), run in the same transaction.
     "-- see recompute_content_hashes()",
+    // 3 → 4: rating model v2 (issue 11). A rating has 1–5 answers (table answers, one row per
+    // question, in record order), who rated (rater_id), what was rated (subject_id) and custom
+    // properties (the canonical JSON in ratings.properties; each value's property_text() in
+    // rating_properties for filters and groups). The per-answer columns leave ratings (with
+    // the index that covered them; ratings_tally covers what /v1/insights reads of a rating,
+    // in id order, so its scan never reads the record JSON). Session ends reported to the
+    // collector go to sessions.
+    // The rows of answers and rating_properties, and every stored record's conversion to
+    // rating.v2, are written by convert_to_v2() in the same transaction.
+    R"SQL(
+DROP INDEX ratings_insights;
+ALTER TABLE ratings DROP COLUMN scale;
+ALTER TABLE ratings DROP COLUMN score;
+ALTER TABLE ratings DROP COLUMN positive;
+ALTER TABLE ratings DROP COLUMN sentiment;
+ALTER TABLE ratings DROP COLUMN low;
+ALTER TABLE ratings DROP COLUMN problems;
+ALTER TABLE ratings DROP COLUMN has_comment;
+ALTER TABLE ratings ADD COLUMN rater_id TEXT;
+ALTER TABLE ratings ADD COLUMN subject_id TEXT;
+ALTER TABLE ratings ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+CREATE INDEX ratings_rater ON ratings(rater_id);
+CREATE INDEX ratings_subject ON ratings(subject_id);
+CREATE INDEX ratings_agent ON ratings(agent_id);
+CREATE INDEX ratings_tally ON ratings(id, internal, first_seen_at, topic, agent_id, rater_id);
+CREATE TABLE answers (
+  rating_row  INTEGER NOT NULL,
+  position    INTEGER NOT NULL,
+  question    TEXT NOT NULL,
+  scale       TEXT NOT NULL,
+  score       INTEGER NOT NULL,
+  positive    INTEGER NOT NULL,
+  sentiment   TEXT NOT NULL,
+  low         INTEGER NOT NULL,
+  problems    TEXT NOT NULL,
+  has_comment INTEGER NOT NULL,
+  PRIMARY KEY (rating_row, position)
+) WITHOUT ROWID;
+CREATE TABLE rating_properties (
+  rating_row INTEGER NOT NULL,
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (rating_row, key)
+) WITHOUT ROWID;
+CREATE INDEX rating_properties_value ON rating_properties(key, value);
+CREATE TABLE sessions (
+  session_id  TEXT PRIMARY KEY,
+  ended_at    INTEGER NOT NULL,
+  reported_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -214,9 +266,100 @@ bool recompute_content_hashes(Db& db, std::string& error) {
   return true;
 }
 
+std::string refused(const char* table, int64_t id, const session_rating::Errors& errors) {
+  return std::string(table) + " row " + std::to_string(id) +
+         " holds a record the core refuses (" + errors[0].path + ": " + errors[0].message + ")";
+}
+
+// 3 → 4: every stored record (ratings and revisions) read by the core — a rating.v1 record is
+// converted into a one-answer rating.v2 record with question "overall" — and written back as
+// record_to_json (rating.v2); each rating's answers and properties rows from its record; then
+// the content hashes recomputed over the rating.v2 text. A record the core refuses stops the
+// migration (rolled back; the collector does not start).
+bool convert_to_v2(Db& db, std::string& error) {
+  session_rating::Record record;
+  {
+    Stmt rows(db.handle(), "SELECT id, record FROM revisions");
+    Stmt update(db.handle(), "UPDATE revisions SET record = ?2 WHERE id = ?1");
+    rows.reset();
+    while (rows.step()) {
+      const int64_t id = rows.int_col(0);
+      int len = 0;
+      const char* text = rows.text_ptr(1, len);
+      const session_rating::Errors errors = session_rating::record_from_json(
+          std::string_view(text ? text : "", static_cast<size_t>(len)), record);
+      if (!errors.empty()) {
+        error = refused("revisions", id, errors);
+        return false;
+      }
+      update.reset().bind(1, id).bind(2, session_rating::record_to_json(record));
+      update.step();
+      if (!update.done()) {
+        error = db.last_error();
+        return false;
+      }
+    }
+    if (rows.failed()) {
+      error = db.last_error();
+      return false;
+    }
+  }
+  Stmt rows(db.handle(), "SELECT id, record FROM ratings");
+  Stmt update(db.handle(),
+              "UPDATE ratings SET record = ?2, rater_id = ?3, subject_id = ?4, "
+              "properties = json_extract(?2, '$.properties') WHERE id = ?1");
+  Stmt answer(db.handle(),
+              "INSERT INTO answers (rating_row, position, question, scale, score, positive, "
+              "sentiment, low, problems, has_comment) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+  Stmt property(db.handle(),
+                "INSERT INTO rating_properties (rating_row, key, value) VALUES (?1,?2,?3)");
+  rows.reset();
+  while (rows.step()) {
+    const int64_t id = rows.int_col(0);
+    int len = 0;
+    const char* text = rows.text_ptr(1, len);
+    const session_rating::Errors errors = session_rating::record_from_json(
+        std::string_view(text ? text : "", static_cast<size_t>(len)), record);
+    if (!errors.empty()) {
+      error = refused("ratings", id, errors);
+      return false;
+    }
+    update.reset().bind(1, id).bind(2, session_rating::record_to_json(record));
+    if (record.rater_id) update.bind(3, *record.rater_id);
+    else update.bind_null(3);
+    if (record.subject_id) update.bind(4, *record.subject_id);
+    else update.bind_null(4);
+    update.step();
+    bool ok = update.done();
+    int64_t position = 0;
+    for (const AnswerRow& a : answer_rows(record)) {
+      answer.reset().bind(1, id).bind(2, position++).bind(3, a.question).bind(4, a.scale)
+          .bind(5, a.score).bind(6, int64_t{a.positive}).bind(7, a.sentiment)
+          .bind(8, int64_t{a.low}).bind(9, a.problems).bind(10, int64_t{a.has_comment});
+      answer.step();
+      ok = ok && answer.done();
+    }
+    for (const PropertyRow& p : property_rows(record)) {
+      property.reset().bind(1, id).bind(2, p.key).bind(3, p.text);
+      property.step();
+      ok = ok && property.done();
+    }
+    if (!ok) {
+      error = db.last_error();
+      return false;
+    }
+  }
+  if (rows.failed()) {
+    error = db.last_error();
+    return false;
+  }
+  return recompute_content_hashes(db, error);
+}
+
 // Work a migration step needs beyond its SQL, in the step's transaction.
 bool run_step_code(Db& db, int64_t to_version, std::string& error) {
   if (to_version == 3) return recompute_content_hashes(db, error);
+  if (to_version == 4) return convert_to_v2(db, error);
   return true;
 }
 
@@ -266,18 +409,19 @@ WriteTx::WriteTx(Db& db)
             "SELECT id, revision, final, first_seen_at, deadline_at, content_hash "
             "FROM ratings WHERE rating_id = ?1"),
       insert_rating_(db.handle(),
-                     "INSERT INTO ratings (rating_id, session_id, revision, final, scale, score, "
-                     "positive, sentiment, low, problems, has_comment, internal, topic, agent_id, "
-                     "first_seen_at, submitted_at, deadline_at, content_hash, record) "
-                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"),
+                     "INSERT INTO ratings (rating_id, session_id, rater_id, subject_id, revision, "
+                     "final, internal, topic, agent_id, first_seen_at, submitted_at, deadline_at, "
+                     "content_hash, record, properties) "
+                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                     "json_extract(?14, '$.properties'))"),
       insert_revision_(db.handle(),
                        "INSERT INTO revisions (rating_id, revision, received_at, "
                        "client_submitted_at, record) VALUES (?1,?2,?3,?4,?5)"),
       update_rating_(db.handle(),
-                     "UPDATE ratings SET session_id=?2, revision=?3, final=?4, scale=?5, score=?6, "
-                     "positive=?7, sentiment=?8, low=?9, problems=?10, has_comment=?11, "
-                     "internal=?12, topic=?13, agent_id=?14, submitted_at=?15, content_hash=?16, "
-                     "record=?17 WHERE id=?1"),
+                     "UPDATE ratings SET session_id=?2, rater_id=?3, subject_id=?4, revision=?5, "
+                     "final=?6, internal=?7, topic=?8, agent_id=?9, submitted_at=?10, "
+                     "content_hash=?11, record=?12, properties=json_extract(?12, '$.properties') "
+                     "WHERE id=?1"),
       final_rating_(db.handle(), (std::string("UPDATE ratings SET final=1, record=") + kMarkFinal +
                                   " WHERE id=?1 RETURNING rating_id, revision")
                                      .c_str()),
@@ -294,10 +438,35 @@ WriteTx::WriteTx(Db& db)
                                     .c_str()),
       put_site_(db.handle(),
                 "INSERT INTO site (id, doc, updated_at) VALUES (1, ?1, ?2) "
-                "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at") {
+                "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at"),
+      delete_answers_(db.handle(), "DELETE FROM answers WHERE rating_row = ?1"),
+      insert_answer_(db.handle(),
+                     "INSERT INTO answers (rating_row, position, question, scale, score, positive, "
+                     "sentiment, low, problems, has_comment) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"),
+      delete_properties_(db.handle(), "DELETE FROM rating_properties WHERE rating_row = ?1"),
+      insert_property_(db.handle(),
+                       "INSERT INTO rating_properties (rating_row, key, value) VALUES (?1,?2,?3)"),
+      session_end_(db.handle(), "SELECT ended_at FROM sessions WHERE session_id = ?1"),
+      put_session_end_(db.handle(),
+                       "INSERT INTO sessions (session_id, ended_at, reported_at) VALUES (?1,?2,?3)"),
+      // The deadline of each open rating waiting for the end: max(end + window, first seen).
+      session_deadline_revisions_(
+          db.handle(),
+          "UPDATE revisions SET record = json_set(record, '$.edit_deadline', "
+          "max(?2, json_extract(record, '$.first_submitted_at'))) "
+          "WHERE rating_id IN (SELECT rating_id FROM ratings WHERE session_id = ?1 "
+          "AND final = 0 AND deadline_at = ?3)"),
+      session_deadline_ratings_(
+          db.handle(),
+          "UPDATE ratings SET deadline_at = max(?2, first_seen_at), "
+          "record = json_set(record, '$.edit_deadline', max(?2, first_seen_at)) "
+          "WHERE session_id = ?1 AND final = 0 AND deadline_at = ?3") {
   failed_ = !head_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
             !update_rating_.ok() || !final_rating_.ok() || !final_revision_.ok() ||
-            !due_revisions_.ok() || !due_ratings_.ok() || !put_site_.ok();
+            !due_revisions_.ok() || !due_ratings_.ok() || !put_site_.ok() ||
+            !delete_answers_.ok() || !insert_answer_.ok() || !delete_properties_.ok() ||
+            !insert_property_.ok() || !session_end_.ok() || !put_session_end_.ok() ||
+            !session_deadline_revisions_.ok() || !session_deadline_ratings_.ok();
 }
 
 std::optional<Head> WriteTx::head(const std::string& rating_id) {
@@ -330,18 +499,36 @@ bool run(Stmt& s) {
 }
 }  // namespace
 
+bool WriteTx::write_children(int64_t row_id, const RatingRow& r) {
+  bool ok = run(delete_answers_.reset().bind(1, row_id));
+  int64_t position = 0;
+  for (const AnswerRow& a : r.answers) {
+    insert_answer_.reset().bind(1, row_id).bind(2, position++).bind(3, a.question)
+        .bind(4, a.scale).bind(5, a.score).bind(6, int64_t{a.positive}).bind(7, a.sentiment)
+        .bind(8, int64_t{a.low}).bind(9, a.problems).bind(10, int64_t{a.has_comment});
+    ok = ok && run(insert_answer_);
+  }
+  ok = ok && run(delete_properties_.reset().bind(1, row_id));
+  for (const PropertyRow& p : r.properties) {
+    insert_property_.reset().bind(1, row_id).bind(2, p.key).bind(3, p.text);
+    ok = ok && run(insert_property_);
+  }
+  return ok;
+}
+
 bool WriteTx::insert(const RatingRow& r) {
   Stmt& s = insert_rating_;
-  s.reset()
-      .bind(1, r.rating_id).bind(2, r.session_id).bind(3, r.revision)
-      .bind(4, int64_t{r.final}).bind(5, r.scale).bind(6, r.score).bind(7, int64_t{r.positive})
-      .bind(8, r.sentiment).bind(9, int64_t{r.low}).bind(10, r.problems)
-      .bind(11, int64_t{r.has_comment}).bind(12, int64_t{r.internal});
-  bind_opt(s, 13, r.topic);
-  bind_opt(s, 14, r.agent_id);
-  s.bind(15, r.first_seen_at).bind(16, r.submitted_at).bind(17, r.deadline_at)
-      .bind(18, r.content_hash).bind(19, r.record);
+  s.reset().bind(1, r.rating_id).bind(2, r.session_id);
+  bind_opt(s, 3, r.rater_id);
+  bind_opt(s, 4, r.subject_id);
+  s.bind(5, r.revision).bind(6, int64_t{r.final}).bind(7, int64_t{r.internal});
+  bind_opt(s, 8, r.topic);
+  bind_opt(s, 9, r.agent_id);
+  s.bind(10, r.first_seen_at).bind(11, r.submitted_at).bind(12, r.deadline_at)
+      .bind(13, r.content_hash).bind(14, r.record);
   bool ok = run(s);
+  const int64_t row_id = sqlite3_last_insert_rowid(db_.handle());
+  ok = ok && write_children(row_id, r);
   insert_revision_.reset().bind(1, r.rating_id).bind(2, r.revision).bind(3, r.submitted_at)
       .bind(4, r.client_submitted_at).bind(5, r.record);
   ok = ok && run(insert_revision_);
@@ -351,15 +538,15 @@ bool WriteTx::insert(const RatingRow& r) {
 
 bool WriteTx::update(int64_t id, const RatingRow& r) {
   Stmt& s = update_rating_;
-  s.reset()
-      .bind(1, id).bind(2, r.session_id).bind(3, r.revision).bind(4, int64_t{r.final})
-      .bind(5, r.scale).bind(6, r.score).bind(7, int64_t{r.positive}).bind(8, r.sentiment)
-      .bind(9, int64_t{r.low}).bind(10, r.problems).bind(11, int64_t{r.has_comment})
-      .bind(12, int64_t{r.internal});
-  bind_opt(s, 13, r.topic);
-  bind_opt(s, 14, r.agent_id);
-  s.bind(15, r.submitted_at).bind(16, r.content_hash).bind(17, r.record);
+  s.reset().bind(1, id).bind(2, r.session_id);
+  bind_opt(s, 3, r.rater_id);
+  bind_opt(s, 4, r.subject_id);
+  s.bind(5, r.revision).bind(6, int64_t{r.final}).bind(7, int64_t{r.internal});
+  bind_opt(s, 8, r.topic);
+  bind_opt(s, 9, r.agent_id);
+  s.bind(10, r.submitted_at).bind(11, r.content_hash).bind(12, r.record);
   bool ok = run(s);
+  ok = ok && write_children(id, r);
   insert_revision_.reset().bind(1, r.rating_id).bind(2, r.revision).bind(3, r.submitted_at)
       .bind(4, r.client_submitted_at).bind(5, r.record);
   ok = ok && run(insert_revision_);
@@ -393,6 +580,40 @@ int64_t WriteTx::finalise_due(int64_t now_ms) {
   }
   due_ratings_.reset().bind(1, now_ms);
   if (!run(due_ratings_)) {
+    failed_ = true;
+    return -1;
+  }
+  return static_cast<int64_t>(sqlite3_changes(db_.handle()));
+}
+
+std::optional<int64_t> WriteTx::session_end(const std::string& session_id) {
+  session_end_.reset().bind(1, session_id);
+  if (!session_end_.step()) {
+    if (session_end_.failed()) failed_ = true;
+    session_end_.reset();
+    return std::nullopt;
+  }
+  const int64_t at = session_end_.int_col(0);
+  session_end_.reset();
+  return at;
+}
+
+bool WriteTx::put_session_end(const std::string& session_id, int64_t ended_at,
+                              int64_t reported_at) {
+  put_session_end_.reset().bind(1, session_id).bind(2, ended_at).bind(3, reported_at);
+  const bool ok = run(put_session_end_);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
+int64_t WriteTx::set_session_deadline(const std::string& session_id, int64_t deadline) {
+  session_deadline_revisions_.reset().bind(1, session_id).bind(2, deadline).bind(3, kOpenDeadline);
+  if (!run(session_deadline_revisions_)) {
+    failed_ = true;
+    return -1;
+  }
+  session_deadline_ratings_.reset().bind(1, session_id).bind(2, deadline).bind(3, kOpenDeadline);
+  if (!run(session_deadline_ratings_)) {
     failed_ = true;
     return -1;
   }
@@ -574,6 +795,32 @@ bool get_site(Db& db, std::string& doc, int64_t& updated_at) {
 
 int64_t content_hash(std::string_view text) {
   return static_cast<int64_t>(session_rating::fnv1a_64(text));
+}
+
+std::vector<AnswerRow> answer_rows(const session_rating::Record& record) {
+  std::vector<AnswerRow> rows;
+  rows.reserve(record.answers.size());
+  for (const session_rating::Answer& a : record.answers) {
+    AnswerRow row;
+    row.question = a.question;
+    row.scale = session_rating::scale_name(a.scale);
+    row.score = a.score;
+    row.positive = a.positive;
+    row.sentiment = session_rating::sentiment_name(a.sentiment);
+    row.low = session_rating::is_low(a.scale, a.score, a.low_score_max);
+    row.problems = session_rating::join_problem_ids(a.problems);
+    row.has_comment = !a.comment.empty();
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<PropertyRow> property_rows(const session_rating::Record& record) {
+  std::vector<PropertyRow> rows;
+  rows.reserve(record.properties.size());
+  for (const auto& [key, value] : record.properties)
+    rows.push_back(PropertyRow{key, session_rating::property_text(value)});
+  return rows;
 }
 
 int64_t record_content_hash(session_rating::Record record) {

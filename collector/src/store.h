@@ -2,9 +2,13 @@
 // write path (one writer thread, group commit) and read-only connections for queries.
 //
 // Tables (see docs/collector.md):
-//   ratings   — one row per rating_id: the latest stored revision, typed columns + record JSON
-//   revisions — every stored revision (what /v1/export.jsonl returns)
-//   site      — the site's widget config document
+//   ratings           — one row per rating_id: the latest stored revision, typed columns +
+//                       record JSON (always the core's record_to_json, rating.v2)
+//   answers           — the answers of each ratings row (one row per question answered)
+//   rating_properties — each ratings row's custom properties as property_text() (filters, groups)
+//   revisions         — every stored revision (what /v1/export.jsonl returns)
+//   sessions          — session ends reported with POST /v1/sessions/{id}/end
+//   site              — the site's widget config document
 #pragma once
 
 #include <atomic>
@@ -28,7 +32,12 @@ struct sqlite3_stmt;
 
 namespace collector {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
+
+// ratings.deadline_at of a rating whose deadline is not known yet (its record's
+// edit_deadline is null): finalise.from = "session_end" and the session's end not reported.
+// The largest time the core accepts (9999-12-31T23:59:59.999Z), so such a rating is never due.
+constexpr int64_t kOpenDeadline = INT64_C(253402300799999);
 
 // One prepared statement, reset on every use.
 class Stmt {
@@ -94,25 +103,41 @@ struct Head {
   int64_t content_hash = 0;
 };
 
-// A row of the ratings table as written by the ingest path.
-struct RatingRow {
-  std::string rating_id, session_id;
-  int64_t revision = 0;
-  bool final = false;
-  std::string scale;
+// One answer of a stored rating (the answers table), decoded by the core.
+struct AnswerRow {
+  std::string question, scale, sentiment;
   int64_t score = 0;
   bool positive = false;
-  std::string sentiment;
   bool low = false;
   std::string problems;  // session_rating::join_problem_ids() form: ids joined by ','
   bool has_comment = false;
+};
+
+// One custom property of a stored rating: its key and session_rating::property_text().
+struct PropertyRow {
+  std::string key, text;
+};
+
+// A row of the ratings table as written by the ingest path, with its answers and properties.
+struct RatingRow {
+  std::string rating_id, session_id;
+  std::optional<std::string> rater_id, subject_id;
+  int64_t revision = 0;
+  bool final = false;
   bool internal = false;
   std::optional<std::string> topic, agent_id;
   int64_t first_seen_at = 0, submitted_at = 0, deadline_at = 0;
   int64_t content_hash = 0;
   int64_t client_submitted_at = 0;
-  std::string record;  // record JSON as stored (server times)
+  std::string record;  // record JSON as stored (server times): record_to_json, rating.v2
+  std::vector<AnswerRow> answers;
+  std::vector<PropertyRow> properties;
 };
+
+// The answers and properties rows of a record, through the core (is_low, scale and
+// sentiment names, join_problem_ids, property_text).
+std::vector<AnswerRow> answer_rows(const session_rating::Record& record);
+std::vector<PropertyRow> property_rows(const session_rating::Record& record);
 
 // The write-side statements; used only by the writer thread (or a single-threaded tool).
 class WriteTx {
@@ -123,6 +148,14 @@ class WriteTx {
   bool update(int64_t id, const RatingRow& row);     // newer revision of a stored rating
   bool mark_final(int64_t id);                       // latest revision of rating row `id`
   int64_t finalise_due(int64_t now_ms);              // -1 on error
+  // The reported end of a session (ms), if any.
+  std::optional<int64_t> session_end(const std::string& session_id);
+  // Stores a session's end (the caller checked there is none yet).
+  bool put_session_end(const std::string& session_id, int64_t ended_at, int64_t reported_at);
+  // Every open rating of the session still waiting for its end (deadline kOpenDeadline)
+  // gets max(deadline, its first_seen_at) as deadline, in the row and in the edit_deadline of
+  // its records (ratings and revisions). Returns how many ratings changed; -1 on error.
+  int64_t set_session_deadline(const std::string& session_id, int64_t deadline);
   bool put_site(const std::string& doc, int64_t now_ms);
   // The site row as this transaction sees it (earlier jobs of its group included).
   bool get_site(std::string& doc, int64_t& updated_at);
@@ -132,8 +165,11 @@ class WriteTx {
 
  private:
   Db& db_;
+  bool write_children(int64_t row_id, const RatingRow& row);
   Stmt head_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
-      due_revisions_, due_ratings_, put_site_;
+      due_revisions_, due_ratings_, put_site_, delete_answers_, insert_answer_,
+      delete_properties_, insert_property_, session_end_, put_session_end_,
+      session_deadline_revisions_, session_deadline_ratings_;
   bool failed_ = false;
 };
 
@@ -226,7 +262,7 @@ int64_t content_hash(std::string_view text);
 // replaces anyway (first_submitted_at, edit_deadline) set to 0. `record` is as the client
 // sent it, after re-redaction, so submitted_at is the client's: a retry of the same
 // submission hashes the same, and the value can be recomputed from a stored revision
-// (its record with client_submitted_at put back), which the 2 → 3 migration does.
+// (its record with client_submitted_at put back), which the 2 → 3 and 3 → 4 migrations do.
 int64_t record_content_hash(session_rating::Record record);
 
 }  // namespace collector

@@ -173,7 +173,8 @@ test('out-of-order revisions 1, 4, 2 store revision 4', async (t) => {
   assert.deepEqual(statuses(await post(s, rev(2, 1))), ['stale']);
   const [row] = await latest(s, base.session_id);
   assert.equal(row.revision, 4);
-  assert.equal(row.score, 5);
+  assert.equal(row.schema, 'rating.v2');
+  assert.equal(row.answers[0].score, 5);
   const revs = (await stored(s, base.rating_id)).map((x) => x.revision);
   assert.deepEqual(revs, [1, 4]);
 });
@@ -318,7 +319,7 @@ test('GET /v1/ratings filters and cursor', async (t) => {
   assert.equal((await q('?feedback=neutral')).ratings[0].rating_id, recs[2].rating_id);
   assert.equal((await q('?feedback=positive&topic=billing')).ratings[0].rating_id, recs[0].rating_id);
   assert.equal((await q('?topic=calls')).ratings.length, 2);
-  assert.equal((await q(`?session_id=${recs[1].session_id}`)).ratings[0].comment, 'awful');
+  assert.equal((await q(`?session_id=${recs[1].session_id}`)).ratings[0].answers[0].comment, 'awful');
   assert.equal((await q('?low=true')).ratings.length, 3);
   const now = Date.now();
   assert.equal((await q(`?from=${now + 60_000}`)).ratings.length, 0);
@@ -446,8 +447,8 @@ test('comments are re-redacted; the access log has no comment text; SIGTERM is c
   const r = await post(s, rec);
   assert.equal(r.status, 200, r.text);
   const [row] = await latest(s, rec.session_id);
-  assert.equal(row.comment, 'mail me: [email] SECRET-WORD');
-  assert.deepEqual(row.redactions, [{ kind: 'email', count: 1 }]);
+  assert.equal(row.answers[0].comment, 'mail me: [email] SECRET-WORD');
+  assert.deepEqual(row.answers[0].redactions, [{ kind: 'email', count: 1 }]);
   await post(s, rec, { via: 'query' });
   const health = await admin(s, '/healthz', { token: null });
   assert.equal(health.status, 200);
@@ -464,7 +465,7 @@ test('comments are re-redacted; the access log has no comment text; SIGTERM is c
   assert.deepEqual(access[1].results, { duplicate: 1 });
   assert.ok(s.lines.some((l) => l.includes('"stopped"')));
   assert.equal(sqlite(s.db, 'PRAGMA integrity_check'), 'ok');
-  assert.equal(sqlite(s.db, 'PRAGMA user_version'), '3');
+  assert.equal(sqlite(s.db, 'PRAGMA user_version'), '4');
 });
 
 test('flags: missing keys refuse to start; --config file', async (t) => {

@@ -87,6 +87,61 @@ export async function startCollector(t, opts = {}) {
   return server;
 }
 
+const FIXED_RANGES = { stars: [1, 5], emoji: [1, 5], thumbs: [0, 1], nps: [0, 10] };
+
+// One answer of a rating.v2 record, consistent with its scale and thresholds (contract 3):
+// `over` may set question, scale, range (numeric), score, thresholds, problems, comment.
+export function answer(over = {}) {
+  const scale = over.scale ?? 'stars';
+  const range = over.range ?? FIXED_RANGES[scale];
+  const [min, max] = range;
+  let th = over.thresholds;
+  if (!th) {
+    if (scale === 'thumbs') th = { low_score_max: 0, positive_min: 1 };
+    else if (scale === 'nps') th = { low_score_max: 6, positive_min: 9 };
+    else if (scale === 'numeric') {
+      const pos = max - Math.floor((max - min + 1) / 5);
+      th = { low_score_max: pos - 1, positive_min: pos };
+    } else th = { low_score_max: 3, positive_min: 4 };
+  }
+  const score = over.score ?? max;
+  const positive = scale === 'thumbs' ? score === 1 : score >= th.positive_min;
+  const negativeMax = { thumbs: 0, nps: 6, stars: 2, emoji: 2 }[scale] ?? min + Math.floor((max - min) * 2 / 5);
+  const sentiment = positive ? 'positive' : score <= negativeMax ? 'negative' : 'neutral';
+  const low = scale === 'thumbs' ? score === 0 : score <= th.low_score_max;
+  return {
+    question: over.question ?? 'overall', scale, range, score, positive, sentiment,
+    problems: low ? (over.problems ?? []) : [], comment: low ? (over.comment ?? '') : '',
+    redactions: [], thresholds: th,
+  };
+}
+
+// A valid rating.v2 record (keys in the contract's order); `over` replaces fields, and
+// `over.answers` is a list of answer() overrides (default: one 5-star answer).
+export function recordV2(over = {}) {
+  const now = Date.now();
+  const first = over.first_submitted_at ?? now;
+  const { answers: answerOver, ...rest } = over;
+  return {
+    schema: 'rating.v2',
+    rating_id: 'r-' + Math.random().toString(36).slice(2, 10),
+    session_id: 's-' + Math.random().toString(36).slice(2, 10),
+    rater_id: null,
+    subject_id: null,
+    revision: 1,
+    final: false,
+    answers: (answerOver ?? [{}]).map(answer),
+    submitted_at: first,
+    first_submitted_at: first,
+    edit_deadline: first + 3600_000,
+    internal: false,
+    topic: null,
+    agent_id: null,
+    properties: {},
+    ...rest,
+  };
+}
+
 // A valid rating.v1 record; `over` replaces fields.
 export function record(over = {}) {
   const now = Date.now();

@@ -146,7 +146,7 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
     const std::size_t n = code_points(t);
     if (n < 1 || n > max_len) {
       add_error(errors, at, "out_of_range",
-                "must be 1 to " + std::to_string(max_len) + " characters");
+                max_len == 80 ? "must be 1 to 80 characters" : "must be 1 to 200 characters");
       return false;
     }
     return true;
@@ -339,14 +339,12 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   } else if (q.scale == Scale::Thumbs || q.scale == Scale::Nps) {
     int low = 0, pos = 0;
     default_thresholds(q.scale, q.min, q.max, low, pos);
+    // Fixed thresholds (thumbs 0/1, nps 6/9): only their own values are accepted.
+    const char* fixed = "thresholds are fixed on this scale (thumbs 0/1, nps 6/9)";
     if (low_v && r.read_int("low_score_max", INT64_MIN, INT64_MAX, n) && n != low)
-      add_error(errors, r.path("low_score_max"), "conflict",
-                std::string("the ") + scale_name(q.scale) + " scale's low scores are fixed (<= " +
-                    std::to_string(low) + ")");
+      add_error(errors, r.path("low_score_max"), "conflict", fixed);
     if (pos_v && r.read_int("positive_min", INT64_MIN, INT64_MAX, n) && n != pos)
-      add_error(errors, r.path("positive_min"), "conflict",
-                std::string("the ") + scale_name(q.scale) + " scale's positive scores are fixed (>= " +
-                    std::to_string(pos) + ")");
+      add_error(errors, r.path("positive_min"), "conflict", fixed);
   } else if (range_ok) {
     const int lo_min = q.scale == Scale::Numeric ? q.min : 1;
     const int lo_max = q.scale == Scale::Numeric ? q.max - 1 : 4;
@@ -397,9 +395,11 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   // Problems.
   if (const json* problems = r.find("problems")) {
     info.problems_given = true;
-    for (const json& item : *problems)
-      if (item.is_object() && item.contains("label") && !item["label"].is_string())
-        info.legacy = false;
+    for (const json& item : *problems) {
+      if (!item.is_object()) continue;
+      auto label = item.find("label");
+      if (label != item.end() && !label->is_string()) info.legacy = false;
+    }
     read_problems(*problems, r.path("problems"), c.locale, q, errors);
   } else if (shorthand) {
     const bool chat = c.preset == "chat";
@@ -550,13 +550,12 @@ Errors parse_config_value(const json& value, Config& out) {
                             "positive_min", "problems", "comment"})
       if (r.find(key))
         add_error(errors, r.path(key), "conflict",
-                  std::string("\"") + key + "\" belongs inside a question when \"questions\" is given");
+                  "belongs inside a question when \"questions\" is given");
     if (!list->is_array()) {
       add_error(errors, "/questions", "wrong_type",
                 std::string("expected an array, got ") + internal::type_name(*list));
     } else if (list->empty() || list->size() > 5) {
-      add_error(errors, "/questions", "out_of_range",
-                "1 to 5 questions, got " + std::to_string(list->size()));
+      add_error(errors, "/questions", "out_of_range", "a prompt has 1 to 5 questions");
     } else {
       for (std::size_t i = 0; i < list->size(); ++i) {
         const std::string base = "/questions/" + std::to_string(i);
@@ -570,8 +569,7 @@ Errors parse_config_value(const json& value, Config& out) {
         QuestionRead info = read_question(item, base, false, i, c, errors, q);
         if (i == 0) first = info;
         if (!q.id.empty() && c.question_index(q.id) >= 0)
-          add_error(errors, base + "/id", "duplicate_id",
-                    "question id \"" + q.id + "\" is used more than once");
+          add_error(errors, base + "/id", "duplicate_id", "question ids must be unique");
         c.questions.push_back(std::move(q));
       }
     }

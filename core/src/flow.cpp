@@ -106,11 +106,13 @@ void Flow::build_view_cache() {
           w.string(config_.strings.find(v ? "thumbs_up" : "thumbs_down")->second);
           break;
         case Scale::Stars:
-        case Scale::Emoji:
-          w.string(config_.strings
-                       .find((q.scale == Scale::Stars ? "star_" : "emoji_") + std::to_string(v))
-                       ->second);
+        case Scale::Emoji: {
+          static const char* const stars[] = {"star_1", "star_2", "star_3", "star_4", "star_5"};
+          static const char* const faces[] = {"emoji_1", "emoji_2", "emoji_3", "emoji_4",
+                                              "emoji_5"};
+          w.string(config_.strings.find((q.scale == Scale::Stars ? stars : faces)[v - 1])->second);
           break;
+        }
         case Scale::Numeric:
         case Scale::Nps: {
           std::string label;
@@ -402,9 +404,7 @@ DispatchResult Flow::apply(const Event& parsed) {
     }
     case EventType::Score: {
       if (!value_in_range)
-        return fail("score_out_of_range", "scores are whole numbers from " +
-                                              std::to_string(q.min) + " to " +
-                                              std::to_string(q.max));
+        return fail("score_out_of_range", "the score is not a whole number in the question's range");
       draft.score = value;
       open_ = true;
       if (!single()) step_ = Step::Details;

@@ -179,4 +179,36 @@ nlohmann::json parse_json(std::string_view text) {
   }
 }
 
+bool append_short_number(std::string& out, double v) {
+  if (!(v > -9e15 && v < 9e15)) return false;  // also NaN
+  if (v == static_cast<double>(static_cast<int64_t>(v))) {
+    append_int(out, static_cast<int64_t>(v));
+    return true;
+  }
+  const bool negative = v < 0;
+  const double a = negative ? -v : v;
+  double scale = 1;
+  std::string text;
+  for (int decimals = 1; decimals <= 15; ++decimals) {
+    scale *= 10;
+    const double scaled = a * scale + 0.5;
+    if (scaled >= 9007199254740992.0) return false;
+    std::string digits;
+    append_int(digits, static_cast<int64_t>(scaled));
+    if (digits.size() <= static_cast<std::size_t>(decimals))
+      digits.insert(0, static_cast<std::size_t>(decimals) + 1 - digits.size(), '0');
+    text.assign(negative ? "-" : "");
+    text.append(digits, 0, digits.size() - static_cast<std::size_t>(decimals));
+    text.push_back('.');
+    text.append(digits, digits.size() - static_cast<std::size_t>(decimals), std::string::npos);
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') continue;  // rounded to an integer: not v
+    if (std::strtod(text.c_str(), nullptr) == v) {
+      out += text;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace session_rating::internal

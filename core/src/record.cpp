@@ -318,8 +318,10 @@ Errors check_record(const Record& r) {
     if (v.kind == PropertyValue::Kind::String &&
         (!is_valid_utf8(v.text) || v.text.empty() || code_points(v.text) > 200))
       add_error(errors, path, "out_of_range", "property strings are 1 to 200 characters");
-    if (v.kind == PropertyValue::Kind::Number && !std::isfinite(v.number))
-      add_error(errors, path, "out_of_range", "property numbers must be finite");
+    std::string text;
+    if (v.kind == PropertyValue::Kind::Number && !internal::append_short_number(text, v.number))
+      add_error(errors, path, "out_of_range",
+                "property numbers are below 9e15 in size with at most 15 decimals");
   }
   return errors;
 }
@@ -431,8 +433,8 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   }
   ObjectReader r(value, "", errors);
   int version = 2;
-  if (const json* s = value.contains("schema") ? &value["schema"] : nullptr;
-      s && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
+  if (auto s = value.find("schema");
+      s != value.end() && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
     version = 1;
   if (version == 1) {
     r.reject_unknown({"schema", "rating_id", "session_id", "revision", "final", "scale", "score",

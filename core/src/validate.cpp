@@ -218,8 +218,10 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
       pv.boolean = v.get<bool>();
     } else if (v.is_number()) {
       const double d = v.get<double>();
-      if (!std::isfinite(d)) {
-        add_error(errors, key_path, "out_of_range", "property numbers must be finite");
+      std::string text;
+      if (!append_short_number(text, d)) {
+        add_error(errors, key_path, "out_of_range",
+                  "property numbers are below 9e15 in size with at most 15 decimals");
         continue;
       }
       pv.kind = PropertyValue::Kind::Number;

@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { loadCore } from '../core.mjs';
+import { loadCore, ToolsCore } from '../core.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -27,5 +27,5 @@ export async function loadBuiltCore(name = 'session_rating_tools') {
     );
   }
   const { default: moduleFactory } = await import(pathToFileURL(glue).href);
-  return loadCore({ moduleFactory, wasmBinary: readFileSync(wasm) });
+  return loadCore({ moduleFactory, wasmBinary: readFileSync(wasm), coreClass: ToolsCore });
 }

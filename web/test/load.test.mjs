@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { loadCore, createCore } from '../core.mjs';
+import { loadCore, createCore, ToolsCore } from '../core.mjs';
 import { builtWasmDir } from '../bin/built-core.mjs';
 
 const web = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,10 +55,12 @@ test('load: the widget build ships the flow only; insights and record validation
   const widget = await import(pathToFileURL(path.join(dir, 'session_rating_core.mjs')).href);
   const core = await createCore(widget.default, { wasmBinary: readFileSync(path.join(dir, 'session_rating_core.wasm')) });
   assert.equal(core.validateConfig({ scale: 'nps' }).ok, true);
-  for (const call of [() => core.aggregate([]), () => core.validateRecord({}), () => core.redact('x')])
+  assert.equal(core.aggregate, undefined, 'the widget API has no tools functions');
+  const onWidgetBuild = Object.setPrototypeOf(core, ToolsCore.prototype);
+  for (const call of [() => onWidgetBuild.aggregate([]), () => onWidgetBuild.validateRecord({}), () => onWidgetBuild.redact('x')])
     assert.throws(call, { name: 'CoreUsageError', message: /tools build/ });
   const tools = await import(pathToFileURL(path.join(dir, 'session_rating_tools.mjs')).href);
-  const full = await createCore(tools.default, { wasmBinary: readFileSync(path.join(dir, 'session_rating_tools.wasm')) });
+  const full = await createCore(tools.default, { wasmBinary: readFileSync(path.join(dir, 'session_rating_tools.wasm')) }, ToolsCore);
   assert.equal(full.aggregate([]).ratings, 0);
   assert.equal(full.redact('mail a@b.example').text, 'mail [email]');
 });

@@ -12,6 +12,8 @@ void add_preflight(http::Router& r, App& app);  // OPTIONS /v1/*
 void add_ratings(http::Router& r, App& app);    // POST /v1/ratings
 void add_reads(http::Router& r, App& app);      // GET /v1/ratings, /v1/insights
 void add_export(http::Router& r, App& app);     // GET /v1/export.jsonl (streamed)
+void add_sessions(http::Router& r, App& app);   // GET /v1/sessions/{id},
+                                                // POST /v1/sessions/{id}/end
 void add_config(http::Router& r, App& app);     // GET /v1/widget-config, GET|PATCH /v1/config,
                                                 // PUT /v1/test/clock (with --test-clock)
 void add_health(http::Router& r, App& app);     // GET /healthz

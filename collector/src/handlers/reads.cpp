@@ -33,8 +33,11 @@ http::Endpoint read_endpoint(App& app, std::string allowed, Query run) {
 
 void add_reads(http::Router& r, App& app) {
   r.add("GET", "/v1/ratings",
-        read_endpoint(app, "session_id,feedback,topic,from,to,limit,cursor,low", list_ratings));
-  r.add("GET", "/v1/insights", read_endpoint(app, "from,to,by,topic,engine", insights));
+        read_endpoint(app,
+                      "session_id,rater_id,subject_id,agent_id,property.,feedback,topic,from,to,"
+                      "limit,cursor,low",
+                      list_ratings));
+  r.add("GET", "/v1/insights", read_endpoint(app, "from,to,by,topic,engine,question", insights));
 }
 
 }  // namespace collector::handlers

@@ -285,6 +285,13 @@ inline void append_int(std::string& out, int64_t v) {
   while (n > 0) out.push_back(buf[--n]);
 }
 
+// Writes a finite double as the shortest decimal text with at most 15 digits after the point
+// that reads back (strtod) to exactly `v`: integers below 2^53 as integers ("3"), others as
+// "0.5", "-12.25", "0.1". False (nothing written) when no such text exists: |v| >= 9e15,
+// more than 15 decimals needed (1e-20), NaN or infinite. Deterministic (IEEE double
+// arithmetic only), native and WebAssembly alike; no printf / Grisu tables in the WASM.
+bool append_short_number(std::string& out, double v);
+
 // Writes one JSON object or array at a time, tracking commas.
 class JsonWriter {
  public:
@@ -304,18 +311,10 @@ class JsonWriter {
   void integer(int64_t v) { value_prefix(); append_int(out_, v); first_ = false; }
   void boolean(bool b) { value_prefix(); out_.append(b ? "true" : "false"); first_ = false; }
   void null() { value_prefix(); out_.append("null"); first_ = false; }
-  // A finite double: integral values below 2^53 as integers ("3"), others as the shortest
-  // text that reads back to the same double (nlohmann's Grisu2 to_chars: "0.5", "1e+100").
+  // A number that append_short_number() can write (callers check it first).
   void number(double v) {
     value_prefix();
-    if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
-        v == static_cast<double>(static_cast<int64_t>(v))) {
-      append_int(out_, static_cast<int64_t>(v));
-    } else {
-      char buf[64];
-      char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
-      out_.append(buf, static_cast<std::size_t>(end - buf));
-    }
+    append_short_number(out_, v);
     first_ = false;
   }
   // Pre-serialised JSON value.
