@@ -268,17 +268,17 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   // the rating whose subject is the agent (unless the host set a subject), started over.
   _ask(d) {
     this._emit('rating-requested', d);
-    const o = this._o;
     const a = d.agent_id;
     this._guard(() => {
       if (this._core && !this._failed && this._ctx.agent_id === a) {
-        o._asked = 1;
+        this._o._asked = 1;
         this.open();
       } else {
+        const o = this._o._base || this._o; // the host's options
         this._stop();
         this._started = false;
         this._granted = null;
-        this.start({ ...o, context: { ...o.context, agent_id: a }, subjectId: o.subjectId || o.context?.subject_id || a, autoOpen: true, _asked: 1 });
+        this.start({ ...o, context: { ...o.context, agent_id: a }, subjectId: o.subjectId || o.context?.subject_id || a, autoOpen: true, _asked: 1, _base: o });
       }
     });
   }

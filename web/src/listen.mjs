@@ -19,7 +19,7 @@ export function listen(endpoint, writeKey, session, fn) {
     (s.es = new EventSource(url)).addEventListener('rating-requested', (e) => {
       let d;
       try { d = JSON.parse(e.data); } catch { return; }
-      s.forEach((f) => f(d));
+      [...s].forEach((f) => f(d)); // a copy: a widget that starts over adds itself again
     });
   }
   s.add(fn);
