@@ -64,6 +64,11 @@ SiteSettings SiteConfig::get() const {
   return settings_;
 }
 
+std::vector<WebhookEndpoint> SiteConfig::webhooks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return settings_.webhooks;
+}
+
 void SiteConfig::set(const SiteSettings& settings) {
   std::lock_guard<std::mutex> lock(mu_);
   settings_ = settings;

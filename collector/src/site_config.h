@@ -7,10 +7,19 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "session_rating/error.h"
 
 namespace collector {
+
+// One configured webhook endpoint (the "webhooks" list of the settings document).
+struct WebhookEndpoint {
+  std::string id;                   // [a-z0-9_-]{1,40}, unique in the list
+  std::string url;                  // http:// or https://
+  std::string secret;               // HMAC-SHA256 key (16–200 chars); never shown by GET
+  std::vector<std::string> events;  // subset of {"rating.revision", "rating.final"}
+};
 
 struct SiteSettings {
   std::string doc = R"({"config":{},"enabled":true})";  // canonical JSON text
@@ -19,6 +28,7 @@ struct SiteSettings {
   bool from_session_end = false;   // finalise.from == "session_end": the window counts from
                                    // the end reported with POST /v1/sessions/{id}/end
   int64_t updated_at = 0;          // ms; 0 = never changed
+  std::vector<WebhookEndpoint> webhooks;  // with their secrets
 };
 
 class SiteConfig {
@@ -27,6 +37,8 @@ class SiteConfig {
   bool load(const std::string& stored_doc, int64_t updated_at, std::string& error);
   SiteSettings get() const;
   void set(const SiteSettings& settings);
+  // The configured webhook endpoints (secrets included), for the delivery worker.
+  std::vector<WebhookEndpoint> webhooks() const;
 
   // Applies a PATCH body to `current`: {"enabled"?: bool, "config"?: object}; "config" is an
   // RFC 7386 merge patch onto the stored config (null removes a field, back to its default).
