@@ -13,6 +13,7 @@
 #include "options.h"
 #include "periodic.h"
 #include "rate_limit.h"
+#include "session_events.h"
 #include "site_config.h"
 #include "store.h"
 
@@ -28,6 +29,8 @@ struct App {
   std::unique_ptr<ReadPool> reads;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Ingestor> ingestor;
+  // Publishes rating requests to the SSE streams; null = no streams (publishing is a no-op).
+  SessionEvents* events = nullptr;
   int64_t started_ms = 0;
 
   // Opens the database (migrating it) and loads the site config.

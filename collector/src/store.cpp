@@ -224,6 +224,25 @@ CREATE TABLE sessions (
   reported_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )SQL",
+    // 4 → 5: the rating programme (issue 12). rating_requests holds every "Ask for rating" an
+    // agent made (POST /v1/sessions/{id}/rating-requests): the once-per-agent-per-session
+    // cooldown is checked against it on the server's clock, and the timeline reads it.
+    // Ratings are off on a fresh database (docs/programme.md); a database that already holds
+    // ratings but never stored a site document was collecting with the old default (on), so
+    // it gets that document written down and keeps collecting after the upgrade.
+    R"SQL(
+CREATE TABLE rating_requests (
+  id           INTEGER PRIMARY KEY,
+  request_id   TEXT NOT NULL UNIQUE,
+  session_id   TEXT NOT NULL,
+  agent_id     TEXT NOT NULL,
+  channel      TEXT NOT NULL,
+  requested_at INTEGER NOT NULL
+);
+CREATE INDEX rating_requests_session ON rating_requests(session_id, agent_id, requested_at);
+INSERT OR IGNORE INTO site (id, doc, updated_at)
+  SELECT 1, '{"config":{},"enabled":true}', 0 WHERE EXISTS (SELECT 1 FROM ratings);
+)SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");

@@ -9,6 +9,7 @@
 //   revisions         — every stored revision (what /v1/export.jsonl returns)
 //   sessions          — session ends reported with POST /v1/sessions/{id}/end
 //   site              — the site's widget config document
+//   rating_requests   — "Ask for rating" requests of agents (schema 5, issue 12)
 #pragma once
 
 #include <atomic>
@@ -32,7 +33,7 @@ struct sqlite3_stmt;
 
 namespace collector {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 // ratings.deadline_at of a rating whose deadline is not known yet (its record's
 // edit_deadline is null): finalise.from = "session_end" and the session's end not reported.

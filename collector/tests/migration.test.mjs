@@ -13,9 +13,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCollector, record, recordV2, answer, post, admin, sqlite, tempDir } from './helpers.mjs';
+import { SCHEMA_VERSION, startCollector, record, recordV2, answer, post, admin, sqlite, tempDir } from './helpers.mjs';
 
 const statuses = (r) => r.json.results.map((x) => x.status);
+const LATEST = SCHEMA_VERSION;
 const MASK = (1n << 64n) - 1n;
 
 // FNV-1a 64 over the UTF-8 bytes of `text`, from `basis`, as SQLite's signed integer text.
@@ -123,7 +124,7 @@ test('a version 3 store of rating.v1 records: converted to rating.v2 with one an
   const revRecordsBefore = sqlite(db, 'SELECT record FROM revisions ORDER BY id').split('\n').map((l) => JSON.parse(l));
 
   const s = await startCollector(t, { dir, db });
-  assert.equal(sqlite(db, 'PRAGMA user_version'), '4');
+  assert.equal(sqlite(db, 'PRAGMA user_version'), LATEST);
   assert.equal(sqlite(db, 'PRAGMA integrity_check'), 'ok');
   // Every column that stays is untouched; the per-answer ones moved to the answers table.
   assert.equal(sqlite(db, `SELECT ${kept} FROM ratings ORDER BY id`), keptBefore);
@@ -189,7 +190,7 @@ test('a version 2 store (old-basis hashes) migrates through 3 to 4 and equals th
     assert.deepEqual(statuses(await post(s, b2)), ['duplicate']);
     assert.deepEqual(statuses(await post(s, c)), ['duplicate']);
     await s.stop();
-    assert.equal(sqlite(db, 'PRAGMA user_version'), '4');
+    assert.equal(sqlite(db, 'PRAGMA user_version'), LATEST);
   }
   const all = 'SELECT * FROM ratings ORDER BY id; SELECT * FROM revisions ORDER BY id; SELECT * FROM answers ORDER BY rating_row, position;';
   // received_at/first_seen_at come from Date.now() in buildOldStore: compare without them.
