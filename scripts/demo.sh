@@ -68,6 +68,14 @@ fi
 PORT=$(grep '"event":"listening"' "$LOG" | head -1 | sed -E 's/.*"port":([0-9]+).*/\1/')
 BASE="http://127.0.0.1:$PORT"
 
+# A fresh database starts with ratings OFF (docs/programme.md): POST /v1/ratings answers
+# 403 ratings_disabled until an operator switches them on. The demo switches them on here,
+# through the same API as the dashboard's Features switch, and says so.
+echo "demo: turning ratings on: PATCH /v1/config {\"enabled\": true} (a fresh database starts with them off)"
+ENABLED=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H "Authorization: Bearer $ADMIN_TOKEN" \
+  "$BASE/v1/config" -d '{"enabled": true}' || true)
+[ "$ENABLED" = 200 ] || echo "demo: warning: switching ratings on answered $ENABLED"
+
 # The support site (script tag) loads the site config from /v1/widget-config: make it a chat
 # with a comment box. The dashboard's Features panel changes the same settings.
 curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/v1/config" \
@@ -99,6 +107,10 @@ cat <<MSG
   Write key:   $WRITE_KEY
   Admin token: $ADMIN_TOKEN
   API:         curl -H "Authorization: Bearer $ADMIN_TOKEN" $BASE/v1/insights
+
+  Ratings are ON (switched on by this script; a fresh database starts with them off).
+  Switch them off and on with the dashboard's Features panel or
+    curl -X PATCH -H "Authorization: Bearer $ADMIN_TOKEN" $BASE/v1/config -d '{"enabled": false}'
 
   Rate in an example, then press Refresh on the dashboard. Ctrl-C stops.
 

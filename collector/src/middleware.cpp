@@ -89,6 +89,84 @@ http::Check require_admin(const App& app) {
   };
 }
 
+const char* scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::Read: return "read";
+    case Scope::Write: return "write";
+    case Scope::Agent: return "agent";
+    case Scope::Server: return "server";
+  }
+  return "read";
+}
+
+namespace {
+
+constexpr unsigned bit(Scope s) { return 1u << static_cast<unsigned>(s); }
+constexpr unsigned kAllScopes = bit(Scope::Read) | bit(Scope::Write) | bit(Scope::Agent) |
+                                bit(Scope::Server);
+
+// Equal in constant time for a given pair of lengths: every byte of the longer is read, and
+// a length difference only adds to the difference.
+bool same_secret(const std::string& given, const std::string& known) {
+  const size_t n = given.size() > known.size() ? given.size() : known.size();
+  unsigned diff = given.size() == known.size() ? 0u : 1u;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char a = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+    const unsigned char b = i < known.size() ? static_cast<unsigned char>(known[i]) : 0;
+    diff |= static_cast<unsigned>(a ^ b);
+  }
+  return diff == 0;
+}
+
+unsigned scope_bits(const std::string& name) {
+  if (name == "read") return bit(Scope::Read);
+  if (name == "write") return bit(Scope::Write) | bit(Scope::Read);  // write includes read
+  if (name == "agent") return bit(Scope::Agent);
+  if (name == "server") return bit(Scope::Server);
+  return 0;
+}
+
+}  // namespace
+
+std::string bearer_token(const http::Request& req) { return bearer(req); }
+
+unsigned token_scopes(const App& app, const std::string& token) {
+  unsigned scopes = 0;
+  if (token.empty()) return 0;
+  // Every configured token is compared, matched or not: the time does not say which matched.
+  scopes |= same_secret(token, app.opts.admin_token) ? kAllScopes : 0u;
+  for (const auto& [scope, known] : app.opts.tokens)
+    scopes |= same_secret(token, known) ? scope_bits(scope) : 0u;
+  return scopes;
+}
+
+http::Check require_scope(const App& app, Scope scope) {
+  return [&app, scope](const http::Request& req, http::Response& res) {
+    const unsigned scopes = token_scopes(app, bearer(req));
+    if (scopes & bit(scope)) return true;
+    if (scopes == 0) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      res.error(401, "unauthorized", "this call needs Authorization: Bearer TOKEN");
+      return false;
+    }
+    res.set_header("WWW-Authenticate",
+                   std::string("Bearer error=\"insufficient_scope\", scope=\"") +
+                       scope_name(scope) + "\"");
+    res.error(403, "insufficient_scope",
+              std::string("this token lacks the ") + scope_name(scope) + " scope this call needs");
+    return false;
+  };
+}
+
+http::Check require_enabled(const App& app) {
+  return [&app](const http::Request&, http::Response& res) {
+    if (app.site.get().enabled) return true;
+    res.error(403, "ratings_disabled",
+              "ratings are switched off for this site (PATCH /v1/config {\"enabled\": true})");
+    return false;
+  };
+}
+
 http::Check require_write_key(const App& app) {
   return [&app](const http::Request& req, http::Response& res) {
     const std::string key = write_key(req);

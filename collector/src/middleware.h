@@ -27,6 +27,24 @@ http::Check cors(const App& app);
 http::Check no_store();
 // 401 unless Authorization: Bearer ADMIN_TOKEN (constant-time compare).
 http::Check require_admin(const App& app);
+
+// Token scopes (docs/programme.md): read (dashboard, reads, exports), write (read + config
+// changes), agent (rating requests, timeline), server (feedback, session ends). The admin
+// token holds every scope.
+enum class Scope { Read, Write, Agent, Server };
+const char* scope_name(Scope scope);
+// The scopes a bearer token holds, as a bit set (1 << Scope); 0 = no such token. The token
+// is compared with every configured one in constant time (no early exit, and the time does
+// not depend on how many characters agree).
+unsigned token_scopes(const App& app, const std::string& token);
+// 401 unauthorized without a known bearer token; 403 insufficient_scope (path "") when the
+// token lacks `scope`.
+http::Check require_scope(const App& app, Scope scope);
+// 403 ratings_disabled while the site's ratings are switched off (read from memory, so a
+// switch takes effect on the next request).
+http::Check require_enabled(const App& app);
+// The bearer token of a request ("" when none).
+std::string bearer_token(const http::Request& req);
 // 401 unless a write key is given (Authorization: Bearer KEY or ?key=KEY).
 http::Check require_write_key(const App& app);
 // 429 with Retry-After when the write key's token bucket is empty.

@@ -15,7 +15,9 @@ const char* usage() {
   --mount /PREFIX/=DIR    serve DIR at /PREFIX/ (repeatable); prefixes under /dashboard get the
                           dashboard's CSP; / redirects to /dashboard/ when that is mounted
   --write-key KEY         public write key of the site (repeatable; required)
-  --admin-token TOKEN     admin bearer token (required)
+  --admin-token TOKEN     admin bearer token, holds every scope (required)
+  --token SCOPE:TOKEN     a scoped bearer token (repeatable): read, write, agent or server;
+                          the token at least 16 characters
   --allow-origin ORIGIN   origin allowed to post ratings, e.g. https://example.com (repeatable)
   --config FILE           the same settings as a JSON object (flags win)
   --rate-limit N          requests per second per write key (default 100; 0 = no limit)
@@ -86,6 +88,18 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
     if (value.size() < 8) return "--admin-token must be at least 8 characters";
     out.admin_token = value; return "";
   }
+  if (name == "token") {
+    const auto colon = value.find(':');
+    const std::string scope = colon == std::string::npos ? "" : value.substr(0, colon);
+    if (scope != "read" && scope != "write" && scope != "agent" && scope != "server")
+      return "--token wants SCOPE:TOKEN with SCOPE read, write, agent or server";
+    const std::string token = value.substr(colon + 1);
+    if (token.size() < 16) return "--token: the token must be at least 16 characters";
+    if (token.find_first_of(" \t\r\n") != std::string::npos)
+      return "--token: the token must not contain spaces";
+    out.tokens.emplace_back(scope, token);
+    return "";
+  }
   if (name == "allow-origin") { out.allow_origins.push_back(value); return ""; }
   if (name == "rate-limit") {
     err = parse_number("--rate-limit", value, 0, 1e9, num); out.rate_limit = num; return err;
@@ -150,6 +164,7 @@ std::string load_config_file(const std::string& path, Options& out) {
     for (char& c : name) if (c == '_') c = '-';
     if (name == "write-keys") name = "write-key";
     if (name == "allow-origins") name = "allow-origin";
+    if (name == "tokens") name = "token";
     if (name == "mounts") name = "mount";
     if (name == "quiet" || name == "test-clock" || name == "access-log") {
       if (!value.is_boolean()) return "--config: " + key + " must be true or false";

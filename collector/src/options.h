@@ -15,7 +15,10 @@ struct Options {
   std::string db_path = "var/collector.sqlite3";  // --db PATH
   std::vector<std::pair<std::string, std::string>> mounts;  // --mount /PREFIX/=DIR (repeatable)
   std::vector<std::string> write_keys;    // --write-key KEY (repeatable; at least one)
-  std::string admin_token;                // --admin-token TOKEN (required)
+  std::string admin_token;                // --admin-token TOKEN (required; holds every scope)
+  // --token SCOPE:TOKEN (repeatable): scoped bearer tokens, scope read|write|agent|server,
+  // token at least 16 characters (docs/programme.md)
+  std::vector<std::pair<std::string, std::string>> tokens;
   std::vector<std::string> allow_origins; // --allow-origin ORIGIN (repeatable)
   double rate_limit = 100;                // --rate-limit: requests/s per write key; 0 = off
   double rate_burst = 200;                // --rate-burst: bucket size

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startCollector, record, post, admin, setClock, sqlite, CLI, WRITE_KEY, ADMIN_TOKEN,
+  SCHEMA_VERSION, startCollector, record, post, admin, setClock, sqlite, CLI, WRITE_KEY, ADMIN_TOKEN,
 } from './helpers.mjs';
 
 const statuses = (r) => r.json.results.map((x) => x.status);
@@ -424,7 +424,10 @@ test('widget config: public GET, PATCH validated with every error, nothing store
   assert.deepEqual(await r.json(), { comment: { enabled: true }, scale: 'emoji' });
   p = await admin(s, '/v1/config', { method: 'PATCH', body: { enabled: false, config: { scale: null } } });
   assert.equal(p.status, 200);
-  assert.deepEqual({ ...p.json, updated_at: 0 }, { config: { comment: { enabled: true } }, enabled: false, updated_at: 0 });
+  assert.deepEqual({ ...p.json, updated_at: 0 }, {
+    config: { comment: { enabled: true } }, enabled: false, popup: false,
+    requests: { cooldown_days: 7, unsupported_channels: [] }, webhooks: [], updated_at: 0,
+  });
   r = await fetch(`${s.url}/v1/widget-config`);
   assert.equal(r.status, 404);
   assert.equal((await r.json()).errors[0].code, 'ratings_disabled');
@@ -432,7 +435,7 @@ test('widget config: public GET, PATCH validated with every error, nothing store
   assert.equal((await admin(s, '/v1/config', { token: null })).status, 401);
   // persisted across restarts
   await s.stop();
-  const s2 = await startCollector(t, { db: s.db, dir: s.dir });
+  const s2 = await startCollector(t, { db: s.db, dir: s.dir, enable: false });
   const g = await admin(s2, '/v1/config');
   assert.equal(g.json.enabled, false);
   assert.deepEqual(g.json.config, { comment: { enabled: true } });
@@ -465,7 +468,7 @@ test('comments are re-redacted; the access log has no comment text; SIGTERM is c
   assert.deepEqual(access[1].results, { duplicate: 1 });
   assert.ok(s.lines.some((l) => l.includes('"stopped"')));
   assert.equal(sqlite(s.db, 'PRAGMA integrity_check'), 'ok');
-  assert.equal(sqlite(s.db, 'PRAGMA user_version'), '4');
+  assert.equal(sqlite(s.db, 'PRAGMA user_version'), SCHEMA_VERSION);
 });
 
 test('flags: missing keys refuse to start; --config file', async (t) => {

@@ -10,6 +10,8 @@ import { createInterface } from 'node:readline';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRITE_KEY = 'test-write-key';
 export const ADMIN_TOKEN = 'test-admin-token';
+// The schema version the collector under test writes (store.h's kSchemaVersion).
+export const SCHEMA_VERSION = '5';
 
 function firstExisting(paths) {
   return paths.find((p) => p && existsSync(p));
@@ -41,7 +43,8 @@ export function tempDir(t) {
 }
 
 // Starts the collector; resolves once it prints its "listening" line.
-// opts.db reuses a database file; opts.args adds flags.
+// opts.db reuses a database file; opts.args adds flags; opts.enable = false leaves the ratings
+// switch as the database has it (off when fresh).
 export async function startCollector(t, opts = {}) {
   if (!COLLECTOR) throw new Error('session-rating-collector is not built (cmake --build build/native)');
   const dir = opts.dir ?? tempDir(t);
@@ -83,6 +86,14 @@ export async function startCollector(t, opts = {}) {
     },
   };
   t?.after?.(() => server.kill9());
+  // Ratings are off on a fresh database (docs/programme.md): tests that post ratings turn
+  // them on the way an operator does, unless they ask for the collector as it starts.
+  if (opts.enable !== false) {
+    const res = await fetch(`${server.url}/v1/config`, {
+      method: 'PATCH', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, body: '{"enabled":true}',
+    });
+    if (res.status !== 200) throw new Error(`PATCH /v1/config enabled: ${res.status} ${await res.text()}`);
+  }
   return server;
 }
 

@@ -13,11 +13,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCollector, record, recordV2, answer, post, admin, sqlite, tempDir } from './helpers.mjs';
+import { SCHEMA_VERSION, startCollector, record, recordV2, answer, post, admin, sqlite, tempDir } from './helpers.mjs';
 
 const statuses = (r) => r.json.results.map((x) => x.status);
-// The schema version the collector under test writes (store.h's kSchemaVersion).
-const LATEST = '5';
+const LATEST = SCHEMA_VERSION;
 const MASK = (1n << 64n) - 1n;
 
 // FNV-1a 64 over the UTF-8 bytes of `text`, from `basis`, as SQLite's signed integer text.

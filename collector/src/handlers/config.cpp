@@ -1,5 +1,7 @@
-// The site config: GET /v1/widget-config (public, ETag/304, 404 while ratings are off),
-// GET and PATCH /v1/config (admin), and PUT /v1/test/clock (admin, only with --test-clock).
+// The site config: GET /v1/widget-config (public, ETag/304, 404 while ratings are off,
+// max-age 5 s: the bound on how long a widget may see a switch late), GET /v1/config (read
+// scope) and PATCH /v1/config (write scope), and PUT /v1/test/clock (admin, only with
+// --test-clock). See docs/programme.md.
 #include <future>
 
 #include "handlers/handlers.h"
@@ -15,7 +17,7 @@ void add_config(http::Router& r, App& app) {
     e.checks = {mw::cors(app)};
     e.handle = [&app](const http::Request& req, http::Response& res) {
       const SiteSettings s = app.site.get();
-      res.set_header("Cache-Control", "public, max-age=60");
+      res.set_header("Cache-Control", "public, max-age=5");
       if (!s.enabled)
         return res.error(404, "ratings_disabled", "ratings are switched off for this site");
       const json doc = parse_json(s.doc);
@@ -33,24 +35,22 @@ void add_config(http::Router& r, App& app) {
     r.add("GET", "/v1/widget-config", std::move(e));
   }
   {
-    // Admin: the whole settings document, {"config", "enabled", "updated_at"}.
+    // Read scope: the whole settings document (webhook secrets shown as "secret_set").
     http::Endpoint e;
-    e.checks = {mw::no_store(), mw::require_admin(app)};
+    e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Read)};
     e.handle = [&app](const http::Request&, http::Response& res) {
-      const SiteSettings s = app.site.get();
-      json doc = parse_json(s.doc);
-      doc["updated_at"] = s.updated_at;
-      res.json(200, dump(doc));
+      res.json(200, SiteConfig::public_doc(app.site.get()));
     };
     r.add("GET", "/v1/config", std::move(e));
   }
   {
     http::Endpoint e;
-    e.checks = {mw::no_store(), mw::require_admin(app)};
+    e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Write)};
     e.blocking = true;  // a write job
     e.handle = [&app](const http::Request& req, http::Response& res) {
       session_rating::Errors errors;
       SiteSettings next;
+      const SiteSettings before = app.site.get();
       const int64_t now = app.clock.now_ms();
       // Validate and store inside one write job so concurrent PATCHes apply in order: the
       // patch applies to the stored document as this transaction sees it (a PATCH earlier in
@@ -79,9 +79,9 @@ void add_config(http::Router& r, App& app) {
       const bool ok = result.get();
       if (!ok) return res.error(500, "storage_error", "the config could not be stored");
       if (!errors.empty()) return res.json(400, errors_body(errors));
-      json doc = parse_json(next.doc);
-      doc["updated_at"] = next.updated_at;
-      res.json(200, dump(doc));
+      if (next.enabled != before.enabled)
+        log_event({{"event", "ratings_switched"}, {"enabled", next.enabled}});
+      res.json(200, SiteConfig::public_doc(next));
     };
     r.add("PATCH", "/v1/config", std::move(e));
   }

@@ -11,7 +11,7 @@ namespace collector::handlers {
 
 void add_export(http::Router& r, App& app) {
   http::Endpoint e;
-  e.checks = {mw::no_store(), mw::require_admin(app)};
+  e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Read)};
   e.blocking = true;
   e.handle = [&app](const http::Request&, http::Response& res) {
     if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");

@@ -3,6 +3,9 @@
 // whether the handler blocks (then it runs on the worker pool).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "app.h"
 #include "server/http_server.h"
 
@@ -13,7 +16,24 @@ void add_ratings(http::Router& r, App& app);    // POST /v1/ratings
 void add_reads(http::Router& r, App& app);      // GET /v1/ratings, /v1/insights
 void add_export(http::Router& r, App& app);     // GET /v1/export.jsonl (streamed)
 void add_sessions(http::Router& r, App& app);   // GET /v1/sessions/{id},
-                                                // POST /v1/sessions/{id}/end
+                                                // POST /v1/sessions/{id}/end, and the
+                                                // session routes below
+
+// Routes under /v1/sessions/{id}: the router only matches the prefix, so add_sessions()
+// registers one GET and one POST endpoint that pick the route by the path's suffix ("" for
+// /v1/sessions/{id} itself, "/end", "/timeline", ...) and run that route's checks (still on
+// the head, before the body) and handler. Handlers run on the worker pool. An unknown suffix
+// is 404.
+struct SessionRoute {
+  std::string method;  // "GET" or "POST"
+  std::string suffix;  // "" or "/name"
+  http::Endpoint e;    // checks, and handle or handle_async
+};
+// The {id} of /v1/sessions/{id}[/suffix] ("" when the path has no id).
+std::string session_id_of(const std::string& path);
+// POST|GET /v1/sessions/{id}/rating-requests, GET …/timeline, POST …/feedback
+// (handlers/programme.cpp, docs/programme.md).
+std::vector<SessionRoute> programme_routes(App& app);
 void add_config(http::Router& r, App& app);     // GET /v1/widget-config, GET|PATCH /v1/config,
                                                 // PUT /v1/test/clock (with --test-clock)
 void add_health(http::Router& r, App& app);     // GET /healthz

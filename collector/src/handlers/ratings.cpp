@@ -1,4 +1,4 @@
-// POST /v1/ratings: origin → write key → rate → content type on the head; then the body
+// POST /v1/ratings: origin → write key → ratings on → rate → content type on the head; then the body
 // (64 KiB at most) goes to the ingestor: parsing and validation (CPU only; on the io thread for
 // a body under 4 KiB — one record — else on the worker pool), then one job for the SQLite
 // writer; the answer is sent once its group commit is done, and no thread waits meanwhile.
@@ -13,6 +13,7 @@ void add_ratings(http::Router& r, App& app) {
               mw::require_origin(app, "this origin may not post ratings"),
               mw::cors(app),
               mw::require_write_key(app),
+              mw::require_enabled(app),  // 403 ratings_disabled while off: nothing read or written
               mw::rate_limit(app),
               mw::content_type_in({"text/plain", "application/json"})};
   e.blocking = true;  // parsing a batch of 100 records is CPU work: not on an io thread

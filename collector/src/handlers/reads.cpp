@@ -12,7 +12,7 @@ using Query = bool (*)(Db&, const Filters&, std::string&, std::string&);
 
 http::Endpoint read_endpoint(App& app, std::string allowed, Query run) {
   http::Endpoint e;
-  e.checks = {mw::no_store(), mw::require_admin(app)};
+  e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Read)};
   e.blocking = true;
   e.handle = [&app, allowed, run](const http::Request& req, http::Response& res) {
     Filters f;

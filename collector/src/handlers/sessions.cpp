@@ -1,11 +1,12 @@
-// Sessions (admin): GET /v1/sessions/{session_id} — every rating of one session (all raters,
-// all subjects) and its reported end, for the dashboard's session view; POST
-// /v1/sessions/{session_id}/end — a server reports that a session ended ({"at": ms}, or no
+// Sessions: GET /v1/sessions/{session_id} (read scope) — every rating of one session (all
+// raters, all subjects) and its reported end, for the dashboard's session view; POST
+// /v1/sessions/{session_id}/end (server scope) — a server reports that a session ended ({"at": ms}, or no
 // body for now on the collector's clock). The first end wins: the same end again is a
 // duplicate, another one 409 conflict. Ratings of the session waiting for its end (site config
 // finalise.from = "session_end") get end + window as their deadline.
 #include <algorithm>
 #include <future>
+#include <memory>
 #include <optional>
 
 #include "handlers/handlers.h"
@@ -18,6 +19,46 @@ namespace collector::handlers {
 namespace {
 
 constexpr std::string_view kPrefix = "/v1/sessions/";
+
+// The route of a path under /v1/sessions/{id}: the one whose suffix is what follows the id.
+const SessionRoute* route_of(const std::vector<SessionRoute>& routes, const std::string& path) {
+  if (path.size() <= kPrefix.size()) return nullptr;
+  const std::string rest = path.substr(kPrefix.size());
+  const auto slash = rest.find('/');
+  if (slash == 0) return nullptr;
+  const std::string suffix = slash == std::string::npos ? "" : rest.substr(slash);
+  for (const SessionRoute& r : routes)
+    if (r.suffix == suffix) return &r;
+  return nullptr;
+}
+
+// One endpoint for every route of one method under the prefix.
+http::Endpoint dispatcher(std::vector<SessionRoute> routes) {
+  auto table = std::make_shared<const std::vector<SessionRoute>>(std::move(routes));
+  http::Endpoint e;
+  e.blocking = true;
+  e.checks = {[table](const http::Request& req, http::Response& res) {
+    const SessionRoute* route = route_of(*table, req.path);
+    if (!route) {
+      res.error(404, "not_found", "no such resource");
+      return false;
+    }
+    for (const http::Check& check : route->e.checks)
+      if (!check(req, res)) return false;
+    return true;
+  }};
+  e.handle_async = [table](const http::Request& req, http::Response& res, http::Done done) {
+    const SessionRoute* route = route_of(*table, req.path);
+    if (!route) {
+      res.error(404, "not_found", "no such resource");
+      return done();
+    }
+    if (route->e.handle_async) return route->e.handle_async(req, res, std::move(done));
+    route->e.handle(req, res);
+    done();
+  };
+  return e;
+}
 
 // The session id of "/v1/sessions/ID" + `suffix`; nullopt when the path has another shape.
 std::optional<std::string> session_of(const std::string& path, std::string_view suffix) {
@@ -46,10 +87,17 @@ session_rating::Errors check_end(const std::string& session_id, const json& at) 
 
 }  // namespace
 
+std::string session_id_of(const std::string& path) {
+  if (path.size() <= kPrefix.size() || path.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  const std::string rest = path.substr(kPrefix.size());
+  return rest.substr(0, rest.find('/'));
+}
+
 void add_sessions(http::Router& r, App& app) {
+  std::vector<SessionRoute> routes = programme_routes(app);
   {
     http::Endpoint e;
-    e.checks = {mw::no_store(), mw::require_admin(app)};
+    e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Read)};
     e.blocking = true;
     e.handle = [&app](const http::Request& req, http::Response& res) {
       const std::optional<std::string> id = session_of(req.path, "");
@@ -70,11 +118,11 @@ void add_sessions(http::Router& r, App& app) {
         return res.error(500, "storage_error", "the query failed");
       res.json(200, std::move(body));
     };
-    r.add_prefix("GET", std::string(kPrefix), std::move(e));
+    routes.push_back({"GET", "", std::move(e)});
   }
   {
     http::Endpoint e;
-    e.checks = {mw::no_store(), mw::require_admin(app)};
+    e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Server)};
     e.blocking = true;  // a write job
     e.handle = [&app](const http::Request& req, http::Response& res) {
       const std::optional<std::string> id = session_of(req.path, "/end");
@@ -135,7 +183,13 @@ void add_sessions(http::Router& r, App& app) {
                               {"status", status},
                               {"ratings_updated", updated}}));
     };
-    r.add_prefix("POST", std::string(kPrefix), std::move(e));
+    routes.push_back({"POST", "/end", std::move(e)});
+  }
+  for (const char* method : {"GET", "POST"}) {
+    std::vector<SessionRoute> mine;
+    for (SessionRoute& route : routes)
+      if (route.method == method) mine.push_back(std::move(route));
+    r.add_prefix(method, std::string(kPrefix), dispatcher(std::move(mine)));
   }
 }
 
