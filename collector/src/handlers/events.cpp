@@ -21,12 +21,7 @@ constexpr std::string_view kSuffix = "/events";
 http::Endpoint events_endpoint(App& app) {
   http::Endpoint e;
   e.checks = {mw::require_origin(app, "this origin may not open event streams"), mw::cors(app),
-              mw::require_write_key(app),
-              [&app](const http::Request&, http::Response& res) {
-                if (app.site.get().enabled) return true;
-                res.error(403, "ratings_disabled", "ratings are switched off for this site");
-                return false;
-              }};
+              mw::require_write_key(app), mw::require_enabled(app)};
   e.blocking = true;  // the replay reads the store
   e.handle = [&app](const http::Request& req, http::Response& res) {
     res.set_header("Cache-Control", "no-store");
