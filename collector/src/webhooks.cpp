@@ -11,8 +11,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -21,7 +24,9 @@
 #include <boost/beast/http/write.hpp>
 
 #include <atomic>
+#include <optional>
 #include <random>
+#include <type_traits>
 #include <set>
 #include <thread>
 #include <vector>
@@ -81,7 +86,7 @@ struct Url {
   std::string scheme, host, port, target;
 };
 
-// http://host[:port][/path] — false for anything else (https is refused, see docs).
+// http(s)://host[:port][/path] — false for anything else.
 bool parse_url(const std::string& url, Url& out, std::string& error) {
   const auto sep = url.find("://");
   if (sep == std::string::npos) {
@@ -89,9 +94,8 @@ bool parse_url(const std::string& url, Url& out, std::string& error) {
     return false;
   }
   out.scheme = url.substr(0, sep);
-  if (out.scheme != "http") {
-    error = out.scheme == "https" ? "https endpoints are not supported yet (docs/programme.md)"
-                                  : "unsupported URL scheme";
+  if (out.scheme != "http" && out.scheme != "https") {
+    error = "unsupported URL scheme";
     return false;
   }
   const std::string rest = url.substr(sep + 3);
@@ -113,7 +117,7 @@ bool parse_url(const std::string& url, Url& out, std::string& error) {
     out.host = authority.substr(0, colon);
     out.port = colon == std::string::npos ? "" : authority.substr(colon + 1);
   }
-  if (out.port.empty()) out.port = "80";
+  if (out.port.empty()) out.port = out.scheme == "https" ? "443" : "80";
   if (out.host.empty()) {
     error = "the endpoint URL has no host";
     return false;
@@ -121,55 +125,86 @@ bool parse_url(const std::string& url, Url& out, std::string& error) {
   return true;
 }
 
-// One POST: resolve, connect, write, read the answer's head and (bounded) body.
-struct Exchange : std::enable_shared_from_this<Exchange> {
-  Exchange(net::io_context& ioc) : resolver(ioc), stream(ioc) {}
-  tcp::resolver resolver;
-  beast::tcp_stream stream;
-  beast::flat_buffer buf;
+// One POST: resolve, connect, (TLS handshake: SNI, peer verified against the system's CA
+// store and the URL's host name), write, read the answer's head and (bounded) body.
+struct ExchangeBase {
+  virtual ~ExchangeBase() = default;
   bhttp::request<bhttp::string_body> req;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
   std::chrono::steady_clock::time_point deadline;
-  net::steady_timer* resolve_timer = nullptr;
   std::function<void(unsigned status, std::string error)> done;
+  virtual void run(const Url& url) = 0;
+};
+
+template <bool kTls>
+struct Exchange : ExchangeBase, std::enable_shared_from_this<Exchange<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  Exchange(net::io_context& ioc, net::ssl::context& ctx) : resolver(ioc) {
+    if constexpr (kTls) stream.emplace(ioc, ctx);
+    else stream.emplace(ioc);
+  }
+  tcp::resolver resolver;
+  std::optional<Stream> stream;
+  beast::flat_buffer buf;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
   bool finished = false;
+
+  beast::tcp_stream& low() { return beast::get_lowest_layer(*stream); }
 
   void finish(unsigned status, std::string error) {
     if (finished) return;
     finished = true;
     error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.close();
+    low().socket().shutdown(tcp::socket::shutdown_both, ec);
+    low().close();
     done(status, std::move(error));
   }
 
-  void run(const Url& url) {
-    auto self = shared_from_this();
+  void run(const Url& url) override {
+    auto self = this->shared_from_this();
     // Resolving has no deadline of its own: a timer cancels it.
     auto timer = std::make_shared<net::steady_timer>(resolver.get_executor());
     timer->expires_at(deadline);
     timer->async_wait([self](error_code ec) {
       if (!ec) self->resolver.cancel();
     });
+    if constexpr (kTls) {
+      if (!SSL_set_tlsext_host_name(stream->native_handle(), url.host.c_str()))
+        return finish(0, "tls: cannot set the server name");
+      stream->set_verify_mode(net::ssl::verify_peer);
+      stream->set_verify_callback(net::ssl::host_name_verification(url.host));
+    }
     resolver.async_resolve(url.host, url.port, [self, timer](error_code ec, tcp::resolver::results_type r) {
       timer->cancel();
       if (ec) return self->finish(0, "resolve: " + ec.message());
-      self->stream.expires_at(self->deadline);
-      self->stream.async_connect(r, [self](error_code ec2, const tcp::endpoint&) {
+      self->low().expires_at(self->deadline);
+      self->low().async_connect(r, [self](error_code ec2, const tcp::endpoint&) {
         if (ec2) return self->finish(0, "connect: " + ec2.message());
-        self->stream.expires_at(self->deadline);
-        bhttp::async_write(self->stream, self->req, [self](error_code ec3, size_t) {
-          if (ec3) return self->finish(0, "write: " + ec3.message());
-          self->parser.emplace();
-          self->parser->body_limit(64 * 1024);
-          self->stream.expires_at(self->deadline);
-          bhttp::async_read(self->stream, self->buf, *self->parser, [self](error_code ec4, size_t) {
-            // An answer too large to read still has a status.
-            if (ec4 && !(ec4 == bhttp::error::body_limit && self->parser->is_header_done()))
-              return self->finish(0, "read: " + ec4.message());
-            self->finish(self->parser->get().result_int(), "");
+        if constexpr (kTls) {
+          self->low().expires_at(self->deadline);
+          self->stream->async_handshake(net::ssl::stream_base::client, [self](error_code ec3) {
+            if (ec3) return self->finish(0, "tls: " + ec3.message());
+            self->send();
           });
-        });
+        } else {
+          self->send();
+        }
+      });
+    });
+  }
+
+  void send() {
+    auto self = this->shared_from_this();
+    low().expires_at(deadline);
+    bhttp::async_write(*stream, req, [self](error_code ec, size_t) {
+      if (ec) return self->finish(0, "write: " + ec.message());
+      self->parser.emplace();
+      self->parser->body_limit(64 * 1024);
+      self->low().expires_at(self->deadline);
+      bhttp::async_read(*self->stream, self->buf, *self->parser, [self](error_code ec2, size_t) {
+        // An answer too large to read still has a status; so has one cut after its head
+        // (a TLS peer closing without close_notify).
+        if (ec2 && !self->parser->is_header_done()) return self->finish(0, "read: " + ec2.message());
+        self->finish(self->parser->get().result_int(), "");
       });
     });
   }
@@ -178,10 +213,14 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
 }  // namespace
 
 struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
-  explicit Impl(App& a) : app(a), timer(ioc), rng(std::random_device{}()) {}
+  explicit Impl(App& a) : app(a), timer(ioc), tls(net::ssl::context::tls_client), rng(std::random_device{}()) {
+    error_code ec;
+    tls.set_default_verify_paths(ec);  // the system's CA store (SSL_CERT_FILE / SSL_CERT_DIR honoured)
+  }
   App& app;
   net::io_context ioc;
   net::steady_timer timer;
+  net::ssl::context tls;
   std::unique_ptr<Db> db;  // read-only: which rows are due
   std::set<int64_t> in_flight;  // row ids sent or being recorded
   std::atomic<bool> poke_posted{false};
@@ -211,7 +250,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
              "attempts FROM webhook_outbox o WHERE status = 'pending' AND next_at <= ?1 "
              "AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.status = 'pending' AND "
              "p.rating_id = o.rating_id AND p.endpoint_id = o.endpoint_id AND p.id < o.id) "
-             "ORDER BY id LIMIT 256");
+             "ORDER BY next_at, id LIMIT 64");
       q.reset().bind(1, now);
       std::vector<Row> rows;
       while (in_flight.size() + rows.size() < kParallel && q.step()) {
@@ -257,7 +296,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
     Url url;
     std::string error;
     if (!parse_url(endpoint.url, url, error)) return record(row, 0, error, false);
-    auto ex = std::make_shared<Exchange>(ioc);
+    std::shared_ptr<ExchangeBase> ex;
+    if (url.scheme == "https") ex = std::make_shared<Exchange<true>>(ioc, tls);
+    else ex = std::make_shared<Exchange<false>>(ioc, tls);
     const int64_t ts = app.clock.now_ms() / 1000;
     auto& req = ex->req;
     req.method(bhttp::verb::post);

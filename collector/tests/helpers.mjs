@@ -43,7 +43,7 @@ export function tempDir(t) {
 }
 
 // Starts the collector; resolves once it prints its "listening" line.
-// opts.db reuses a database file; opts.args adds flags; opts.enable = false leaves the ratings
+// opts.db reuses a database file; opts.args adds flags; opts.env adds environment variables; opts.enable = false leaves the ratings
 // switch as the database has it (off when fresh).
 export async function startCollector(t, opts = {}) {
   if (!COLLECTOR) throw new Error('session-rating-collector is not built (cmake --build build/native)');
@@ -55,7 +55,9 @@ export async function startCollector(t, opts = {}) {
     '--test-clock', '--rate-limit', '0',
     ...(opts.args ?? []),
   ];
-  const proc = spawn(COLLECTOR, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(COLLECTOR, args, {
+    stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : process.env,
+  });
   const lines = [];
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });

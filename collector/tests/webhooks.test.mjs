@@ -6,8 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { startCollector, recordV2, post, admin, setClock, sqlite } from './helpers.mjs';
+import { startCollector, recordV2, post, admin, setClock, sqlite, tempDir } from './helpers.mjs';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 
@@ -226,4 +230,43 @@ test('no webhooks configured: nothing enqueued; events filter what is enqueued',
   await setClock(s, 2 * 3600_000);
   await admin(s, '/v1/ratings');
   assert.equal(sqlite(s.db, 'SELECT type, rating_id, revision FROM webhook_outbox'), 'rating.final|n-1|2');
+});
+
+test('https endpoint: delivered over TLS when the certificate is trusted for the URL\'s host; refused (and retried) when it is not', async (t) => {
+  const dir = tempDir(t);
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  const got = [];
+  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { got.push({ headers: req.headers, body }); res.writeHead(204); res.end(); });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = server.address().port;
+  // Trusted: the test's certificate is the collector's CA file (OpenSSL's SSL_CERT_FILE).
+  const s = await startCollector(t, { args: ['--webhook-backoff-ms', '100'], env: { SSL_CERT_FILE: cert } });
+  await configure(s, `https://localhost:${port}/tls`, ['rating.revision']);
+  assert.equal((await post(s, revisionOf('tls-1', 'st', 1))).status, 200);
+  const end = Date.now() + 10000;
+  while (got.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(got.length, 1);
+  assert.ok(verify(SECRET, got[0].headers, got[0].body));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(sqlite(s.db, 'SELECT status FROM webhook_outbox'), 'delivered');
+
+  // Not trusted (the system's CA store only): the handshake fails, the row stays pending.
+  const s2 = await startCollector(t, { args: ['--webhook-backoff-ms', '100'], env: { SSL_CERT_FILE: join(dir, 'none.pem') } });
+  await configure(s2, `https://localhost:${port}/tls`, ['rating.revision']);
+  assert.equal((await post(s2, revisionOf('tls-2', 'st', 1))).status, 200);
+  const end2 = Date.now() + 10000;
+  const attempts = () => s2.lines.filter((l) => l.includes('"event":"webhook"')).map((l) => JSON.parse(l));
+  while (attempts().length < 2 && Date.now() < end2) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(attempts().length >= 2);
+  assert.ok(attempts().every((a) => a.status === 'pending' && /^tls: /.test(a.error)), JSON.stringify(attempts()));
+  assert.equal(got.length, 1, 'nothing reached the receiver without a verified certificate');
 });
