@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,9 +29,9 @@ class EventHub : public SessionEvents {
   EventHub(WriteQueue& writer, ReadPool& reads, const Clock& clock)
       : writer_(writer), reads_(reads), clock_(clock) {}
 
-  // Stores the event, then sends it to the session's open streams (in id order: the fan-out
-  // runs on the writer thread right after the commit). Blocks until stored; -1 on a storage
-  // error (nothing sent).
+  // Stores the event, then sends it to the session's open streams (in id order: the writer
+  // queues committed events in commit order, publishers drain that queue one at a time, on
+  // their own threads). Blocks until stored and sent; -1 on a storage error (nothing sent).
   int64_t publish(const std::string& session_id, const std::string& type,
                   const std::string& data_json) override;
 
@@ -53,6 +54,14 @@ class EventHub : public SessionEvents {
     std::vector<std::pair<int64_t, std::string>> held;  // published during the replay
   };
   void fan_out(const std::string& session_id, int64_t id, const std::string& frame);
+  void drain();  // sends what the writer queued, in commit order
+  struct Pending {
+    std::string session_id;
+    int64_t id = 0;
+    std::string frame;
+  };
+  std::mutex queue_mu_, drain_mu_;
+  std::deque<Pending> queue_;
   void remove(const std::string& session_id, const Sub* sub);
 
   WriteQueue& writer_;

@@ -32,11 +32,33 @@ int64_t EventHub::publish(const std::string& session_id, const std::string& type
         *id = tx.add_session_event(session_id, type, data_json, now);
       },
       [this, id, session_id, type, data_json, stored](bool ok) {
-        // On the writer thread, in commit order: streams get events in id order.
-        if (ok && *id > 0) fan_out(session_id, *id, frame(*id, type, data_json));
+        // On the writer thread, in commit order: only queued here (the writer must not spend
+        // a fan-out to thousands of streams), sent below in the same order.
+        if (ok && *id > 0) {
+          std::lock_guard<std::mutex> lock(queue_mu_);
+          queue_.push_back({session_id, *id, frame(*id, type, data_json)});
+        }
         stored->set_value(ok ? *id : -1);
       });
-  return result.get();
+  const int64_t out = result.get();
+  drain();
+  return out;
+}
+
+void EventHub::drain() {
+  // One drainer at a time, taking the queue in commit order: streams get events in id order,
+  // whichever publisher's thread sends them.
+  std::lock_guard<std::mutex> order(drain_mu_);
+  for (;;) {
+    Pending p;
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (queue_.empty()) return;
+      p = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    fan_out(p.session_id, p.id, p.frame);
+  }
 }
 
 void EventHub::fan_out(const std::string& session_id, int64_t id, const std::string& f) {
