@@ -340,19 +340,22 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
       std::uniform_int_distribution<int64_t> jitter(d / 2, d);
       next_at = std::min(now + jitter(rng), row.created_at + kGiveUpMs);
     }
+    std::string line;
     if (app.opts.access_log) {
-      json line = {{"event", "webhook"}, {"delivery_id", row.delivery_id},
-                   {"endpoint", row.endpoint_id}, {"type", row.type},
-                   {"rating_id", row.rating_id}, {"revision", row.revision},
-                   {"status", state}, {"attempts", attempts}};
-      if (status) line["http_status"] = status;
-      if (!ok) line["error"] = error;
-      log_event(line);
+      json j = {{"event", "webhook"}, {"delivery_id", row.delivery_id},
+                {"endpoint", row.endpoint_id}, {"type", row.type},
+                {"rating_id", row.rating_id}, {"revision", row.revision},
+                {"status", state}, {"attempts", attempts}};
+      if (status) j["http_status"] = status;
+      if (!ok) j["error"] = error;
+      line = dump(j);
     }
     const int64_t id = row.id;
     app.writer->submit_async(
         [=](WriteTx& tx) { tx.outbox_result(id, state, attempts, next_at, error, done_at); },
-        [self = shared_from_this(), id](bool) {
+        [self = shared_from_this(), id, line](bool stored) {
+          // Logged once the outcome is stored (a line never runs ahead of the table).
+          if (stored && !line.empty()) log_line(line);
           // Stored or not (then it is still pending and is sent again): free the row and look
           // for the next one (the rating's next row may be due now).
           net::post(self->ioc, [self, id] {
