@@ -53,6 +53,10 @@ start_collector() {  # $1 = db, $2 = binary (default: this build), $3 = extra fl
   done
   PORT=$(grep '"event":"listening"' "$TMP/log" | sed -E 's/.*"port":([0-9]+).*/\1/')
   URL="http://127.0.0.1:$PORT"
+  # A fresh database starts with ratings off (docs/programme.md): switch them on, as an
+  # operator does, or every POST would be 403 ratings_disabled.
+  curl -s -o /dev/null -X PATCH -H 'Authorization: Bearer bench-admin-token' "$URL/v1/config" \
+    -d '{"enabled": true}'
 }
 stop_collector() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
 json_field() { sed -E "s/.*\"$1\":([0-9.eE+-]+).*/\1/"; }
