@@ -194,3 +194,24 @@ test('switch off → no prompt, POST refused (rating-suppressed disabled, nothin
   assert.equal((await events(onConfig, 'rating-requested'))[0].detail.agent_id, 'agent-ana');
   assert.deepEqual(problems.filter((p) => !/status of 40[34]/.test(p)), []);
 });
+
+test('the agent console at 360×640: no sideways scroll, the Ask for rating button reachable, the thread readable', { timeout: 60000 }, async (t) => {
+  const browser = await launch(t);
+  if (!browser) return;
+  const server = await startCollector(t, { args: ARGS });
+  const problems = [];
+  const page = await newPage(await browser.newContext({ viewport: { width: 360, height: 640 } }), problems);
+  await page.goto(`${server.url}/examples/script-tag/agent.html?session=narrow-1#token=${AGENT_TOKEN}`);
+  const ask = page.locator('#ask');
+  await waitFor(async () => ask.isEnabled(), 'the button enabled');
+  await ask.click();
+  await page.locator('#thread .event[data-type="rating_requested"]').waitFor({ timeout: 10000 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `scrollWidth ${width}`);
+  const box = await ask.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 360, 'the button fits the screen');
+  const ev = await page.locator('#thread .event').first().boundingBox();
+  assert.ok(ev.x + ev.width <= 360, 'the event line fits');
+  assert.match(await page.locator('#ask-state').textContent(), /Asked|ask again/);
+  assert.deepEqual(problems, []);
+});

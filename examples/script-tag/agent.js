@@ -87,7 +87,7 @@
     } else if (e.type === 'rating_received' || e.type === 'rating_changed') {
       li.classList.add(e.sentiment); // positive | negative | neutral
       label.textContent = `${e.type === 'rating_received' ? 'Rating received' : 'Rating changed'}: ${e.sentiment}`;
-      const answers = (e.answers || []).map((a) => `${a.question} ${a.scale === 'thumbs' ? (a.score ? '👍' : '👎') : a.score}`);
+      const answers = (e.answers || []).map((a) => `${a.question} ${a.scale === 'thumbs' ? (a.score ? 'thumbs up' : 'thumbs down') : a.score}`);
       detail.textContent = ` · ${answers.join(', ')}${e.agent_id ? ` · for ${e.agent_id}` : ''} · ${time(e.at)}`;
     } else if (e.type === 'rating_finalised') {
       label.textContent = 'Rating final';
