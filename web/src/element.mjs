@@ -157,7 +157,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const got = await loadConfig(core, o, (this.closest('[lang]') || document.documentElement).lang);
     if (signal.aborted) return false;
     if (got.off) {
-      // The collector has ratings switched off: nothing shows (an agent's ask starts it again).
+      // The collector has ratings switched off: nothing shows (with `listen`, an agent's ask
+      // on a stream that is open starts it again).
       this._emit('rating-suppressed', { reason: 'disabled', session_id: o.sessionId });
       return false;
     }
