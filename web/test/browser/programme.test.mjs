@@ -194,3 +194,23 @@ test('listen: a dropped stream reconnects with Last-Event-ID and gets the reques
   assert.equal(server.streams.filter((s) => s.session === 'ls-5').length, 2, 'no polling: the stream stays');
   await page.context().close();
 });
+
+test('listen: a widget whose config was refused as disabled starts again when an agent asks (ratings on again)', async () => {
+  const page = await newPage(browser);
+  let off = true;
+  await page.route('**/cfg-switch.json', (route) => route.fulfill(off
+    ? { status: 404, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ errors: [{ path: '', code: 'ratings_disabled', message: 'off' }] }) }
+    : { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scale: 'thumbs' }) }));
+  await page.goto(scriptPage(server, { sessionId: 'ls-6', data: { 'data-config-url': '/cfg-switch.json', 'data-listen': '' } }));
+  await waitFor(async () => (await events(page, 'rating-suppressed')).length === 1, { message: 'suppressed' });
+  await waitFor(() => openStreams('ls-6').length === 1, { message: 'stream open' });
+  off = false;
+  ask('ls-6', 'agent-1');
+  const w = widget(page);
+  await w.panel.waitFor({ state: 'visible', timeout: 1000 });
+  await w.option('Thumbs up').click();
+  await waitFor(() => postsFor('ls-6').length === 1, { message: 'posted' });
+  assert.equal(postsFor('ls-6')[0].record.agent_id, 'agent-1');
+  assert.equal((await events(page, 'rating-error')).length, 0);
+  await page.context().close();
+});
