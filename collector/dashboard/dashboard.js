@@ -51,7 +51,7 @@ async function api(path, { method = 'GET', body } = {}) {
   });
   if (res.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
-    showLogin('The admin token was not accepted.');
+    showLogin('The token was not accepted.');
     throw new HttpError(401, null);
   }
   if (path.endsWith('.jsonl') && res.ok) return res.text();
@@ -452,7 +452,7 @@ async function saveFeatures(ev) {
   $('features-status').textContent = 'Saving…';
   try {
     await api('/v1/config', { method: 'PATCH', body: { enabled: form.elements.enabled.checked, config } });
-    $('features-status').textContent = 'Saved. Widgets pick it up within a minute.';
+    $('features-status').textContent = 'Saved. The collector applies it at once; widgets that load their config pick it up within 5 seconds.';
   } catch (e) {
     $('features-status').textContent = 'Not saved:';
     for (const err of (e.body && e.body.errors) || [{ path: '', message: e.message }]) {
@@ -512,6 +512,11 @@ async function start() {
   $('login').hidden = true;
   $('main').hidden = false;
   try {
+    // What this token may do: a read token gets a read-only dashboard (docs/programme.md).
+    const { scopes } = await api('/v1/token');
+    const canWrite = scopes.includes('write');
+    $('features-fields').disabled = !canWrite;
+    $('features-readonly').hidden = canWrite;
     await loadFeatures();
   } catch (e) {
     if (e.status === 401) return;

@@ -304,3 +304,22 @@ test('every example page at 360×640: no sideways scroll, the End chat button is
   assert.ok(await scrollWidth() <= 360, `dashboard scrollWidth ${await scrollWidth()}`);
   assert.deepEqual(problems, []);
 });
+
+test('a read token opens the dashboard read-only: figures shown, settings visible but not editable', { timeout: 120000 }, async (t) => {
+  const browser = await launch(t);
+  if (!browser) return;
+  const READ = 'read_token_for_dashboard_0001';
+  const server = await startCollector(t, { args: [...MOUNTS, '--token', `read:${READ}`] });
+  const page = await newPage(await browser.newContext(), []);
+  await page.goto(`${server.url}/dashboard/#token=${READ}`);
+  await page.waitForSelector('body[data-loaded]');
+  assert.equal(await page.locator('#features-readonly').isVisible(), true);
+  assert.equal(await page.getByRole('checkbox', { name: 'Ratings enabled' }).isDisabled(), true);
+  assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true);
+  assert.notEqual(await page.locator('#kpi-count').textContent(), '–', 'the figures load');
+  // The admin token: the same page is editable.
+  const adminPage = await newPage(await browser.newContext(), []);
+  await openDashboard(adminPage, server);
+  assert.equal(await adminPage.locator('#features-readonly').isVisible(), false);
+  assert.equal(await adminPage.getByRole('checkbox', { name: 'Ratings enabled' }).isDisabled(), false);
+});

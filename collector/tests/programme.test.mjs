@@ -201,6 +201,15 @@ test('scopes: each token reaches its routes only (401 without a known token, 403
     const r = await call(s, path, { method, body, token: ADMIN_TOKEN });
     assert.ok(r.status < 400 || r.status === 409, `admin on ${method} ${path}: ${r.status}`);
   }
+  // GET /v1/token says what a token holds (the dashboard turns read-only on it).
+  for (const [name, token] of Object.entries(TOKENS)) {
+    const r = await call(s, '/v1/token', { token });
+    assert.equal(r.status, 200, name);
+    assert.deepEqual(r.json.scopes, holds[name], name);
+  }
+  assert.deepEqual((await call(s, '/v1/token', { token: ADMIN_TOKEN })).json.scopes,
+                   ['read', 'write', 'agent', 'server']);
+  assert.equal((await call(s, '/v1/token', { token: WRITE_KEY })).status, 401);
   // Tokens only in the Authorization header: ?key= with a token is not one.
   assert.equal((await call(s, `/v1/config?key=${TOKENS.read}`)).status, 401);
   // The test clock stays admin only.

@@ -44,6 +44,24 @@ void add_config(http::Router& r, App& app) {
     r.add("GET", "/v1/config", std::move(e));
   }
   {
+    // Any valid token: which scopes it holds, so a UI (the dashboard) can show what it may do
+    // (a read token: the dashboard is read-only). Never echoes the token.
+    http::Endpoint e;
+    e.checks = {mw::no_store()};
+    e.handle = [&app](const http::Request& req, http::Response& res) {
+      const unsigned scopes = mw::token_scopes(app, mw::bearer_token(req));
+      if (scopes == 0) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        return res.error(401, "unauthorized", "this call needs Authorization: Bearer TOKEN");
+      }
+      json list = json::array();
+      for (mw::Scope s : {mw::Scope::Read, mw::Scope::Write, mw::Scope::Agent, mw::Scope::Server})
+        if (scopes & (1u << static_cast<unsigned>(s))) list.push_back(mw::scope_name(s));
+      res.json(200, dump(json{{"scopes", list}}));
+    };
+    r.add("GET", "/v1/token", std::move(e));
+  }
+  {
     http::Endpoint e;
     e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Write)};
     e.blocking = true;  // a write job
