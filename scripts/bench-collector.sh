@@ -13,6 +13,12 @@
 # ingest step with that binary and with this build, alternately, BENCH_ROUNDS times (default 2)
 # each, then continues. BENCH_INGEST_ONLY=1 stops after the ingest step(s); BENCH_FLAGS adds
 # flags to this build's collector (e.g. "--io-threads 4").
+#
+# Webhooks on vs off in one run: BENCH_WEBHOOKS=1 runs the ingest step BENCH_ROUNDS times
+# (default 2) with no webhook configured and with one endpoint (a local receiver,
+# scripts/bench/webhook-receiver.mjs, answering 200) subscribed to every revision,
+# alternately, and prints how many of the run's outbox rows were delivered by its end; a third
+# variant points the endpoint at a receiver that never answers (enqueue cost alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -60,11 +66,19 @@ ingest() {  # $1 = label, $2 = binary
   echo "== ingest ($1): wrk -t2 -c$CONNS -d${SECONDS_RUN}s, one rating per POST, synchronous=$SYNC (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   rm -f "$TMP/ingest.sqlite3"*
   start_collector "$TMP/ingest.sqlite3" "$2" "${3:-}"
+  # A fresh database starts with ratings off (issue 12); older binaries ignore or refuse this.
+  config='{"enabled":true}'
+  [ -n "${4:-}" ] && config="{\"enabled\":true,\"webhooks\":[{\"id\":\"bench\",\"url\":\"$4\",\"secret\":\"bench-secret-0123456789\"}]}"
+  curl -s -o /dev/null -X PATCH -H 'Authorization: Bearer bench-admin-token' -d "$config" "$URL/v1/config" || true
   before=$(curl -s "$URL/healthz")
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 5s -s scripts/bench/post-rating.lua \
     "$URL/v1/ratings?key=bench-key" >"$TMP/wrk.txt"
   after=$(curl -s "$URL/healthz")
   ticks=$(awk '{print $14 + $15}' "/proc/$PID/stat")  # user + system CPU of the collector
+  outbox=""
+  if [ -n "${4:-}" ]; then
+    outbox=$(sqlite3 "$TMP/ingest.sqlite3" "SELECT count(*), sum(status = 'delivered') FROM webhook_outbox" 2>/dev/null || true)
+  fi
   stop_collector
   result=$(grep WRK_RESULT "$TMP/wrk.txt" | sed 's/^WRK_RESULT //')
   requests=$(echo "$result" | json_field requests)
@@ -79,9 +93,29 @@ ingest() {  # $1 = label, $2 = binary
   rate=$(awk -v r="$requests" -v n="$non2xx" -v d="$duration" 'BEGIN { printf "%.0f", (r - n) / d }')
   cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$stored" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
   echo "collector ($1): $rate ratings/s ($requests requests, $non2xx non-2xx, $stored rows stored), p99 ${p99} ms; $commits commits, ${group} ratings per commit; collector CPU ${cpu} µs per rating"
+  if [ -n "$outbox" ]; then
+    echo "webhooks ($1): ${outbox%%|*} outbox rows enqueued, ${outbox##*|} delivered by the end of the run"
+  fi
 }
 
-if [ -n "${BENCH_BASELINE:-}" ]; then
+if [ -n "${BENCH_WEBHOOKS:-}" ]; then
+  node scripts/bench/webhook-receiver.mjs >"$TMP/receiver.log" &
+  RECEIVER=$!
+  for _ in $(seq 1 50); do grep -q port "$TMP/receiver.log" && break; sleep 0.1; done
+  HOOK_URL="http://127.0.0.1:$(sed -E 's/.*"port":([0-9]+).*/\1/' "$TMP/receiver.log" | head -1)/hook"
+  node scripts/bench/webhook-receiver.mjs --hang >"$TMP/hang.log" &
+  HANGER=$!
+  for _ in $(seq 1 50); do grep -q port "$TMP/hang.log" && break; sleep 0.1; done
+  HANG_URL="http://127.0.0.1:$(sed -E 's/.*"port":([0-9]+).*/\1/' "$TMP/hang.log" | head -1)/hook"
+  for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do
+    ingest "webhooks off, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}"
+    ingest "webhooks on, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}" "$HOOK_URL"
+    # Enqueue only: the receiver holds the 16 deliveries in flight for the whole run.
+    ingest "webhooks on, receiver holding, round $round" "$COLLECTOR" "${BENCH_FLAGS:-} --webhook-timeout 300" "$HANG_URL"
+  done
+  kill -TERM "$RECEIVER" "$HANGER"; wait "$RECEIVER" "$HANGER" || true
+  echo "receiver: $(tail -1 "$TMP/receiver.log")"
+elif [ -n "${BENCH_BASELINE:-}" ]; then
   for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do
     ingest "baseline, round $round" "$BENCH_BASELINE"
     ingest "this build, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}"

@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "event_hub.h"
+#include "webhooks.h"
+
 namespace collector {
 
 namespace {
@@ -36,10 +39,32 @@ bool App::open(std::string& error) {
     return false;
   }
   if (!site.load(doc, updated_at, error)) return false;
-  writer = std::make_unique<WriteQueue>(std::move(db));
+  WriteHooks hooks;
+  hooks.targets = [this] {
+    std::vector<OutboxTarget> out;
+    for (const WebhookEndpoint& e : site.webhooks()) {
+      OutboxTarget t;
+      t.endpoint_id = e.id;
+      for (const std::string& ev : e.events) {
+        if (ev == "rating.revision") t.revision = true;
+        if (ev == "rating.final") t.final = true;
+      }
+      out.push_back(std::move(t));
+    }
+    return out;
+  };
+  hooks.now_ms = [this] { return clock.now_ms(); };
+  hooks.outbox_committed = [this] {
+    if (WebhookWorker* w = webhook_poke.load()) w->poke();
+  };
+  writer = std::make_unique<WriteQueue>(std::move(db), std::move(hooks));
   checkpointer = std::make_unique<Checkpointer>(opts.db_path, 500);
   reads = std::make_unique<ReadPool>(opts.db_path, opts.synchronous);
   ingestor = std::make_unique<Ingestor>(*writer, clock, site);
+  hub = std::make_unique<EventHub>(*writer, *reads, clock);
+  events = hub.get();
+  webhooks = std::make_unique<WebhookWorker>(*this);
+  webhook_poke.store(webhooks.get());
   started_ms = clock.now_ms();
   return true;
 }
@@ -51,7 +76,11 @@ int64_t App::finalise_due() {
   return ok ? changed : -1;
 }
 
+App::~App() { close(); }
+
 void App::close() {
+  webhook_poke.store(nullptr);
+  if (webhooks) webhooks->stop();
   if (checkpointer) checkpointer->stop();
   if (writer) writer->stop();
   if (reads) reads->close_all();

@@ -3,6 +3,7 @@
 // periodic finaliser and the JSON-lines log on stdout.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +20,9 @@
 
 namespace collector {
 
+class EventHub;
+class WebhookWorker;
+
 struct App {
   explicit App(Options o);
   Options opts;
@@ -31,6 +35,10 @@ struct App {
   std::unique_ptr<Ingestor> ingestor;
   // Publishes rating requests to the SSE streams; null = no streams (publishing is a no-op).
   SessionEvents* events = nullptr;
+  std::unique_ptr<EventHub> hub;           // the SSE streams (events points at it)
+  std::unique_ptr<WebhookWorker> webhooks; // delivers the webhook outbox
+  std::atomic<WebhookWorker*> webhook_poke{nullptr};  // for the writer, once it runs
+  ~App();
   int64_t started_ms = 0;
 
   // Opens the database (migrating it) and loads the site config.

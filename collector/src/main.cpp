@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   h::add_reads(router, app);
   h::add_export(router, app);
   h::add_sessions(router, app);
+  h::add_events(router, app);
   h::add_config(router, app);
   h::add_health(router, app);
   h::add_static(router, app);

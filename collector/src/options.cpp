@@ -30,6 +30,10 @@ const char* usage() {
   --idle-timeout S        seconds a keep-alive connection may wait for a request (default 15)
   --shutdown-timeout S    SIGTERM: seconds requests in flight get before all close (default 5)
   --finalise-interval S   seconds between periodic finalisation runs (default 10)
+  --sse-keepalive S       seconds between keep-alive comments on an idle event stream (default 15)
+  --webhook-timeout S     seconds a webhook receiver has to answer a delivery (default 10)
+  --webhook-backoff-ms N  first retry delay of a failed delivery, doubled per attempt up to
+                          1 h, with jitter (default 5000; tests use less)
   --synchronous MODE      SQLite synchronous: full (default) or normal
   --quiet                 no access log
   --clock-offset-ms N     shift the collector's clock (tests only)
@@ -112,6 +116,9 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
       {"request-timeout", 1, 3600, &out.request_timeout_s},
       {"idle-timeout", 1, 3600, &out.idle_timeout_s},
       {"shutdown-timeout", 0, 3600, &out.shutdown_timeout_s},
+      {"sse-keepalive", 1, 3600, &out.sse_keepalive_s},
+      {"webhook-backoff-ms", 10, 3600000, &out.webhook_backoff_ms},
+      {"webhook-timeout", 1, 300, &out.webhook_timeout_s},
   };
   for (const auto& s : ints) {
     if (name != s.name) continue;

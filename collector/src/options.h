@@ -30,6 +30,9 @@ struct Options {
   int idle_timeout_s = 15;                // --idle-timeout: keep-alive connection with no request
   int shutdown_timeout_s = 5;             // --shutdown-timeout: SIGTERM drain bound
   int finalise_interval_s = 10;           // --finalise-interval: periodic finalisation
+  int sse_keepalive_s = 15;               // --sse-keepalive: comment on an idle event stream
+  int webhook_timeout_s = 10;             // --webhook-timeout: a delivery's whole exchange
+  int webhook_backoff_ms = 5000;          // --webhook-backoff-ms: first retry delay
   int64_t clock_offset_ms = 0;            // --clock-offset-ms (tests only)
   bool test_clock = false;                // --test-clock: enables PUT /v1/test/clock (tests only)
   bool access_log = true;                 // --quiet turns it off

@@ -243,6 +243,38 @@ CREATE INDEX rating_requests_session ON rating_requests(session_id, agent_id, re
 INSERT OR IGNORE INTO site (id, doc, updated_at)
   SELECT 1, '{"config":{},"enabled":true}', 0 WHERE EXISTS (SELECT 1 FROM ratings);
 )SQL",
+    // 5 → 6: Server-Sent Events and webhooks (issue 12). session_events keeps every event sent
+    // to a session's streams so a reconnecting EventSource (Last-Event-ID) misses none, across
+    // restarts too; AUTOINCREMENT so an id is never reused. webhook_outbox is the delivery
+    // queue, filled in the transaction that stores a revision or finalises a rating.
+    R"SQL(
+CREATE TABLE session_events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  data       TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX session_events_session ON session_events(session_id, id);
+CREATE TABLE webhook_outbox (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- enqueue order
+  delivery_id TEXT NOT NULL UNIQUE,   -- Webhook-Id: fixed at enqueue, the same on every retry
+  endpoint_id TEXT NOT NULL,
+  type        TEXT NOT NULL,          -- rating.revision | rating.final
+  rating_id   TEXT NOT NULL,
+  revision    INTEGER NOT NULL,
+  data        TEXT NOT NULL,          -- the rating.v2 record as stored then
+  created_at  INTEGER NOT NULL,       -- server ms of enqueue (the 24 h count from here)
+  status      TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | failed
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  next_at     INTEGER NOT NULL,       -- server ms of the next attempt
+  last_error  TEXT,
+  done_at     INTEGER
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE status = 'pending';
+CREATE INDEX webhook_outbox_order ON webhook_outbox(rating_id, endpoint_id, id)
+  WHERE status = 'pending';
+)SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -479,13 +511,49 @@ WriteTx::WriteTx(Db& db)
           db.handle(),
           "UPDATE ratings SET deadline_at = max(?2, first_seen_at), "
           "record = json_set(record, '$.edit_deadline', max(?2, first_seen_at)) "
-          "WHERE session_id = ?1 AND final = 0 AND deadline_at = ?3") {
+          "WHERE session_id = ?1 AND final = 0 AND deadline_at = ?3"),
+      outbox_insert_(db.handle(),
+                     "INSERT INTO webhook_outbox (delivery_id, endpoint_id, type, rating_id, "
+                     "revision, data, created_at, next_at) VALUES "
+                     "('wh_' || lower(hex(randomblob(12))), ?1, ?2, ?3, ?4, ?5, ?6, ?6)"),
+      outbox_final_row_(db.handle(),
+                        "INSERT INTO webhook_outbox (delivery_id, endpoint_id, type, rating_id, "
+                        "revision, data, created_at, next_at) SELECT "
+                        "'wh_' || lower(hex(randomblob(12))), ?1, 'rating.final', rating_id, "
+                        "revision, record, ?2, ?2 FROM ratings WHERE id = ?3"),
+      outbox_final_due_(db.handle(),
+                        (std::string("INSERT INTO webhook_outbox (delivery_id, endpoint_id, type, "
+                                     "rating_id, revision, data, created_at, next_at) SELECT "
+                                     "'wh_' || lower(hex(randomblob(12))), ?1, 'rating.final', "
+                                     "rating_id, revision, ") +
+                         kMarkFinal +
+                         ", ?2, ?2 FROM ratings WHERE final = 0 AND deadline_at <= ?3 ORDER BY id")
+                            .c_str()),
+      session_event_(db.handle(),
+                     "INSERT INTO session_events (session_id, type, data, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4)"),
+      outbox_result_(db.handle(),
+                     "UPDATE webhook_outbox SET status = ?2, attempts = ?3, next_at = ?4, "
+                     "last_error = ?5, done_at = nullif(?6, 0) WHERE id = ?1") {
   failed_ = !head_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
             !update_rating_.ok() || !final_rating_.ok() || !final_revision_.ok() ||
             !due_revisions_.ok() || !due_ratings_.ok() || !put_site_.ok() ||
             !delete_answers_.ok() || !insert_answer_.ok() || !delete_properties_.ok() ||
             !insert_property_.ok() || !session_end_.ok() || !put_session_end_.ok() ||
-            !session_deadline_revisions_.ok() || !session_deadline_ratings_.ok();
+            !session_deadline_revisions_.ok() || !session_deadline_ratings_.ok() ||
+            !outbox_insert_.ok() || !outbox_final_row_.ok() || !outbox_final_due_.ok() ||
+            !session_event_.ok() || !outbox_result_.ok();
+}
+
+void WriteTx::begin_group(std::vector<OutboxTarget> targets, int64_t now_ms) {
+  targets_ = std::move(targets);
+  now_ms_ = now_ms;
+}
+
+int64_t WriteTx::take_enqueued() {
+  const int64_t n = enqueued_;
+  enqueued_ = 0;
+  return n;
 }
 
 std::optional<Head> WriteTx::head(const std::string& rating_id) {
@@ -551,6 +619,8 @@ bool WriteTx::insert(const RatingRow& r) {
   insert_revision_.reset().bind(1, r.rating_id).bind(2, r.revision).bind(3, r.submitted_at)
       .bind(4, r.client_submitted_at).bind(5, r.record);
   ok = ok && run(insert_revision_);
+  ok = ok && enqueue("rating.revision", r);
+  if (r.final) ok = ok && enqueue("rating.final", r);  // stored final at once
   if (!ok) failed_ = true;
   return ok;
 }
@@ -569,8 +639,42 @@ bool WriteTx::update(int64_t id, const RatingRow& r) {
   insert_revision_.reset().bind(1, r.rating_id).bind(2, r.revision).bind(3, r.submitted_at)
       .bind(4, r.client_submitted_at).bind(5, r.record);
   ok = ok && run(insert_revision_);
+  ok = ok && enqueue("rating.revision", r);
+  if (r.final) ok = ok && enqueue("rating.final", r);
   if (!ok) failed_ = true;
   return ok;
+}
+
+bool WriteTx::enqueue(const char* type, const RatingRow& r) {
+  const bool final = std::string_view(type) == "rating.final";
+  for (const OutboxTarget& t : targets_) {
+    if (!(final ? t.final : t.revision)) continue;
+    outbox_insert_.reset().bind(1, t.endpoint_id).bind(2, std::string(type)).bind(3, r.rating_id)
+        .bind(4, r.revision).bind(5, r.record).bind(6, r.submitted_at);
+    if (!run(outbox_insert_)) return false;
+    ++enqueued_;
+  }
+  return true;
+}
+
+bool WriteTx::enqueue_final(int64_t row_id) {
+  for (const OutboxTarget& t : targets_) {
+    if (!t.final) continue;
+    outbox_final_row_.reset().bind(1, t.endpoint_id).bind(2, now_ms_).bind(3, row_id);
+    if (!run(outbox_final_row_)) return false;
+    enqueued_ += sqlite3_changes(db_.handle());
+  }
+  return true;
+}
+
+bool WriteTx::enqueue_final_due(int64_t now_ms) {
+  for (const OutboxTarget& t : targets_) {
+    if (!t.final) continue;
+    outbox_final_due_.reset().bind(1, t.endpoint_id).bind(2, now_ms).bind(3, now_ms);
+    if (!run(outbox_final_due_)) return false;
+    enqueued_ += sqlite3_changes(db_.handle());
+  }
+  return true;
 }
 
 bool WriteTx::mark_final(int64_t id) {
@@ -586,12 +690,16 @@ bool WriteTx::mark_final(int64_t id) {
   final_rating_.step();  // drain RETURNING
   final_rating_.reset();
   final_revision_.reset().bind(1, rating_id).bind(2, revision);
-  const bool ok = run(final_revision_);
+  const bool ok = run(final_revision_) && enqueue_final(id);
   if (!ok) failed_ = true;
   return ok;
 }
 
 int64_t WriteTx::finalise_due(int64_t now_ms) {
+  if (!enqueue_final_due(now_ms)) {  // before the rows stop being due
+    failed_ = true;
+    return -1;
+  }
   due_revisions_.reset().bind(1, now_ms);
   if (!run(due_revisions_)) {
     failed_ = true;
@@ -646,6 +754,27 @@ bool WriteTx::put_site(const std::string& doc, int64_t now_ms) {
   return ok;
 }
 
+int64_t WriteTx::add_session_event(const std::string& session_id, const std::string& type,
+                                   const std::string& data, int64_t now_ms) {
+  session_event_.reset().bind(1, session_id).bind(2, type).bind(3, data).bind(4, now_ms);
+  if (!run(session_event_)) {
+    failed_ = true;
+    return -1;
+  }
+  return sqlite3_last_insert_rowid(db_.handle());
+}
+
+bool WriteTx::outbox_result(int64_t id, const std::string& status, int64_t attempts,
+                            int64_t next_at, const std::string& last_error, int64_t done_at) {
+  outbox_result_.reset().bind(1, id).bind(2, status).bind(3, attempts).bind(4, next_at);
+  if (last_error.empty()) outbox_result_.bind_null(5);
+  else outbox_result_.bind(5, last_error);
+  outbox_result_.bind(6, done_at);
+  const bool ok = run(outbox_result_);
+  if (!ok) failed_ = true;
+  return ok;
+}
+
 bool WriteTx::get_site(std::string& doc, int64_t& updated_at) {
   const bool ok = collector::get_site(db_, doc, updated_at);
   if (!ok) failed_ = true;
@@ -654,7 +783,8 @@ bool WriteTx::get_site(std::string& doc, int64_t& updated_at) {
 
 // ---- WriteQueue -------------------------------------------------------------------------
 
-WriteQueue::WriteQueue(std::unique_ptr<Db> db) : db_(std::move(db)) {
+WriteQueue::WriteQueue(std::unique_ptr<Db> db, WriteHooks hooks)
+    : db_(std::move(db)), hooks_(std::move(hooks)) {
   db_->exec("PRAGMA wal_autocheckpoint=0");  // the Checkpointer does it off the write path
   thread_ = std::thread([this] { run(); });
 }
@@ -718,6 +848,9 @@ void WriteQueue::run() {
     }
     // One transaction for the group; a savepoint per job so one failing job does not undo
     // the others.
+    tx.begin_group(hooks_.targets ? hooks_.targets() : std::vector<OutboxTarget>{},
+                   hooks_.now_ms ? hooks_.now_ms() : 0);
+    tx.take_enqueued();
     bool began = db_->exec("BEGIN IMMEDIATE");
     std::vector<bool> job_ok(group.size(), false);
     for (size_t i = 0; began && i < group.size(); ++i) {
@@ -733,6 +866,8 @@ void WriteQueue::run() {
     }
     const bool committed = began && db_->exec("COMMIT");
     if (began && !committed) db_->exec("ROLLBACK");
+    // Rows of a job rolled back to its savepoint are counted too: a spare poke is harmless.
+    if (tx.take_enqueued() > 0 && committed && hooks_.outbox_committed) hooks_.outbox_committed();
     if (committed) {
       commits_.fetch_add(1);
       jobs_.fetch_add(static_cast<int64_t>(group.size()));

@@ -10,6 +10,9 @@
 //   sessions          — session ends reported with POST /v1/sessions/{id}/end
 //   site              — the site's widget config document
 //   rating_requests   — "Ask for rating" requests of agents (schema 5, issue 12)
+//   session_events    — events sent to a session's SSE streams, kept for Last-Event-ID (6)
+//   webhook_outbox    — one row per (stored revision or finalisation, subscribed endpoint),
+//                       written in the transaction that stores it; the delivery worker's queue (6)
 #pragma once
 
 #include <atomic>
@@ -33,7 +36,7 @@ struct sqlite3_stmt;
 
 namespace collector {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 // ratings.deadline_at of a rating whose deadline is not known yet (its record's
 // edit_deadline is null): finalise.from = "session_end" and the session's end not reported.
@@ -140,10 +143,29 @@ struct RatingRow {
 std::vector<AnswerRow> answer_rows(const session_rating::Record& record);
 std::vector<PropertyRow> property_rows(const session_rating::Record& record);
 
+// A webhook endpoint as the outbox sees it: which events it is subscribed to. (Its URL and
+// secret are looked up when a row is delivered, so a changed secret applies to every retry.)
+struct OutboxTarget {
+  std::string endpoint_id;
+  bool revision = false;  // "rating.revision"
+  bool final = false;     // "rating.final"
+};
+
+// What the writer asks the rest of the collector, once per group of jobs.
+struct WriteHooks {
+  std::function<std::vector<OutboxTarget>()> targets;  // the configured webhook endpoints
+  std::function<int64_t()> now_ms;                     // the collector's clock
+  std::function<void()> outbox_committed;  // rows were enqueued and committed: deliver them
+};
+
 // The write-side statements; used only by the writer thread (or a single-threaded tool).
 class WriteTx {
  public:
   explicit WriteTx(Db& db);
+  // Set by the writer before each group: the endpoints rows are enqueued for, and now.
+  void begin_group(std::vector<OutboxTarget> targets, int64_t now_ms);
+  // Rows enqueued since the last call (the writer pokes the delivery worker after a commit).
+  int64_t take_enqueued();
   std::optional<Head> head(const std::string& rating_id);
   bool insert(const RatingRow& row);                 // new rating: ratings + revisions
   bool update(int64_t id, const RatingRow& row);     // newer revision of a stored rating
@@ -158,6 +180,13 @@ class WriteTx {
   // its records (ratings and revisions). Returns how many ratings changed; -1 on error.
   int64_t set_session_deadline(const std::string& session_id, int64_t deadline);
   bool put_site(const std::string& doc, int64_t now_ms);
+  // Stores one SSE event of a session; returns its id (increasing per store), -1 on error.
+  int64_t add_session_event(const std::string& session_id, const std::string& type,
+                            const std::string& data, int64_t now_ms);
+  // A delivery attempt's outcome for outbox row `id`: status "pending" (retry at next_at),
+  // "delivered" or "failed"; done_at 0 = not done.
+  bool outbox_result(int64_t id, const std::string& status, int64_t attempts, int64_t next_at,
+                     const std::string& last_error, int64_t done_at);
   // The site row as this transaction sees it (earlier jobs of its group included).
   bool get_site(std::string& doc, int64_t& updated_at);
   bool failed() const { return failed_; }
@@ -167,10 +196,18 @@ class WriteTx {
  private:
   Db& db_;
   bool write_children(int64_t row_id, const RatingRow& row);
+  // One outbox row per target subscribed to `type` (webhooks; same transaction).
+  bool enqueue(const char* type, const RatingRow& row);
+  bool enqueue_final(int64_t row_id);       // rating.final of ratings row `row_id`
+  bool enqueue_final_due(int64_t now_ms);   // rating.final of every rating due at now_ms
   Stmt head_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
       due_revisions_, due_ratings_, put_site_, delete_answers_, insert_answer_,
       delete_properties_, insert_property_, session_end_, put_session_end_,
       session_deadline_revisions_, session_deadline_ratings_;
+  std::vector<OutboxTarget> targets_;
+  int64_t now_ms_ = 0;
+  int64_t enqueued_ = 0;
+  Stmt outbox_insert_, outbox_final_row_, outbox_final_due_, session_event_, outbox_result_;
   bool failed_ = false;
 };
 
@@ -180,7 +217,7 @@ class WriteTx {
 class WriteQueue {
  public:
   using Job = std::function<void(WriteTx&)>;
-  explicit WriteQueue(std::unique_ptr<Db> db);
+  explicit WriteQueue(std::unique_ptr<Db> db, WriteHooks hooks = {});
   ~WriteQueue();
   bool submit(Job job);
   // Like submit(), without waiting: `done(ok)` runs on the writer thread once the job's
@@ -202,6 +239,7 @@ class WriteQueue {
   void run();
 
   std::unique_ptr<Db> db_;
+  WriteHooks hooks_;
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;
   std::deque<Pending*> queue_;

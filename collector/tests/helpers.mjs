@@ -11,7 +11,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRITE_KEY = 'test-write-key';
 export const ADMIN_TOKEN = 'test-admin-token';
 // The schema version the collector under test writes (store.h's kSchemaVersion).
-export const SCHEMA_VERSION = '5';
+export const SCHEMA_VERSION = '6';
 
 function firstExisting(paths) {
   return paths.find((p) => p && existsSync(p));
@@ -44,7 +44,7 @@ export function tempDir(t) {
 }
 
 // Starts the collector; resolves once it prints its "listening" line.
-// opts.db reuses a database file; opts.args adds flags; opts.enable = false leaves the ratings
+// opts.db reuses a database file; opts.args adds flags; opts.env adds environment variables; opts.enable = false leaves the ratings
 // switch as the database has it (off when fresh).
 export async function startCollector(t, opts = {}) {
   if (!COLLECTOR) throw new Error('session-rating-collector is not built (cmake --build build/native)');
@@ -56,7 +56,9 @@ export async function startCollector(t, opts = {}) {
     '--test-clock', '--rate-limit', '0',
     ...(opts.args ?? []),
   ];
-  const proc = spawn(COLLECTOR, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(COLLECTOR, args, {
+    stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : process.env,
+  });
   const lines = [];
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });

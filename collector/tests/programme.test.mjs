@@ -74,6 +74,9 @@ test('a fresh database starts off: POST /v1/ratings 403 ratings_disabled and not
   assert.equal(c.status, 200, c.text);
   assert.equal(c.json.enabled, true);
   assert.equal(c.json.popup, true);
+  // The log line is written after the answer: wait for it (bounded).
+  for (let i = 0; i < 100 && !s.lines.some((l) => l.includes('"ratings_switched"') && l.includes('"enabled":true')); i++)
+    await new Promise((r) => setTimeout(r, 20));
   assert.ok(s.lines.some((l) => l.includes('"ratings_switched"') && l.includes('"enabled":true')));
   r = await post(s, rec);
   assert.equal(r.status, 200, r.text);
@@ -106,7 +109,7 @@ test('an upgraded store that already holds ratings keeps collecting (the old def
   assert.equal((await post(s, recordV2())).status, 200);
   await s.stop();
   // Back to what a schema 4 collector left: no site row, no rating_requests table.
-  sqlite(s.db, 'DELETE FROM site; DROP TABLE rating_requests; PRAGMA user_version = 4;');
+  sqlite(s.db, 'DELETE FROM site; DROP TABLE rating_requests; DROP TABLE session_events; DROP TABLE webhook_outbox; PRAGMA user_version = 4;');
   const s2 = await startCollector(t, { db: s.db, dir: s.dir, enable: false });
   assert.equal((await admin(s2, '/v1/config')).json.enabled, true);
   assert.equal((await post(s2, recordV2())).status, 200);

@@ -37,6 +37,9 @@ std::vector<SessionRoute> programme_routes(App& app);
 void add_config(http::Router& r, App& app);     // GET /v1/widget-config, GET|PATCH /v1/config,
                                                 // PUT /v1/test/clock (with --test-clock)
 void add_health(http::Router& r, App& app);     // GET /healthz
+// GET /v1/sessions/{id}/events — the visitor's Server-Sent Events stream (handlers/events.cpp)
+http::Endpoint events_endpoint(App& app);
+void add_events(http::Router& r, App& app);
 // Static mounts from --mount /PREFIX/=DIR (prefixes under /dashboard get the dashboard's
 // CSP); /PREFIX → 301 /PREFIX/; / → 302 /dashboard/ when /dashboard/ is mounted.
 void add_static(http::Router& r, App& app);

@@ -207,6 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ~Session() {
+    end_live();
     std::lock_guard<std::mutex> lock(srv_.mu);
     srv_.all.erase(all_it_);
     if (in_idle_) srv_.idle.erase(idle_it_);
@@ -226,6 +227,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // flight finishes and then closes.
   void on_stop() {
     if (state_ == State::Idle || state_ == State::Head) return close();
+    if (state_ == State::Streaming) return res_.live->close();  // last chunk, then close
     keep_alive_ = false;
   }
 
@@ -238,16 +240,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     if (state_ == State::Closed) return;
+    const bool streaming = state_ == State::Streaming;
     state_ = State::Closed;
     unmark_idle();
     error_code ec;
     timer_.cancel();
     sock_.shutdown(tcp::socket::shutdown_both, ec);
     sock_.close(ec);
+    if (streaming) log_access(error_code());
+    end_live();
   }
 
  private:
-  enum class State { Idle, Head, Body, Handling, Writing, Lingering, Closed };
+  enum class State { Idle, Head, Body, Handling, Writing, Streaming, Lingering, Closed };
 
   // ---- deadlines: one timer per connection, re-armed per phase
   void arm(Clock::time_point deadline) {
@@ -268,6 +273,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // an idle one has no request to answer (and a 408 could cross a request the client is just
   // sending), and a peer that does not read its answer would not read a 408 either.
   void on_deadline() {
+    if (state_ == State::Streaming) {
+      // A live stream: a write still pending at its deadline means a client that does not
+      // read; otherwise nothing was written for heartbeat_s seconds: write the heartbeat.
+      if (live_writing_) return close();
+      {
+        std::lock_guard<std::mutex> lock(res_.live->mu_);
+        res_.live->pending_ += res_.live->heartbeat_;
+      }
+      return flush_live();
+    }
     if ((state_ == State::Head || state_ == State::Body) && !writing_continue_) {
       if (state_ == State::Head && req_.method.empty()) {
         // Beast parses the request line as soon as it is complete; before that it is still in
@@ -338,6 +353,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req_ = Request{};
     req_.remote = remote_;
     res_ = Response{};
+    live_ended_ = false;
     arm(start_ + std::chrono::seconds(srv_.limits.head_timeout_s));
     bhttp::async_read_header(sock_, buf_, *parser_,
                              [self = shared_from_this()](error_code ec, size_t) {
@@ -543,6 +559,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::Closed) return;
     state_ = State::Writing;
     if (res_.close || srv_.stopping.load()) keep_alive_ = false;
+    if (res_.live) {
+      if (res_.status == 200 && !req_.head && !srv_.stopping.load()) return send_live_head();
+      end_live();  // answered otherwise (HEAD, an error): whoever holds the stream learns it
+    }
     if (res_.stream && !req_.head) return send_stream_head();
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
     fill(*msg);
@@ -597,6 +617,117 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec) return self->on_written(ec);
       self->next_chunk();
     });
+  }
+
+  // ---- a live stream (LiveStream): head, then chunks as they are sent, until it ends
+  void send_live_head() {
+    auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    fill(*msg);
+    msg->chunked(true);
+    keep_alive_ = false;  // the connection ends with the stream
+    msg->keep_alive(false);
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*msg);
+    arm(Clock::now() + std::chrono::seconds(srv_.limits.write_timeout_s));
+    bhttp::async_write_header(sock_, *sr, [self = shared_from_this(), msg, sr](error_code ec, size_t) {
+      if (self->state_ == State::Closed) return;
+      if (ec) {
+        self->log_access(ec);
+        return self->close();
+      }
+      self->start_live();
+    });
+  }
+
+  void start_live() {
+    state_ = State::Streaming;
+    LiveStream& live = *res_.live;
+    {
+      std::lock_guard<std::mutex> lock(live.mu_);
+      std::weak_ptr<Session> weak = weak_from_this();
+      auto ex = sock_.get_executor();
+      live.wake_ = [weak, ex] {
+        net::post(ex, [weak] {
+          if (auto self = weak.lock()) self->flush_live();
+        });
+      };
+      live.wake_posted_ = true;  // flushed just below
+    }
+    watch_peer();
+    flush_live();
+  }
+
+  // A client sends nothing on a stream; a pending read notices at once when it goes away
+  // (EOF, reset). Whatever it does send is dropped.
+  void watch_peer() {
+    sock_.async_read_some(buf_.prepare(512), [self = shared_from_this()](error_code ec, size_t) {
+      if (self->state_ != State::Streaming) return;
+      if (ec) return self->close();
+      self->buf_.clear();
+      self->watch_peer();
+    });
+  }
+
+  // Writes everything sent since the last write as one chunk; one write at a time.
+  void flush_live() {
+    if (state_ != State::Streaming || live_writing_) return;
+    LiveStream& live = *res_.live;
+    bool close_requested = false, overflow = false;
+    live_out_.clear();
+    {
+      std::lock_guard<std::mutex> lock(live.mu_);
+      live.wake_posted_ = false;
+      live_out_.swap(live.pending_);
+      close_requested = live.close_requested_;
+      overflow = live.overflow_;
+    }
+    if (overflow) return close();
+    if (live_out_.empty()) {
+      if (close_requested) {
+        live_writing_ = true;
+        arm(Clock::now() + std::chrono::seconds(srv_.limits.write_timeout_s));
+        net::async_write(sock_, bhttp::make_chunk_last(),
+                         [self = shared_from_this()](error_code, size_t) {
+                           self->live_writing_ = false;
+                           self->close();
+                         });
+        return;
+      }
+      if (live.heartbeat_s_ > 0 && !live.heartbeat_.empty())
+        arm(Clock::now() + std::chrono::seconds(live.heartbeat_s_));
+      else
+        disarm();
+      return;
+    }
+    live_writing_ = true;
+    bytes_out_ += live_out_.size();
+    arm(Clock::now() + std::chrono::seconds(srv_.limits.write_timeout_s));
+    net::async_write(sock_, bhttp::make_chunk(net::buffer(live_out_)),
+                     [self = shared_from_this()](error_code ec, size_t) {
+                       self->live_writing_ = false;
+                       if (ec) return self->close();
+                       self->flush_live();
+                     });
+  }
+
+  // Marks the live stream ended (once) and tells whoever holds it (LiveStream::on_end).
+  void end_live() {
+    if (!res_.live || live_ended_) return;
+    live_ended_ = true;
+    std::function<void()> f;
+    {
+      std::lock_guard<std::mutex> lock(res_.live->mu_);
+      res_.live->ended_ = true;
+      res_.live->wake_ = nullptr;
+      res_.live->pending_.clear();
+      f = std::move(res_.live->on_end_);
+      res_.live->on_end_ = nullptr;
+    }
+    if (f) {
+      try {
+        f();
+      } catch (...) {
+      }
+    }
   }
 
   // Produces the next chunk on the worker pool; writes it on the strand.
@@ -707,6 +838,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Response res_;
   const Endpoint* endpoint_ = nullptr;
   std::string chunk_;
+  std::string live_out_;        // a live stream's chunk being written
+  bool live_writing_ = false;
+  bool live_ended_ = false;
   std::string remote_;
   State state_ = State::Idle;
   bool keep_alive_ = true;

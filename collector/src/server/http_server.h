@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,13 +41,54 @@ struct Request {
   std::string param(const std::string& name) const;
 };
 
+// A long-lived answer written piece by piece from any thread (Server-Sent Events). A handler
+// creates one, sets Response::live and hands it to whoever publishes; the server sends the
+// head (chunked transfer encoding, Connection: close), then writes what send() queued, in
+// order, everything queued since the last write as one chunk, on the connection's strand.
+// While it is open the connection is not idle (neither the idle timeout nor the connection
+// cap's shedding touch it); it ends when the client goes away (EOF or reset, noticed at once
+// by a pending read), on close(), on shutdown (SIGTERM: the last chunk is written, then the
+// connection closes), or when the client stops reading (a write taking longer than the write
+// timeout, or more than `max_backlog` bytes waiting).
+class LiveStream {
+ public:
+  // `heartbeat` is written after `heartbeat_s` seconds without any other write (keeps proxies
+  // from closing an idle stream); empty or 0 = none.
+  LiveStream(std::string heartbeat, int heartbeat_s, size_t max_backlog = 1024 * 1024)
+      : heartbeat_(std::move(heartbeat)), heartbeat_s_(heartbeat_s), max_backlog_(max_backlog) {}
+  LiveStream(const LiveStream&) = delete;
+  LiveStream& operator=(const LiveStream&) = delete;
+  // Queues `data` (thread-safe, never blocks on the network). False once the stream ended.
+  bool send(std::string_view data);
+  // Ends the answer (last chunk) and the connection; thread-safe, idempotent.
+  void close();
+  bool ended() const;
+  // Called once when the stream has ended, on the connection's strand (or at once when it has
+  // ended already). Set it before publishing the stream.
+  void on_end(std::function<void()> f);
+
+ private:
+  friend class Session;
+  // Under mu_: the flush to post (once until the server has taken what is pending).
+  std::function<void()> wake_locked();
+  mutable std::mutex mu_;
+  std::string pending_;
+  bool ended_ = false, close_requested_ = false, overflow_ = false, wake_posted_ = false;
+  std::function<void()> wake_;    // set by the server once the head is out: posts a flush
+  std::function<void()> on_end_;
+  std::string heartbeat_;
+  int heartbeat_s_ = 0;
+  size_t max_backlog_;
+};
+
 // What a handler answers. Either `body`, or `stream` (chunked transfer encoding: called on
-// the worker pool until it returns 0 (done) or -1 (error: the connection is cut)).
+// the worker pool until it returns 0 (done) or -1 (error: the connection is cut)), or `live`.
 struct Response {
   unsigned status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::function<int(std::string& chunk)> stream;
+  std::shared_ptr<LiveStream> live;  // a long-lived answer (see LiveStream); status 200 only
   bool close = false;          // close the connection after this answer
   std::string log_results;     // JSON text added to the access-log line as "results"
 
@@ -82,6 +124,9 @@ class Router {
  public:
   void add(const std::string& method, const std::string& path, Endpoint e);
   void add_prefix(const std::string& method, const std::string& prefix, Endpoint e);
+  // A path with one variable segment written "{}" (e.g. "/v1/sessions/{}/events"): it matches
+  // one non-empty segment without '/', and wins over a prefix that also matches.
+  void add_pattern(const std::string& method, const std::string& pattern, Endpoint e);
   // The endpoint for method + path; nullptr with `allowed` filled (405) or empty (404).
   const Endpoint* find(const std::string& method, const std::string& path,
                        std::string& allowed) const;
@@ -91,6 +136,8 @@ class Router {
     std::string method, path;
     bool prefix;
     Endpoint e;
+    bool pattern = false;
+    std::string suffix;  // a pattern's part after "{}" (path holds the part before)
   };
   std::vector<Entry> entries_;
 };
