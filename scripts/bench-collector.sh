@@ -17,7 +17,8 @@
 # Webhooks on vs off in one run: BENCH_WEBHOOKS=1 runs the ingest step BENCH_ROUNDS times
 # (default 2) with no webhook configured and with one endpoint (a local receiver,
 # scripts/bench/webhook-receiver.mjs, answering 200) subscribed to every revision,
-# alternately, and prints how many of the run's outbox rows were delivered by its end.
+# alternately, and prints how many of the run's outbox rows were delivered by its end; a third
+# variant points the endpoint at a receiver that never answers (enqueue cost alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -102,11 +103,17 @@ if [ -n "${BENCH_WEBHOOKS:-}" ]; then
   RECEIVER=$!
   for _ in $(seq 1 50); do grep -q port "$TMP/receiver.log" && break; sleep 0.1; done
   HOOK_URL="http://127.0.0.1:$(sed -E 's/.*"port":([0-9]+).*/\1/' "$TMP/receiver.log" | head -1)/hook"
+  node scripts/bench/webhook-receiver.mjs --hang >"$TMP/hang.log" &
+  HANGER=$!
+  for _ in $(seq 1 50); do grep -q port "$TMP/hang.log" && break; sleep 0.1; done
+  HANG_URL="http://127.0.0.1:$(sed -E 's/.*"port":([0-9]+).*/\1/' "$TMP/hang.log" | head -1)/hook"
   for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do
     ingest "webhooks off, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}"
     ingest "webhooks on, round $round" "$COLLECTOR" "${BENCH_FLAGS:-}" "$HOOK_URL"
+    # Enqueue only: the receiver holds the 16 deliveries in flight for the whole run.
+    ingest "webhooks on, receiver holding, round $round" "$COLLECTOR" "${BENCH_FLAGS:-} --webhook-timeout 300" "$HANG_URL"
   done
-  kill -TERM "$RECEIVER"; wait "$RECEIVER" || true
+  kill -TERM "$RECEIVER" "$HANGER"; wait "$RECEIVER" "$HANGER" || true
   echo "receiver: $(tail -1 "$TMP/receiver.log")"
 elif [ -n "${BENCH_BASELINE:-}" ]; then
   for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev                 # JSON in the core
   emscripten binaryen                # WebAssembly build (wasm-opt: second -Oz pass, wasm/CMakeLists.txt)
   libboost1.81-dev libsqlite3-dev sqlite3    # reference collector (Boost.Beast/Asio, header-only)
-  libssl-dev                         # collector: HMAC-SHA256 of webhook deliveries (OpenSSL)
+  libssl-dev openssl                 # collector: HMAC-SHA256 and https webhooks (OpenSSL); tests make a certificate
   chromium                           # browser tests (driven by playwright-core)
   brotli gzip wrk                    # size reports and load benchmarks
 )

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <optional>
+#include <map>
 #include <random>
 #include <type_traits>
 #include <set>
@@ -135,31 +136,74 @@ struct ExchangeBase {
   virtual void run(const Url& url) = 0;
 };
 
+// Plain http connections are kept alive between deliveries (a pool per host:port, see
+// WebhookWorker::Impl::idle); a pooled connection the receiver has closed meanwhile fails on
+// write or before the answer's head, and the exchange is then made once more on a new one.
 template <bool kTls>
 struct Exchange : ExchangeBase, std::enable_shared_from_this<Exchange<kTls>> {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
-  Exchange(net::io_context& ioc, net::ssl::context& ctx) : resolver(ioc) {
-    if constexpr (kTls) stream.emplace(ioc, ctx);
-    else stream.emplace(ioc);
+  Exchange(net::io_context& ioc, net::ssl::context& ctx) : io(ioc), tls(ctx), resolver(ioc) {
+    fresh_stream();
   }
+  net::io_context& io;
+  net::ssl::context& tls;
   tcp::resolver resolver;
-  std::optional<Stream> stream;
+  std::unique_ptr<Stream> stream;
   beast::flat_buffer buf;
   std::optional<bhttp::response_parser<bhttp::string_body>> parser;
   bool finished = false;
+  bool reused = false;  // the stream came from the pool
+  Url url;
+  std::function<void(std::unique_ptr<beast::tcp_stream>)> give_back;  // http only
+
+  void fresh_stream() {
+    if constexpr (kTls) stream = std::make_unique<Stream>(io, tls);
+    else stream = std::make_unique<Stream>(io);
+  }
+  void adopt(std::unique_ptr<Stream> s) {
+    stream = std::move(s);
+    reused = true;
+  }
 
   beast::tcp_stream& low() { return beast::get_lowest_layer(*stream); }
+
+  void close_stream() {
+    error_code ec;
+    low().socket().shutdown(tcp::socket::shutdown_both, ec);
+    low().close();
+  }
 
   void finish(unsigned status, std::string error) {
     if (finished) return;
     finished = true;
-    error_code ec;
-    low().socket().shutdown(tcp::socket::shutdown_both, ec);
-    low().close();
+    bool kept = false;
+    if constexpr (!kTls) {
+      if (error.empty() && give_back && parser && parser->is_done() && parser->get().keep_alive()) {
+        low().expires_never();
+        give_back(std::move(stream));
+        kept = true;
+      }
+    }
+    if (!kept) close_stream();
     done(status, std::move(error));
   }
 
-  void run(const Url& url) override {
+  // A pooled connection failed before an answer: once more on a new connection.
+  void retry_fresh() {
+    close_stream();
+    fresh_stream();
+    reused = false;
+    buf.consume(buf.size());
+    connect();
+  }
+
+  void run(const Url& u) override {
+    url = u;
+    if (reused) return send();
+    connect();
+  }
+
+  void connect() {
     auto self = this->shared_from_this();
     // Resolving has no deadline of its own: a timer cancels it.
     auto timer = std::make_shared<net::steady_timer>(resolver.get_executor());
@@ -196,6 +240,7 @@ struct Exchange : ExchangeBase, std::enable_shared_from_this<Exchange<kTls>> {
     auto self = this->shared_from_this();
     low().expires_at(deadline);
     bhttp::async_write(*stream, req, [self](error_code ec, size_t) {
+      if (ec && self->reused) return self->retry_fresh();
       if (ec) return self->finish(0, "write: " + ec.message());
       self->parser.emplace();
       self->parser->body_limit(64 * 1024);
@@ -203,6 +248,7 @@ struct Exchange : ExchangeBase, std::enable_shared_from_this<Exchange<kTls>> {
       bhttp::async_read(*self->stream, self->buf, *self->parser, [self](error_code ec2, size_t) {
         // An answer too large to read still has a status; so has one cut after its head
         // (a TLS peer closing without close_notify).
+        if (ec2 && !self->parser->is_header_done() && self->reused) return self->retry_fresh();
         if (ec2 && !self->parser->is_header_done()) return self->finish(0, "read: " + ec2.message());
         self->finish(self->parser->get().result_int(), "");
       });
@@ -228,6 +274,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
   std::mt19937_64 rng;
   std::thread thread;
   static constexpr size_t kParallel = 16;
+  // Kept-alive http connections per "host:port", at most kParallel each (io thread only).
+  std::map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle;
 
   void schedule(std::chrono::milliseconds after) {
     timer.expires_after(after);
@@ -297,8 +345,23 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
     std::string error;
     if (!parse_url(endpoint.url, url, error)) return record(row, 0, error, false);
     std::shared_ptr<ExchangeBase> ex;
-    if (url.scheme == "https") ex = std::make_shared<Exchange<true>>(ioc, tls);
-    else ex = std::make_shared<Exchange<false>>(ioc, tls);
+    const bool https = url.scheme == "https";
+    if (https) {
+      ex = std::make_shared<Exchange<true>>(ioc, tls);
+    } else {
+      auto plain = std::make_shared<Exchange<false>>(ioc, tls);
+      const std::string key = url.host + ":" + url.port;
+      auto& pool = idle[key];
+      if (!pool.empty()) {
+        plain->adopt(std::move(pool.back()));
+        pool.pop_back();
+      }
+      plain->give_back = [self = shared_from_this(), key](std::unique_ptr<beast::tcp_stream> s) {
+        auto& p = self->idle[key];
+        if (p.size() < kParallel && !self->stopped.load()) p.push_back(std::move(s));
+      };
+      ex = plain;
+    }
     const int64_t ts = app.clock.now_ms() / 1000;
     auto& req = ex->req;
     req.method(bhttp::verb::post);
@@ -307,7 +370,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
     req.set(bhttp::field::host, url.port == "80" ? url.host : url.host + ":" + url.port);
     req.set(bhttp::field::user_agent, "session-rating-collector");
     req.set(bhttp::field::content_type, "application/json");
-    req.set(bhttp::field::connection, "close");
+    if (https) req.set(bhttp::field::connection, "close");  // http: kept alive (pooled)
     req.set("Webhook-Id", row.delivery_id);
     req.set("Webhook-Timestamp", std::to_string(ts));
     req.body() = body(row.delivery_id, row.type, row.created_at, row.data);

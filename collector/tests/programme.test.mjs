@@ -74,6 +74,9 @@ test('a fresh database starts off: POST /v1/ratings 403 ratings_disabled and not
   assert.equal(c.status, 200, c.text);
   assert.equal(c.json.enabled, true);
   assert.equal(c.json.popup, true);
+  // The log line is written after the answer: wait for it (bounded).
+  for (let i = 0; i < 100 && !s.lines.some((l) => l.includes('"ratings_switched"') && l.includes('"enabled":true')); i++)
+    await new Promise((r) => setTimeout(r, 20));
   assert.ok(s.lines.some((l) => l.includes('"ratings_switched"') && l.includes('"enabled":true')));
   r = await post(s, rec);
   assert.equal(r.status, 200, r.text);

@@ -193,3 +193,24 @@ test('SIGTERM closes open streams promptly and the collector exits 0', async (t)
   // Each got the terminating chunk (a clean end, not a reset).
   assert.ok(streams.every((x) => x.ended));
 });
+
+test('streams are never shed as idle connections: at the cap with only streams open, a new connection is refused 503 and every stream stays', async (t) => {
+  const s = await startCollector(t, { args: ['--max-connections', '4', '--idle-timeout', '1'] });
+  const streams = [];
+  for (let i = 0; i < 4; i++) streams.push(await openStream(s, 'cap-1').opened);
+  await Promise.all(streams.map((x) => x.waitFor((y) => y.retry === 2000)));
+  const refused = await new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port: s.port, path: '/healthz', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', () => resolve('error'));
+  });
+  assert.equal(refused, 503);
+  await new Promise((r) => setTimeout(r, 1500));  // past the idle timeout too
+  assert.ok(streams.every((x) => !x.ended), 'no stream was closed');
+  // One stream goes away: room again, and the others still get events.
+  streams[0].close();
+  await new Promise((r) => setTimeout(r, 200));
+  await ask(s, 'cap-1', 'agent-1');
+  await Promise.all(streams.slice(1).map((x) => x.waitFor((y) => y.frames.length === 1, 1000)));
+});

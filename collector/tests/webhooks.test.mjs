@@ -270,3 +270,35 @@ test('https endpoint: delivered over TLS when the certificate is trusted for the
   assert.ok(attempts().every((a) => a.status === 'pending' && /^tls: /.test(a.error)), JSON.stringify(attempts()));
   assert.equal(got.length, 1, 'nothing reached the receiver without a verified certificate');
 });
+
+test('plain http deliveries reuse kept-alive connections; a connection the receiver closed is replaced without losing a delivery', async (t) => {
+  let connections = 0;
+  const got = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      got.push(JSON.parse(body));
+      // Every 4th answer closes its connection: the collector's pooled copy goes stale.
+      const close = got.length % 4 === 0;
+      res.writeHead(200, close ? { Connection: 'close' } : {});
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', () => { connections++; });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const s = await startCollector(t, { args: ['--webhook-backoff-ms', '100', '--quiet'] });
+  await configure(s, `http://127.0.0.1:${server.address().port}/ka`, ['rating.revision']);
+  for (let rev = 1; rev <= 12; rev++) {
+    assert.equal((await post(s, revisionOf('ka-1', 'ska', rev))).status, 200);
+  }
+  const end = Date.now() + 15000;
+  while (got.length < 12 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(got.map((b) => b.data.revision), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  // One rating's rows go one at a time: a connection carries up to 4 of them here.
+  assert.ok(connections <= 4, `${connections} connections for 12 deliveries`);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(sqlite(s.db, "SELECT count(*) FROM webhook_outbox WHERE status = 'delivered'"), '12');
+});

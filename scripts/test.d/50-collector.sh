@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reference collector (issue 6): integration tests against the real binary on 127.0.0.1
 # (statuses, clock skew, concurrency, kill -9, hostile HTTP clients: slow/idle connections,
-# unread bodies, gzip, ranges, header smuggling, SIGTERM), the dashboard's CSV escaping, and end to end in
+# unread bodies, gzip, ranges, header smuggling, SIGTERM), event streams and webhooks (issue 12:
+# a local receiver, kill -9, the 24 h limit, https), the dashboard's CSV escaping, and end to end in
 # headless Chromium through the examples and the dashboard (needs dist/ from 40-web.sh): e2e.test.mjs,
 # and e2e-v2.test.mjs for rating model v2 (two raters of one call, per-answer button ratings, two
 # questions in one record, NPS against a hand count, every example at 360 px).
