@@ -40,7 +40,8 @@ export const PAGE_JS = `(function () {
 
 export function pageHtml({ nonce = '', head = '' } = {}) {
   const n = nonce ? ` nonce="${nonce}"` : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+  // No data: favicon under a CSP page (img-src 'none' would report it as a violation).
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${nonce ? '' : '<link rel="icon" href="data:,">'}
 <title>fault test page</title>${head}
 <script${n} src="/dist/session-rating.js" async></script>
 <script${n} src="/f/page.js" defer></script></head><body><div id="slots"></div></body></html>`;
