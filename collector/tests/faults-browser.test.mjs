@@ -67,19 +67,23 @@ test(`collector down ${DOWN_MS / 1000} s while 200 ratings are made in 20 tabs: 
   await Promise.all(pages.map(async (page, tab) => {
     for (let i = 1; i <= PER_TAB; i++) await rate(page, i, scores[tab][i - 1]);
   }));
+  // Every rating is made while the collector is down; it stays down at least DOWN_MS, longer
+  // if making the 200 took longer (a loaded 2-core machine).
   const madeMs = Date.now() - downAt;
-  assert.ok(madeMs < DOWN_MS, `the ratings took ${madeMs} ms to make: longer than the downtime`);
   const all = scores.flat();
   const csat = all.filter((s) => s >= 4).length / all.length;
   const whileDown = fs.total();
   assert.ok(whileDown >= TABS * PER_TAB, `every record was tried while down (${whileDown} attempts)`);
 
-  await new Promise((r) => setTimeout(r, DOWN_MS - (Date.now() - downAt)));
+  await new Promise((r) => setTimeout(r, Math.max(0, DOWN_MS - (Date.now() - downAt))));
+  const downMs = Date.now() - downAt;
   server = await startCollector(t, { db: server.db, dir: server.dir, enable: false });
   up = true;
   const backAt = Date.now();
-  await waitFor(async () => (await admin(server, '/v1/insights')).json?.ratings >= 200,
-    '200 stored ratings', 150000);
+  let count = 0;
+  await waitFor(async () => (count = (await admin(server, '/v1/insights')).json?.ratings) >= 200, '200 stored ratings', 150000)
+    .catch((e) => { throw new Error(`${e.message}: ${count} stored, ${fs.total()} attempts on the wire, `
+      + `${fs.attempts.size} records seen (${whileDown} attempts while down)`); });
   const deliveredMs = Date.now() - backAt;
   await new Promise((r) => setTimeout(r, 2000)); // any late extra would show now
 
@@ -103,7 +107,7 @@ test(`collector down ${DOWN_MS / 1000} s while 200 ratings are made in 20 tabs: 
   const delivered = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sr.delivered)))).reduce((a, b) => a + b, 0);
   assert.deepEqual(await pageErrors(pages), pages.map(() => 0), 'no error thrown into any page');
   assert.deepEqual(own(problems), []);
-  t.diagnostic(`faults: down ${DOWN_MS / 1000} s, ${TABS} tabs × ${PER_TAB}: made in ${madeMs} ms; stored ${stored.length}, `
+  t.diagnostic(`faults: down ${downMs} ms, ${TABS} tabs × ${PER_TAB}: made in ${madeMs} ms; stored ${stored.length}, `
     + `${revs.rows} revisions, 0 duplicates, CSAT ${ins.json.csat} = reference; attempts ${fs.total()} (${whileDown} while down, `
     + `max ${maxAttempts} per record, beacons ${[...fs.beacons.values()].reduce((a, b) => a + b, 0)}); all stored ${deliveredMs} ms after the restart; `
     + `rating-delivered events ${delivered}`);
@@ -171,6 +175,9 @@ test('renderer crash right after submit (no pagehide): a new page of the same pr
   assert.equal(stored[0].answers[0].score, 5);
   const revs = await revisionsOf(server, ['crash']);
   assert.equal(revs.rows, 1);
+  // The crashed tab's lease (30 s) is not waited out: the next page holds the record's Web Lock,
+  // which proves nobody is sending it.
+  assert.ok(recoveredMs < 10000, `delivered ${recoveredMs} ms after the crash`);
   const attempts = [...fs.attempts.values()];
   assert.equal(attempts.length, 1, 'one record');
   assert.ok(attempts[0] <= 3, `attempts ${attempts[0]}`);

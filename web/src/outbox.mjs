@@ -15,12 +15,14 @@
 import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
 
 const KEEP_AFTER_DEADLINE = 24 * 3600e3; // entries expire this long after edit_deadline
-const MAX_ENTRIES = 50;                  // per outbox; the oldest go first
+const MAX_ENTRIES = 500;                 // per outbox (≈ 1 KB each); the oldest go first
 const LEASE_MS = 30e3;                   // how long a tab owns a record it is sending
 const TIMEOUT_MS = 20e3;                 // a send that takes longer counts as a network error
 const RETRY_AFTER_CAP_MS = 600e3;        // Retry-After is honoured up to 10 minutes
 const BEACON_GAP_MS = 5e3;               // no second beacon for a record within this time
 const GRACE_MS = 250;                    // a record's lock is kept this long after its send
+
+const nav = globalThis.navigator;
 
 export const TAB = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
@@ -131,7 +133,8 @@ class Outbox {
     for (const [k, e] of this._entries()) {
       if (e.exp < now) { remove(k); continue; }
       if (this._inflight.has(k) || e.next > now || this._held.get(k) > now) continue;
-      if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
+      // With Web Locks the record's lock decides (below); a lease alone holds it only without them.
+      if (!nav?.locks && e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
       this._take(k);
     }
     this._schedule();
@@ -150,7 +153,9 @@ class Outbox {
       if (this._closing) return;
       const now = Date.now();
       const e = read(k);
-      if (!e || e.next > now || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
+      // Holding the record's Web Lock proves no tab is sending it: another tab's lease is then
+      // stale (that tab crashed or was killed mid-send, with no pagehide to release it).
+      if (!e || e.next > now || (lock === true && e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
       e.lease = { tab: TAB, until: now + LEASE_MS };
       write(k, e);
       this._sending.add(k);
@@ -161,7 +166,7 @@ class Outbox {
       }
       await new Promise((r) => setTimeout(r, GRACE_MS));
     };
-    const locks = globalThis.navigator?.locks;
+    const locks = nav?.locks;
     const p = locks?.request ? locks.request(`${this._lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
     p.catch(() => {}).then(() => {
       this._inflight.delete(k);
@@ -193,7 +198,6 @@ class Outbox {
         headers: { 'Content-Type': 'text/plain' },
         keepalive: true,
         credentials: 'omit', // mode 'cors' is fetch's default
-        cache: 'no-store',
         signal: ctrl?.signal,
       });
     } catch {
@@ -206,6 +210,8 @@ class Outbox {
     const s = res ? res.status : 0;
     if (res && res.ok) {
       remove(k);
+      // The endpoint answers again: the records waiting out a backoff go now, not minutes later.
+      for (const [j, o] of this._entries()) if (o.next > now) { o.next = 0; write(j, o); }
       this._notify('rating-delivered', record, e.rid);
     } else if (!res || s === 408 || s === 429 || s >= 500) {
       const cur = read(k);
@@ -227,7 +233,7 @@ class Outbox {
       } else {
         this._notify('rating-error', {
           code: 'rejected',
-          message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
+          message: `refused (HTTP ${s}), not retried`,
           status: s,
           errors: j?.results?.[0]?.errors,
           record,
@@ -240,7 +246,7 @@ class Outbox {
   _flush(ev) {
     const now = Date.now();
     if (ev?.type === 'pagehide') this._closing = true;
-    const beacon = globalThis.navigator?.sendBeacon?.bind(navigator);
+    const beacon = nav?.sendBeacon?.bind(nav);
     for (const [k, e] of this._entries()) {
       // Taken but its fetch not started yet (still waiting for its lock): beacon it below.
       if (this._sending.has(k)) {
