@@ -52,14 +52,15 @@ export function pageHtml({ nonce = '', head = '' } = {}) {
 export async function faultServer(t, { target, pages = {} }) {
   const attempts = new Map();   // record key (rating_id|revision|final) → POSTs seen
   const beacons = new Map();    // same, those sent by sendBeacon (sec-fetch-mode: no-cors)
+  const acked = new Map();      // same, 2xx answers that reached the browser
   const s = {
-    attempts, beacons, pages,
+    attempts, beacons, acked, pages,
     fail500: 0,   // the first k tries of each record are answered 500 (not forwarded)
     cutAfter: 0,  // the first k tries of each record are forwarded, then the answer is cut
     hold: false,  // requests are accepted and never answered (until released)
     held: [],
     total: () => [...attempts.values()].reduce((a, b) => a + b, 0),
-    reset() { attempts.clear(); beacons.clear(); },
+    reset() { attempts.clear(); beacons.clear(); acked.clear(); },
     release() { for (const r of s.held.splice(0)) r.destroy(); },
   };
   const server = createServer((req, res) => {
@@ -119,6 +120,7 @@ export async function faultServer(t, { target, pages = {} }) {
           if (n <= s.cutAfter) { req.socket.destroy(); return; }
           const h = { 'Content-Type': ur.headers['content-type'] ?? 'application/json' };
           if (ur.headers['retry-after']) h['Retry-After'] = ur.headers['retry-after'];
+          if (ur.statusCode < 300) acked.set(key, (acked.get(key) ?? 0) + 1);
           res.writeHead(ur.statusCode, h);
           res.end(Buffer.concat(out));
         });

@@ -16,13 +16,15 @@ import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
 
 const KEEP_AFTER_DEADLINE = 24 * 3600e3; // entries expire this long after edit_deadline
 const MAX_ENTRIES = 500;                 // per outbox (≈ 1 KB each); the oldest go first
-const LEASE_MS = 30e3;                   // how long a tab owns a record it is sending
+const nav = globalThis.navigator;
+// How long a tab owns a record it is sending. With Web Locks the record's lock (held for the
+// send) is what keeps other tabs off; the lease then only covers their view of localStorage
+// lagging behind, and a tab that crashes mid-send (no pagehide) holds its records 5 s, not 30.
+const LEASE_MS = nav?.locks ? 5e3 : 30e3;
 const TIMEOUT_MS = 20e3;                 // a send that takes longer counts as a network error
 const RETRY_AFTER_CAP_MS = 600e3;        // Retry-After is honoured up to 10 minutes
 const BEACON_GAP_MS = 5e3;               // no second beacon for a record within this time
 const GRACE_MS = 250;                    // a record's lock is kept this long after its send
-
-const nav = globalThis.navigator;
 
 export const TAB = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
@@ -132,9 +134,8 @@ class Outbox {
     const now = Date.now();
     for (const [k, e] of this._entries()) {
       if (e.exp < now) { remove(k); continue; }
-      if (this._inflight.has(k) || e.next > now || this._held.get(k) > now) continue;
-      // With Web Locks the record's lock decides (below); a lease alone holds it only without them.
-      if (!nav?.locks && e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
+      if (this._inflight.has(k) || (e.next > now && !this._ok) || this._held.get(k) > now) continue;
+      if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
       this._take(k);
     }
     this._schedule();
@@ -153,9 +154,7 @@ class Outbox {
       if (this._closing) return;
       const now = Date.now();
       const e = read(k);
-      // Holding the record's Web Lock proves no tab is sending it: another tab's lease is then
-      // stale (that tab crashed or was killed mid-send, with no pagehide to release it).
-      if (!e || e.next > now || (lock === true && e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
+      if (!e || (e.next > now && !this._ok) || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
       e.lease = { tab: TAB, until: now + LEASE_MS };
       write(k, e);
       this._sending.add(k);
@@ -170,7 +169,7 @@ class Outbox {
     const p = locks?.request ? locks.request(`${this._lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
     p.catch(() => {}).then(() => {
       this._inflight.delete(k);
-      this._schedule();
+      this._ok ? this.pump() : this._schedule();
     });
   }
 
@@ -210,10 +209,12 @@ class Outbox {
     const s = res ? res.status : 0;
     if (res && res.ok) {
       remove(k);
-      // The endpoint answers again: the records waiting out a backoff go now, not minutes later.
-      for (const [j, o] of this._entries()) if (o.next > now) { o.next = 0; write(j, o); }
+      // The endpoint answers again: this tab sends the records waiting out a backoff now, not
+      // minutes later (in memory only: a write could bring back a record another tab just sent).
+      this._ok = 1;
       this._notify('rating-delivered', record, e.rid);
     } else if (!res || s === 408 || s === 429 || s >= 500) {
+      this._ok = 0;
       const cur = read(k);
       if (cur) {
         cur.attempts = (cur.attempts || 0) + 1;
