@@ -15,8 +15,12 @@
 import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
 
 const KEEP_AFTER_DEADLINE = 24 * 3600e3; // entries expire this long after edit_deadline
-const MAX_ENTRIES = 50;                  // per outbox; the oldest go first
-const LEASE_MS = 30e3;                   // how long a tab owns a record it is sending
+const MAX_ENTRIES = 500;                 // per outbox (≈ 1 KB each); the oldest go first
+const nav = globalThis.navigator;
+// How long a tab owns a record it is sending. With Web Locks the record's lock (held for the
+// send) is what keeps other tabs off; the lease then only covers their view of localStorage
+// lagging behind, and a tab that crashes mid-send (no pagehide) holds its records 5 s, not 30.
+const LEASE_MS = nav?.locks ? 5e3 : 30e3;
 const TIMEOUT_MS = 20e3;                 // a send that takes longer counts as a network error
 const RETRY_AFTER_CAP_MS = 600e3;        // Retry-After is honoured up to 10 minutes
 const BEACON_GAP_MS = 5e3;               // no second beacon for a record within this time
@@ -130,7 +134,7 @@ class Outbox {
     const now = Date.now();
     for (const [k, e] of this._entries()) {
       if (e.exp < now) { remove(k); continue; }
-      if (this._inflight.has(k) || e.next > now || this._held.get(k) > now) continue;
+      if (this._inflight.has(k) || (e.next > now && !this._ok) || this._held.get(k) > now) continue;
       if (e.lease && e.lease.until > now && e.lease.tab !== TAB) continue;
       this._take(k);
     }
@@ -150,7 +154,7 @@ class Outbox {
       if (this._closing) return;
       const now = Date.now();
       const e = read(k);
-      if (!e || e.next > now || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
+      if (!e || (e.next > now && !this._ok) || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
       e.lease = { tab: TAB, until: now + LEASE_MS };
       write(k, e);
       this._sending.add(k);
@@ -161,11 +165,11 @@ class Outbox {
       }
       await new Promise((r) => setTimeout(r, GRACE_MS));
     };
-    const locks = globalThis.navigator?.locks;
+    const locks = nav?.locks;
     const p = locks?.request ? locks.request(`${this._lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
     p.catch(() => {}).then(() => {
       this._inflight.delete(k);
-      this._schedule();
+      this._ok ? this.pump() : this._schedule();
     });
   }
 
@@ -193,7 +197,6 @@ class Outbox {
         headers: { 'Content-Type': 'text/plain' },
         keepalive: true,
         credentials: 'omit', // mode 'cors' is fetch's default
-        cache: 'no-store',
         signal: ctrl?.signal,
       });
     } catch {
@@ -206,8 +209,12 @@ class Outbox {
     const s = res ? res.status : 0;
     if (res && res.ok) {
       remove(k);
+      // The endpoint answers again: this tab sends the records waiting out a backoff now, not
+      // minutes later (in memory only: a write could bring back a record another tab just sent).
+      this._ok = 1;
       this._notify('rating-delivered', record, e.rid);
     } else if (!res || s === 408 || s === 429 || s >= 500) {
+      this._ok = 0;
       const cur = read(k);
       if (cur) {
         cur.attempts = (cur.attempts || 0) + 1;
@@ -227,7 +234,7 @@ class Outbox {
       } else {
         this._notify('rating-error', {
           code: 'rejected',
-          message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
+          message: `refused (HTTP ${s}), not retried`,
           status: s,
           errors: j?.results?.[0]?.errors,
           record,
@@ -240,7 +247,7 @@ class Outbox {
   _flush(ev) {
     const now = Date.now();
     if (ev?.type === 'pagehide') this._closing = true;
-    const beacon = globalThis.navigator?.sendBeacon?.bind(navigator);
+    const beacon = nav?.sendBeacon?.bind(nav);
     for (const [k, e] of this._entries()) {
       // Taken but its fetch not started yet (still waiting for its lock): beacon it below.
       if (this._sending.has(k)) {
