@@ -41,17 +41,6 @@ bool blank(std::string_view line) {
   return true;
 }
 
-// [A-Za-z0-9_-]{1,40}: a question id (contract 1).
-bool is_question_id(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // The value of option `name` given as "--name VALUE" or "--name=VALUE"; false when it is
 // missing.
 bool option_value(int argc, char** argv, int& i, std::string_view name, std::string_view& value) {
@@ -175,7 +164,7 @@ int cmd_insights(int argc, char** argv) {
     } else if (is_option(arg, "--question")) {
       if (!option_value(argc, argv, i, "--question", value))
         return usage_error("--question needs a question id");
-      if (!is_question_id(value))
+      if (!is_valid_question_id(value))
         return usage_error("--question must be a question id (1 to 40 of A-Z a-z 0-9 _ -), "
                            "not \"" + std::string(value) + "\"");
       query.question = std::string(value);

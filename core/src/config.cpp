@@ -96,6 +96,15 @@ std::string derive_rating_id(std::string_view session_id,
   return id;
 }
 
+bool is_valid_question_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '-'))
+      return false;
+  return true;
+}
+
 namespace {
 
 bool is_problem_id(std::string_view id) {
@@ -244,15 +253,6 @@ void read_problems(const json& list, const std::string& path, const std::string&
   q.problems = std::move(problems);
 }
 
-bool is_question_id(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_' || c == '-'))
-      return false;
-  return true;
-}
-
 // Reads one question's fields from `obj` (the config root for the shorthand, a `questions`
 // entry otherwise). Records which fields were given for the fingerprint.
 struct QuestionRead {
@@ -275,7 +275,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
       if (!id->is_string())
         add_error(errors, r.path("id"), "wrong_type",
                   std::string("expected a string, got ") + internal::type_name(*id));
-      else if (!is_question_id(id->get_ref<const std::string&>()))
+      else if (!is_valid_question_id(id->get_ref<const std::string&>()))
         add_error(errors, r.path("id"), "invalid_value",
                   "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
       else

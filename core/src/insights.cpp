@@ -37,17 +37,6 @@ using nlohmann::json;
 
 namespace {
 
-// [A-Za-z0-9_-]{1,40}: a question id (contract 1).
-bool is_question_id(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 bool is_csat_scale(Scale s) { return s != Scale::Nps; }
 bool is_mean_scale(Scale s) { return s == Scale::Stars || s == Scale::Emoji; }
 
@@ -707,7 +696,7 @@ std::string aggregate_json(std::string_view records_json_array, std::string_view
                            "by must be one of topic, agent, day, property:KEY (or none)"});
   }
   if (!question.empty()) {
-    if (is_question_id(question)) {
+    if (is_valid_question_id(question)) {
       query.question = std::string(question);
     } else {
       errors.push_back(Error{"/question", "invalid_value",

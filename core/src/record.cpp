@@ -130,14 +130,6 @@ bool is_problem_id(std::string_view id) {
   return true;
 }
 
-bool is_question_id(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_' || c == '-'))
-      return false;
-  return true;
-}
 
 bool is_redaction_kind(std::string_view k) {
   RedactionKind kind;
@@ -173,7 +165,7 @@ const char* range_problem(Scale scale, int min, int max) {
 }
 
 void check_answer(const Answer& a, const std::string& base, Errors& errors) {
-  if (!is_question_id(a.question))
+  if (!is_valid_question_id(a.question))
     add_error(errors, base + "/question", "invalid_value",
               "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
   bool range_ok = true;

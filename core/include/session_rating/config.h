@@ -150,4 +150,7 @@ Errors parse_properties(std::string_view json_text, const std::string& base, Pro
 // True when `id` matches [A-Za-z0-9._:-]{1,128}.
 bool is_valid_id(std::string_view id);
 
+// True when `id` is a question id: [A-Za-z0-9_-]{1,40} (question codes like HELPFUL_THUMBS).
+bool is_valid_question_id(std::string_view id);
+
 }  // namespace session_rating
