@@ -459,6 +459,7 @@ WriteTx::WriteTx(Db& db)
       head_(db.handle(),
             "SELECT id, revision, final, first_seen_at, deadline_at, content_hash "
             "FROM ratings WHERE rating_id = ?1"),
+      record_(db.handle(), "SELECT record FROM ratings WHERE id = ?1"),
       insert_rating_(db.handle(),
                      "INSERT INTO ratings (rating_id, session_id, rater_id, subject_id, revision, "
                      "final, internal, topic, agent_id, first_seen_at, submitted_at, deadline_at, "
@@ -535,7 +536,7 @@ WriteTx::WriteTx(Db& db)
       outbox_result_(db.handle(),
                      "UPDATE webhook_outbox SET status = ?2, attempts = ?3, next_at = ?4, "
                      "last_error = ?5, done_at = nullif(?6, 0) WHERE id = ?1") {
-  failed_ = !head_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
+  failed_ = !head_.ok() || !record_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
             !update_rating_.ok() || !final_rating_.ok() || !final_revision_.ok() ||
             !due_revisions_.ok() || !due_ratings_.ok() || !put_site_.ok() ||
             !delete_answers_.ok() || !insert_answer_.ok() || !delete_properties_.ok() ||
@@ -554,6 +555,17 @@ int64_t WriteTx::take_enqueued() {
   const int64_t n = enqueued_;
   enqueued_ = 0;
   return n;
+}
+
+std::optional<std::string> WriteTx::record(int64_t id) {
+  record_.reset().bind(1, id);
+  if (!record_.step()) {
+    if (record_.failed()) failed_ = true;
+    return std::nullopt;
+  }
+  std::string text = record_.text_col(0);
+  record_.reset();
+  return text;
 }
 
 std::optional<Head> WriteTx::head(const std::string& rating_id) {

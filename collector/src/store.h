@@ -167,6 +167,8 @@ class WriteTx {
   // Rows enqueued since the last call (the writer pokes the delivery worker after a commit).
   int64_t take_enqueued();
   std::optional<Head> head(const std::string& rating_id);
+  // The stored record JSON of ratings row `id` (its latest revision); nullopt if none.
+  std::optional<std::string> record(int64_t id);
   bool insert(const RatingRow& row);                 // new rating: ratings + revisions
   bool update(int64_t id, const RatingRow& row);     // newer revision of a stored rating
   bool mark_final(int64_t id);                       // latest revision of rating row `id`
@@ -200,7 +202,7 @@ class WriteTx {
   bool enqueue(const char* type, const RatingRow& row);
   bool enqueue_final(int64_t row_id);       // rating.final of ratings row `row_id`
   bool enqueue_final_due(int64_t now_ms);   // rating.final of every rating due at now_ms
-  Stmt head_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
+  Stmt head_, record_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
       due_revisions_, due_ratings_, put_site_, delete_answers_, insert_answer_,
       delete_properties_, insert_property_, session_end_, put_session_end_,
       session_deadline_revisions_, session_deadline_ratings_;
