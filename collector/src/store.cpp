@@ -844,6 +844,26 @@ void WriteQueue::stop() {
   }
 }
 
+WriteQueue::Health WriteQueue::health() const {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  return health_;
+}
+
+void WriteQueue::note_write(bool failed, bool changed, const std::string& error) {
+  const int64_t now = hooks_.now_ms ? hooks_.now_ms() : 0;
+  std::lock_guard<std::mutex> lock(health_mu_);
+  if (failed) {
+    if (!health_.degraded) health_.since_ms = now;
+    health_.degraded = true;
+    health_.last_failure_ms = now;
+    health_.last_error = error.empty() ? "write failed" : error;
+    ++health_.failures;
+  } else if (changed) {
+    health_.degraded = false;
+    health_.since_ms = 0;
+  }
+}
+
 void WriteQueue::run() {
   WriteTx tx(*db_);
   constexpr size_t kMaxGroup = 512;
@@ -863,13 +883,19 @@ void WriteQueue::run() {
     tx.begin_group(hooks_.targets ? hooks_.targets() : std::vector<OutboxTarget>{},
                    hooks_.now_ms ? hooks_.now_ms() : 0);
     tx.take_enqueued();
+    const int changes_before = sqlite3_total_changes(db_->handle());
     bool began = db_->exec("BEGIN IMMEDIATE");
+    std::string write_error = began ? "" : db_->last_error();
     std::vector<bool> job_ok(group.size(), false);
     for (size_t i = 0; began && i < group.size(); ++i) {
-      if (!db_->exec("SAVEPOINT job")) break;
+      if (!db_->exec("SAVEPOINT job")) {
+        write_error = db_->last_error();
+        break;
+      }
       tx.clear_failed();
       group[i]->job(tx);
       if (tx.failed()) {
+        write_error = db_->last_error();
         db_->exec("ROLLBACK TO job");
         db_->exec("RELEASE job");
       } else {
@@ -877,7 +903,12 @@ void WriteQueue::run() {
       }
     }
     const bool committed = began && db_->exec("COMMIT");
-    if (began && !committed) db_->exec("ROLLBACK");
+    if (began && !committed) {
+      if (write_error.empty()) write_error = db_->last_error();
+      db_->exec("ROLLBACK");
+    }
+    note_write(!committed || !write_error.empty(),
+               committed && sqlite3_total_changes(db_->handle()) > changes_before, write_error);
     // Rows of a job rolled back to its savepoint are counted too: a spare poke is harmless.
     if (tx.take_enqueued() > 0 && committed && hooks_.outbox_committed) hooks_.outbox_committed();
     if (committed) {

@@ -230,6 +230,18 @@ class WriteQueue {
   // Totals since start: jobs run and transactions committed (jobs / commits = group size).
   int64_t jobs() const { return jobs_.load(); }
   int64_t commits() const { return commits_.load(); }
+  // Write health for /healthz: degraded from a group whose writes failed (SQLITE_FULL, I/O
+  // error, a failed BEGIN or COMMIT — answered 500 storage_error) until a later group that
+  // changed rows commits. A commit that changed nothing (an idle finaliser run) proves
+  // nothing and leaves the state as it is.
+  struct Health {
+    bool degraded = false;
+    int64_t since_ms = 0;      // collector clock of the first failure of this degraded spell
+    int64_t last_failure_ms = 0;
+    std::string last_error;    // SQLite's message of the last failure
+    int64_t failures = 0;      // failed groups since start
+  };
+  Health health() const;
 
  private:
   struct Pending {
@@ -247,6 +259,9 @@ class WriteQueue {
   std::deque<Pending*> queue_;
   bool stopping_ = false;
   std::atomic<int64_t> jobs_{0}, commits_{0};
+  mutable std::mutex health_mu_;
+  Health health_;
+  void note_write(bool failed, bool changed, const std::string& error);
   std::thread thread_;
 };
 
