@@ -42,9 +42,12 @@ void note_ids(const json& value, Outcome& out) {
 // all): each answer's comment, with the counts merged into what the client reported, and
 // the host's free text — `topic` and every string property value — which has no counts.
 //
-// ISSUE 13 CALL SITE (wt-harden-core): the core is adding one function that redacts every
-// free-text field of a record (normalising before matching). Once it is on main, this body
-// becomes a call to it; until then the core's redact() is applied field by field here.
+// ISSUE 13 CALL SITE (wt-harden-core): the core is adding
+// `void session_rating::redact_record_text(Record&)` (redact.h: every free-text field,
+// look-alikes normalised before matching, topic/property counts merged into the first
+// answer's redactions). Once it is on main, this body becomes a call to it (invalid UTF-8 is
+// refused by record validation before this runs); until then the core's redact() is applied
+// field by field here.
 Errors re_redact(Record& r) {
   Errors errors;
   auto redact_into = [&errors](std::string& text, const std::string& path,
