@@ -43,6 +43,8 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 rand() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
 WRITE_KEY="pk_dev_$(rand)"
 ADMIN_TOKEN="admin_dev_$(rand)"
+# A token of the agent scope (docs/programme.md): the agent console's "Ask for rating".
+AGENT_TOKEN="agent_dev_$(rand)"
 LOG="var/demo-collector.log"
 
 start() {
@@ -53,7 +55,7 @@ start() {
     --mount "/examples/call-end-screen/=$ROOT/examples/call-end-screen" \
     --mount "/examples/ai-answers/=$ROOT/examples/ai-answers" \
     --mount "/dashboard/=$ROOT/collector/dashboard" \
-    --write-key "$WRITE_KEY" --admin-token "$ADMIN_TOKEN" >"$LOG" 2>&1 &
+    --write-key "$WRITE_KEY" --admin-token "$ADMIN_TOKEN" --token "agent:$AGENT_TOKEN" >"$LOG" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do
     if grep -q '"event":"listening"' "$LOG" 2>/dev/null; then return 0; fi
@@ -101,6 +103,9 @@ cat <<MSG
 
   Support site, script tag in popup mode, two thumbs questions in one prompt:
     $BASE/examples/script-tag/?key=$WRITE_KEY
+  Its agent console ("Ask for rating" opens the visitor's prompt at once; paste the
+  conversation id shown on the support site, or follow its "agent console" link):
+    $BASE/examples/script-tag/agent.html#token=$AGENT_TOKEN
   Video call end screen, inline <session-rating>; every participant rates the call
   (open its invite link in another browser for a second participant):
     $BASE/examples/call-end-screen/?key=$WRITE_KEY
@@ -111,6 +116,7 @@ cat <<MSG
 
   Write key:   $WRITE_KEY
   Admin token: $ADMIN_TOKEN
+  Agent token: $AGENT_TOKEN
   API:         curl -H "Authorization: Bearer $ADMIN_TOKEN" $BASE/v1/insights
 
   Ratings are ON (switched on by this script; a fresh database starts with them off).

@@ -1,6 +1,7 @@
 // The support site's own script: adds the session-rating script tag (popup mode) for the
 // current chat conversation, with the two thumbs questions, and opens the prompt when the
-// chat ends.
+// chat ends — or when the agent presses "Ask for rating" in the agent console (agent.html):
+// the widget listens (data-listen) to the collector's event stream for this conversation.
 (function () {
   const params = new URLSearchParams(location.search);
   const key = params.get('key') || '';
@@ -35,6 +36,8 @@
       'agent-id': 'agent-ana',
       mode: 'popup',
       'auto-open': 'false',
+      // The agent's "Ask for rating" reaches this page at once (Server-Sent Events).
+      listen: '',
     };
     for (const [name, value] of Object.entries(data)) s.setAttribute(`data-${name}`, value);
     document.head.append(s);
@@ -45,7 +48,16 @@
     document.getElementById('key-hint').hidden = !!key;
     const snippet = document.getElementById('snippet');
     snippet.textContent = snippet.textContent.replace('CONVERSATION_ID', conversation);
+    const agentLink = document.getElementById('agent-link');
+    agentLink.href = `agent.html?session=${encodeURIComponent(conversation)}`;
     addScriptTag();
+    // The agent asked: say so in the thread (the widget opens its prompt by itself).
+    document.addEventListener('rating-requested', (ev) => {
+      const li = document.createElement('li');
+      li.className = 'agent';
+      li.textContent = `${ev.detail.agent_id === 'agent-ana' ? 'Ana' : ev.detail.agent_id} asked you to rate this chat.`;
+      document.getElementById('messages').append(li);
+    });
     document.getElementById('end-chat').addEventListener('click', (ev) => {
       ev.target.disabled = true;
       document.getElementById('chat-state').textContent = 'Chat ended.';

@@ -8,6 +8,7 @@ import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from './options
 import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
 import { Prompt } from './render.mjs';
 import { outboxFor } from './outbox.mjs';
+import { listen } from './listen.mjs';
 import { raterId } from './rater.mjs';
 import { readHistory, notePrompted, noteRated, flowKey, tidyFlows, readFlow, saveFlow, dropFlow } from './session-store.mjs';
 
@@ -24,12 +25,16 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   }
 
   connectedCallback() {
-    if (this._started) this._arm();
-    else this._attributesChanged(); // starts from the attributes once it has a session-id
+    if (this._started) {
+      this._arm();
+      this._listen();
+    } else this._attributesChanged(); // starts from the attributes once it has a session-id
   }
 
   disconnectedCallback() {
     clearTimeout(this._timer);
+    this._unlisten?.();
+    this._unlisten = null;
   }
 
   attributeChangedCallback() {
@@ -75,6 +80,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       return false;
     }
     return this._guard(() => {
+      const asked = this._o._asked; // an agent asked (listen): not dismissed, throttled or sampled out
+      if (asked && this._view?.step === 'dismissed') {
+        this._flow.destroy(); // dismissed before any submit: nothing was sent, so it starts afresh
+        this._flow = null;
+      }
       if (this._flow) {
         if (this._o.mode === 'button') return this._toggle(true, false);
         if (this._view.step === 'dismissed') return false;
@@ -90,7 +100,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         history = readHistory(now);
         const d = this._core.shouldPrompt(history, this._ctx, now, this._config.throttle || {});
         if (!d || d.error) return this._fail('invalid_context', 'should_prompt refused its input', { errors: d && d.error });
-        if (!d.prompt) {
+        if (!d.prompt && !asked) {
           this._emit('rating-suppressed', { reason: d.reason, key: d.key, session_id: this._ctx.session_id, rating_id: this._ctx.rating_id });
           return false;
         }
@@ -137,6 +147,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (!o.sessionId || !o.endpoint) {
       return this._fail('invalid_options', 'session id and endpoint are required');
     }
+    this._listen();
     await nextTask(); // the page's own script (and ours) finish first
     const { core, failure } = await loadWidgetCore(o.wasmUrl);
     if (signal.aborted) return false;
@@ -145,6 +156,12 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (signal.aborted) return false;
     const got = await loadConfig(core, o, (this.closest('[lang]') || document.documentElement).lang);
     if (signal.aborted) return false;
+    if (got.off) {
+      // The collector has ratings switched off: nothing shows (with `listen`, an agent's ask
+      // on a stream that is open starts it again).
+      this._emit('rating-suppressed', { reason: 'disabled', session_id: o.sessionId });
+      return false;
+    }
     if (got.failure) return this._fail(...got.failure);
     const config = got.config;
     const ctx = this._context(o, core, config);
@@ -165,8 +182,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         ctx.rating_id = ctx.session_id;
       }
     }
-    this._unsub = box.subscribe(ctx.rating_id, (kind, detail) =>
-      this._emit(kind === 'delivered' ? 'rating-delivered' : 'rating-error', detail));
+    this._unsub = box.subscribe(ctx.rating_id, (name, detail) => this._emit(name, detail));
     box.pump(); // records left over from earlier pages go now
     await nextTask();
     if (signal.aborted) return false;
@@ -197,7 +213,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._flow = flow;
       this._shown = false;
       this._show(flow.view());
-    } else if (!this._flow && o.autoOpen !== false) {
+    } else if (o._asked || (!this._flow && o.autoOpen !== false)) {
       if (o.mode === 'popup' && document.readyState !== 'complete') {
         await new Promise((r) => {
           addEventListener('load', r, { once: true, signal });
@@ -240,6 +256,34 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     return ctx;
   }
 
+  // `listen`: one stream per (endpoint, session) on the page, while connected and running.
+  _listen() {
+    const o = this._o;
+    if (o?.listen && !this._unlisten && this.isConnected && !this._life.signal.aborted) {
+      this._unlisten = listen(o.endpoint, o.writeKey, o.sessionId, (d) => this._ask(d));
+    }
+  }
+
+  // An agent asked for a rating (docs/widget.md, "Listening"): the prompt opens for that agent.
+  // Each agent has a rating of its own: the running one if its context names that agent, else
+  // the rating whose subject is the agent (unless the host set a subject), started over.
+  _ask(d) {
+    this._emit('rating-requested', d);
+    const a = d.agent_id;
+    this._guard(() => {
+      if (this._core && !this._failed && this._ctx.agent_id === a) {
+        this._o._asked = 1;
+        this.open();
+      } else {
+        const o = this._o._base || this._o; // the host's options
+        this._stop();
+        this._started = false;
+        this._granted = null;
+        this.start({ ...o, context: { ...o.context, agent_id: a }, subjectId: o.subjectId || o.context?.subject_id || a, autoOpen: true, _asked: 1, _base: o });
+      }
+    });
+  }
+
   // Button mode: unfolds (`open`) or folds the prompt; `focus`: the trigger was pressed, so
   // focus follows (into the prompt, or back to the trigger).
   _toggle(open, focus) {
@@ -254,6 +298,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   // Releases what the run holds: timer, page listeners, outbox subscription, flow, DOM.
   _stop() {
     clearTimeout(this._timer);
+    this._unlisten?.();
+    this._unlisten = null;
     if (this._life) this._life.abort();
     if (this._unsub) this._unsub();
     this._unsub = null;

@@ -51,10 +51,24 @@ export interface RatingError {
 
 /** `detail` of `rating-suppressed`. */
 export interface RatingSuppressed {
-  reason: 'cooldown' | 'sampled_out' | 'already_rated';
-  key: string;
+  /** `disabled`: the collector has ratings switched off (403 / 404 `ratings_disabled`). */
+  reason: 'cooldown' | 'sampled_out' | 'already_rated' | 'disabled';
+  /** The throttle key (not for `disabled`). */
+  key?: string;
   session_id: string;
-  rating_id: string;
+  /** Not for a config refused with `disabled` (no rating was made). */
+  rating_id?: string;
+  /** `disabled`: the record the collector refused (it is not queued or retried). */
+  record?: RatingRecord;
+}
+
+/** `detail` of `rating-requested` (with `listen`): the collector's event data. */
+export interface RatingRequested {
+  request_id: string;
+  session_id: string;
+  agent_id: string;
+  channel: string;
+  requested_at: number;
 }
 
 /** `detail` of `rating-dismiss`. */
@@ -95,6 +109,12 @@ export interface MountOptions {
   triggerLabel?: string;
   /** Open as soon as ready (default true); otherwise wait for open(). */
   autoOpen?: boolean;
+  /**
+   * Open the prompt when an agent asks for a rating: listens to the collector's event stream
+   * of the session (`…/sessions/{id}/events?key=`, derived from `endpoint`); fires
+   * `rating-requested`. Default false.
+   */
+  listen?: boolean;
   /** Where the .wasm is; default: session-rating.wasm next to the module. */
   wasmUrl?: string;
   /** Retry backoff: first delay and cap in ms (defaults 1000 and 300000). */
@@ -138,5 +158,6 @@ declare global {
     'rating-error': CustomEvent<RatingError>;
     'rating-dismiss': CustomEvent<RatingDismiss>;
     'rating-suppressed': CustomEvent<RatingSuppressed>;
+    'rating-requested': CustomEvent<RatingRequested>;
   }
 }

@@ -27,22 +27,26 @@ export async function loadWidgetCore(wasmUrl) {
     return { core: await loading };
   } catch (e) {
     loading = null;
-    return { failure: ['wasm_unavailable', `could not load its WebAssembly core (${message(e)}). ` +
-      `If this site sends a Content-Security-Policy, script-src must allow 'wasm-unsafe-eval'.`] };
+    return { failure: ['wasm_unavailable', `could not load its WebAssembly core (${message(e)}); ` +
+      `a Content-Security-Policy needs script-src 'wasm-unsafe-eval'`] };
   }
 }
 
 /**
  * The config to run: `options.config` (an object or JSON text), else fetched from
  * `options.configUrl`; without a locale, `lang` (the element's closest `lang`) when the core
- * takes it. Returns `{config}` or `{failure: [code, message, extra?]}`.
+ * takes it. Returns `{config}`, `{off}` (ratings switched off) or `{failure: [code, message, extra?]}`.
  */
 export async function loadConfig(core, options, lang) {
   let config = options.config;
   if (config == null && options.configUrl) {
     try {
       const r = await fetch(options.configUrl, { credentials: 'omit' });
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      if (!r.ok) {
+        // The collector's config with ratings switched off (docs/programme.md): suppressed.
+        if ((await r.json().catch(() => 0))?.errors?.[0]?.code === 'ratings_disabled') return { off: 1 };
+        throw new Error(`HTTP ${r.status}`);
+      }
       config = await r.json();
     } catch (e) {
       return { failure: ['config_unavailable', `could not load its config from ${options.configUrl} (${e.message})`] };

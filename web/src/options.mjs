@@ -5,7 +5,7 @@
 /** The attributes <session-rating> reads (and observes). */
 export const OPTION_ATTRIBUTES = ['session-id', 'rating-id', 'rater-id', 'subject-id', 'endpoint', 'write-key',
   'config', 'config-url', 'scale', 'locale', 'preset', 'question', 'comment', 'window-seconds',
-  'topic', 'agent-id', 'internal', 'session-ended-at', 'properties', 'mode', 'trigger-label', 'auto-open', 'wasm-url'];
+  'topic', 'agent-id', 'internal', 'session-ended-at', 'properties', 'mode', 'trigger-label', 'auto-open', 'wasm-url', 'listen'];
 
 /** The three modes; anything else is `inline`. */
 export const modeOf = (mode) => (mode === 'popup' || mode === 'button' ? mode : 'inline');
@@ -49,17 +49,18 @@ export function optionsFrom(get, has, defaultMode) {
     context,
     wasmUrl: get('wasm-url') || undefined,
     autoOpen: get('auto-open') !== 'false',
+    listen: has('listen') && get('listen') !== 'false',
   };
 }
 
 // The fields of each kind of change (the mode as modeOf reads it).
-const RATING = ['sessionId', 'ratingId', 'raterId', 'subjectId', 'endpoint', 'writeKey'];
+const RATING = ['sessionId', 'ratingId', 'raterId', 'subjectId', 'endpoint', 'writeKey', 'listen'];
 const PROMPT = ['config', 'configUrl', 'context', 'properties', 'mode', 'triggerLabel'];
 const fields = (o, names) => JSON.stringify(names.map((n) => (n === 'mode' ? modeOf(o.mode) : o[n])));
 
 /**
  * What changed between two sets of options:
- * - 'rating': another rating (session, rating, rater or subject id, endpoint or write key) —
+ * - 'rating': another rating (session, rating, rater or subject id, endpoint, write key, listen) —
  *   start over;
  * - 'prompt': what the prompt asks or shows (config, config URL, context, properties, mode,
  *   trigger label) — rebuild it if no rating is in progress;

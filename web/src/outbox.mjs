@@ -5,7 +5,7 @@
 // write key in the `?key=` query) so no preflight happens, with `keepalive` so a send
 // started just before the page goes away still completes. Network errors, 408, 429 and 5xx
 // are retried with exponential backoff and jitter (Retry-After honoured, capped); any other
-// status is one attempt, then an `error` notice. On pagehide / visibilitychange=hidden the
+// status is one attempt, then an error notice (a suppressed one for 403 ratings_disabled). On pagehide / visibilitychange=hidden the
 // records not already on their way go by navigator.sendBeacon and stay stored until a later
 // readable 2xx (the next page load resends them; the server de-duplicates).
 //
@@ -76,7 +76,7 @@ class Outbox {
     addEventListener('online', () => this.pump());
   }
 
-  /** fn(kind, detail, ratingId) for 'delivered' | 'error'; returns an unsubscribe function. */
+  /** fn(event name, detail) for 'rating-delivered' | 'rating-error' | 'rating-suppressed'; returns an unsubscribe function. */
   subscribe(ratingId, fn) {
     const l = { ratingId, fn };
     this._listeners.add(l);
@@ -192,8 +192,7 @@ class Outbox {
         body: e.body,
         headers: { 'Content-Type': 'text/plain' },
         keepalive: true,
-        credentials: 'omit',
-        mode: 'cors',
+        credentials: 'omit', // mode 'cors' is fetch's default
         cache: 'no-store',
         signal: ctrl?.signal,
       });
@@ -207,7 +206,7 @@ class Outbox {
     const s = res ? res.status : 0;
     if (res && res.ok) {
       remove(k);
-      this._notify('delivered', record, e.rid);
+      this._notify('rating-delivered', record, e.rid);
     } else if (!res || s === 408 || s === 429 || s >= 500) {
       const cur = read(k);
       if (cur) {
@@ -219,16 +218,21 @@ class Outbox {
         write(k, cur);
       }
     } else {
-      let errors;
-      try { errors = (await res.json())?.results?.[0]?.errors; } catch { /* optional */ }
+      let j;
+      try { j = await res.json(); } catch { /* optional */ }
       remove(k);
-      this._notify('error', {
-        code: 'rejected',
-        message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
-        status: s,
-        errors,
-        record,
-      }, e.rid);
+      // Ratings switched off at the collector: not an error, and never retried.
+      if (s === 403 && j?.errors?.[0]?.code === 'ratings_disabled') {
+        this._notify('rating-suppressed', { reason: 'disabled', session_id: record?.session_id, rating_id: e.rid, record }, e.rid);
+      } else {
+        this._notify('rating-error', {
+          code: 'rejected',
+          message: `The endpoint refused the rating (HTTP ${s}); it will not be retried.`,
+          status: s,
+          errors: j?.results?.[0]?.errors,
+          record,
+        }, e.rid);
+      }
     }
   }
 

@@ -27,7 +27,7 @@ export function launch() {
 /** Collects every rating-* event that reaches the document into window.__events. */
 export const EVENTS_SCRIPT = `
 window.__events = [];
-for (const t of ['rating-submit','rating-final','rating-dismiss','rating-delivered','rating-error','rating-suppressed'])
+for (const t of ['rating-submit','rating-final','rating-dismiss','rating-delivered','rating-error','rating-suppressed','rating-requested'])
   document.addEventListener(t, (e) => window.__events.push({ type: t, detail: e.detail, composed: e.composed, bubbles: e.bubbles }));
 `;
 

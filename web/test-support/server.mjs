@@ -9,6 +9,11 @@
 // Pages are served from http://127.0.0.1:PORT and the endpoint is usually addressed as
 // http://localhost:PORT (`server.endpoint`): a cross-origin endpoint, as on a real site, so a
 // preflight would show up in `arrivals` as an OPTIONS request.
+//
+// Like the collector (docs/programme.md): `disabled = true` makes /v1/ratings answer `403
+// ratings_disabled`; GET /v1/sessions/{id}/events?key= is a Server-Sent Events stream of the
+// session's `rating-requested` events, pushed by `request(sessionId, data)`, replayed after
+// `Last-Event-ID` on reconnect; `streams` lists every stream opened (and whether it is open).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -24,6 +29,10 @@ export async function startServer({ writeKey = 'pk_test', dist = join(repoRoot, 
   const stored = new Map(); // rating_id|revision|final -> body text
   const files = new Map(); // extra static files: path -> {type, body}
   let n = 0;
+  const streams = []; // {session, key, lastEventId, origin, res, open}
+  const requests = []; // {id, session, data}
+  let eventId = 0;
+  const sse = (res, r) => res.write(`id: ${r.id}\nevent: rating-requested\ndata: ${JSON.stringify(r.data)}\n\n`);
 
   function cors(req, res) {
     const origin = req.headers.origin;
@@ -61,6 +70,10 @@ export async function startServer({ writeKey = 'pk_test', dist = join(repoRoot, 
       res.writeHead(401, { 'Content-Type': 'application/json' });
       return res.end(JSON.stringify({ error: 'bad key' }));
     }
+    if (api.disabled) {
+      res.writeHead(403, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ errors: [{ path: '', code: 'ratings_disabled', message: 'ratings are switched off' }] }));
+    }
     let parsed;
     try { parsed = JSON.parse(body); } catch {
       res.writeHead(400, { 'Content-Type': 'application/json' });
@@ -83,6 +96,20 @@ export async function startServer({ writeKey = 'pk_test', dist = join(repoRoot, 
     const url = new URL(req.url, 'http://x');
     try {
       if (url.pathname === '/v1/ratings') return await ratings(req, res, url);
+      const ev = url.pathname.match(/^\/v1\/sessions\/([^/]+)\/events$/);
+      if (ev) {
+        cors(req, res);
+        const s = { session: decodeURIComponent(ev[1]), key: url.searchParams.get('key'), origin: req.headers.origin || null,
+          lastEventId: req.headers['last-event-id'] || null, res, open: true };
+        streams.push(s);
+        if (s.key !== writeKey) { res.writeHead(401); return res.end(); }
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+        res.write('retry: 300\n\n');
+        const after = Number(s.lastEventId);
+        if (s.lastEventId) for (const r of requests) if (r.session === s.session && r.id > after) sse(res, r);
+        req.on('close', () => { s.open = false; });
+        return;
+      }
       if (pages.has(url.pathname)) {
         const p = pages.get(url.pathname);
         const headers = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' };
@@ -115,7 +142,7 @@ export async function startServer({ writeKey = 'pk_test', dist = join(repoRoot, 
   const sockets = new Set();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
 
-  return {
+  const api = {
     port,
     origin,
     /** The endpoint as another origin (localhost vs 127.0.0.1): requests are cross-origin. */
@@ -146,11 +173,25 @@ export async function startServer({ writeKey = 'pk_test', dist = join(repoRoot, 
       arrivals.length = 0;
       stored.clear();
     },
+    disabled: false,
+    streams,
+    /** Sends a rating request to every open stream of `session`; returns its event id. */
+    request(session, data) {
+      const r = { id: ++eventId, session, data };
+      requests.push(r);
+      for (const s of streams) if (s.open && s.session === session && s.key === writeKey) sse(s.res, r);
+      return r.id;
+    },
+    /** Ends the open streams of `session` (the browser reconnects with Last-Event-ID). */
+    dropStreams(session) {
+      for (const s of streams) if (s.open && s.session === session) { s.open = false; s.res.end(); }
+    },
     close() {
       for (const s of sockets) s.destroy();
       return new Promise((r) => server.close(r));
     },
   };
+  return api;
 }
 
 function safeParse(t) {

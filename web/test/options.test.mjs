@@ -67,3 +67,13 @@ test('options: changeBetween tells a new rating from a new prompt from nothing t
   assert.equal(change({ 'auto-open': 'false' }), null, 'read at start');
   assert.equal(change({ 'wasm-url': '/x.wasm' }), null, 'read at start');
 });
+
+test('options: listen (attribute present and not "false") and a change of it starts over', () => {
+  assert.equal(from({ 'session-id': 's-1' }).listen, false);
+  assert.equal(from({ 'session-id': 's-1', listen: '' }).listen, true);
+  assert.equal(from({ 'session-id': 's-1', listen: 'true' }).listen, true);
+  assert.equal(from({ 'session-id': 's-1', listen: 'false' }).listen, false);
+  const base = from({ 'session-id': 's-1', endpoint: '/e' });
+  assert.equal(changeBetween(base, from({ 'session-id': 's-1', endpoint: '/e', listen: '' })), 'rating');
+  assert.equal(changeBetween(base, from({ 'session-id': 's-1', endpoint: '/e', listen: 'false' })), null);
+});
