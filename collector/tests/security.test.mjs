@@ -80,7 +80,8 @@ test('without --public-host: the listen address and loopback names only', async 
     });
   });
   assert.match(raw, /^HTTP\/1\.[01] 200/);
-  assert.equal(spawnSync(COLLECTOR, ['--write-key', 'k', '--admin-token', ADMIN_TOKEN, '--public-host', 'a:b:c']).status, 2);
+  assert.equal(spawnSync(COLLECTOR, ['--listen', '127.0.0.1:0', '--db', ':memory:', '--write-key', 'k', '--admin-token', ADMIN_TOKEN,
+    '--public-host', 'a:b:c'], { timeout: 5000 }).status, 2);
 });
 
 test('failed token logins: 10 in a minute from one IP → 429 with Retry-After on every token route for that IP', async (t) => {
@@ -129,7 +130,9 @@ test('successful logins neither count nor reset the count (--auth-failures 3)', 
 });
 
 test('tokens need 16 characters: --admin-token and --token', () => {
-  const run = (args) => spawnSync(COLLECTOR, ['--listen', '127.0.0.1:0', '--write-key', 'k', ...args], { encoding: 'utf8' });
+  // A collector that accepted the token would start and listen: the timeout ends it (status null).
+  const run = (args) => spawnSync(COLLECTOR, ['--listen', '127.0.0.1:0', '--db', ':memory:', '--write-key', 'k', ...args],
+    { encoding: 'utf8', timeout: 5000 });
   let r = run(['--admin-token', '123456789012345']); // 15
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /at least 16 characters/);
