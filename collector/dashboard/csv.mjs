@@ -1,6 +1,8 @@
 // csv.mjs — CSV export of rating records, safe to open in a spreadsheet: a text cell that
-// starts with = + - @ (or a tab / carriage return) is prefixed with ' so it is never run as
-// a formula (CSV injection), and cells are quoted per RFC 4180.
+// starts with = + - @ — also after leading whitespace or line breaks, which spreadsheets skip —
+// or with a tab / carriage return / line feed is prefixed with ' so it is never run as a
+// formula (CSV injection). Cells are quoted per RFC 4180, and also when they hold ';' or a tab,
+// so a spreadsheet that splits on ';' (or tabs) never sees a cell start inside a value.
 // One row per answer (rating.v2: a rating with two questions gives two rows sharing its
 // rating_id); a rating.v1 record (top-level scale/score/...) is one row with question overall.
 
@@ -13,9 +15,10 @@ export const CSV_COLUMNS = [
 /** One CSV cell. */
 export function csvCell(value) {
   if (value === null || value === undefined) return '';
-  let s = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  if (/[",\r\n]/.test(s) || /^\s|\s$/.test(s)) s = `"${s.replace(/"/g, '""')}"`;
+  const raw = String(value);
+  let s = raw;
+  if (typeof value === 'string' && /^(?:\s*[=+\-@]|[\t\r\n])/u.test(raw)) s = `'${raw}`;
+  if (/[",;\t\r\n]/.test(s) || /^\s|\s$/u.test(raw)) s = `"${s.replace(/"/g, '""')}"`;
   return s;
 }
 

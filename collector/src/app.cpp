@@ -23,6 +23,30 @@ void log_event(const json& line) { log_line(dump(line)); }
 App::App(Options o) : opts(std::move(o)) {
   clock.set_offset_ms(opts.clock_offset_ms);
   limiter = std::make_unique<RateLimiter>(opts.rate_limit, opts.rate_burst);
+  auth_throttle = std::make_unique<AuthThrottle>(opts.auth_failures, 60'000);
+}
+
+void App::set_allowed_hosts(int port) {
+  allowed_hosts.clear();
+  std::string host, p;
+  for (const std::string& name : opts.public_hosts)
+    if (split_host_port(name, host, p)) allowed_hosts.emplace_back(host, p);
+  // The listen address itself (a wildcard address is no name anyone reaches it by).
+  std::string listen = opts.host;
+  if (listen.find(':') != std::string::npos && listen.front() != '[') listen = "[" + listen + "]";
+  if (split_host_port(listen, host, p) && host != "0.0.0.0" && host != "[::]" && !host.empty())
+    allowed_hosts.emplace_back(host, std::to_string(port));
+}
+
+bool App::host_allowed(std::string_view value) const {
+  std::string host, port;
+  if (!split_host_port(value, host, port)) return false;
+  // Loopback names: a page elsewhere can make its own name resolve to 127.0.0.1, never make
+  // the browser send one of these as Host.
+  if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return true;
+  for (const auto& [h, p] : allowed_hosts)
+    if (h == host && (p.empty() || p == (port.empty() ? "80" : port))) return true;
+  return false;
 }
 
 bool App::open(std::string& error) {

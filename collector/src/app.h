@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "clock.h"
 #include "ingest.h"
@@ -32,6 +35,15 @@ struct App {
   std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<ReadPool> reads;
   std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<AuthThrottle> auth_throttle;  // failed token logins per client IP
+  // The Host values requests may carry (set once the port is known, before serving):
+  // lower-cased host and port ("" = any port). Loopback names are always allowed.
+  std::vector<std::pair<std::string, std::string>> allowed_hosts;
+  // Whether a Host value is one of the above (DNS rebinding: a page of another name that
+  // resolves to this server sends its own name as Host).
+  bool host_allowed(std::string_view host) const;
+  // Fills allowed_hosts from --public-host, the listen address and `port`.
+  void set_allowed_hosts(int port);
   std::unique_ptr<Ingestor> ingestor;
   // Publishes rating requests to the SSE streams; null = no streams (publishing is a no-op).
   SessionEvents* events = nullptr;

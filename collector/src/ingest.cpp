@@ -38,31 +38,72 @@ void note_ids(const json& value, Outcome& out) {
   if (rev != value.end() && rev->is_number_integer()) out.revision = rev->get<int64_t>();
 }
 
-// Re-redacts each answer's comment (a client may be old, modified or not redact at all) and
-// merges the counts with what the client reported.
+// Re-redacts every free text of a record (a client may be old, modified or not redact at
+// all): each answer's comment, with the counts merged into what the client reported, and
+// the host's free text — `topic` and every string property value — which has no counts.
+//
+// ISSUE 13 CALL SITE (wt-harden-core): the core is adding
+// `void session_rating::redact_record_text(Record&)` (redact.h: every free-text field,
+// look-alikes normalised before matching, topic/property counts merged into the first
+// answer's redactions). Once it is on main, this body becomes a call to it (invalid UTF-8 is
+// refused by record validation before this runs); until then the core's redact() is applied
+// field by field here.
 Errors re_redact(Record& r) {
   Errors errors;
-  for (size_t i = 0; i < r.answers.size(); ++i) {
-    session_rating::Answer& a = r.answers[i];
-    if (a.comment.empty()) continue;
-    session_rating::RedactResult rr = session_rating::redact(a.comment);
+  auto redact_into = [&errors](std::string& text, const std::string& path,
+                               std::vector<session_rating::Redaction>* counts) {
+    if (text.empty()) return;
+    session_rating::RedactResult rr = session_rating::redact(text);
     if (!rr.ok) {
       Error e = rr.error;
-      e.path = "/answers/" + std::to_string(i) + "/comment";
+      e.path = path;
       errors.push_back(std::move(e));
-      continue;
+      return;
     }
-    a.comment = std::move(rr.text);
-    a.redactions = session_rating::merge_redactions(a.redactions, rr.redactions);
+    text = std::move(rr.text);
+    if (counts) *counts = session_rating::merge_redactions(*counts, rr.redactions);
+  };
+  for (size_t i = 0; i < r.answers.size(); ++i) {
+    session_rating::Answer& a = r.answers[i];
+    redact_into(a.comment, "/answers/" + std::to_string(i) + "/comment", &a.redactions);
+  }
+  if (r.topic) redact_into(*r.topic, "/topic", nullptr);
+  for (auto& [key, value] : r.properties)
+    if (value.kind == session_rating::PropertyValue::Kind::String)
+      redact_into(value.text, "/properties/" + key, nullptr);
+  return errors;
+}
+
+// Problem ids outside the site's configured list (when the site config is known): each
+// answer's problems must be ids of its question's problems, or — for a question the config
+// does not have — of any configured question.
+Errors unknown_problems(const Record& r, const SiteSettings& site) {
+  Errors errors;
+  if (!site.config_known) return errors;
+  for (size_t i = 0; i < r.answers.size(); ++i) {
+    const session_rating::Answer& a = r.answers[i];
+    if (a.problems.empty()) continue;
+    const std::vector<std::string>* allowed = &site.all_problems;
+    for (const auto& [question, ids] : site.problems)
+      if (question == a.question) allowed = &ids;
+    for (size_t k = 0; k < a.problems.size(); ++k) {
+      if (std::find(allowed->begin(), allowed->end(), a.problems[k]) != allowed->end()) continue;
+      errors.push_back(Error{"/answers/" + std::to_string(i) + "/problems/" + std::to_string(k),
+                             "unknown_problem",
+                             "problem id '" + a.problems[k] +
+                                 "' is not in the site's configured list for question '" +
+                                 a.question + "'"});
+    }
   }
   return errors;
 }
 
-void prepare(Prepared& p, Outcome& out) {
+void prepare(Prepared& p, Outcome& out, const SiteSettings& site) {
   Record& r = p.record;
   out.rating_id = r.rating_id;
   out.revision = r.revision;
-  Errors errors = re_redact(r);
+  Errors errors = unknown_problems(r, site);
+  if (errors.empty()) errors = re_redact(r);
   if (!errors.empty()) {
     out.status = "invalid";
     out.errors = std::move(errors);
@@ -80,9 +121,57 @@ struct Window {
   bool from_session_end = false;
 };
 
-// Decides one record against the store (inside the write job) and writes it.
+// How far one revision may jump ahead of the stored one (and how high a rating's first
+// stored revision may be): a record claiming revision 2^63-1 must not make the real
+// client's next revision stale. The widget adds one per submit, so 100 is far more than a
+// visitor's edits between two deliveries.
+constexpr int64_t kMaxRevisionStep = 100;
+
+// The first field where `r` leaves the identity fixed by the stored revision `stored`:
+// session_id, subject_id, rater_id, and each stored answer's question with its scale and
+// range (a stored question may not disappear; a new revision may add an answer to a question
+// not answered before — optional questions answered later). "" when the identity holds.
+std::string identity_mismatch(const Record& stored, const Record& r, std::string& message) {
+  if (r.session_id != stored.session_id) {
+    message = "session_id is fixed by the rating's first stored revision";
+    return "/session_id";
+  }
+  if (r.subject_id != stored.subject_id) {
+    message = "subject_id is fixed by the rating's first stored revision";
+    return "/subject_id";
+  }
+  if (r.rater_id != stored.rater_id) {
+    message = "rater_id is fixed by the rating's first stored revision";
+    return "/rater_id";
+  }
+  for (const session_rating::Answer& old : stored.answers) {
+    size_t i = 0;
+    while (i < r.answers.size() && r.answers[i].question != old.question) ++i;
+    if (i == r.answers.size()) {
+      message = "question '" + old.question + "' was answered in a stored revision and cannot be dropped";
+      return "/answers";
+    }
+    const session_rating::Answer& a = r.answers[i];
+    if (a.scale != old.scale || a.min != old.min || a.max != old.max) {
+      message = "the scale of question '" + old.question +
+                "' is fixed by the rating's first stored revision";
+      return "/answers/" + std::to_string(i) + "/scale";
+    }
+  }
+  return "";
+}
+
+void refuse(Outcome& out, const char* code, std::string path, std::string message) {
+  out.status = code;
+  out.errors.push_back(Error{std::move(path), code, std::move(message)});
+}
+
+// Decides one record against the store (inside the write job) and writes it. Finality is the
+// server's: the client's `final` flag is never trusted (a rating is final once the
+// collector's clock passes its deadline, or at once with window 0).
 void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& window) {
   Record& r = p.record;
+  r.final = false;  // the client's flag decides nothing
   std::optional<Head> head = tx.head(r.rating_id);
   if (tx.failed()) return;
   if (head && !head->final && head->deadline_at <= now) {
@@ -90,6 +179,11 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
     head->final = true;
   }
   if (!head) {
+    if (r.revision > kMaxRevisionStep) {
+      refuse(out, "revision_out_of_range", "/revision",
+             "a rating's first stored revision is 1 to " + std::to_string(kMaxRevisionStep));
+      return;
+    }
     // First sight: the server's clock starts the window, whatever the client's clock says.
     // From the session's end: end + window once the end was reported (a rating first seen
     // after that is stored final), else open until it is (POST /v1/sessions/{id}/end).
@@ -101,16 +195,31 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
       if (end) {
         const int64_t deadline = std::min(kOpenDeadline, std::max(*end + window.ms, now));
         r.edit_deadline = deadline;
-        r.final = r.final || deadline <= now;
+        r.final = deadline <= now;
       } else {
         r.edit_deadline.reset();  // null: not known until the end is reported
       }
     } else {
       r.edit_deadline = std::min(kOpenDeadline, now + window.ms);
-      r.final = r.final || window.ms == 0;
+      r.final = window.ms == 0;
     }
     if (tx.insert(make_row(r, p.client_submitted_at, p.hash))) out.status = "accepted";
     return;
+  }
+  // The identity is fixed by what is stored, whatever the revision says (a stale or
+  // duplicate claim to another session is refused too, so nobody learns less than a 409).
+  {
+    const std::optional<std::string> stored_json = tx.record(head->id);
+    if (tx.failed()) return;
+    Record stored;
+    if (stored_json && session_rating::parse_record_fast(*stored_json, stored).empty()) {
+      std::string message;
+      std::string path = identity_mismatch(stored, r, message);
+      if (!path.empty()) {
+        refuse(out, "identity_mismatch", std::move(path), std::move(message));
+        return;
+      }
+    }
   }
   if (r.revision < head->revision) {
     out.status = "stale";
@@ -118,8 +227,7 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
   }
   if (r.revision == head->revision) {
     if (p.hash == head->content_hash) {
-      out.status = "duplicate";
-      if (r.final && !head->final) tx.mark_final(head->id);
+      out.status = "duplicate";  // a final: true claim changes nothing (server's clock)
       return;
     }
     out.status = head->final ? "finalised" : "conflict";
@@ -135,6 +243,12 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
         Error{"/revision", "finalised", "this rating is final; it can no longer change"});
     return;
   }
+  if (r.revision - head->revision > kMaxRevisionStep) {
+    refuse(out, "revision_out_of_range", "/revision",
+           "a new revision is the stored one (" + std::to_string(head->revision) + ") + 1 to + " +
+               std::to_string(kMaxRevisionStep));
+    return;
+  }
   r.first_submitted_at = head->first_seen_at;
   r.submitted_at = now < head->first_seen_at ? head->first_seen_at : now;
   if (head->deadline_at == kOpenDeadline) r.edit_deadline.reset();
@@ -144,7 +258,8 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
 }
 
 bool is_refusal(const std::string& status) {
-  return status == "finalised" || status == "conflict";
+  return status == "finalised" || status == "conflict" || status == "identity_mismatch" ||
+         status == "revision_out_of_range";
 }
 
 std::string results_body(const std::vector<Outcome>& results) {
@@ -220,6 +335,7 @@ IngestResult Ingestor::ingest(std::string_view body) {
 
 void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResult)> done) {
   IngestResult result;
+  const SiteSettings settings = site_.get();
   size_t first = body.find_first_not_of(" \t\r\n");
   const bool batch = first != std::string_view::npos && body[first] == '[';
   std::vector<Prepared> prepared;
@@ -248,7 +364,7 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
         outcomes[i].errors = std::move(errors);
         continue;
       }
-      prepare(prepared[i], outcomes[i]);
+      prepare(prepared[i], outcomes[i], settings);
     }
   } else {
     prepared.resize(1);
@@ -265,7 +381,7 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
       outcomes[0].status = "invalid";
       outcomes[0].errors = std::move(errors);
     } else {
-      prepare(prepared[0], outcomes[0]);
+      prepare(prepared[0], outcomes[0], settings);
     }
   }
 
@@ -286,7 +402,6 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
   st->prepared = std::move(prepared);
   st->result = std::move(result);
   st->done = std::move(done);
-  const SiteSettings settings = site_.get();
   const Window window{settings.window_seconds * 1000, settings.from_session_end};
   const Clock& clock = clock_;
   queue_.submit_async(

@@ -30,8 +30,10 @@ RatingRow make_row(const session_rating::Record& r, int64_t client_submitted_at,
 struct Outcome {
   std::string rating_id;        // "" when the record had none readable
   int64_t revision = 0;         // 0 when the record had none readable
-  std::string status;           // accepted | duplicate | stale | finalised | conflict | invalid
-  session_rating::Errors errors;  // for invalid (the core's errors), finalised and conflict
+  // accepted | duplicate | stale | finalised | conflict | identity_mismatch |
+  // revision_out_of_range (the refusals answer 409) | invalid (400)
+  std::string status;
+  session_rating::Errors errors;  // for invalid (the core's errors) and every refusal
 };
 
 struct IngestResult {

@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   h::add_health(router, app);
   h::add_static(router, app);
 
+  // DNS rebinding: every request's Host must be a configured name (421 unknown_host).
+  limits.host_allowed = [&app](std::string_view host) { return app.host_allowed(host); };
   collector::http::Server server(limits, router,
                                  opts.access_log ? collector::mw::access_log() : nullptr);
   const int port = server.listen(opts.host, opts.port, error);
@@ -107,6 +109,7 @@ int main(int argc, char** argv) {
     app.close();
     return 1;
   }
+  app.set_allowed_hosts(port);
   collector::log_event({{"event", "listening"},
                         {"host", opts.host},
                         {"port", port},

@@ -48,7 +48,10 @@ bool origin_allowed(const App& app, const http::Request& req) {
   if (!req.has_header("Origin")) return true;
   const std::string origin = req.header("Origin");
   const std::string host = req.header("Host");
-  if (!host.empty() && origin == "http://" + host) return true;
+  // A page served by the collector itself — only under a Host it answers for (the HTTP layer
+  // refuses every other Host with 421 before this runs; checked again here so that this
+  // rule never rests on the server's configuration alone).
+  if (!host.empty() && origin == "http://" + host && app.host_allowed(host)) return true;
   for (const auto& o : app.opts.allow_origins)
     if (o == origin) return true;
   return false;
@@ -85,9 +88,23 @@ http::Check no_store() {
   };
 }
 
+// 429 too_many_failures with Retry-After while the client's IP is throttled for failed
+// token logins (every token route, whatever token it sends now).
+bool throttled(const App& app, const http::Request& req, http::Response& res) {
+  int64_t retry_after = 0;
+  if (!app.auth_throttle->blocked(req.remote, app.clock.now_ms(), retry_after)) return false;
+  res.set_header("Retry-After", std::to_string(retry_after));
+  res.error(429, "too_many_failures",
+            "too many failed logins from this address; retry after " +
+                std::to_string(retry_after) + " s");
+  return true;
+}
+
 http::Check require_admin(const App& app) {
   return [&app](const http::Request& req, http::Response& res) {
+    if (throttled(app, req, res)) return false;
     if (equal_const_time(bearer(req), app.opts.admin_token)) return true;
+    app.auth_throttle->fail(req.remote, app.clock.now_ms());
     res.set_header("WWW-Authenticate", "Bearer");
     res.error(401, "unauthorized", "admin calls need Authorization: Bearer ADMIN_TOKEN");
     return false;
@@ -140,9 +157,11 @@ unsigned token_scopes(const App& app, const std::string& token) {
 
 http::Check require_scope(const App& app, Scope scope) {
   return [&app, scope](const http::Request& req, http::Response& res) {
+    if (throttled(app, req, res)) return false;
     const unsigned scopes = token_scopes(app, bearer(req));
     if (scopes & bit(scope)) return true;
     if (scopes == 0) {
+      app.auth_throttle->fail(req.remote, app.clock.now_ms());
       res.set_header("WWW-Authenticate", "Bearer");
       res.error(401, "unauthorized", "this call needs Authorization: Bearer TOKEN");
       return false;

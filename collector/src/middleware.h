@@ -12,7 +12,8 @@
 namespace collector::mw {
 
 // No Origin (servers, curl), a page served by the collector itself (Origin == "http://" +
-// Host), or an origin listed with --allow-origin.
+// Host, with a Host the collector answers for: App::host_allowed), or an origin listed with
+// --allow-origin.
 bool origin_allowed(const App& app, const http::Request& req);
 
 // Vary: Origin, and for an allowed browser origin Access-Control-Allow-Origin and
@@ -25,7 +26,9 @@ http::Check require_origin(const App& app, std::string message);
 http::Check cors(const App& app);
 // Cache-Control: no-store (always passes).
 http::Check no_store();
-// 401 unless Authorization: Bearer ADMIN_TOKEN (constant-time compare).
+// 401 unless Authorization: Bearer ADMIN_TOKEN (constant-time compare). Like require_scope,
+// a 401 counts as a failed login of the client's IP, and an IP with --auth-failures failures
+// in a minute is answered 429 too_many_failures (Retry-After) on every token route.
 http::Check require_admin(const App& app);
 
 // Token scopes (docs/programme.md): read (dashboard, reads, exports), write (read + config

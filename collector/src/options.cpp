@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -15,10 +16,15 @@ const char* usage() {
   --mount /PREFIX/=DIR    serve DIR at /PREFIX/ (repeatable); prefixes under /dashboard get the
                           dashboard's CSP; / redirects to /dashboard/ when that is mounted
   --write-key KEY         public write key of the site (repeatable; required)
-  --admin-token TOKEN     admin bearer token, holds every scope (required)
+  --admin-token TOKEN     admin bearer token, holds every scope (required; at least 16 characters)
   --token SCOPE:TOKEN     a scoped bearer token (repeatable): read, write, agent or server;
                           the token at least 16 characters
   --allow-origin ORIGIN   origin allowed to post ratings, e.g. https://example.com (repeatable)
+  --public-host NAME[:PORT]  a name clients reach the collector by (repeatable): every
+                          request's Host must be one of these, the listen address or a loopback
+                          name (localhost, 127.0.0.1, [::1]); others are 421 unknown_host
+  --auth-failures N       failed token logins per client IP per minute before that IP is
+                          answered 429 on every token route (default 10; 0 = no limit)
   --config FILE           the same settings as a JSON object (flags win)
   --rate-limit N          requests per second per write key (default 100; 0 = no limit)
   --rate-burst N          burst size of the per-key bucket (default 200)
@@ -40,6 +46,31 @@ const char* usage() {
   --test-clock            enable PUT /v1/test/clock (tests only; admin token required)
   --help                  this text
 )";
+}
+
+bool split_host_port(std::string_view value, std::string& host, std::string& port) {
+  host.clear();
+  port.clear();
+  if (value.empty()) return false;
+  std::string_view rest;
+  if (value.front() == '[') {
+    const auto close = value.find(']');
+    if (close == std::string_view::npos) return false;
+    host = std::string(value.substr(0, close + 1));
+    rest = value.substr(close + 1);
+  } else {
+    const auto colon = value.find(':');
+    host = std::string(value.substr(0, colon));
+    rest = colon == std::string_view::npos ? std::string_view() : value.substr(colon);
+  }
+  if (!rest.empty()) {
+    if (rest.front() != ':' || rest.size() < 2 || rest.size() > 6) return false;
+    for (const char c : rest.substr(1))
+      if (c < '0' || c > '9') return false;
+    port = std::string(rest.substr(1));
+  }
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return true;
 }
 
 namespace {
@@ -85,7 +116,9 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
     out.write_keys.push_back(value); return "";
   }
   if (name == "admin-token") {
-    if (value.size() < 8) return "--admin-token must be at least 8 characters";
+    if (value.size() < 16) return "--admin-token must be at least 16 characters";
+    if (value.find_first_of(" \t\r\n") != std::string::npos)
+      return "--admin-token must not contain spaces";
     out.admin_token = value; return "";
   }
   if (name == "token") {
@@ -101,6 +134,18 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
     return "";
   }
   if (name == "allow-origin") { out.allow_origins.push_back(value); return ""; }
+  if (name == "public-host") {
+    std::string host, port;
+    if (!split_host_port(value, host, port) || host.empty())
+      return "--public-host wants NAME or NAME:PORT, got '" + value + "'";
+    out.public_hosts.push_back(value);
+    return "";
+  }
+  if (name == "auth-failures") {
+    err = parse_number("--auth-failures", value, 0, 1e6, num);
+    out.auth_failures = static_cast<int>(num);
+    return err;
+  }
   if (name == "rate-limit") {
     err = parse_number("--rate-limit", value, 0, 1e9, num); out.rate_limit = num; return err;
   }
@@ -164,6 +209,7 @@ std::string load_config_file(const std::string& path, Options& out) {
     for (char& c : name) if (c == '_') c = '-';
     if (name == "write-keys") name = "write-key";
     if (name == "allow-origins") name = "allow-origin";
+    if (name == "public-hosts") name = "public-host";
     if (name == "tokens") name = "token";
     if (name == "mounts") name = "mount";
     if (name == "quiet" || name == "test-clock" || name == "access-log") {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct Options {
   // token at least 16 characters (docs/programme.md)
   std::vector<std::pair<std::string, std::string>> tokens;
   std::vector<std::string> allow_origins; // --allow-origin ORIGIN (repeatable)
+  // --public-host NAME[:PORT] (repeatable): the names clients reach the collector by; a
+  // request's Host must be one of them, the listen address or a loopback name (DNS rebinding)
+  std::vector<std::string> public_hosts;
+  int auth_failures = 10;                 // --auth-failures: failed token logins per IP per
+                                          // minute before 429; 0 = no limit
   double rate_limit = 100;                // --rate-limit: requests/s per write key; 0 = off
   double rate_burst = 200;                // --rate-burst: bucket size
   int io_threads = 2;                     // --io-threads: event-loop threads owning all connections
@@ -42,6 +48,10 @@ struct Options {
 // Parses argv (after argv[0]). Returns an empty string on success, else a message for stderr.
 // Sets `help` when --help was asked for.
 std::string parse_options(int argc, char** argv, Options& out, bool& help);
+
+// Splits a Host value (or --public-host) into a lower-cased host ("[::1]" keeps its brackets)
+// and its port ("" when none). False when it is not NAME, NAME:PORT, [IP] or [IP]:PORT.
+bool split_host_port(std::string_view value, std::string& host, std::string& port);
 
 // Usage text for --help.
 const char* usage();

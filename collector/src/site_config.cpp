@@ -228,6 +228,17 @@ Errors validate_doc(const json& doc, SiteSettings& out) {
   next.enabled = enabled.value_or(popup.value_or(false));
   next.window_seconds = parsed.finalise.window_seconds;
   next.from_session_end = parsed.finalise.from == session_rating::FinaliseFrom::SessionEnd;
+  next.config_known = config.is_object() && !config.empty();
+  next.problems.clear();
+  next.all_problems.clear();
+  for (const session_rating::Question& q : parsed.questions) {
+    std::vector<std::string> ids;
+    for (const session_rating::Problem& pr : q.problems) {
+      ids.push_back(pr.id);
+      next.all_problems.push_back(pr.id);
+    }
+    next.problems.emplace_back(q.id, std::move(ids));
+  }
   next.updated_at = out.updated_at;
   next.doc = dump(json{{"config", config},
                        {"enabled", next.enabled},

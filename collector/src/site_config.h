@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "session_rating/error.h"
@@ -37,6 +38,11 @@ struct SiteSettings {
                                    // session within this many days
   std::vector<std::string> unsupported_channels;  // requests.unsupported_channels
   std::vector<WebhookEndpoint> webhooks;  // with their secrets
+  // The problem lists of the config's questions, for refusing unknown problem ids on ingest:
+  // only when the site config is known (its "config" object was set, i.e. is not {}).
+  bool config_known = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> problems;  // question → ids
+  std::vector<std::string> all_problems;  // every configured problem id, any question
 };
 
 class SiteConfig {

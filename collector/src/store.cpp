@@ -459,6 +459,7 @@ WriteTx::WriteTx(Db& db)
       head_(db.handle(),
             "SELECT id, revision, final, first_seen_at, deadline_at, content_hash "
             "FROM ratings WHERE rating_id = ?1"),
+      record_(db.handle(), "SELECT record FROM ratings WHERE id = ?1"),
       insert_rating_(db.handle(),
                      "INSERT INTO ratings (rating_id, session_id, rater_id, subject_id, revision, "
                      "final, internal, topic, agent_id, first_seen_at, submitted_at, deadline_at, "
@@ -535,7 +536,7 @@ WriteTx::WriteTx(Db& db)
       outbox_result_(db.handle(),
                      "UPDATE webhook_outbox SET status = ?2, attempts = ?3, next_at = ?4, "
                      "last_error = ?5, done_at = nullif(?6, 0) WHERE id = ?1") {
-  failed_ = !head_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
+  failed_ = !head_.ok() || !record_.ok() || !insert_rating_.ok() || !insert_revision_.ok() ||
             !update_rating_.ok() || !final_rating_.ok() || !final_revision_.ok() ||
             !due_revisions_.ok() || !due_ratings_.ok() || !put_site_.ok() ||
             !delete_answers_.ok() || !insert_answer_.ok() || !delete_properties_.ok() ||
@@ -554,6 +555,17 @@ int64_t WriteTx::take_enqueued() {
   const int64_t n = enqueued_;
   enqueued_ = 0;
   return n;
+}
+
+std::optional<std::string> WriteTx::record(int64_t id) {
+  record_.reset().bind(1, id);
+  if (!record_.step()) {
+    if (record_.failed()) failed_ = true;
+    return std::nullopt;
+  }
+  std::string text = record_.text_col(0);
+  record_.reset();
+  return text;
 }
 
 std::optional<Head> WriteTx::head(const std::string& rating_id) {
@@ -832,6 +844,26 @@ void WriteQueue::stop() {
   }
 }
 
+WriteQueue::Health WriteQueue::health() const {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  return health_;
+}
+
+void WriteQueue::note_write(bool failed, bool changed, const std::string& error) {
+  const int64_t now = hooks_.now_ms ? hooks_.now_ms() : 0;
+  std::lock_guard<std::mutex> lock(health_mu_);
+  if (failed) {
+    if (!health_.degraded) health_.since_ms = now;
+    health_.degraded = true;
+    health_.last_failure_ms = now;
+    health_.last_error = error.empty() ? "write failed" : error;
+    ++health_.failures;
+  } else if (changed) {
+    health_.degraded = false;
+    health_.since_ms = 0;
+  }
+}
+
 void WriteQueue::run() {
   WriteTx tx(*db_);
   constexpr size_t kMaxGroup = 512;
@@ -851,13 +883,19 @@ void WriteQueue::run() {
     tx.begin_group(hooks_.targets ? hooks_.targets() : std::vector<OutboxTarget>{},
                    hooks_.now_ms ? hooks_.now_ms() : 0);
     tx.take_enqueued();
+    const int changes_before = sqlite3_total_changes(db_->handle());
     bool began = db_->exec("BEGIN IMMEDIATE");
+    std::string write_error = began ? "" : db_->last_error();
     std::vector<bool> job_ok(group.size(), false);
     for (size_t i = 0; began && i < group.size(); ++i) {
-      if (!db_->exec("SAVEPOINT job")) break;
+      if (!db_->exec("SAVEPOINT job")) {
+        write_error = db_->last_error();
+        break;
+      }
       tx.clear_failed();
       group[i]->job(tx);
       if (tx.failed()) {
+        write_error = db_->last_error();
         db_->exec("ROLLBACK TO job");
         db_->exec("RELEASE job");
       } else {
@@ -865,7 +903,12 @@ void WriteQueue::run() {
       }
     }
     const bool committed = began && db_->exec("COMMIT");
-    if (began && !committed) db_->exec("ROLLBACK");
+    if (began && !committed) {
+      if (write_error.empty()) write_error = db_->last_error();
+      db_->exec("ROLLBACK");
+    }
+    note_write(!committed || !write_error.empty(),
+               committed && sqlite3_total_changes(db_->handle()) > changes_before, write_error);
     // Rows of a job rolled back to its savepoint are counted too: a spare poke is harmless.
     if (tx.take_enqueued() > 0 && committed && hooks_.outbox_committed) hooks_.outbox_committed();
     if (committed) {

@@ -167,6 +167,8 @@ class WriteTx {
   // Rows enqueued since the last call (the writer pokes the delivery worker after a commit).
   int64_t take_enqueued();
   std::optional<Head> head(const std::string& rating_id);
+  // The stored record JSON of ratings row `id` (its latest revision); nullopt if none.
+  std::optional<std::string> record(int64_t id);
   bool insert(const RatingRow& row);                 // new rating: ratings + revisions
   bool update(int64_t id, const RatingRow& row);     // newer revision of a stored rating
   bool mark_final(int64_t id);                       // latest revision of rating row `id`
@@ -200,7 +202,7 @@ class WriteTx {
   bool enqueue(const char* type, const RatingRow& row);
   bool enqueue_final(int64_t row_id);       // rating.final of ratings row `row_id`
   bool enqueue_final_due(int64_t now_ms);   // rating.final of every rating due at now_ms
-  Stmt head_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
+  Stmt head_, record_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
       due_revisions_, due_ratings_, put_site_, delete_answers_, insert_answer_,
       delete_properties_, insert_property_, session_end_, put_session_end_,
       session_deadline_revisions_, session_deadline_ratings_;
@@ -228,6 +230,18 @@ class WriteQueue {
   // Totals since start: jobs run and transactions committed (jobs / commits = group size).
   int64_t jobs() const { return jobs_.load(); }
   int64_t commits() const { return commits_.load(); }
+  // Write health for /healthz: degraded from a group whose writes failed (SQLITE_FULL, I/O
+  // error, a failed BEGIN or COMMIT — answered 500 storage_error) until a later group that
+  // changed rows commits. A commit that changed nothing (an idle finaliser run) proves
+  // nothing and leaves the state as it is.
+  struct Health {
+    bool degraded = false;
+    int64_t since_ms = 0;      // collector clock of the first failure of this degraded spell
+    int64_t last_failure_ms = 0;
+    std::string last_error;    // SQLite's message of the last failure
+    int64_t failures = 0;      // failed groups since start
+  };
+  Health health() const;
 
  private:
   struct Pending {
@@ -245,6 +259,9 @@ class WriteQueue {
   std::deque<Pending*> queue_;
   bool stopping_ = false;
   std::atomic<int64_t> jobs_{0}, commits_{0};
+  mutable std::mutex health_mu_;
+  Health health_;
+  void note_write(bool failed, bool changed, const std::string& error);
   std::thread thread_;
 };
 

@@ -44,13 +44,14 @@ test('accepted, duplicate, stale, conflict, finalised, invalid', async (t) => {
   assert.deepEqual(statuses(r), ['conflict']);
   assert.equal(r.json.results[0].errors[0].code, 'conflict');
 
-  r = await post(s, { ...r3, final: true }); // same revision with final: marks final
+  r = await post(s, { ...r3, final: true }); // same revision with final: the client's flag decides nothing
   assert.equal(r.status, 200);
   assert.deepEqual(statuses(r), ['duplicate']);
   const [row] = await latest(s, r1.session_id);
-  assert.equal(row.final, true);
+  assert.equal(row.final, false);
   assert.equal(row.revision, 3);
 
+  await setClock(s, 3600_000 + 1000); // past the server's deadline: final
   r = await post(s, { ...r3, revision: 4 });
   assert.equal(r.status, 409);
   assert.deepEqual(statuses(r), ['finalised']);

@@ -8,7 +8,7 @@ test('cells starting with = + - @ (and tab, CR) are prefixed with a quote', () =
   assert.equal(csvCell('+1 555'), "'+1 555");
   assert.equal(csvCell('-2'), "'-2");
   assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
-  assert.equal(csvCell('\tcmd'), "'\tcmd");
+  assert.equal(csvCell('\tcmd'), `"'\tcmd"`);
   assert.equal(csvCell('plain'), 'plain');
   assert.equal(csvCell('a,b'), '"a,b"');
   assert.equal(csvCell('line\nbreak'), '"line\nbreak"');
@@ -49,4 +49,41 @@ test('a rating.v2 record gives one row per answer, with rater, subject and prope
   assert.match(lines[1], /^rt-1,chat-1,sr-ab,msg-3,1,false,HELPFUL_THUMBS,thumbs,1,true,positive,,,/);
   assert.match(lines[2], /^rt-1,chat-1,sr-ab,msg-3,1,false,EXPERIENCE_THUMBS,thumbs,0,false,negative,,'\+slow,/);
   assert.match(lines[2], /,1970-01-01T00:00:00.000Z,,false,,a-1,"{""model"":""m-2"",""prompt_version"":""v7""}"$/);
+});
+
+// Issue 13: a spreadsheet that splits on ';' saw `=2+5+cmd|...` as a cell of its own, and a
+// value starting with a line break (or spaces) then '=' was not prefixed.
+test("cells with ';', tab, CR or LF are quoted, so no split can start a cell inside a value", () => {
+  const attack = "x;=2+5+cmd|' /C calc'!A0;y";
+  assert.equal(csvCell(attack), `"${attack}"`);
+  assert.equal(csvCell('a;b'), '"a;b"');
+  assert.equal(csvCell('a\tb'), '"a\tb"');
+  assert.equal(csvCell('a\rb'), '"a\rb"');
+  assert.equal(csvCell('a"b'), '"a""b"');
+  // Split the way such a spreadsheet does (on ';' outside quotes): no cell starts with = + - @.
+  const line = [attack, 'ok', '=1'].map(csvCell).join(';');
+  const cells = [];
+  let cur = '', quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ';' && !quoted) { cells.push(cur); cur = ''; continue; }
+    cur += ch;
+  }
+  cells.push(cur);
+  assert.equal(cells.length, 3);
+  for (const c of cells) assert.doesNotMatch(c.replace(/^"/, ''), /^\s*[=+\-@]/);
+});
+
+test('a value starting with a line break or whitespace, then = + - @, is prefixed too', () => {
+  assert.equal(csvCell('\n=1+2'), `"'\n=1+2"`);
+  assert.equal(csvCell('\r\n+cmd'), `"'\r\n+cmd"`);
+  assert.equal(csvCell('  @SUM(A1)'), `"'  @SUM(A1)"`);
+  assert.equal(csvCell('\u00a0-2'), `"'\u00a0-2"`);
+  assert.equal(csvCell('\nplain'), `"'\nplain"`);
+  assert.equal(csvCell(' plain'), '" plain"');
+  const csv = toCsv([{ rating_id: 'r', session_id: 's', revision: 1, final: false, scale: 'stars', score: 1,
+    positive: false, sentiment: 'negative', problems: [], comment: '\n=HYPERLINK("http://x")', redactions: [],
+    submitted_at: 0, first_submitted_at: 0, edit_deadline: 0, internal: false, topic: ';=1', agent_id: null }]);
+  assert.ok(csv.includes(`"'\n=HYPERLINK(""http://x"")"`));
+  assert.ok(csv.includes('";=1"'));
 });

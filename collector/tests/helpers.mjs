@@ -44,7 +44,7 @@ export function tempDir(t) {
 }
 
 // Starts the collector; resolves once it prints its "listening" line.
-// opts.db reuses a database file; opts.args adds flags; opts.env adds environment variables; opts.enable = false leaves the ratings
+// opts.db reuses a database file; opts.args adds flags; opts.wrap starts it through a command; opts.env adds environment variables; opts.enable = false leaves the ratings
 // switch as the database has it (off when fresh).
 export async function startCollector(t, opts = {}) {
   if (!COLLECTOR) throw new Error('session-rating-collector is not built (cmake --build build/native)');
@@ -56,7 +56,10 @@ export async function startCollector(t, opts = {}) {
     '--test-clock', '--rate-limit', '0',
     ...(opts.args ?? []),
   ];
-  const proc = spawn(COLLECTOR, args, {
+  // opts.wrap: a command the collector is started through (it must exec it, so that the
+  // process is the collector), e.g. a shell that sets a resource limit first.
+  const [cmd, ...cmdArgs] = opts.wrap ? [...opts.wrap, COLLECTOR, ...args] : [COLLECTOR, ...args];
+  const proc = spawn(cmd, cmdArgs, {
     stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : process.env,
   });
   const lines = [];

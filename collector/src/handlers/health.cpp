@@ -1,4 +1,5 @@
-// GET /healthz: database reachable, schema version, clock, uptime, group-commit counters.
+// GET /healthz: database reachable and writes succeeding (503 degraded while they fail: disk
+// full), schema version, clock, uptime, group-commit counters.
 #include "handlers/handlers.h"
 #include "middleware.h"
 
@@ -12,12 +13,23 @@ void add_health(http::Router& r, App& app) {
     std::string error;
     auto lease = app.reads->acquire(error);
     const bool db_ok = lease && lease->get() && lease->get()->exec("SELECT 1");
-    res.json(db_ok ? 200 : 503,
-             dump(json{{"status", db_ok ? "ok" : "db_unavailable"},
+    const WriteQueue::Health h = app.writer->health();
+    json writes = {{"jobs", app.writer->jobs()}, {"commits", app.writer->commits()},
+                   {"failures", h.failures}};
+    if (h.degraded) {
+      writes["failing_since"] = h.since_ms;
+      writes["last_failure_at"] = h.last_failure_ms;
+      writes["last_error"] = h.last_error;
+    }
+    // 503 for a load balancer whenever ratings cannot be stored: the database unreadable, or
+    // writes failing (disk full) until one succeeds again.
+    const char* status = !db_ok ? "db_unavailable" : h.degraded ? "degraded" : "ok";
+    res.json(db_ok && !h.degraded ? 200 : 503,
+             dump(json{{"status", status},
                        {"schema_version", kSchemaVersion},
                        {"now", app.clock.now_ms()},
                        {"uptime_ms", app.clock.now_ms() - app.started_ms},
-                       {"writes", {{"jobs", app.writer->jobs()}, {"commits", app.writer->commits()}}}}));
+                       {"writes", std::move(writes)}}));
   };
   r.add("GET", "/healthz", std::move(e));
 }

@@ -405,6 +405,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto host = h.find(bhttp::field::host);
     if (host == h.end() && h.version() == 11) return refuse(400, "an HTTP/1.1 request needs a Host");
     if (host != h.end() && !valid_host(host->value())) return refuse(400, "the Host is invalid");
+    if (host != h.end() && srv_.limits.host_allowed &&
+        !srv_.limits.host_allowed(std::string_view(host->value().data(), host->value().size()))) {
+      res_.set_header("X-Content-Type-Options", "nosniff");
+      res_.error(421, "unknown_host",
+                 "this collector does not answer for that Host (see --public-host)");
+      res_.close = true;
+      return answer_now();
+    }
     if (!target_ok) return refuse(400, "the request target is invalid");
     req_.headers = h.base();  // copies the fields
     req_.head = h.method() == bhttp::verb::head;

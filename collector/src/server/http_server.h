@@ -154,6 +154,9 @@ struct Limits {
   int idle_timeout_s = 15;          // keep-alive connection with no request
   int write_timeout_s = 30;         // each write of an answer (a slow reader is cut)
   int shutdown_timeout_s = 5;       // SIGTERM: in-flight requests get this long, then all close
+  // Whether a request's Host may be served (called for every request that has one, before
+  // routing); false → 421 unknown_host. Empty = every valid Host.
+  std::function<bool(std::string_view host)> host_allowed;
 };
 
 // What the access log learns of one request (refused ones included, with their own fields).
