@@ -380,7 +380,7 @@ struct Scanner {
     // Group shape: unbroken, or a first group of four and further groups of 3–6 digits, all
     // split by spaces or all by dashes.
     if (a == b) {
-      if (first.paren || (first.sep != 0 && first.sep != '-')) return false;
+      if (first.paren || (first.sep != 0 && first.sep != '-' && first.sep != '.')) return false;
       if (first.groups > 1) {
         if (group_len(first, 0) != 4) return false;
         for (int g = 1; g < first.groups; ++g) {
@@ -739,6 +739,37 @@ std::vector<Redaction> merge_redactions(const std::vector<Redaction>& a,
   return merged;
 }
 
+namespace {
+
+// The ASCII character a look-alike code point is read as, 0 when it is dropped (zero-width),
+// or -1 when it is no look-alike. `p` points at the lead byte of a multi-byte sequence of
+// valid UTF-8 with `left` bytes left; `len` receives the sequence's length.
+int look_alike(const unsigned char* p, std::size_t left, int& len) {
+  len = 1;
+  if (p[0] == 0xC2 && left >= 2) {
+    len = 2;
+    return p[1] == 0xA0 ? ' ' : -1;  // U+00A0 no-break space
+  }
+  if (left < 3 || (p[0] & 0xF0) != 0xE0) return -1;
+  len = 3;
+  const unsigned b = p[1], c = p[2];
+  if (p[0] == 0xE2 && b == 0x80) {
+    if (c >= 0x8B && c <= 0x8D) return 0;  // U+200B–U+200D zero-width (non-)joiner, space
+    if (c == 0xAF) return ' ';               // U+202F narrow no-break space
+  }
+  if (p[0] == 0xE2 && b == 0x81 && c == 0xA0) return 0;  // U+2060 word joiner
+  if (p[0] == 0xEF) {
+    if (b == 0xBB && c == 0xBF) return 0;                // U+FEFF zero-width no-break space
+    if (b == 0xBC && c >= 0x90 && c <= 0x99) return '0' + static_cast<int>(c - 0x90);  // ０–９
+    if (b == 0xBC && c == 0xA0) return '@';              // U+FF20 full-width @
+    if (b == 0xBC && c == 0x8E) return '.';              // U+FF0E full-width full stop
+    if (b == 0xB9 && c == 0x92) return '.';              // U+FE52 small full stop
+  }
+  return -1;
+}
+
+}  // namespace
+
 RedactResult redact(std::string_view text) {
   RedactResult result;
   if (!is_valid_utf8(text)) {
@@ -748,9 +779,46 @@ RedactResult redact(std::string_view text) {
     result.error.message = "the text is not valid UTF-8";
     return result;
   }
+  // Look-alikes are normalised before matching (docs/redaction.md): `norm` is the text with
+  // no-break spaces as spaces, zero-width characters dropped, full-width digits, @ and dots
+  // as ASCII; `from[k]` is the byte of `text` that norm[k] came from. Built only when the text
+  // holds a look-alike; matches are mapped back, so every byte outside a match is kept.
+  std::string norm;
+  std::vector<uint32_t> from;
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;  // the first look-alike (lead bytes C2, E2, EF only), or n
+  for (int len = 0; i < n; ++i)
+    if ((u[i] == 0xC2 || u[i] == 0xE2 || u[i] == 0xEF) && look_alike(u + i, n - i, len) >= 0) break;
+  if (i < n) {
+    norm.assign(text.data(), i);
+    from.resize(i);
+    for (std::size_t k = 0; k < i; ++k) from[k] = static_cast<uint32_t>(k);
+  }
+  while (i < n) {
+    int len = 1;
+    const int a = u[i] < 0x80 ? -1 : look_alike(u + i, n - i, len);
+    if (a > 0) {
+      norm.push_back(static_cast<char>(a));
+      from.push_back(static_cast<uint32_t>(i));
+    } else if (a < 0) {
+      for (int k = 0; k < len; ++k) {
+        norm.push_back(text[i + static_cast<std::size_t>(k)]);
+        from.push_back(static_cast<uint32_t>(i + static_cast<std::size_t>(k)));
+      }
+    }
+    i += static_cast<std::size_t>(len);
+  }
   Scanner s;
-  s.t = text;
+  s.t = from.empty() ? text : std::string_view(norm);
   s.run();
+  if (!from.empty()) {
+    for (Span& span : s.spans) {  // spans start and end on ASCII characters of `norm`
+      const uint32_t last = from[span.end - 1];
+      span.begin = from[span.begin];
+      span.end = last + (u[last] < 0x80 ? 1 : 3);  // an ASCII byte or a 3-byte full-width one
+    }
+  }
 
   int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
   result.text.reserve(text.size());
@@ -765,6 +833,46 @@ RedactResult redact(std::string_view text) {
   for (int k = 0; k < kKindCount; ++k)
     if (counts[k] > 0) result.redactions.push_back(Redaction{kKindName[k], counts[k]});
   return result;
+}
+
+namespace {
+
+// Redacts `text` in place; adds the counts to `counts` (indexed by kind).
+void redact_field(std::string& text, std::size_t max_code_points, int64_t* counts) {
+  RedactResult r = redact(text);
+  if (!r.ok || r.redactions.empty()) return;
+  for (const Redaction& x : r.redactions) {
+    RedactionKind kind;
+    if (parse_redaction_kind(x.kind, kind)) counts[static_cast<int>(kind)] += x.count;
+  }
+  std::size_t n = 0, i = 0;
+  for (; i < r.text.size(); ++i) {
+    if ((static_cast<unsigned char>(r.text[i]) & 0xC0) != 0x80 && n++ == max_code_points) break;
+  }
+  r.text.resize(i);
+  text = std::move(r.text);
+}
+
+void add_counts(std::vector<Redaction>& list, const int64_t* counts) {
+  std::vector<Redaction> extra;
+  for (int k = 0; k < kKindCount; ++k)
+    if (counts[k] > 0) extra.push_back(Redaction{kKindName[k], counts[k]});
+  if (!extra.empty()) list = merge_redactions(list, extra);
+}
+
+}  // namespace
+
+void redact_record_text(Record& record) {
+  for (Answer& a : record.answers) {
+    int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
+    redact_field(a.comment, 5000, counts);
+    add_counts(a.redactions, counts);
+  }
+  int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
+  if (record.topic) redact_field(*record.topic, 128, counts);
+  for (auto& [key, value] : record.properties)
+    if (value.kind == PropertyValue::Kind::String) redact_field(value.text, 200, counts);
+  if (!record.answers.empty()) add_counts(record.answers[0].redactions, counts);
 }
 
 std::string redact_result_to_json(const RedactResult& result) {
