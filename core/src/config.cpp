@@ -144,7 +144,7 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
       return false;
     }
     if (has_control_chars(t)) {
-      add_error(errors, at, "invalid_value", "text must not contain control characters");
+      add_error(errors, at, "invalid_value", "control characters are not allowed");
       return false;
     }
     const std::size_t n = code_points(t);

@@ -301,7 +301,7 @@ DispatchResult Flow::dispatch(std::string_view event_json) {
   json event = internal::parse_json(event_json, &duplicate);
   if (event.is_discarded()) {
     if (!duplicate.empty())
-      return refuse("invalid_event", "event has a duplicate key at " + duplicate);
+      return refuse("invalid_event", "event has a duplicate key");
     if (!is_valid_utf8(event_json) || has_surrogate_escape(event_json))
       return refuse("invalid_utf8", "event text is not valid UTF-8");
     return refuse("invalid_event", "event is not valid JSON");
@@ -436,8 +436,7 @@ DispatchResult Flow::apply(const Event& parsed) {
         return fail("not_allowed", "a comment can only be written after a low score");
       if (!is_valid_utf8(*text)) return fail("invalid_utf8", "comment is not valid UTF-8");
       if (has_control_chars(*text, true))
-        return fail("invalid_value",
-                    "comment must not contain control characters other than tab and line breaks");
+        return fail("invalid_value", "control characters other than tab and line breaks are not allowed");
       std::size_t length = code_points(*text);
       if (length > static_cast<std::size_t>(q.comment.max_length))
         return fail("comment_too_long", "comment has " + std::to_string(length) +

@@ -247,7 +247,7 @@ void check_answer(const Answer& a, const std::string& base, Errors& errors) {
     add_error(errors, base + "/comment", "invalid_utf8", "comment is not valid UTF-8");
   else if (has_control_chars(a.comment, true))
     add_error(errors, base + "/comment", "invalid_value",
-              "comment must not contain control characters other than tab and line breaks");
+              "control characters other than tab and line breaks are not allowed");
   else if (code_points(a.comment) > static_cast<std::size_t>(kMaxRecordComment))
     add_error(errors, base + "/comment", "out_of_range", "comment is longer than 5000 characters");
   for (std::size_t i = 0; i < a.redactions.size(); ++i) {
@@ -306,7 +306,7 @@ Errors check_record(const Record& r) {
     if (!is_valid_utf8(*r.topic))
       add_error(errors, "/topic", "invalid_utf8", "topic is not valid UTF-8");
     else if (has_control_chars(*r.topic))
-      add_error(errors, "/topic", "invalid_value", "topic must not contain control characters");
+      add_error(errors, "/topic", "invalid_value", "control characters are not allowed");
     else if (r.topic->empty() || code_points(*r.topic) > 128)
       add_error(errors, "/topic", "out_of_range", "topic must be 1 to 128 characters");
   }
@@ -325,7 +325,7 @@ Errors check_record(const Record& r) {
       add_error(errors, path, "out_of_range", "property strings are 1 to 200 characters");
     else if (v.kind == PropertyValue::Kind::String && has_control_chars(v.text))
       add_error(errors, path, "invalid_value",
-                "property strings must not contain control characters");
+                "control characters are not allowed");
     std::string text;
     if (v.kind == PropertyValue::Kind::Number && !internal::append_short_number(text, v.number))
       add_error(errors, path, "out_of_range",

@@ -768,6 +768,58 @@ int look_alike(const unsigned char* p, std::size_t left, int& len) {
   return -1;
 }
 
+// Redacts valid UTF-8 `text` into `out`, adding one count per match to `counts` (by kind).
+void redact_into(std::string_view text, std::string& out, int64_t* counts) {
+  // Look-alikes are normalised before matching (docs/redaction.md): `norm` is the text with
+  // no-break spaces as spaces, zero-width characters dropped, full-width digits, @ and dots as
+  // ASCII. Built only when the text holds a look-alike; matches are mapped back by walking
+  // both texts, so every byte outside a match is kept.
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::string norm;
+  bool normalised = false;
+  for (std::size_t i = 0; i < n;) {
+    int len = 1;
+    const int a = u[i] < 0x80 ? -1 : look_alike(u + i, n - i, len);
+    if (a >= 0 && !normalised) {
+      norm.assign(text.data(), i);
+      normalised = true;
+    }
+    if (normalised) {
+      if (a > 0) norm.push_back(static_cast<char>(a));
+      else if (a < 0) norm.append(text.data() + i, static_cast<std::size_t>(len));
+    }
+    i += static_cast<std::size_t>(len);
+  }
+  Scanner s;
+  s.t = normalised ? std::string_view(norm) : text;
+  s.run();
+
+  std::size_t o = 0, j = 0;  // a position in `text` and the matching one in `s.t`
+  // Moves to normalised position `target`; at a match's start, past dropped characters too.
+  auto walk = [&](std::size_t target, bool begin) {
+    if (!normalised) return target;
+    for (;;) {
+      int len = 1;
+      const int a = o < n && u[o] >= 0x80 ? look_alike(u + o, n - o, len) : -1;
+      if (j >= target && !(begin && a == 0 && o < n)) return o;
+      o += static_cast<std::size_t>(len);
+      j += a > 0 ? 1 : a == 0 ? 0 : static_cast<std::size_t>(len);
+    }
+  };
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  for (const Span& span : s.spans) {  // spans are found left to right and never overlap
+    const std::size_t begin = walk(span.begin, true);
+    const std::size_t end = walk(span.end, false);
+    out.append(text.data() + pos, begin - pos);
+    out.append(kPlaceholder[span.kind]);
+    ++counts[span.kind];
+    pos = end;
+  }
+  out.append(text.data() + pos, text.size() - pos);
+}
+
 }  // namespace
 
 RedactResult redact(std::string_view text) {
@@ -779,57 +831,8 @@ RedactResult redact(std::string_view text) {
     result.error.message = "the text is not valid UTF-8";
     return result;
   }
-  // Look-alikes are normalised before matching (docs/redaction.md): `norm` is the text with
-  // no-break spaces as spaces, zero-width characters dropped, full-width digits, @ and dots
-  // as ASCII; `from[k]` is the byte of `text` that norm[k] came from. Built only when the text
-  // holds a look-alike; matches are mapped back, so every byte outside a match is kept.
-  std::string norm;
-  std::vector<uint32_t> from;
-  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;  // the first look-alike (lead bytes C2, E2, EF only), or n
-  for (int len = 0; i < n; ++i)
-    if ((u[i] == 0xC2 || u[i] == 0xE2 || u[i] == 0xEF) && look_alike(u + i, n - i, len) >= 0) break;
-  if (i < n) {
-    norm.assign(text.data(), i);
-    from.resize(i);
-    for (std::size_t k = 0; k < i; ++k) from[k] = static_cast<uint32_t>(k);
-  }
-  while (i < n) {
-    int len = 1;
-    const int a = u[i] < 0x80 ? -1 : look_alike(u + i, n - i, len);
-    if (a > 0) {
-      norm.push_back(static_cast<char>(a));
-      from.push_back(static_cast<uint32_t>(i));
-    } else if (a < 0) {
-      for (int k = 0; k < len; ++k) {
-        norm.push_back(text[i + static_cast<std::size_t>(k)]);
-        from.push_back(static_cast<uint32_t>(i + static_cast<std::size_t>(k)));
-      }
-    }
-    i += static_cast<std::size_t>(len);
-  }
-  Scanner s;
-  s.t = from.empty() ? text : std::string_view(norm);
-  s.run();
-  if (!from.empty()) {
-    for (Span& span : s.spans) {  // spans start and end on ASCII characters of `norm`
-      const uint32_t last = from[span.end - 1];
-      span.begin = from[span.begin];
-      span.end = last + (u[last] < 0x80 ? 1 : 3);  // an ASCII byte or a 3-byte full-width one
-    }
-  }
-
   int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
-  result.text.reserve(text.size());
-  std::size_t pos = 0;
-  for (const Span& span : s.spans) {  // spans are found left to right and never overlap
-    result.text.append(text.data() + pos, span.begin - pos);
-    result.text.append(kPlaceholder[span.kind]);
-    ++counts[span.kind];
-    pos = span.end;
-  }
-  result.text.append(text.data() + pos, text.size() - pos);
+  redact_into(text, result.text, counts);
   for (int k = 0; k < kKindCount; ++k)
     if (counts[k] > 0) result.redactions.push_back(Redaction{kKindName[k], counts[k]});
   return result;
@@ -837,42 +840,46 @@ RedactResult redact(std::string_view text) {
 
 namespace {
 
-// Redacts `text` in place; adds the counts to `counts` (indexed by kind).
+// Redacts `text` in place (when valid UTF-8), cut at `max_code_points`; counts into `counts`.
 void redact_field(std::string& text, std::size_t max_code_points, int64_t* counts) {
-  RedactResult r = redact(text);
-  if (!r.ok || r.redactions.empty()) return;
-  for (const Redaction& x : r.redactions) {
-    RedactionKind kind;
-    if (parse_redaction_kind(x.kind, kind)) counts[static_cast<int>(kind)] += x.count;
-  }
-  std::size_t n = 0, i = 0;
-  for (; i < r.text.size(); ++i) {
-    if ((static_cast<unsigned char>(r.text[i]) & 0xC0) != 0x80 && n++ == max_code_points) break;
-  }
-  r.text.resize(i);
-  text = std::move(r.text);
+  if (!is_valid_utf8(text)) return;
+  std::string out;
+  redact_into(text, out, counts);
+  std::size_t cps = 0, i = 0;
+  for (; i < out.size(); ++i)
+    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80 && cps++ == max_code_points) break;
+  text.assign(out.data(), i);
 }
 
-void add_counts(std::vector<Redaction>& list, const int64_t* counts) {
-  std::vector<Redaction> extra;
+// `list` with `counts` added, in kind order (kinds the core does not know are dropped: record
+// validation refuses them anyway).
+void add_counts(std::vector<Redaction>& list, int64_t* counts) {
+  bool any = false;
+  for (int k = 0; k < kKindCount; ++k) any |= counts[k] > 0;
+  if (!any) return;
+  for (const Redaction& x : list)
+    for (int k = 0; k < kKindCount; ++k)
+      if (x.kind == kKindName[k]) counts[k] += x.count;
+  list.clear();
   for (int k = 0; k < kKindCount; ++k)
-    if (counts[k] > 0) extra.push_back(Redaction{kKindName[k], counts[k]});
-  if (!extra.empty()) list = merge_redactions(list, extra);
+    if (counts[k] > 0) list.push_back(Redaction{kKindName[k], counts[k]});
 }
 
 }  // namespace
 
 void redact_record_text(Record& record) {
-  for (Answer& a : record.answers) {
+  int64_t context_counts[kKindCount] = {0, 0, 0, 0, 0};
+  if (record.topic) redact_field(*record.topic, 128, context_counts);
+  for (auto& [key, value] : record.properties)
+    if (value.kind == PropertyValue::Kind::String) redact_field(value.text, 200, context_counts);
+  for (std::size_t i = 0; i < record.answers.size(); ++i) {
+    Answer& a = record.answers[i];
     int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
     redact_field(a.comment, 5000, counts);
+    if (i == 0)
+      for (int k = 0; k < kKindCount; ++k) counts[k] += context_counts[k];
     add_counts(a.redactions, counts);
   }
-  int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
-  if (record.topic) redact_field(*record.topic, 128, counts);
-  for (auto& [key, value] : record.properties)
-    if (value.kind == PropertyValue::Kind::String) redact_field(value.text, 200, counts);
-  if (!record.answers.empty()) add_counts(record.answers[0].redactions, counts);
 }
 
 std::string redact_result_to_json(const RedactResult& result) {

@@ -135,7 +135,7 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
     return false;
   }
   if (has_control_chars(s)) {
-    add_error(errors_, path(key), "invalid_value", "must not contain control characters");
+    add_error(errors_, path(key), "invalid_value", "control characters are not allowed");
     return false;
   }
   std::size_t n = code_points(s);
@@ -211,7 +211,7 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
       }
       if (has_control_chars(s)) {
         add_error(errors, key_path, "invalid_value",
-                  "property strings must not contain control characters");
+                  "control characters are not allowed");
         continue;
       }
       const std::size_t n = code_points(s);
