@@ -299,3 +299,14 @@ TEST(RedactRecord, flow_redacts_topic_and_properties_when_redact_pii_is_on) {
     EXPECT_EQ(rec["answers"][0]["redactions"].size(), on ? 2u : 0u) << rec.dump();
   }
 }
+
+TEST(DuplicateKey, check_json_text_finds_a_duplicate_in_a_batch) {
+  const std::string batch = "[" + record_text() + "," + with_leading(record_text(), R"("topic":"x")") + "]";
+  Errors e = check_json_text(batch);
+  ASSERT_EQ(e.size(), 1u) << errors_to_json(e);
+  EXPECT_EQ(e[0].code, "duplicate_key");
+  EXPECT_EQ(e[0].path, "/1/topic");
+  EXPECT_TRUE(check_json_text("[" + record_text() + "]").empty());
+  EXPECT_TRUE(has_error(check_json_text("[1,"), "", "invalid_json"));
+  EXPECT_TRUE(has_error(check_json_text("\"\xff\""), "", "invalid_utf8"));
+}

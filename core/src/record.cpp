@@ -561,6 +561,18 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   return errors;
 }
 
+Errors check_json_text(std::string_view json_text) {
+  Errors errors;
+  std::string duplicate;
+  if (!internal::parse_json(json_text, &duplicate).is_discarded()) return errors;
+  if (!duplicate.empty())
+    add_error(errors, duplicate, "duplicate_key", "this key appears twice in its object");
+  else
+    add_error(errors, "", is_valid_utf8(json_text) ? "invalid_json" : "invalid_utf8",
+              "the text is not valid JSON");
+  return errors;
+}
+
 Errors record_from_json(std::string_view json_text, Record& out, int* schema_version) {
   std::string duplicate;
   json value = internal::parse_json(json_text, &duplicate);
