@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,25 @@ bool same(const json& a, const json& b) {
   return a == b;
 }
 
-json reference(const std::string& text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+// nlohmann's parse, with the one deliberate difference of parse_json: nlohmann keeps the last
+// of two equal keys, parse_json refuses the object (docs/json.md). A parser callback spots
+// duplicates, so every other input is still compared with plain nlohmann.
+json reference(const std::string& text) {
+  std::vector<std::set<std::string>> keys;
+  bool duplicate = false;
+  json v = json::parse(
+      text.begin(), text.end(),
+      [&](int, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::object_start) keys.emplace_back();
+        else if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+        else if (event == json::parse_event_t::key && !keys.empty() &&
+                 !keys.back().insert(parsed.get<std::string>()).second)
+          duplicate = true;
+        return true;
+      },
+      false);
+  return duplicate ? json(json::value_t::discarded) : v;
+}
 
 const std::vector<std::string>& seeds() {
   static const std::vector<std::string> s = {
@@ -67,6 +86,23 @@ TEST(JsonParse, edge_cases_match_nlohmann) {
   for (const std::string& text : seeds()) {
     EXPECT_TRUE(same(parse_json(text), reference(text))) << "input: " << text;
   }
+}
+
+TEST(JsonParse, duplicate_keys_are_refused_where_nlohmann_keeps_the_last) {
+  const std::string text = R"({"a":{"b":[1,{"c":1,"~/":2,"~/":3}]},"topic":"x"})";
+  EXPECT_EQ(json::parse(text)["a"]["b"][1]["~/"], 3);  // nlohmann: the last one wins
+  std::string path = "untouched";
+  EXPECT_TRUE(parse_json(text, &path).is_discarded());
+  EXPECT_EQ(path, "/a/b/1/~0~1");
+  path.clear();
+  EXPECT_TRUE(parse_json(R"({"topic":"a","topic":"b"})", &path).is_discarded());
+  EXPECT_EQ(path, "/topic");
+  path = "untouched";  // other refusals and accepted input leave the path alone
+  EXPECT_TRUE(parse_json(R"({"topic":"a",})", &path).is_discarded());
+  EXPECT_FALSE(parse_json(R"([{"a":1},{"a":2}])", &path).is_discarded());
+  EXPECT_EQ(path, "untouched");
+  // Equal after unescaping is equal: "t\u006fpic" is "topic".
+  EXPECT_TRUE(parse_json(R"({"topic":"a","t\u006fpic":"b"})").is_discarded());
 }
 
 TEST(JsonParse, deep_nesting_neither_recurses_nor_fails) {

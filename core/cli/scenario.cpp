@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -249,7 +250,25 @@ int cmd_test(int argc, char** argv) {
       bad_input = true;
       continue;
     }
-    json s = json::parse(text, nullptr, false);
+    // Duplicate keys are refused, as the core refuses them in every input (docs/json.md).
+    std::vector<std::set<std::string>> keys;  // the keys of each open object
+    bool duplicate = false;
+    json s = json::parse(
+        text,
+        [&](int, json::parse_event_t event, json& parsed) {
+          if (event == json::parse_event_t::object_start) keys.emplace_back();
+          else if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+          else if (event == json::parse_event_t::key && !keys.empty() &&
+                   !keys.back().insert(parsed.get<std::string>()).second)
+            duplicate = true;
+          return true;
+        },
+        false);
+    if (duplicate) {
+      std::cout << "ERROR " << file << ": not valid JSON: an object has a duplicate key\n";
+      bad_input = true;
+      continue;
+    }
     if (s.is_discarded()) {
       std::cout << "ERROR " << file << ": not valid JSON\n";
       bad_input = true;

@@ -152,6 +152,10 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
       add_error(errors, at, "invalid_utf8", "text is not valid UTF-8");
       return false;
     }
+    if (has_control_chars(t)) {
+      add_error(errors, at, "invalid_value", "control characters are not allowed");
+      return false;
+    }
     const std::size_t n = code_points(t);
     if (n < 1 || n > max_len) {
       add_error(errors, at, "out_of_range",
@@ -619,9 +623,14 @@ Errors parse_config_value(const json& value, Config& out) {
 }
 
 Errors parse_config(std::string_view json_text, Config& out) {
-  json value = internal::parse_json(json_text);
+  std::string duplicate;
+  json value = internal::parse_json(json_text, &duplicate);
   if (value.is_discarded()) {
     Errors errors;
+    if (!duplicate.empty()) {
+      add_error(errors, duplicate, "duplicate_key", "this key appears twice in its object");
+      return errors;
+    }
     add_error(errors, "", "invalid_json", is_valid_utf8(json_text)
                                               ? "config is not valid JSON"
                                               : "config is not valid UTF-8 JSON");
@@ -686,10 +695,15 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
 }
 
 Errors parse_context(std::string_view json_text, const Config& config, Context& out) {
-  json value = internal::parse_json(json_text);
+  std::string duplicate;
+  json value = internal::parse_json(json_text, &duplicate);
   if (value.is_discarded()) {
     Errors errors;
-    add_error(errors, "/context", "invalid_json", "context is not valid JSON");
+    if (!duplicate.empty())
+      add_error(errors, "/context" + duplicate, "duplicate_key",
+                "this key appears twice in its object");
+    else
+      add_error(errors, "/context", "invalid_json", "context is not valid JSON");
     return errors;
   }
   return parse_context_value(value, config, out);
@@ -697,9 +711,13 @@ Errors parse_context(std::string_view json_text, const Config& config, Context& 
 
 Errors parse_properties(std::string_view json_text, const std::string& base, Properties& out) {
   Errors errors;
-  json value = internal::parse_json(json_text);
+  std::string duplicate;
+  json value = internal::parse_json(json_text, &duplicate);
   if (value.is_discarded()) {
-    add_error(errors, base, "invalid_json", "properties are not valid JSON");
+    if (!duplicate.empty())
+      add_error(errors, base + duplicate, "duplicate_key", "this key appears twice in its object");
+    else
+      add_error(errors, base, "invalid_json", "properties are not valid JSON");
     return errors;
   }
   Properties props;

@@ -241,6 +241,9 @@ Record Flow::make_record(bool final) const {
   r.topic = context_.topic;
   r.agent_id = context_.agent_id;
   r.properties = context_.properties;
+  // Topic and property strings come from the host page: redacted like the comment (whose
+  // draft is already redacted, so its counts do not change).
+  if (config_.redact_pii) redact_record_text(r);
   return r;
 }
 
@@ -294,8 +297,11 @@ struct Flow::Event {
 };
 
 DispatchResult Flow::dispatch(std::string_view event_json) {
-  json event = internal::parse_json(event_json);
+  std::string duplicate;
+  json event = internal::parse_json(event_json, &duplicate);
   if (event.is_discarded()) {
+    if (!duplicate.empty())
+      return refuse("invalid_event", "event has a duplicate key");
     if (!is_valid_utf8(event_json) || has_surrogate_escape(event_json))
       return refuse("invalid_utf8", "event text is not valid UTF-8");
     return refuse("invalid_event", "event is not valid JSON");
@@ -429,6 +435,8 @@ DispatchResult Flow::apply(const Event& parsed) {
       if (step_ != Step::Details || !draft_low(qi))
         return fail("not_allowed", "a comment can only be written after a low score");
       if (!is_valid_utf8(*text)) return fail("invalid_utf8", "comment is not valid UTF-8");
+      if (has_control_chars(*text, true))
+        return fail("invalid_value", "control characters other than tab and line breaks are not allowed");
       std::size_t length = code_points(*text);
       if (length > static_cast<std::size_t>(q.comment.max_length))
         return fail("comment_too_long", "comment has " + std::to_string(length) +
@@ -705,7 +713,13 @@ bool read_answer(const json& obj, const Question& q, const char* score_key,
 Errors Flow::restore(const Config& config, std::string_view snapshot_text,
                      std::unique_ptr<Flow>& out) {
   Errors errors;
-  json s = internal::parse_json(snapshot_text);
+  std::string duplicate;
+  json s = internal::parse_json(snapshot_text, &duplicate);
+  if (!duplicate.empty()) {
+    add_error(errors, "/snapshot" + duplicate, "duplicate_key",
+              "this key appears twice in its object");
+    return errors;
+  }
   auto bad = [&](const char* field) {
     add_error(errors, std::string("/snapshot") + (*field ? "/" : "") + field, "invalid_value",
               std::string("snapshot is malformed") + (*field ? std::string(" at ") + field : ""));

@@ -703,9 +703,12 @@ std::string aggregate_json(std::string_view records_json_array, std::string_view
                              "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -"});
     }
   }
-  json value = internal::parse_json(records_json_array);
+  std::string duplicate;
+  json value = internal::parse_json(records_json_array, &duplicate);
   Aggregator agg(query);
-  if (value.is_discarded()) {
+  if (!duplicate.empty()) {
+    errors.push_back(Error{duplicate, "duplicate_key", "this key appears twice in its object"});
+  } else if (value.is_discarded()) {
     errors.push_back(Error{"", "invalid_json", "records are not valid JSON"});
   } else if (!value.is_array()) {
     errors.push_back(Error{"", "wrong_type", "records must be a JSON array of records"});

@@ -105,7 +105,39 @@ bool number_value(std::string_view token, bool integral, nlohmann::json& out) {
 
 }  // namespace
 
-nlohmann::json parse_json(std::string_view text) {
+namespace {
+
+// The JSON pointer of member `key` of the innermost container in `open` (open[0] is the root):
+// built only when a duplicate key is found, by finding each container in its parent.
+std::string pointer_to(const std::vector<nlohmann::json*>& open, const std::string& key) {
+  std::string path;
+  auto token = [&path](std::string_view k) {
+    path.push_back('/');
+    for (const char c : k) {
+      if (c == '~') path += "~0";
+      else if (c == '/') path += "~1";
+      else path.push_back(c);
+    }
+  };
+  for (std::size_t i = 0; i + 1 < open.size(); ++i) {
+    const nlohmann::json* child = open[i + 1];
+    if (open[i]->is_array()) {
+      const auto& items = open[i]->get_ref<const nlohmann::json::array_t&>();
+      std::string index;
+      append_int(index, static_cast<int64_t>(child - items.data()));
+      token(index);
+    } else {
+      for (const auto& [k, v] : open[i]->get_ref<const nlohmann::json::object_t&>())
+        if (&v == child) token(k);
+    }
+  }
+  token(key);
+  return path;
+}
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
   using nlohmann::json;
   const char* begin = text.data();
   const char* end = static_cast<const char*>(std::memchr(begin, '\0', text.size()));
@@ -126,7 +158,12 @@ nlohmann::json parse_json(std::string_view text) {
       slot = &items.back();
     } else if (next == kMember) {  // `"key":` in the innermost (object) container
       if (!in.string(key) || !in.lit(':')) return discarded;
-      slot = &open.back()->get_ref<json::object_t&>()[key];
+      auto [it, inserted] = open.back()->get_ref<json::object_t&>().emplace(key, nullptr);
+      if (!inserted) {  // a duplicate key: refused (nlohmann keeps the last one)
+        if (duplicate_path) *duplicate_path = pointer_to(open, key);
+        return discarded;
+      }
+      slot = &it->second;
     }
     // A value into *slot.
     if (!in.skip_ws()) return discarded;

@@ -237,6 +237,9 @@ void check_answer(const Answer& a, const std::string& base, Errors& errors) {
   }
   if (!is_valid_utf8(a.comment))
     add_error(errors, base + "/comment", "invalid_utf8", "comment is not valid UTF-8");
+  else if (has_control_chars(a.comment, true))
+    add_error(errors, base + "/comment", "invalid_value",
+              "control characters other than tab and line breaks are not allowed");
   else if (code_points(a.comment) > static_cast<std::size_t>(kMaxRecordComment))
     add_error(errors, base + "/comment", "out_of_range", "comment is longer than 5000 characters");
   for (std::size_t i = 0; i < a.redactions.size(); ++i) {
@@ -294,6 +297,8 @@ Errors check_record(const Record& r) {
   if (r.topic) {
     if (!is_valid_utf8(*r.topic))
       add_error(errors, "/topic", "invalid_utf8", "topic is not valid UTF-8");
+    else if (has_control_chars(*r.topic))
+      add_error(errors, "/topic", "invalid_value", "control characters are not allowed");
     else if (r.topic->empty() || code_points(*r.topic) > 128)
       add_error(errors, "/topic", "out_of_range", "topic must be 1 to 128 characters");
   }
@@ -310,6 +315,9 @@ Errors check_record(const Record& r) {
     if (v.kind == PropertyValue::Kind::String &&
         (!is_valid_utf8(v.text) || v.text.empty() || code_points(v.text) > 200))
       add_error(errors, path, "out_of_range", "property strings are 1 to 200 characters");
+    else if (v.kind == PropertyValue::Kind::String && has_control_chars(v.text))
+      add_error(errors, path, "invalid_value",
+                "control characters are not allowed");
     std::string text;
     if (v.kind == PropertyValue::Kind::Number && !internal::append_short_number(text, v.number))
       add_error(errors, path, "out_of_range",
@@ -545,10 +553,27 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   return errors;
 }
 
+Errors check_json_text(std::string_view json_text) {
+  Errors errors;
+  std::string duplicate;
+  if (!internal::parse_json(json_text, &duplicate).is_discarded()) return errors;
+  if (!duplicate.empty())
+    add_error(errors, duplicate, "duplicate_key", "this key appears twice in its object");
+  else
+    add_error(errors, "", is_valid_utf8(json_text) ? "invalid_json" : "invalid_utf8",
+              "the text is not valid JSON");
+  return errors;
+}
+
 Errors record_from_json(std::string_view json_text, Record& out, int* schema_version) {
-  json value = internal::parse_json(json_text);
+  std::string duplicate;
+  json value = internal::parse_json(json_text, &duplicate);
   if (value.is_discarded()) {
     Errors errors;
+    if (!duplicate.empty()) {
+      add_error(errors, duplicate, "duplicate_key", "this key appears twice in its object");
+      return errors;
+    }
     add_error(errors, "", is_valid_utf8(json_text) ? "invalid_json" : "invalid_utf8",
               "record is not valid JSON");
     return errors;

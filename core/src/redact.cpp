@@ -380,7 +380,7 @@ struct Scanner {
     // Group shape: unbroken, or a first group of four and further groups of 3–6 digits, all
     // split by spaces or all by dashes.
     if (a == b) {
-      if (first.paren || (first.sep != 0 && first.sep != '-')) return false;
+      if (first.paren || (first.sep != 0 && first.sep != '-' && first.sep != '.')) return false;
       if (first.groups > 1) {
         if (group_len(first, 0) != 4) return false;
         for (int g = 1; g < first.groups; ++g) {
@@ -739,6 +739,89 @@ std::vector<Redaction> merge_redactions(const std::vector<Redaction>& a,
   return merged;
 }
 
+namespace {
+
+// The ASCII character a look-alike code point is read as, 0 when it is dropped (zero-width),
+// or -1 when it is no look-alike. `p` points at the lead byte of a multi-byte sequence of
+// valid UTF-8 with `left` bytes left; `len` receives the sequence's length.
+int look_alike(const unsigned char* p, std::size_t left, int& len) {
+  len = 1;
+  if (p[0] == 0xC2 && left >= 2) {
+    len = 2;
+    return p[1] == 0xA0 ? ' ' : -1;  // U+00A0 no-break space
+  }
+  if (left < 3 || (p[0] & 0xF0) != 0xE0) return -1;
+  len = 3;
+  const unsigned b = p[1], c = p[2];
+  if (p[0] == 0xE2 && b == 0x80) {
+    if (c >= 0x8B && c <= 0x8D) return 0;  // U+200B–U+200D zero-width (non-)joiner, space
+    if (c == 0xAF) return ' ';               // U+202F narrow no-break space
+  }
+  if (p[0] == 0xE2 && b == 0x81 && c == 0xA0) return 0;  // U+2060 word joiner
+  if (p[0] == 0xEF) {
+    if (b == 0xBB && c == 0xBF) return 0;                // U+FEFF zero-width no-break space
+    if (b == 0xBC && c >= 0x90 && c <= 0x99) return '0' + static_cast<int>(c - 0x90);  // ０–９
+    if (b == 0xBC && c == 0xA0) return '@';              // U+FF20 full-width @
+    if (b == 0xBC && c == 0x8E) return '.';              // U+FF0E full-width full stop
+    if (b == 0xB9 && c == 0x92) return '.';              // U+FE52 small full stop
+  }
+  return -1;
+}
+
+// Redacts valid UTF-8 `text` into `out`, adding one count per match to `counts` (by kind).
+void redact_into(std::string_view text, std::string& out, int64_t* counts) {
+  // Look-alikes are normalised before matching (docs/redaction.md): `norm` is the text with
+  // no-break spaces as spaces, zero-width characters dropped, full-width digits, @ and dots as
+  // ASCII. Built only when the text holds a look-alike; matches are mapped back by walking
+  // both texts, so every byte outside a match is kept.
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::string norm;
+  bool normalised = false;
+  for (std::size_t i = 0; i < n;) {
+    int len = 1;
+    const int a = u[i] < 0x80 ? -1 : look_alike(u + i, n - i, len);
+    if (a >= 0 && !normalised) {
+      norm.assign(text.data(), i);
+      normalised = true;
+    }
+    if (normalised) {
+      if (a > 0) norm.push_back(static_cast<char>(a));
+      else if (a < 0) norm.append(text.data() + i, static_cast<std::size_t>(len));
+    }
+    i += static_cast<std::size_t>(len);
+  }
+  Scanner s;
+  s.t = normalised ? std::string_view(norm) : text;
+  s.run();
+
+  std::size_t o = 0, j = 0;  // a position in `text` and the matching one in `s.t`
+  // Moves to normalised position `target`; at a match's start, past dropped characters too.
+  auto walk = [&](std::size_t target, bool begin) {
+    if (!normalised) return target;
+    for (;;) {
+      int len = 1;
+      const int a = o < n && u[o] >= 0x80 ? look_alike(u + o, n - o, len) : -1;
+      if (j >= target && !(begin && a == 0 && o < n)) return o;
+      o += static_cast<std::size_t>(len);
+      j += a > 0 ? 1 : a == 0 ? 0 : static_cast<std::size_t>(len);
+    }
+  };
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  for (const Span& span : s.spans) {  // spans are found left to right and never overlap
+    const std::size_t begin = walk(span.begin, true);
+    const std::size_t end = walk(span.end, false);
+    out.append(text.data() + pos, begin - pos);
+    out.append(kPlaceholder[span.kind]);
+    ++counts[span.kind];
+    pos = end;
+  }
+  out.append(text.data() + pos, text.size() - pos);
+}
+
+}  // namespace
+
 RedactResult redact(std::string_view text) {
   RedactResult result;
   if (!is_valid_utf8(text)) {
@@ -748,23 +831,55 @@ RedactResult redact(std::string_view text) {
     result.error.message = "the text is not valid UTF-8";
     return result;
   }
-  Scanner s;
-  s.t = text;
-  s.run();
-
   int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
-  result.text.reserve(text.size());
-  std::size_t pos = 0;
-  for (const Span& span : s.spans) {  // spans are found left to right and never overlap
-    result.text.append(text.data() + pos, span.begin - pos);
-    result.text.append(kPlaceholder[span.kind]);
-    ++counts[span.kind];
-    pos = span.end;
-  }
-  result.text.append(text.data() + pos, text.size() - pos);
+  redact_into(text, result.text, counts);
   for (int k = 0; k < kKindCount; ++k)
     if (counts[k] > 0) result.redactions.push_back(Redaction{kKindName[k], counts[k]});
   return result;
+}
+
+namespace {
+
+// Redacts `text` in place (when valid UTF-8), cut at `max_code_points`; counts into `counts`.
+void redact_field(std::string& text, std::size_t max_code_points, int64_t* counts) {
+  if (!is_valid_utf8(text)) return;
+  std::string out;
+  redact_into(text, out, counts);
+  std::size_t cps = 0, i = 0;
+  for (; i < out.size(); ++i)
+    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80 && cps++ == max_code_points) break;
+  text.assign(out.data(), i);
+}
+
+// `list` with `counts` added, in kind order (kinds the core does not know are dropped: record
+// validation refuses them anyway).
+void add_counts(std::vector<Redaction>& list, int64_t* counts) {
+  bool any = false;
+  for (int k = 0; k < kKindCount; ++k) any |= counts[k] > 0;
+  if (!any) return;
+  for (const Redaction& x : list)
+    for (int k = 0; k < kKindCount; ++k)
+      if (x.kind == kKindName[k]) counts[k] += x.count;
+  list.clear();
+  for (int k = 0; k < kKindCount; ++k)
+    if (counts[k] > 0) list.push_back(Redaction{kKindName[k], counts[k]});
+}
+
+}  // namespace
+
+void redact_record_text(Record& record) {
+  int64_t context_counts[kKindCount] = {0, 0, 0, 0, 0};
+  if (record.topic) redact_field(*record.topic, 128, context_counts);
+  for (auto& [key, value] : record.properties)
+    if (value.kind == PropertyValue::Kind::String) redact_field(value.text, 200, context_counts);
+  for (std::size_t i = 0; i < record.answers.size(); ++i) {
+    Answer& a = record.answers[i];
+    int64_t counts[kKindCount] = {0, 0, 0, 0, 0};
+    redact_field(a.comment, 5000, counts);
+    if (i == 0)
+      for (int k = 0; k < kKindCount; ++k) counts[k] += context_counts[k];
+    add_counts(a.redactions, counts);
+  }
 }
 
 std::string redact_result_to_json(const RedactResult& result) {

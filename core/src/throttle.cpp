@@ -142,18 +142,28 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   Errors errors;
 
   std::vector<PromptHistoryEntry> history;
-  json h = internal::parse_json(history_json);
+  std::string h_duplicate;
+  json h = internal::parse_json(history_json, &h_duplicate);
   if (h.is_discarded()) {
-    add_error(errors, "/history", "invalid_json", "history is not valid JSON");
+    if (!h_duplicate.empty())
+      add_error(errors, "/history" + h_duplicate, "duplicate_key",
+                "this key appears twice in its object");
+    else
+      add_error(errors, "/history", "invalid_json", "history is not valid JSON");
   } else {
     Errors e = parse_prompt_history_value(h, history);
     errors.insert(errors.end(), e.begin(), e.end());
   }
 
   Context context;
-  json c = internal::parse_json(context_json);
+  std::string c_duplicate;
+  json c = internal::parse_json(context_json, &c_duplicate);
   if (c.is_discarded()) {
-    add_error(errors, "/context", "invalid_json", "context is not valid JSON");
+    if (!c_duplicate.empty())
+      add_error(errors, "/context" + c_duplicate, "duplicate_key",
+                "this key appears twice in its object");
+    else
+      add_error(errors, "/context", "invalid_json", "context is not valid JSON");
   } else {
     // Default config: its only cross-check (finalise.from = session_end) does not apply.
     Errors e = parse_context_value(c, Config{}, context);
@@ -161,9 +171,14 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   }
 
   Config config;
-  json t = internal::parse_json(throttle_json);
+  std::string t_duplicate;
+  json t = internal::parse_json(throttle_json, &t_duplicate);
   if (t.is_discarded()) {
-    add_error(errors, "/throttle", "invalid_json", "throttle is not valid JSON");
+    if (!t_duplicate.empty())
+      add_error(errors, "/throttle" + t_duplicate, "duplicate_key",
+                "this key appears twice in its object");
+    else
+      add_error(errors, "/throttle", "invalid_json", "throttle is not valid JSON");
   } else {
     // Validated by the config parser itself, so the rules and messages are the config's.
     json wrapper = json::object();

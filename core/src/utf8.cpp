@@ -28,6 +28,22 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+bool has_control_chars(std::string_view text, bool allow_line_breaks) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* end = p + text.size();
+  for (; p < end; ++p) {
+    const unsigned char c = *p;
+    if (c < 0x20) {
+      if (!(allow_line_breaks && (c == '\t' || c == '\n' || c == '\r'))) return true;
+    } else if (c == 0x7F) {
+      return true;
+    } else if (c == 0xC2 && p + 1 < end && p[1] <= 0x9F) {  // U+0080–U+009F
+      return true;
+    }
+  }
+  return false;
+}
+
 std::size_t code_points(std::string_view text) {
   std::size_t n = 0;
   for (char ch : text)

@@ -134,6 +134,10 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
     add_error(errors_, path(key), "invalid_value", "not valid UTF-8");
     return false;
   }
+  if (has_control_chars(s)) {
+    add_error(errors_, path(key), "invalid_value", "control characters are not allowed");
+    return false;
+  }
   std::size_t n = code_points(s);
   if (n < min_len || n > max_len) {
     add_error(errors_, path(key), "out_of_range",
@@ -203,6 +207,11 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
       const std::string& s = v.get_ref<const std::string&>();
       if (!is_valid_utf8(s)) {
         add_error(errors, key_path, "invalid_utf8", "property value is not valid UTF-8");
+        continue;
+      }
+      if (has_control_chars(s)) {
+        add_error(errors, key_path, "invalid_value",
+                  "control characters are not allowed");
         continue;
       }
       const std::size_t n = code_points(s);

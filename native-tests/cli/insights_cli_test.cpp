@@ -248,3 +248,38 @@ TEST(Insights, cli_question_filter_and_nps_counted_by_hand) {
   EXPECT_EQ(t["thumbs"]["down"], 4);
   EXPECT_EQ(t["groups"]["2026-01-01"]["ratings"], 7);
 }
+
+// Issue 13: a record line with a duplicate key is an invalid line (the fast reader falls back
+// to the DOM reader, which refuses it), not a record whose last key wins.
+TEST(Insights, cli_line_with_a_duplicate_key_is_invalid) {
+  const std::string line = record_to_json(rec("a", 1, 5));
+  const std::string dup = "{\"rating_id\":\"b\"," + line.substr(1);
+  RunResult r = run_insights(line + "\n" + dup + "\n", "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json out = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  EXPECT_EQ(out["invalid_lines"], 1) << r.out;
+  EXPECT_EQ(out["ratings"], 1) << r.out;
+}
+
+// Issue 13: scenario files go through the same rule: a duplicate key is a bad file (exit 2).
+TEST(Scenarios, cli_refuses_a_scenario_file_with_a_duplicate_key) {
+  const std::string bin = cli_path();
+  ASSERT_FALSE(bin.empty());
+  char tmpl[] = "/tmp/sr-scenario-dup-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  const std::string file(tmpl);
+  {
+    std::ofstream o(file, std::ios::binary);
+    o << R"({"name":"dup","config":{},"context":{"session_id":"s-1","session_id":"s-2"},"steps":[]})";
+  }
+  const std::string cmd = "'" + bin + "' test '" + file + "' >'" + file + ".out' 2>&1";
+  const int status = std::system(cmd.c_str());
+  const std::string out = read_all(file + ".out");
+  std::remove(file.c_str());
+  std::remove((file + ".out").c_str());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2) << out;
+  EXPECT_NE(out.find("duplicate key"), std::string::npos) << out;
+}

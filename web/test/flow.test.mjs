@@ -101,10 +101,11 @@ test('flow: view_has_every_documented_field', () => {
   flow.destroy();
 });
 
+// Tab, line feed and carriage return are the control characters a comment may hold (issue 13).
 test('flow: control_characters_in_comment_are_escaped_in_json', () => {
   const flow = make(core, { comment: { enabled: true }, redact_pii: false });
   flow.dispatch(score(1, 10));
-  const text = 'line1\nline2\t"quoted" \\ back \x01 end — ünïcödé 😀';
+  const text = 'line1\nline2\t"quoted" \\ back \r end — ünïcödé 😀';
   flow.dispatch({ type: 'comment', text, at: 11 });
   const r = flow.dispatch(ev('submit', 12));
   assert.equal(r.emit[0].answers[0].comment, text);

@@ -80,6 +80,12 @@ constexpr int64_t kMaxRecordComment = 5000;
 // Serialises a record as compact "rating.v2" JSON with the contract's key order.
 std::string record_to_json(const Record& record);
 
+// Checks that `json_text` is JSON as the core reads it: empty when it is; else one error,
+// `duplicate_key` at the JSON pointer of a key's second occurrence ("/3/topic" in a batch),
+// `invalid_utf8` or `invalid_json` at "". For callers that parse a text with another JSON
+// library first (the collector's batch bodies): nlohmann keeps the last of two equal keys.
+Errors check_json_text(std::string_view json_text);
+
 // Reads a "rating.v2" record, or a "rating.v1" one (converted: one answer, question
 // "overall", no rater/subject, no properties), and checks it (shape, types, unknown fields,
 // schema, and the consistency rules of check_record). `out` is filled only when no error is

@@ -40,6 +40,17 @@ struct RedactResult {
 // numbers with "[card]", mod-97-valid IBANs with "[iban]" and US SSNs with "[ssn]".
 RedactResult redact(std::string_view text);
 
+// Redacts every free-text field of a record in place, with redact(): each answer's `comment`
+// (its counts merged into that answer's `redactions`), the `topic` and every string value of
+// `properties` (their counts merged into the FIRST answer's `redactions`: the record schema has
+// no other place for them; docs/contracts.md, contract 3). A text that grows past its limit
+// ("[email]" is one character longer than the shortest address) is cut at the limit in code
+// points (topic 128, property strings 200, comments 5000). Text that is not valid UTF-8 is
+// left as it is (record validation refuses it). Idempotent: redacting a redacted record
+// changes nothing. The flow calls it for every record it emits when `redact_pii` is on; the
+// collector calls it on every record it stores.
+void redact_record_text(Record& record);
+
 // Serialises a result as {"text": "...", "redactions": [{"kind","count"}]}
 // (or {"error": {...}} when !ok).
 std::string redact_result_to_json(const RedactResult& result);

@@ -12,4 +12,10 @@ bool is_valid_utf8(std::string_view text);
 // Number of Unicode code points in valid UTF-8 `text`.
 std::size_t code_points(std::string_view text);
 
+// True when valid UTF-8 `text` holds a control character: U+0000–U+001F, U+007F or
+// U+0080–U+009F. With `allow_line_breaks` (comments), tab, line feed and carriage return
+// (U+0009, U+000A, U+000D) are allowed. Refused in topics, property strings, config texts
+// (code invalid_value) and, except those three, in comments (docs/contracts.md).
+bool has_control_chars(std::string_view text, bool allow_line_breaks = false);
+
 }  // namespace session_rating

@@ -235,11 +235,14 @@ inline bool JsonLexer::number_token(std::string_view& token, bool& integral) {
 // Parses JSON text: exactly what nlohmann::json::parse(text.begin(), text.end(), nullptr,
 // false) gives — the same values (integers as number_unsigned when not negative,
 // number_integer when negative, number_float with a fraction/exponent or beyond 64 bits; a
-// float overflowing to infinity refused; duplicate keys: the last one wins; a leading UTF-8
-// BOM skipped; like nlohmann, a NUL byte ends the input) and a `discarded` value
-// (is_discarded()) for anything nlohmann refuses. It never recurses (no depth limit, no stack
-// overflow on deep nesting) and never reads past `text`.
-nlohmann::json parse_json(std::string_view text);
+// float overflowing to infinity refused; a leading UTF-8 BOM skipped; like nlohmann, a NUL
+// byte ends the input) and a `discarded` value (is_discarded()) for anything nlohmann
+// refuses. One deliberate difference: an object with a duplicate key is refused (discarded;
+// nlohmann keeps the last one), and `*duplicate_path` (when given) is set to the JSON pointer
+// of the second occurrence ("/topic", "/answers/0/score"); it stays untouched otherwise, so
+// a non-empty path after a discarded result means "duplicate key". It never recurses (no
+// depth limit, no stack overflow on deep nesting) and never reads past `text`.
+nlohmann::json parse_json(std::string_view text, std::string* duplicate_path = nullptr);
 
 // ---------------------------------------------------------------------------------------------
 // Writing

@@ -330,8 +330,8 @@ bool read_answers(Scanner& s, std::vector<Answer>& out) {
   return true;
 }
 
-// {"key": string | number | bool, ...}; sorted by key afterwards. Duplicate keys (the DOM
-// keeps the last) and anything else unusual are left to the DOM reader.
+// {"key": string | number | bool, ...}; sorted by key afterwards. Duplicate keys (refused by
+// parse_json with duplicate_key) and anything else unusual are left to the DOM reader.
 bool read_properties(Scanner& s, Properties& out) {
   if (!s.lit('{')) return false;
   std::size_t n = 0;
@@ -460,7 +460,7 @@ bool scan_record(std::string_view text, Record& out) {
     else if (version == 0) hint = kSchema;
     const int field = field_of(key, hint);
     if (field < 0) return false;
-    if (seen & bit(field)) return false;
+    if (seen & bit(field)) return false;  // a duplicate key: the DOM reader reports it
     seen |= bit(field);
     if (!read_field(s, field, out, version)) return false;
     ++pos;
