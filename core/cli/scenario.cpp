@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -211,7 +212,31 @@ Outcome run_scenario(const json& s, json* dump) {
   return out;
 }
 
+// Reads one scenario file's text: JSON, then the documented shape. False with `why` set
+// ("not valid JSON", "not a valid scenario: ...") when it is not a scenario.
+bool read_scenario(std::string_view text, json& s, std::string& why) {
+  s = json::parse(text.begin(), text.end(), nullptr, false);
+  if (s.is_discarded()) {
+    why = "not valid JSON";
+    return false;
+  }
+  const std::string shape = scenario_shape_error(s);
+  if (!shape.empty()) {
+    why = "not a valid scenario: " + shape;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+int run_scenario_text(std::string_view text, std::string& report) {
+  json s;
+  if (!read_scenario(text, s, report)) return 2;
+  Outcome o = run_scenario(s, nullptr);
+  report = o.report;
+  return o.passed ? 0 : 1;
+}
 
 int cmd_test(int argc, char** argv) {
   std::vector<std::string> args;
@@ -249,15 +274,10 @@ int cmd_test(int argc, char** argv) {
       bad_input = true;
       continue;
     }
-    json s = json::parse(text, nullptr, false);
-    if (s.is_discarded()) {
-      std::cout << "ERROR " << file << ": not valid JSON\n";
-      bad_input = true;
-      continue;
-    }
-    std::string shape = scenario_shape_error(s);
-    if (!shape.empty()) {
-      std::cout << "ERROR " << file << ": not a valid scenario: " << shape << "\n";
+    json s;
+    std::string why;
+    if (!read_scenario(text, s, why)) {
+      std::cout << "ERROR " << file << ": " << why << "\n";
       bad_input = true;
       continue;
     }
