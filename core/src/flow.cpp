@@ -1,6 +1,7 @@
 #include "session_rating/flow.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
@@ -186,12 +187,17 @@ const char* Flow::submit_blocker() const {
 }
 
 std::optional<int64_t> Flow::deadline() const {
-  int64_t window = config_.finalise.window_seconds * 1000;
+  const int64_t window = config_.finalise.window_seconds * 1000;  // 0 .. 2592000000
+  // Saturates: times near INT64_MAX (an event's "at", session_ended_at) would overflow.
+  auto after = [window](int64_t t) {
+    return t > std::numeric_limits<int64_t>::max() - window ? std::numeric_limits<int64_t>::max()
+                                                            : t + window;
+  };
   if (config_.finalise.from == FinaliseFrom::SessionEnd) {
-    if (context_.session_ended_at) return *context_.session_ended_at + window;
+    if (context_.session_ended_at) return after(*context_.session_ended_at);
     return std::nullopt;
   }
-  if (revision_ > 0) return first_submitted_at_ + window;
+  if (revision_ > 0) return after(first_submitted_at_);
   return std::nullopt;
 }
 
