@@ -1,6 +1,6 @@
 // flow_configs.h — the fixed configs of the "events" and "snapshot" targets. An events input
 // whose first line is one digit picks one of these (else its first line is the config itself).
-// fuzz/wasm-agree.mjs reads the same texts from this file (each R"cfg(...)cfg" literal, in
+// fuzz/wasm-agree.mjs reads the same texts from this file (each raw string literal with the delimiter cfg, in
 // order), so keep one literal per config.
 #pragma once
 

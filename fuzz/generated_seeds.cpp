@@ -122,7 +122,8 @@ std::vector<std::pair<std::string, std::string>> generated_seeds(std::string_vie
     json_t = {{"whole", "@@"}, {"comment", kRecord}};
   } else if (target == "snapshot") {
     json_t = {{"whole", "@@"},
-              {"draft", R"({"schema":"flow.v2","config":"0","step":"details","draft":@@})"}};
+              {"comment", R"({"config":"4aabc3aae088bb4e","context":{"agent_id":null,"internal":false,"properties":{},"rater_id":null,"rating_id":"s","session_ended_at":null,"session_id":"s","subject_id":null,"topic":null},"draft":[{"comment":@@,"problems":[],"redactions":[],"score":2}],"final_emitted":false,"first_submitted_at":0,"last_at":1,"open":true,"revision":0,"snapshot":"flow.v3","step":"details","submitted":[{"comment":"","problems":[],"redactions":[],"score":null}],"submitted_at":0})"},
+              {"draft", R"({"config":"4aabc3aae088bb4e","context":{"agent_id":null,"internal":false,"properties":{},"rater_id":null,"rating_id":"s","session_ended_at":null,"session_id":"s","subject_id":null,"topic":null},"draft":@@,"final_emitted":false,"first_submitted_at":0,"last_at":1,"open":true,"revision":0,"snapshot":"flow.v3","step":"details","submitted":[{"comment":"","problems":[],"redactions":[],"score":null}],"submitted_at":0})"}};
   } else if (target == "redact") {
     raw_t = {{"text", "%%"}, {"embedded", "call me at %% or mail a@b.co"}};
   } else if (target == "scenario") {

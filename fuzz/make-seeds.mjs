@@ -218,7 +218,7 @@ try {
     for (const step of d.steps) {
       if (step && Array.isArray(step.emit))
         for (const r of step.emit) records.set(JSON.stringify(r), `${name}-c${ci}`);
-      if (step && typeof step.schema === 'string' && step.schema.startsWith('flow.') && ci !== '0')
+      if (step && typeof step.snapshot === 'string' && step.snapshot.startsWith('flow.') && ci !== '0')
         snapshots.set(JSON.stringify(step), `${name}-config${Number(ci) - 1}`);
     }
   }

@@ -35,8 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SR_FUZZ_CHECK(is_valid_id(context.session_id));
   SR_FUZZ_CHECK(is_valid_id(context.rating_id));
   Flow flow(config, context);
-  const DispatchResult scored = flow.dispatch(R"({"type":"score","at":1000,"value":5})");
-  SR_FUZZ_CHECK_MSG(scored.ok, scored.error_code);
+  // A low score opens the details step; the submit delivers revision 1.
+  const DispatchResult scored = flow.dispatch(R"({"type":"score","at":1000,"value":2})");
+  SR_FUZZ_CHECK_MSG(scored.ok && scored.emit.empty(), scored.error_code);
   const DispatchResult submitted = flow.dispatch(R"({"type":"submit","at":2000})");
   SR_FUZZ_CHECK_MSG(submitted.ok && submitted.emit.size() == 1, submitted.error_code);
   const Record& record = submitted.emit[0];
