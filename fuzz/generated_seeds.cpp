@@ -100,45 +100,50 @@ std::vector<std::pair<std::string, std::string>> generated_seeds(std::string_vie
   static const char* const kRecord =
       R"({"schema":"rating.v2","rating_id":"r-1","session_id":"s-1","rater_id":null,"subject_id":null,"revision":1,"final":false,"answers":[{"question":"overall","scale":"stars","range":[1,5],"score":2,"positive":false,"sentiment":"negative","problems":["audio"],"comment":@@,"redactions":[],"low_score_max":3,"positive_min":4}],"submitted_at":1000,"first_submitted_at":1000,"edit_deadline":3601000,"internal":false,"topic":null,"agent_id":null,"properties":{}})";
   std::vector<Template> json_t, raw_t;
+  // push_back, not a braced list: GCC 12 warns (-Wnonnull, a false positive) on assigning one.
+  auto Json = [&json_t](const char* name, const char* text) { json_t.push_back(Template{name, text}); };
+  auto Raw = [&raw_t](const char* name, const char* text) { raw_t.push_back(Template{name, text}); };
   if (target == "config") {
-    json_t = {{"whole", "@@"},
-              {"question", R"({"question":@@})"},
-              {"strings", R"({"strings":{"title":@@}})"},
-              {"problems", R"({"problems":@@})"},
-              {"questions", R"({"questions":@@})"}};
+    Json("whole", "@@");
+    Json("question", R"({"question":@@})");
+    Json("strings", R"({"strings":{"title":@@}})");
+    Json("problems", R"({"problems":@@})");
+    Json("questions", R"({"questions":@@})");
   } else if (target == "context") {
-    json_t = {{"whole", "@@"},
-              {"session_id", R"({"session_id":@@})"},
-              {"topic", R"({"session_id":"s-1","topic":@@})"},
-              {"properties", R"({"session_id":"s-1","properties":@@})"},
-              {"property_value", R"({"session_id":"s-1","properties":{"plan":@@}})"}};
+    Json("whole", "@@");
+    Json("session_id", R"({"session_id":@@})");
+    Json("topic", R"({"session_id":"s-1","topic":@@})");
+    Json("properties", R"({"session_id":"s-1","properties":@@})");
+    Json("property_value", R"({"session_id":"s-1","properties":{"plan":@@}})");
   } else if (target == "events") {
-    json_t = {{"config_line", "@@\n{\"type\":\"score\",\"at\":1,\"value\":1}"},
-              {"event", "0\n@@"},
-              {"comment", "0\n{\"type\":\"score\",\"at\":1,\"value\":2}\n{\"type\":\"comment\",\"at\":2,\"text\":@@}\n#snapshot\n{\"type\":\"submit\",\"at\":3}"},
-              {"comment_no_redaction", "1\n{\"type\":\"score\",\"at\":1,\"value\":0}\n{\"type\":\"comment\",\"at\":2,\"text\":@@}\n#snapshot\n{\"type\":\"submit\",\"at\":3}"},
-              {"at", "2\n{\"type\":\"score\",\"question\":\"nps\",\"at\":@@,\"value\":3}"}};
+    Json("config_line", "@@\n{\"type\":\"score\",\"at\":1,\"value\":1}");
+    Json("event", "0\n@@");
+    Json("comment", "0\n{\"type\":\"score\",\"at\":1,\"value\":2}\n{\"type\":\"comment\",\"at\":2,\"text\":@@}\n#snapshot\n{\"type\":\"submit\",\"at\":3}");
+    Json("comment_no_redaction", "1\n{\"type\":\"score\",\"at\":1,\"value\":0}\n{\"type\":\"comment\",\"at\":2,\"text\":@@}\n#snapshot\n{\"type\":\"submit\",\"at\":3}");
+    Json("at", "2\n{\"type\":\"score\",\"question\":\"nps\",\"at\":@@,\"value\":3}");
   } else if (target == "records") {
-    json_t = {{"whole", "@@"}, {"comment", kRecord}};
+    Json("whole", "@@");
+    Json("comment", kRecord);
   } else if (target == "snapshot") {
-    json_t = {{"whole", "@@"},
-              {"comment", R"({"config":"4aabc3aae088bb4e","context":{"agent_id":null,"internal":false,"properties":{},"rater_id":null,"rating_id":"s","session_ended_at":null,"session_id":"s","subject_id":null,"topic":null},"draft":[{"comment":@@,"problems":[],"redactions":[],"score":2}],"final_emitted":false,"first_submitted_at":0,"last_at":1,"open":true,"revision":0,"snapshot":"flow.v3","step":"details","submitted":[{"comment":"","problems":[],"redactions":[],"score":null}],"submitted_at":0})"},
-              {"draft", R"({"config":"4aabc3aae088bb4e","context":{"agent_id":null,"internal":false,"properties":{},"rater_id":null,"rating_id":"s","session_ended_at":null,"session_id":"s","subject_id":null,"topic":null},"draft":@@,"final_emitted":false,"first_submitted_at":0,"last_at":1,"open":true,"revision":0,"snapshot":"flow.v3","step":"details","submitted":[{"comment":"","problems":[],"redactions":[],"score":null}],"submitted_at":0})"}};
+    Json("whole", "@@");
+    Json("comment", R"({"config":"4aabc3aae088bb4e","context":{"agent_id":null,"internal":false,"properties":{},"rater_id":null,"rating_id":"s","session_ended_at":null,"session_id":"s","subject_id":null,"topic":null},"draft":[{"comment":@@,"problems":[],"redactions":[],"score":2}],"final_emitted":false,"first_submitted_at":0,"last_at":1,"open":true,"revision":0,"snapshot":"flow.v3","step":"details","submitted":[{"comment":"","problems":[],"redactions":[],"score":null}],"submitted_at":0})");
+    Json("draft", R"({"config":"4aabc3aae088bb4e","context":{"agent_id":null,"internal":false,"properties":{},"rater_id":null,"rating_id":"s","session_ended_at":null,"session_id":"s","subject_id":null,"topic":null},"draft":@@,"final_emitted":false,"first_submitted_at":0,"last_at":1,"open":true,"revision":0,"snapshot":"flow.v3","step":"details","submitted":[{"comment":"","problems":[],"redactions":[],"score":null}],"submitted_at":0})");
   } else if (target == "redact") {
-    raw_t = {{"text", "%%"}, {"embedded", "call me at %% or mail a@b.co"}};
+    Raw("text", "%%");
+    Raw("embedded", "call me at %% or mail a@b.co");
   } else if (target == "scenario") {
-    json_t = {{"whole", "@@"},
-              {"config", R"({"name":"n","config":@@,"context":{"session_id":"s"},"steps":[]})"},
-              {"event", R"({"name":"n","config":{},"context":{"session_id":"s"},"steps":[{"event":@@}]})"}};
+    Json("whole", "@@");
+    Json("config", R"({"name":"n","config":@@,"context":{"session_id":"s"},"steps":[]})");
+    Json("event", R"({"name":"n","config":{},"context":{"session_id":"s"},"steps":[{"event":@@}]})");
   } else if (target == "collector") {
-    json_t = {{"post_rating",
+    Json("post_rating",
                "POST /v1/ratings?key=fuzz-write-key HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-               "text/plain\r\nContent-Length: ##LEN##\r\n\r\n@@"}};
-    raw_t = {{"post_raw",
+               "text/plain\r\nContent-Length: ##LEN##\r\n\r\n@@");
+    Raw("post_raw",
               "POST /v1/ratings?key=fuzz-write-key HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
-              "##LEN##\r\n\r\n%%"},
-             {"header_value", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %%\r\n\r\n"},
-             {"target", "GET /v1/ratings?x=%% HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"}};
+              "##LEN##\r\n\r\n%%");
+    Raw("header_value", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %%\r\n\r\n");
+    Raw("target", "GET /v1/ratings?x=%% HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   } else {
     return {};
   }

@@ -1,7 +1,7 @@
 #include "session_rating/flow.h"
 
 #include <algorithm>
-#include <limits>
+#include <cstdint>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
@@ -186,13 +186,15 @@ const char* Flow::submit_blocker() const {
   return nullptr;
 }
 
+// The latest time an event may carry, and the latest deadline: 9999-12-31T23:59:59.999Z, the
+// bound records are checked against (record.cpp kMaxTime) and contexts read with (config.cpp).
+constexpr int64_t kMaxEventTime = INT64_C(253402300799999);
+
 std::optional<int64_t> Flow::deadline() const {
   const int64_t window = config_.finalise.window_seconds * 1000;  // 0 .. 2592000000
-  // Saturates: times near INT64_MAX (an event's "at", session_ended_at) would overflow.
-  auto after = [window](int64_t t) {
-    return t > std::numeric_limits<int64_t>::max() - window ? std::numeric_limits<int64_t>::max()
-                                                            : t + window;
-  };
+  // Capped at the last valid record time (9999-12-31, record.cpp's kMaxTime), so a rating
+  // made near it still has a deadline its record may carry (check_record).
+  auto after = [window](int64_t t) { return t > kMaxEventTime - window ? kMaxEventTime : t + window; };
   if (config_.finalise.from == FinaliseFrom::SessionEnd) {
     if (context_.session_ended_at) return after(*context_.session_ended_at);
     return std::nullopt;
@@ -314,8 +316,10 @@ DispatchResult Flow::apply(const Event& parsed) {
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
   auto at_it = event.find("at");
   int64_t at = 0;
-  if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0)
-    return refuse("invalid_event", "\"at\" must be an integer number of ms since 1970, >= 0");
+  if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0 ||
+      at > kMaxEventTime)
+    return refuse("invalid_event",
+                  "\"at\" must be an integer number of ms since 1970, up to year 9999");
   auto type_it = event.find("type");
   if (type_it == event.end() || !type_it->is_string())
     return refuse("invalid_event", "\"type\" must be a string");
