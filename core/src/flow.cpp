@@ -671,9 +671,14 @@ bool read_redactions(const json& list, std::vector<Redaction>& out) {
     auto kind = item.find("kind");
     auto count = item.find("count");
     int64_t n = 0;
+    RedactionKind known;
     if (kind == item.end() || !kind->is_string() || count == item.end() ||
-        !internal::as_int64(*count, n) || n < 1)
+        !internal::as_int64(*count, n) || n < 1 ||
+        !parse_redaction_kind(kind->get_ref<const std::string&>(), known))
       return false;
+    // A kind listed twice would make every record of the flow fail check_record.
+    for (const Redaction& r : out)
+      if (r.kind == kind->get_ref<const std::string&>()) return false;
     out.push_back(Redaction{kind->get<std::string>(), n});
   }
   return true;
