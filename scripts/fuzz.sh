@@ -8,7 +8,7 @@
 # Seeds: the committed corpus fuzz/corpus/<target>/ and the generated big seeds (written by
 # sr-fuzz-seeds into build/fuzz/runs/<target>/generated/). New coverage goes to
 # build/fuzz/runs/<target>/corpus/ (never into the repo), crashes to
-# build/fuzz/runs/<target>/artifacts/. Prints a table: target, CPU seconds, runs, coverage,
+# build/fuzz/runs/<target>/artifacts/ (emptied when the target runs again). Prints a table: target, CPU seconds, runs, coverage,
 # corpus size, crashes. A crash is not fixed here: copy it into fuzz/corpus/<target>/ as
 # regression-<what> once fixed, or into fuzz/findings/<target>/ while it is open.
 set -uo pipefail
@@ -28,6 +28,8 @@ summary=()
 status=0
 for t in "${targets[@]}"; do
   dir="$runs/$t"
+  # Artifacts are per run (copy a crash out before running the target again).
+  rm -rf "$dir/artifacts"
   mkdir -p "$dir/corpus" "$dir/generated" "$dir/artifacts"
   "$bin/sr-fuzz-seeds" "$t" "$dir/generated" >/dev/null || exit 1
   echo "==== fuzz-$t: ${FUZZ_SECONDS} s"
