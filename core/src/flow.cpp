@@ -708,7 +708,9 @@ bool read_answer(const json& obj, const Question& q, const char* score_key,
   auto pr = obj.find(problems_key);
   if (pr == obj.end() || !read_picks(*pr, q, picks)) return false;
   auto cm = obj.find(comment_key);
-  if (cm == obj.end() || !cm->is_string() || !is_valid_utf8(cm->get_ref<const std::string&>()))
+  // No longer than a record may carry: a restored flow must still deliver valid records.
+  if (cm == obj.end() || !cm->is_string() || !is_valid_utf8(cm->get_ref<const std::string&>()) ||
+      code_points(cm->get_ref<const std::string&>()) > static_cast<std::size_t>(kMaxRecordComment))
     return false;
   comment = cm->get<std::string>();
   auto rd = obj.find(redactions_key);
