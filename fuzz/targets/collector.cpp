@@ -176,6 +176,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
   const std::string answer = exchange(input, timed_out);
   SR_FUZZ_CHECK_MSG(!timed_out, "no end of answer within 10 s; got: " + answer.substr(0, 2000));
+  if (std::getenv("SR_FUZZ_VERBOSE")) {  // the status line of each answer, for a look by hand
+    const auto eol = answer.find("\r\n");
+    std::fprintf(stderr, "%zu bytes in -> %s\n", size,
+                 answer.empty() ? "(closed without an answer)" : answer.substr(0, eol).c_str());
+  }
   if (answer.empty()) return 0;
   SR_FUZZ_CHECK_MSG(answer.rfind("HTTP/1.1 ", 0) == 0, answer.substr(0, 2000));
   SR_FUZZ_CHECK_MSG(answer.compare(9, 4, "500 ") != 0, answer.substr(0, 4000));
