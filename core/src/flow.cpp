@@ -836,6 +836,12 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
       (submitted && !required_submitted) || (!submitted && any_submitted) ||
       (flow->final_emitted_ && flow->step_ != Step::Final))
     return bad("step");
+  // Times as a flow keeps them: first submit <= last submit <= last event <= year 9999 (else
+  // the next records carry submitted_at < first_submitted_at, which check_record refuses).
+  if (flow->seen_event_ && flow->last_at_ > kMaxEventTime) return bad("last_at");
+  if (submitted && (!flow->seen_event_ || flow->first_submitted_at_ > flow->submitted_at_ ||
+                    flow->submitted_at_ > flow->last_at_))
+    return bad("submitted_at");
   out = std::move(flow);
   return errors;
 }
