@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libssl-dev openssl                 # collector: HMAC-SHA256 and https webhooks (OpenSSL); tests make a certificate
   chromium                           # browser tests (driven by playwright-core)
   brotli gzip wrk                    # size reports and load benchmarks
+  clang libclang-rt-14-dev           # fuzzing: libFuzzer + ASan/UBSan runtimes (preset fuzz, scripts/fuzz.sh)
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "session_rating/flow.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
@@ -185,13 +186,20 @@ const char* Flow::submit_blocker() const {
   return nullptr;
 }
 
+// The latest time an event may carry, and the latest deadline: 9999-12-31T23:59:59.999Z, the
+// bound records are checked against (record.cpp kMaxTime) and contexts read with (config.cpp).
+constexpr int64_t kMaxEventTime = INT64_C(253402300799999);
+
 std::optional<int64_t> Flow::deadline() const {
-  int64_t window = config_.finalise.window_seconds * 1000;
+  const int64_t window = config_.finalise.window_seconds * 1000;  // 0 .. 2592000000
+  // Capped at the last valid record time (9999-12-31, record.cpp's kMaxTime), so a rating
+  // made near it still has a deadline its record may carry (check_record).
+  auto after = [window](int64_t t) { return t > kMaxEventTime - window ? kMaxEventTime : t + window; };
   if (config_.finalise.from == FinaliseFrom::SessionEnd) {
-    if (context_.session_ended_at) return *context_.session_ended_at + window;
+    if (context_.session_ended_at) return after(*context_.session_ended_at);
     return std::nullopt;
   }
-  if (revision_ > 0) return first_submitted_at_ + window;
+  if (revision_ > 0) return after(first_submitted_at_);
   return std::nullopt;
 }
 
@@ -314,8 +322,10 @@ DispatchResult Flow::apply(const Event& parsed) {
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
   auto at_it = event.find("at");
   int64_t at = 0;
-  if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0)
-    return refuse("invalid_event", "\"at\" must be an integer number of ms since 1970, >= 0");
+  if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0 ||
+      at > kMaxEventTime)
+    return refuse("invalid_event",
+                  "\"at\" must be an integer number of ms since 1970, up to year 9999");
   auto type_it = event.find("type");
   if (type_it == event.end() || !type_it->is_string())
     return refuse("invalid_event", "\"type\" must be a string");
@@ -669,9 +679,14 @@ bool read_redactions(const json& list, std::vector<Redaction>& out) {
     auto kind = item.find("kind");
     auto count = item.find("count");
     int64_t n = 0;
+    RedactionKind known;
     if (kind == item.end() || !kind->is_string() || count == item.end() ||
-        !internal::as_int64(*count, n) || n < 1)
+        !internal::as_int64(*count, n) || n < 1 ||
+        !parse_redaction_kind(kind->get_ref<const std::string&>(), known))
       return false;
+    // A kind listed twice would make every record of the flow fail check_record.
+    for (const Redaction& r : out)
+      if (r.kind == kind->get_ref<const std::string&>()) return false;
     out.push_back(Redaction{kind->get<std::string>(), n});
   }
   return true;
@@ -701,7 +716,9 @@ bool read_answer(const json& obj, const Question& q, const char* score_key,
   auto pr = obj.find(problems_key);
   if (pr == obj.end() || !read_picks(*pr, q, picks)) return false;
   auto cm = obj.find(comment_key);
-  if (cm == obj.end() || !cm->is_string() || !is_valid_utf8(cm->get_ref<const std::string&>()))
+  // No longer than a record may carry: a restored flow must still deliver valid records.
+  if (cm == obj.end() || !cm->is_string() || !is_valid_utf8(cm->get_ref<const std::string&>()) ||
+      code_points(cm->get_ref<const std::string&>()) > static_cast<std::size_t>(kMaxRecordComment))
     return false;
   comment = cm->get<std::string>();
   auto rd = obj.find(redactions_key);
@@ -833,6 +850,12 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
       (submitted && !required_submitted) || (!submitted && any_submitted) ||
       (flow->final_emitted_ && flow->step_ != Step::Final))
     return bad("step");
+  // Times as a flow keeps them: first submit <= last submit <= last event <= year 9999 (else
+  // the next records carry submitted_at < first_submitted_at, which check_record refuses).
+  if (flow->seen_event_ && flow->last_at_ > kMaxEventTime) return bad("last_at");
+  if (submitted && (!flow->seen_event_ || flow->first_submitted_at_ > flow->submitted_at_ ||
+                    flow->submitted_at_ > flow->last_at_))
+    return bad("submitted_at");
   out = std::move(flow);
   return errors;
 }

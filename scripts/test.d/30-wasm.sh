@@ -87,6 +87,11 @@ EOF
 then
   status=1
 fi
+# Fuzz corpora (issue 13): native (build/native/fuzz/replay-* --print) and WASM (the tools
+# build, raw bytes through its C exports) give the same accept/reject and error codes on every
+# input of the config, context, events and records corpora. docs/fuzzing.md.
+node fuzz/wasm-agree.mjs build/native || failed+=("fuzz corpus agreement")
+
 scenarios=$(wc -l <"$out/native.jsonl")
 if [ "$status" = 0 ]; then
   echo "parity: native and WASM agree on $scenarios scenarios ($(tail -n 1 "$out/native.txt"), exit $native_rc)"
