@@ -201,7 +201,9 @@ struct Scanner {
   int group_len(const Chunk& c, int g) const { return groups[c.group_begin + static_cast<uint32_t>(g)]; }
   int number(const char* d, int len) const {
     int v = 0;
-    for (int k = 0; k < len; ++k) v = v * 10 + digit_value(d[k]);
+    // Saturates (callers compare with small bounds: 12, 31, 255, 999): a long digit run
+    // would overflow int (UB natively; found by fuzz-redact).
+    for (int k = 0; k < len && v < 100000000; ++k) v = v * 10 + digit_value(d[k]);
     return v;
   }
 
