@@ -456,6 +456,10 @@ DispatchResult Flow::apply(const Event& parsed) {
       if (config_.redact_pii) {
         RedactResult red = redact(*text);
         if (!red.ok) return fail("invalid_utf8", "comment is not valid UTF-8");
+        // "[email]" is one character longer than the shortest address: a comment within
+        // max_length can outgrow what a record carries once masked (found by fuzz-events).
+        if (code_points(red.text) > static_cast<std::size_t>(kMaxRecordComment))
+          return fail("comment_too_long", "comment is longer than 5000 characters once masked");
         draft.comment_redacted = std::move(red.text);
         draft.redactions = std::move(red.redactions);
       } else {
