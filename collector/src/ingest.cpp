@@ -39,40 +39,10 @@ void note_ids(const json& value, Outcome& out) {
 }
 
 // Re-redacts every free text of a record (a client may be old, modified or not redact at
-// all): each answer's comment, with the counts merged into what the client reported, and
-// the host's free text — `topic` and every string property value — which has no counts.
-//
-// ISSUE 13 CALL SITE (wt-harden-core): the core is adding
-// `void session_rating::redact_record_text(Record&)` (redact.h: every free-text field,
-// look-alikes normalised before matching, topic/property counts merged into the first
-// answer's redactions). Once it is on main, this body becomes a call to it (invalid UTF-8 is
-// refused by record validation before this runs); until then the core's redact() is applied
-// field by field here.
-Errors re_redact(Record& r) {
-  Errors errors;
-  auto redact_into = [&errors](std::string& text, const std::string& path,
-                               std::vector<session_rating::Redaction>* counts) {
-    if (text.empty()) return;
-    session_rating::RedactResult rr = session_rating::redact(text);
-    if (!rr.ok) {
-      Error e = rr.error;
-      e.path = path;
-      errors.push_back(std::move(e));
-      return;
-    }
-    text = std::move(rr.text);
-    if (counts) *counts = session_rating::merge_redactions(*counts, rr.redactions);
-  };
-  for (size_t i = 0; i < r.answers.size(); ++i) {
-    session_rating::Answer& a = r.answers[i];
-    redact_into(a.comment, "/answers/" + std::to_string(i) + "/comment", &a.redactions);
-  }
-  if (r.topic) redact_into(*r.topic, "/topic", nullptr);
-  for (auto& [key, value] : r.properties)
-    if (value.kind == session_rating::PropertyValue::Kind::String)
-      redact_into(value.text, "/properties/" + key, nullptr);
-  return errors;
-}
+// all) with the core's rule: each answer's comment, the `topic` and every string property
+// value, look-alikes normalised before matching, counts merged into the record's redactions
+// (redact.h). Invalid UTF-8 never gets here: record validation refused it.
+void re_redact(Record& r) { session_rating::redact_record_text(r); }
 
 // Problem ids outside the site's configured list (when the site config is known): each
 // answer's problems must be ids of its question's problems, or — for a question the config
@@ -103,7 +73,7 @@ void prepare(Prepared& p, Outcome& out, const SiteSettings& site) {
   out.rating_id = r.rating_id;
   out.revision = r.revision;
   Errors errors = unknown_problems(r, site);
-  if (errors.empty()) errors = re_redact(r);
+  if (errors.empty()) re_redact(r);
   if (!errors.empty()) {
     out.status = "invalid";
     out.errors = std::move(errors);
@@ -356,8 +326,25 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
     }
     prepared.resize(value.size());
     outcomes.resize(value.size());
+    // nlohmann keeps the last of two equal keys; the core refuses them (duplicate_key at the
+    // pointer of the second one, "/3/topic"): that record is invalid, its path made relative.
+    std::vector<Errors> refused(value.size());
+    for (Error& e : session_rating::check_json_text(body)) {
+      size_t i = 0, k = 1;
+      while (k < e.path.size() && e.path[k] >= '0' && e.path[k] <= '9' && i < value.size())
+        i = i * 10 + static_cast<size_t>(e.path[k++] - '0');
+      if (k == 1 || i >= value.size()) {  // not inside a record: the body as a whole
+        result.http_status = 400;
+        result.body = errors_body({e});
+        return done(std::move(result));
+      }
+      e.path.erase(0, k);
+      refused[i].push_back(std::move(e));
+    }
     for (size_t i = 0; i < value.size(); ++i) {
-      Errors errors = session_rating::parse_record_fast(dump(value[i]), prepared[i].record);
+      Errors errors = std::move(refused[i]);
+      if (errors.empty())
+        errors = session_rating::parse_record_fast(dump(value[i]), prepared[i].record);
       if (!errors.empty()) {
         note_ids(value[i], outcomes[i]);
         outcomes[i].status = "invalid";

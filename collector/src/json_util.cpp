@@ -3,11 +3,21 @@
 #include <limits>
 
 #include "session_rating/civil_date.h"
+#include "session_rating/record.h"
 
 namespace collector {
 
 json parse_json(std::string_view text) {
   return json::parse(text.begin(), text.end(), nullptr, false);
+}
+
+bool has_duplicate_key(std::string_view text, session_rating::Error& out) {
+  for (session_rating::Error& e : session_rating::check_json_text(text)) {
+    if (e.code != "duplicate_key") continue;
+    out = std::move(e);
+    return true;
+  }
+  return false;
 }
 
 std::string dump(const json& value) {

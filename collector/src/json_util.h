@@ -19,6 +19,11 @@ using nlohmann::json;
 // Parses without exceptions; a discarded value (is_discarded()) means invalid JSON.
 json parse_json(std::string_view text);
 
+// True when `text` has an object with two equal keys (nlohmann keeps the last one; the core
+// refuses them): `out` gets the core's error, `duplicate_key` at the second key's pointer.
+// Request bodies are checked with it before they are read (docs/security.md).
+bool has_duplicate_key(std::string_view text, session_rating::Error& out);
+
 // Compact serialisation that never throws or aborts (invalid UTF-8 is replaced).
 std::string dump(const json& value);
 

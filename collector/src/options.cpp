@@ -203,6 +203,8 @@ std::string load_config_file(const std::string& path, Options& out) {
   ss << in.rdbuf();
   const json doc = parse_json(ss.str());
   if (doc.is_discarded() || !doc.is_object()) return "--config: " + path + " is not a JSON object";
+  if (session_rating::Error dup; has_duplicate_key(ss.str(), dup))
+    return "--config: " + path + ": " + dup.message + " at " + dup.path;
   // Keys use underscores ("write_key") or the flag spelling ("write-key").
   for (const auto& [key, value] : doc.items()) {
     std::string name = key;

@@ -296,6 +296,7 @@ Errors SiteConfig::apply_patch(const SiteSettings& current, std::string_view bod
   const json patch = parse_json(body);
   if (patch.is_discarded())
     return {Error{"", "invalid_json", "the body is not valid JSON"}};
+  if (Error dup; has_duplicate_key(body, dup)) return {dup};
   if (!patch.is_object())
     return {Error{"", "not_an_object", "the body must be a JSON object"}};
   json doc = parse_json(current.doc);

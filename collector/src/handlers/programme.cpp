@@ -66,6 +66,8 @@ void post_request(App& app, const http::Request& req, http::Response& res) {
   if (!check_session_id(session_id, res)) return;
   const json body = parse_json(req.body);
   if (body.is_discarded()) return res.error(400, "invalid_json", "the body is not valid JSON");
+  if (session_rating::Error dup; has_duplicate_key(req.body, dup))
+    return res.error(400, dup.code, dup.message, dup.path);
   if (!body.is_object())
     return res.error(400, "not_an_object",
                      "the body must be a JSON object: {\"agent_id\", \"channel\"}");
@@ -242,6 +244,8 @@ void post_feedback(App& app, const http::Request& req, http::Response& res) {
   const json body = parse_json(req.body);
   if (body.is_discarded())
     return feedback_error(res, 400, {"", "invalid_json", "the body is not valid JSON"});
+  if (session_rating::Error dup; has_duplicate_key(req.body, dup))
+    return feedback_error(res, 400, dup);
   if (!body.is_object())
     return feedback_error(res, 400, {"", "not_an_object",
                                      "the body must be a JSON object: {\"rating\": true|false}"});

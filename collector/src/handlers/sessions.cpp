@@ -133,6 +133,8 @@ void add_sessions(http::Router& r, App& app) {
       if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
         const json body = parse_json(req.body);
         if (body.is_discarded()) return res.error(400, "invalid_json", "the body is not valid JSON");
+        if (session_rating::Error dup; has_duplicate_key(req.body, dup))
+          return res.error(400, dup.code, dup.message, dup.path);
         if (!body.is_object())
           return res.error(400, "not_an_object", "the body must be a JSON object: {\"at\": ms}");
         session_rating::Errors errors;
