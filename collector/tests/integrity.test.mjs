@@ -4,7 +4,7 @@
 // deadline, problem ids outside the site's configured list — and every free text re-redacted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, recordV2, record, post, admin, setClock, sqlite } from './helpers.mjs';
+import { startCollector, recordV2, record, post, admin, setClock, sqlite, ADMIN_TOKEN } from './helpers.mjs';
 
 const only = (r) => { assert.equal(r.json.results.length, 1, r.text); return r.json.results[0]; };
 const count = (s, sql) => Number(sqlite(s.db, sql));
@@ -143,4 +143,48 @@ test('every free text is re-redacted on ingest: comment, topic, string propertie
   assert.equal(count(s, `SELECT count(*) FROM ratings WHERE topic LIKE '%john@%'`), 0);
   assert.equal(count(s, `SELECT count(*) FROM rating_properties WHERE value LIKE '%555%'`), 0);
   assert.equal(count(s, `SELECT count(*) FROM revisions WHERE record LIKE '%john@%'`), 0);
+});
+
+test('look-alike PII is re-redacted on ingest, with counts in the first answer', async (t) => {
+  const s = await startCollector(t);
+  // No-break spaces inside a card, a full-width @: what a client that does not normalise sends.
+  const rec = recordV2({ topic: 'john\uff20example.com',
+    answers: [{ score: 1, comment: 'card 4111\u00a01111\u00a01111\u00a01111 ok' }] });
+  const r = await post(s, rec);
+  assert.equal(only(r).status, 'accepted', r.text);
+  const row = JSON.parse(sqlite(s.db, `SELECT record FROM ratings WHERE rating_id='${rec.rating_id}'`));
+  assert.equal(row.topic, '[email]');
+  assert.equal(row.answers[0].comment, 'card [card] ok');
+  assert.deepEqual(row.answers[0].redactions, [{ kind: 'email', count: 1 }, { kind: 'card', count: 1 }]);
+});
+
+test('duplicate keys are refused (400 duplicate_key at the second key), in a batch per record', async (t) => {
+  const s = await startCollector(t);
+  const a = recordV2({ topic: 'a' });
+  const b = recordV2({ topic: 'b' });
+  // One record alone: the whole request is refused.
+  const one = JSON.stringify(a).replace('"topic":"a"', '"topic":"a","topic":"x"');
+  let r = await post(s, one, { raw: true });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(only(r).errors[0].code, 'duplicate_key');
+  assert.equal(only(r).errors[0].path, '/topic');
+  // A batch: the record with the duplicate is invalid at its own path, the other is stored.
+  const batch = `[${JSON.stringify(a)},${JSON.stringify(b).replace('"topic":"b"', '"topic":"b","topic":"y"')}]`;
+  r = await post(s, batch, { raw: true });
+  assert.equal(r.json.results.length, 2, r.text);
+  assert.equal(r.json.results[0].status, 'accepted', r.text);
+  assert.equal(r.json.results[1].status, 'invalid', r.text);
+  assert.equal(r.json.results[1].errors[0].code, 'duplicate_key');
+  assert.equal(r.json.results[1].errors[0].path, '/topic');
+  assert.equal(count(s, `SELECT count(*) FROM ratings WHERE rating_id='${b.rating_id}'`), 0);
+  assert.equal(count(s, `SELECT count(*) FROM ratings WHERE topic IN ('x', 'y')`), 0);
+  // Admin bodies too: a config patch with a duplicate key changes nothing.
+  const before = await admin(s, '/v1/config');
+  const res = await fetch(`${s.url}/v1/config`, { method: 'PATCH',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: '{"enabled":false,"enabled":true}' });
+  const text = await res.text();
+  assert.equal(res.status, 400, text);
+  assert.equal(JSON.parse(text).errors[0].code, 'duplicate_key');
+  assert.deepEqual((await admin(s, '/v1/config')).json, before.json);
 });
