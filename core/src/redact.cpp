@@ -575,6 +575,10 @@ struct Scanner {
       if (q + 1 >= n || t[q] != ' ') break;
       const char d = t[q + 1];
       if (!(is_digit(d) || (d == '(' && q + 2 < n && is_digit(t[q + 2])))) break;
+      // A chunk that starts an e-mail address ("4111 4111----x.y@example.com") ends the
+      // cluster: the address is matched where a second pass would match it.
+      std::size_t local_begin = 0;
+      if (email_at(q + 1, local_begin) != 0) break;
       if (!parse_chunk(q + 1, false, c)) break;
       chunks.push_back(c);
       if (chunks.size() > 4096) break;  // keep pathological input linear and bounded
@@ -591,7 +595,10 @@ struct Scanner {
       scan_run(k, run_end);
       k = run_end + 1;
     }
-    return chunks.back().end;
+    // A last chunk glued into a word ("4111 1111 1111jo@example.com") is left to the word
+    // scan, where it may start an e-mail address: redacting the output again must change
+    // nothing (found by fuzz-redact). A first chunk glued returns p: the word is skipped.
+    return chunks.back().glued ? chunks.back().begin : chunks.back().end;
   }
 
   void scan_run(std::size_t a, std::size_t z) {
@@ -633,6 +640,28 @@ struct Scanner {
 
   void add(std::size_t begin, std::size_t end, Kind kind) { spans.push_back({begin, end, kind}); }
 
+  // An e-mail address whose local part is the run of local-part characters starting at `i`:
+  // its end (and in `local_begin` its start, leading '.' and '-' skipped), or 0. When the run
+  // ends in '@' but is no address, returns 0 with `local_begin` = just past the '@' (where
+  // the scan goes on); otherwise `local_begin` is left as it was.
+  std::size_t email_at(std::size_t i, std::size_t& local_begin) const {
+    const std::size_t n = t.size();
+    std::size_t j = i;
+    while (j < n && is_local(t[j])) ++j;
+    if (j >= n || t[j] != '@' || j == i) return 0;
+    std::size_t b = i;
+    while (b < j && (t[b] == '.' || t[b] == '-')) ++b;
+    const std::size_t end = b < j && t[j - 1] != '.' ? match_email_domain(t, j) : 0;
+    local_begin = end != 0 ? b : j + 1;
+    return end;
+  }
+
+  // t[j] as the redacted text shows it: ']' when a redacted span ends there (its placeholder's
+  // last character). Every look behind goes through it, so a second pass over the output
+  // reads the same boundaries as this one (redaction is idempotent; found by fuzz-redact).
+  // Spans are added in text order and the scan never looks back past the last one's end.
+  char shown(std::size_t j) const { return !spans.empty() && spans.back().end == j + 1 ? ']' : t[j]; }
+
   // Whether a cluster may start at `i` (t[i] is a digit, '+' or '('): not in the middle of a
   // word or of a longer number.
   bool cluster_start(std::size_t i) const {
@@ -643,15 +672,15 @@ struct Scanner {
                                     (t[i + 1] == '+' && i + 2 < n && is_digit(t[i + 2])))))
       return false;
     if (i == 0) return true;
-    const char p = t[i - 1];
+    const char p = shown(i - 1);
     // After '(' only when the '(' itself could not start a chunk: "(457-55-5462)".
-    if (p == '(') return i < 2 || !is_word(t[i - 2]);
+    if (p == '(') return i < 2 || !is_word(shown(i - 2));
     if (is_word(p) || p == '@' || p == '+' || p == '&' || p == '%' ||
         p == '\\' || p == '=' || p == '[')
       return false;
     if (is_tight_sep(p)) {
       if (i < 2) return true;
-      const char pp = t[i - 2];
+      const char pp = shown(i - 2);
       if (is_digit(pp)) return false;  // in the middle of a number ("1.5", "T12:30")
       if (p == '-' || p == '/' || p == ',') return pp == ' ' || pp == '\n' || pp == '\t';
       return true;  // "Tel:555...", "Tel.555..."
@@ -665,26 +694,24 @@ struct Scanner {
     while (i < n) {
       const char c = t[i];
       if (static_cast<unsigned char>(c) >= 0x80) { ++i; continue; }
-      // 1. E-mail: at the start of a run of local-part characters that ends in '@'.
-      if (is_local(c) && (i == 0 || !is_local(t[i - 1]))) {
-        std::size_t j = i;
-        while (j < n && is_local(t[j])) ++j;
-        if (j < n && t[j] == '@' && j > i) {
-          std::size_t local_begin = i;
-          while (local_begin < j && (t[local_begin] == '.' || t[local_begin] == '-')) ++local_begin;
-          const std::size_t end = local_begin < j && t[j - 1] != '.' ? match_email_domain(t, j) : 0;
-          if (end != 0) {
-            add(local_begin, end, kEmail);
-            i = end;
-            continue;
-          }
-          // Not an address: skip the whole run so no part of it is read as a number.
-          i = j + 1;
+      // 1. E-mail: at the start of a run of local-part characters that ends in '@' (right
+      // after a redacted span too: "a@y.ck.b@y.ck", "0417 1643.doe@example.com").
+      if (is_local(c) && (i == 0 || !is_local(shown(i - 1)))) {
+        std::size_t local_begin = 0;
+        const std::size_t end = email_at(i, local_begin);
+        if (end != 0) {
+          add(local_begin, end, kEmail);
+          i = end;
+          continue;
+        }
+        if (local_begin != 0) {
+          // Not an address: skip the whole run and its '@' so no part is read as a number.
+          i = local_begin;
           continue;
         }
       }
       // 2. IBAN at a word start.
-      if (is_alpha(c) && (i == 0 || !is_word(t[i - 1]))) {
+      if (is_alpha(c) && (i == 0 || !is_word(shown(i - 1)))) {
         bool valid = false;
         const std::size_t end = match_iban(t, i, valid);
         if (end != 0) {
