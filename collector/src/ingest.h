@@ -44,8 +44,10 @@ struct IngestResult {
 
 class Ingestor {
  public:
-  Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site)
-      : queue_(queue), clock_(clock), site_(site) {}
+  // `context_secrets`: --context-secret values (signed context; empty = trust "none").
+  Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site,
+           std::vector<std::string> context_secrets = {})
+      : queue_(queue), clock_(clock), site_(site), context_secrets_(std::move(context_secrets)) {}
   IngestResult ingest(std::string_view body);
   // The same without blocking: `done` gets the result — on the caller's thread when nothing
   // is to be stored (invalid body or records), else on the writer thread after the commit
@@ -56,6 +58,7 @@ class Ingestor {
   WriteQueue& queue_;
   const Clock& clock_;
   const SiteConfig& site_;
+  const std::vector<std::string> context_secrets_;
 };
 
 }  // namespace collector
