@@ -33,6 +33,8 @@ export interface RatingRecord {
   topic: string | null;
   agent_id: string | null;
   properties: Record<string, string | number | boolean>;
+  /** Present (last) only when the context had a signature (`contextSignature`). */
+  context_signature?: string;
 }
 
 /** `detail` of `rating-error`. */
