@@ -422,14 +422,13 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
   st->done = std::move(done);
   const Window window{settings.window_seconds * 1000, settings.from_session_end};
   const Clock& clock = clock_;
-  const std::vector<std::string>& secrets = context_secrets_;
   queue_.submit_async(
-      [st, &clock, &secrets, window](WriteTx& tx) {
+      [st, &clock, secrets = context_secrets_, window](WriteTx& tx) {
         const int64_t now = clock.now_ms();  // inside the write lock: monotonic per rating
         st->decided = st->result.results;
         for (size_t i = 0; i < st->prepared.size() && !tx.failed(); ++i) {
           if (st->prepared[i].valid)
-            decide(tx, st->prepared[i], st->decided[i], now, window, secrets);
+            decide(tx, st->prepared[i], st->decided[i], now, window, *secrets);
         }
       },
       [st](bool ok) {

@@ -241,3 +241,19 @@ test('session-rating sign makes tokens the collector accepts as signed', async (
   assert.equal(statusOf(await post(server, { ...r, context_signature: sig })), 'accepted');
   assert.equal(await trustOf(server, r.rating_id), 'signed');
 });
+
+test('feedback through the server route (server token) is signed by the collector itself', async (t) => {
+  const serverToken = 'server-token-0123456789';
+  const server = await startCollector(t, { args: ['--context-secret', SECRET_2, '--context-secret', SECRET,
+    '--token', `server:${serverToken}`] });
+  const res = await fetch(`${server.url}/v1/sessions/fb-1/feedback`, {
+    method: 'POST', headers: { Authorization: `Bearer ${serverToken}` }, body: JSON.stringify({ rating: true, rater_id: 'u-3' }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  const list = await admin(server, '/v1/ratings?session_id=fb-1');
+  assert.equal(list.json.ratings.length, 1);
+  const row = list.json.ratings[0];
+  assert.equal(row.context_trust, 'signed');
+  const exp = Number(row.context_signature.split('.')[1]);
+  assert.equal(row.context_signature, token(SECRET_2, exp, row), 'made with the first configured secret');
+});
