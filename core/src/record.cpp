@@ -549,7 +549,8 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
       rec.topic = t->get<std::string>();
   }
   read_optional_id(r, errors, "agent_id", rec.agent_id);
-  if (const json* sig = r.find("context_signature")) {  // rating.v2 only (v1: unknown_field)
+  const json* sig = version == 2 ? r.find("context_signature") : nullptr;  // v1: unknown_field
+  if (sig) {
     if (!sig->is_string())
       add_error(errors, "/context_signature", "wrong_type",
                 std::string("expected a string, got ") + internal::type_name(*sig));
