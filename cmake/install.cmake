@@ -27,9 +27,11 @@ install(TARGETS session_rating_core session-rating
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# context_trust.h belongs to session_rating_sign (OpenSSL; the CLI and the collector use it),
+# which the package does not install: its header stays out too.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/session_rating
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.h")
+  FILES_MATCHING PATTERN "*.h" PATTERN "context_trust.h" EXCLUDE)
 install(EXPORT session_ratingTargets
   NAMESPACE session_rating::
   DESTINATION ${SR_INSTALL_CMAKEDIR})

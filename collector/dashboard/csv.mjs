@@ -5,11 +5,13 @@
 // so a spreadsheet that splits on ';' (or tabs) never sees a cell start inside a value.
 // One row per answer (rating.v2: a rating with two questions gives two rows sharing its
 // rating_id); a rating.v1 record (top-level scale/score/...) is one row with question overall.
+// context_trust (signed context, docs/security.md) is the collector's, from GET /v1/ratings.
 
 export const CSV_COLUMNS = [
   'rating_id', 'session_id', 'rater_id', 'subject_id', 'revision', 'final', 'question', 'scale',
   'score', 'positive', 'sentiment', 'problems', 'comment', 'redactions', 'submitted_at',
   'first_submitted_at', 'edit_deadline', 'internal', 'topic', 'agent_id', 'properties',
+  'context_trust',
 ];
 
 /** One CSV cell. */
@@ -40,6 +42,7 @@ export function recordRows(r) {
     (a.redactions || []).map((x) => `${x.kind}:${x.count}`).join('|'),
     iso(r.submitted_at), iso(r.first_submitted_at), iso(r.edit_deadline),
     r.internal, r.topic ?? '', r.agent_id ?? '', props,
+    r.context_trust ?? '', // GET /v1/ratings rows: none | signed | unsigned | invalid | expired
   ]);
 }
 

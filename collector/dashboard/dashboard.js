@@ -281,6 +281,8 @@ function ratingMeta(r, { session }) {
   for (const [k, v] of Object.entries(r.properties || {})) meta.append(span(`${k}=${v}`, 'tag prop'));
   if (r.revision > 1) meta.append(span(`revision ${r.revision}`));
   if (r.final) meta.append(span('final'));
+  // Signed context (docs/security.md): whether the rater/agent/internal fields were vouched for.
+  if (r.context_trust) meta.append(span(`context: ${r.context_trust}`, `trust trust-${r.context_trust}`));
   return meta;
 }
 

@@ -84,7 +84,7 @@ bool App::open(std::string& error) {
   writer = std::make_unique<WriteQueue>(std::move(db), std::move(hooks));
   checkpointer = std::make_unique<Checkpointer>(opts.db_path, 500);
   reads = std::make_unique<ReadPool>(opts.db_path, opts.synchronous);
-  ingestor = std::make_unique<Ingestor>(*writer, clock, site);
+  ingestor = std::make_unique<Ingestor>(*writer, clock, site, opts.context_secrets);
   hub = std::make_unique<EventHub>(*writer, *reads, clock);
   events = hub.get();
   webhooks = std::make_unique<WebhookWorker>(*this);

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "json_util.h"
+#include "session_rating/context_trust.h"
 #include "session_rating/insights.h"
 #include "session_rating/record.h"
 #include "session_rating/redact.h"
@@ -139,7 +140,8 @@ void refuse(Outcome& out, const char* code, std::string path, std::string messag
 // Decides one record against the store (inside the write job) and writes it. Finality is the
 // server's: the client's `final` flag is never trusted (a rating is final once the
 // collector's clock passes its deadline, or at once with window 0).
-void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& window) {
+void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& window,
+            const std::vector<std::string>& context_secrets) {
   Record& r = p.record;
   r.final = false;  // the client's flag decides nothing
   std::optional<Head> head = tx.head(r.rating_id);
@@ -173,7 +175,12 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
       r.edit_deadline = std::min(kOpenDeadline, now + window.ms);
       r.final = window.ms == 0;
     }
-    if (tx.insert(make_row(r, p.client_submitted_at, p.hash))) out.status = "accepted";
+    // Signed context: the trust of the rating's context fields, decided now, on the
+    // collector's clock, by its first stored revision (nothing is refused for it).
+    RatingRow row = make_row(r, p.client_submitted_at, p.hash);
+    row.context_trust = session_rating::context_trust_name(
+        session_rating::verify_context(context_secrets, r, now));
+    if (tx.insert(row)) out.status = "accepted";
     return;
   }
   // The identity is fixed by what is stored, whatever the revision says (a stale or
@@ -185,6 +192,17 @@ void decide(WriteTx& tx, Prepared& p, Outcome& out, int64_t now, const Window& w
     if (stored_json && session_rating::parse_record_fast(*stored_json, stored).empty()) {
       std::string message;
       std::string path = identity_mismatch(stored, r, message);
+      // A rating first stored with a valid signature keeps its signed agent_id and internal
+      // (later revisions' signatures are not checked again).
+      if (path.empty() && head->context_trust == "signed") {
+        if (r.agent_id != stored.agent_id) {
+          path = "/agent_id";
+          message = "agent_id is fixed by the rating's signed first revision";
+        } else if (r.internal != stored.internal) {
+          path = "/internal";
+          message = "internal is fixed by the rating's signed first revision";
+        }
+      }
       if (!path.empty()) {
         refuse(out, "identity_mismatch", std::move(path), std::move(message));
         return;
@@ -392,11 +410,12 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
   const Window window{settings.window_seconds * 1000, settings.from_session_end};
   const Clock& clock = clock_;
   queue_.submit_async(
-      [st, &clock, window](WriteTx& tx) {
+      [st, &clock, secrets = context_secrets_, window](WriteTx& tx) {
         const int64_t now = clock.now_ms();  // inside the write lock: monotonic per rating
         st->decided = st->result.results;
         for (size_t i = 0; i < st->prepared.size() && !tx.failed(); ++i) {
-          if (st->prepared[i].valid) decide(tx, st->prepared[i], st->decided[i], now, window);
+          if (st->prepared[i].valid)
+            decide(tx, st->prepared[i], st->decided[i], now, window, *secrets);
         }
       },
       [st](bool ok) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,11 @@ struct IngestResult {
 
 class Ingestor {
  public:
-  Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site)
-      : queue_(queue), clock_(clock), site_(site) {}
+  // `context_secrets`: --context-secret values (signed context; empty = trust "none").
+  Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site,
+           std::vector<std::string> context_secrets = {})
+      : queue_(queue), clock_(clock), site_(site),
+        context_secrets_(std::make_shared<const std::vector<std::string>>(std::move(context_secrets))) {}
   IngestResult ingest(std::string_view body);
   // The same without blocking: `done` gets the result — on the caller's thread when nothing
   // is to be stored (invalid body or records), else on the writer thread after the commit
@@ -56,6 +60,8 @@ class Ingestor {
   WriteQueue& queue_;
   const Clock& clock_;
   const SiteConfig& site_;
+  // Shared with queued write jobs, which may outlive this object at shutdown.
+  const std::shared_ptr<const std::vector<std::string>> context_secrets_;
 };
 
 }  // namespace collector

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "json_util.h"
+#include "session_rating/context_trust.h"
 
 namespace collector {
 
@@ -20,6 +21,9 @@ const char* usage() {
   --token SCOPE:TOKEN     a scoped bearer token (repeatable): read, write, agent or server;
                           the token at least 16 characters
   --allow-origin ORIGIN   origin allowed to post ratings, e.g. https://example.com (repeatable)
+  --context-secret SECRET signed context: a site secret (at least 32 characters; repeatable
+                          for rotation, any may match). With one, internal/agent/rater fields
+                          are trusted only with a valid signature (docs/security.md)
   --public-host NAME[:PORT]  a name clients reach the collector by (repeatable): every
                           request's Host must be one of these, the listen address or a loopback
                           name (localhost, 127.0.0.1, [::1]); others are 421 unknown_host
@@ -134,6 +138,13 @@ std::string apply(const std::string& name, const std::string& value, Options& ou
     return "";
   }
   if (name == "allow-origin") { out.allow_origins.push_back(value); return ""; }
+  if (name == "context-secret") {
+    if (value.size() < session_rating::kMinContextSecret)
+      return "--context-secret must be at least " +
+             std::to_string(session_rating::kMinContextSecret) + " characters";
+    out.context_secrets.push_back(value);
+    return "";
+  }
   if (name == "public-host") {
     std::string host, port;
     if (!split_host_port(value, host, port) || host.empty())
@@ -211,6 +222,7 @@ std::string load_config_file(const std::string& path, Options& out) {
     for (char& c : name) if (c == '_') c = '-';
     if (name == "write-keys") name = "write-key";
     if (name == "allow-origins") name = "allow-origin";
+    if (name == "context-secrets") name = "context-secret";
     if (name == "public-hosts") name = "public-host";
     if (name == "tokens") name = "token";
     if (name == "mounts") name = "mount";

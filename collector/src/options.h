@@ -21,6 +21,9 @@ struct Options {
   // token at least 16 characters (docs/programme.md)
   std::vector<std::pair<std::string, std::string>> tokens;
   std::vector<std::string> allow_origins; // --allow-origin ORIGIN (repeatable)
+  // --context-secret SECRET (repeatable, rotation: any may match; at least 32 characters;
+  // config key "context_secret", a string or an array): signed context (docs/security.md)
+  std::vector<std::string> context_secrets;
   // --public-host NAME[:PORT] (repeatable): the names clients reach the collector by; a
   // request's Host must be one of them, the listen address or a loopback name (DNS rebinding)
   std::vector<std::string> public_hosts;

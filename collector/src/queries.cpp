@@ -6,6 +6,7 @@
 
 #include "json_util.h"
 #include "session_rating/config.h"
+#include "session_rating/context_trust.h"
 #include "session_rating/insights.h"
 #include "session_rating/record.h"
 #include "store.h"
@@ -85,6 +86,12 @@ Errors parse_filters(const std::multimap<std::string, std::string>& params,
       if (value.empty() || value.size() > 512)
         errors.push_back(Error{path, "invalid_value", "topic must be 1-128 characters"});
       else out.topic = value;
+    } else if (name == "context_trust") {
+      session_rating::ContextTrust trust;
+      if (!session_rating::parse_context_trust(value, trust))
+        errors.push_back(Error{path, "invalid_value",
+                               "context_trust is none, signed, unsigned, invalid or expired"});
+      else out.context_trust = value;
     } else if (name == "from" || name == "to") {
       auto t = parse_time_param(value, name == "to");
       if (!t) errors.push_back(Error{path, "invalid_value", "expected ms since the epoch or YYYY-MM-DD"});
@@ -164,6 +171,7 @@ Where make_where(const Filters& f) {
     w.text("EXISTS (SELECT 1 FROM answers a WHERE a.rating_row = ratings.id AND a.sentiment = ?)",
            *f.sentiment);
   if (f.topic) w.text("ratings.topic = ?", *f.topic);
+  if (f.context_trust) w.text("ratings.context_trust = ?", *f.context_trust);
   if (f.from) w.integer("ratings.first_seen_at >= ?", *f.from);
   if (f.to) w.integer("ratings.first_seen_at < ?", *f.to);
   if (f.low_only) w.raw("EXISTS (SELECT 1 FROM answers a WHERE a.rating_row = ratings.id AND a.low = 1)");
@@ -171,11 +179,27 @@ Where make_where(const Filters& f) {
   return w;
 }
 
+// The stored record text in column `record_col` with ,"context_trust":"..." (column
+// `trust_col`, one of the fixed names) appended before its closing brace.
+void append_with_trust(std::string& body, const Stmt& s, int record_col, int trust_col) {
+  int len = 0;
+  const char* p = s.text_ptr(record_col, len);
+  std::string_view record(p ? p : "", static_cast<size_t>(len));
+  if (!record.empty() && record.back() == '}') record.remove_suffix(1);
+  body += record;
+  body += ",\"context_trust\":\"";
+  int tlen = 0;
+  const char* t = s.text_ptr(trust_col, tlen);
+  body.append(t ? t : "none", t ? static_cast<size_t>(tlen) : 4);
+  body += "\"}";
+}
+
 }  // namespace
 
 bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error) {
   Where w = make_where(f);
-  const std::string sql = "SELECT id, record FROM ratings" + w.sql + " ORDER BY id DESC LIMIT ?";
+  const std::string sql =
+      "SELECT id, record, context_trust FROM ratings" + w.sql + " ORDER BY id DESC LIMIT ?";
   Stmt s(db.handle(), sql.c_str());
   s.reset();
   w.bind(s);
@@ -189,9 +213,7 @@ bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& erro
       break;
     }
     if (n++) body += ',';
-    int len = 0;
-    const char* p = s.text_ptr(1, len);
-    body.append(p, static_cast<size_t>(len));
+    append_with_trust(body, s, 1, 2);
     last_id = s.int_col(0);
   }
   if (s.failed()) {
@@ -217,22 +239,33 @@ std::optional<std::string> optional_text(const Stmt& s, int index) {
   return s.text_col(index);
 }
 
+// Whether a rating's internal flag is honoured (the rating left out of insights): the
+// stored claim and the rating's context_trust, through the one rule (context_trust.h).
+bool internal_counts(bool claimed, std::string_view trust_name) {
+  session_rating::ContextTrust trust = session_rating::ContextTrust::None;
+  session_rating::parse_context_trust(trust_name, trust);
+  return session_rating::internal_honoured(claimed, trust);
+}
+
 // The exact core path: every row's stored record (rating.v2 JSON) read by the core and added
 // to session_rating::Aggregator. Slower (it parses every record and re-deduplicates by
 // rating_id, which the ratings table already did); ?engine=core.
 bool insights_core(Db& db, const Filters& f, const Where& w, std::string& body,
                    std::string& error) {
-  const std::string sql = "SELECT record FROM ratings" + w.sql;
+  const std::string sql = "SELECT record, context_trust FROM ratings" + w.sql;
   Stmt s(db.handle(), sql.c_str());
   s.reset();
   w.bind(s);
   session_rating::Aggregator agg(f.query);
+  session_rating::Record record;
   while (s.step()) {
-    const Errors errors = agg.add_json(col_view(s, 0));
+    const Errors errors = session_rating::parse_record_fast(col_view(s, 0), record);
     if (!errors.empty()) {
       error = "a stored record is refused by the core: " + errors[0].path + ": " + errors[0].message;
       return false;
     }
+    record.internal = internal_counts(record.internal, col_view(s, 1));
+    agg.add(record);
   }
   if (s.failed()) {
     error = db.last_error();
@@ -267,7 +300,7 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   const bool by_property = f.query.by == GroupBy::Property;
   std::string sql =
       "SELECT ratings.id, ratings.internal, ratings.rater_id, ratings.topic, ratings.agent_id, "
-      "ratings.first_seen_at";
+      "ratings.first_seen_at, ratings.context_trust";
   if (by_property) {
     sql += ", p.value FROM ratings LEFT JOIN rating_properties p "
            "ON p.rating_row = ratings.id AND p.key = ?" + w.sql;
@@ -324,7 +357,7 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
       texts[i].figures.problem_ids = texts[i].problems;
       rating.answers.push_back(texts[i].figures);
     }
-    rating.internal = rows.int_col(1) != 0;
+    rating.internal = internal_counts(rows.int_col(1) != 0, col_view(rows, 6));
     rater = optional_text(rows, 2);
     topic = optional_text(rows, 3);
     agent = optional_text(rows, 4);
@@ -333,7 +366,7 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
     rating.agent_id = agent ? std::optional<std::string_view>(*agent) : std::nullopt;
     rating.first_submitted_at = rows.int_col(5);
     if (by_property) {
-      property = optional_text(rows, 6);
+      property = optional_text(rows, 7);
       rating.property = property ? std::optional<std::string_view>(*property) : std::nullopt;
     }
     tally.add(rating);
@@ -355,7 +388,8 @@ bool session_view(Db& db, const std::string& session_id, std::string& body, std:
     error = db.last_error();
     return false;
   }
-  Stmt s(db.handle(), "SELECT record FROM ratings WHERE session_id = ?1 ORDER BY id");
+  Stmt s(db.handle(),
+         "SELECT record, context_trust FROM ratings WHERE session_id = ?1 ORDER BY id");
   s.reset().bind(1, session_id);
   body = dump(json{{"session_id", session_id},
                    {"ended_at", ended_at ? json(*ended_at) : json(nullptr)}});
@@ -364,7 +398,7 @@ bool session_view(Db& db, const std::string& session_id, std::string& body, std:
   int64_t n = 0;
   while (s.step()) {
     if (n++) body += ',';
-    body += col_view(s, 0);
+    append_with_trust(body, s, 0, 1);
   }
   if (s.failed()) {
     error = db.last_error();

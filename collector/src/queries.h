@@ -26,6 +26,7 @@ struct Filters {
   std::vector<std::pair<std::string, std::string>> properties;
   std::optional<std::string> sentiment;   // feedback=positive|negative|neutral (any answer)
   std::optional<std::string> topic;
+  std::optional<std::string> context_trust;  // context_trust=none|signed|unsigned|invalid|expired
   std::optional<int64_t> from, to;        // first_seen_at in [from, to)
   bool low_only = false;                  // low=true: an answer at or below its low_score_max
   int64_t limit = 50;                     // 1–1000
@@ -40,7 +41,8 @@ struct Filters {
 session_rating::Errors parse_filters(const std::multimap<std::string, std::string>& params,
                                      const std::string& allowed, Filters& out);
 
-// {"ratings": [latest stored record, ...], "next_cursor": "..." | null}, newest first.
+// {"ratings": [latest stored record, ...], "next_cursor": "..." | null}, newest first. Each
+// row is the stored record with "context_trust" (the ratings row's) appended as its last key.
 bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error);
 
 // The core's aggregate over the latest stored revision of every rating matching the filters
@@ -48,7 +50,8 @@ bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& erro
 bool insights(Db& db, const Filters& f, std::string& body, std::string& error);
 
 // One session for the dashboard's session view: {"session_id", "ended_at": ms|null,
-// "ratings": [latest stored record of every rating of the session, first received first]}.
+// "ratings": [latest stored record of every rating of the session, first received first,
+// each with "context_trust" appended as in list_ratings]}.
 bool session_view(Db& db, const std::string& session_id, std::string& body, std::string& error);
 
 // Up to `limit` stored revisions with id > after_id as JSONL lines appended to `out`.

@@ -275,6 +275,12 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE status = 'pendi
 CREATE INDEX webhook_outbox_order ON webhook_outbox(rating_id, endpoint_id, id)
   WHERE status = 'pending';
 )SQL",
+    // 6 → 7: signed context (issue 13). The trust the collector gave a rating's context fields
+    // when its first revision was stored: none (no --context-secret configured; every rating
+    // stored before this version), signed, unsigned, invalid or expired.
+    R"SQL(
+ALTER TABLE ratings ADD COLUMN context_trust TEXT NOT NULL DEFAULT 'none';
+)SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -457,15 +463,15 @@ constexpr const char* kMarkFinal = "json_set(record, '$.final', json('true'))";
 WriteTx::WriteTx(Db& db)
     : db_(db),
       head_(db.handle(),
-            "SELECT id, revision, final, first_seen_at, deadline_at, content_hash "
+            "SELECT id, revision, final, first_seen_at, deadline_at, content_hash, context_trust "
             "FROM ratings WHERE rating_id = ?1"),
       record_(db.handle(), "SELECT record FROM ratings WHERE id = ?1"),
       insert_rating_(db.handle(),
                      "INSERT INTO ratings (rating_id, session_id, rater_id, subject_id, revision, "
                      "final, internal, topic, agent_id, first_seen_at, submitted_at, deadline_at, "
-                     "content_hash, record, properties) "
+                     "content_hash, record, properties, context_trust) "
                      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-                     "json_extract(?14, '$.properties'))"),
+                     "json_extract(?14, '$.properties'), ?15)"),
       insert_revision_(db.handle(),
                        "INSERT INTO revisions (rating_id, revision, received_at, "
                        "client_submitted_at, record) VALUES (?1,?2,?3,?4,?5)"),
@@ -581,6 +587,7 @@ std::optional<Head> WriteTx::head(const std::string& rating_id) {
   h.first_seen_at = head_.int_col(3);
   h.deadline_at = head_.int_col(4);
   h.content_hash = head_.int_col(5);
+  h.context_trust = head_.text_col(6);
   head_.reset();
   return h;
 }
@@ -624,7 +631,7 @@ bool WriteTx::insert(const RatingRow& r) {
   bind_opt(s, 8, r.topic);
   bind_opt(s, 9, r.agent_id);
   s.bind(10, r.first_seen_at).bind(11, r.submitted_at).bind(12, r.deadline_at)
-      .bind(13, r.content_hash).bind(14, r.record);
+      .bind(13, r.content_hash).bind(14, r.record).bind(15, r.context_trust);
   bool ok = run(s);
   const int64_t row_id = sqlite3_last_insert_rowid(db_.handle());
   ok = ok && write_children(row_id, r);

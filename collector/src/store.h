@@ -13,6 +13,8 @@
 //   session_events    — events sent to a session's SSE streams, kept for Last-Event-ID (6)
 //   webhook_outbox    — one row per (stored revision or finalisation, subscribed endpoint),
 //                       written in the transaction that stores it; the delivery worker's queue (6)
+//   ratings.context_trust — signed context (7, issue 13): none|signed|unsigned|invalid|expired,
+//                       decided by the rating's first stored revision
 #pragma once
 
 #include <atomic>
@@ -36,7 +38,7 @@ struct sqlite3_stmt;
 
 namespace collector {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 // ratings.deadline_at of a rating whose deadline is not known yet (its record's
 // edit_deadline is null): finalise.from = "session_end" and the session's end not reported.
@@ -105,6 +107,7 @@ struct Head {
   int64_t first_seen_at = 0;
   int64_t deadline_at = 0;
   int64_t content_hash = 0;
+  std::string context_trust = "none";  // decided by the first stored revision (schema 7)
 };
 
 // One answer of a stored rating (the answers table), decoded by the core.
@@ -133,6 +136,9 @@ struct RatingRow {
   int64_t first_seen_at = 0, submitted_at = 0, deadline_at = 0;
   int64_t content_hash = 0;
   int64_t client_submitted_at = 0;
+  // session_rating::context_trust_name() of the first stored revision; written by insert()
+  // only (an update never changes it)
+  std::string context_trust = "none";
   std::string record;  // record JSON as stored (server times): record_to_json, rating.v2
   std::vector<AnswerRow> answers;
   std::vector<PropertyRow> properties;

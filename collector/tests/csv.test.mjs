@@ -27,7 +27,7 @@ test('toCsv writes a header and one row per record', () => {
   const lines = csv.split('\r\n');
   assert.equal(lines[0], CSV_COLUMNS.join(','));
   assert.match(lines[1], /^r1,s1,,,2,true,overall,stars,1,false,negative,audio\|video,"'=cmd\|"" \/C calc""!A0",email:1,/);
-  assert.match(lines[1], /,'-billing,,$/);
+  assert.match(lines[1], /,'-billing,,,$/);   // agent, properties, context_trust empty
   assert.equal(lines[2], '');
 });
 
@@ -42,13 +42,14 @@ test('a rating.v2 record gives one row per answer, with rater, subject and prope
     revision: 1, final: false,
     answers: [answer('HELPFUL_THUMBS', 1), answer('EXPERIENCE_THUMBS', 0, { comment: '+slow' })],
     submitted_at: 0, first_submitted_at: 0, edit_deadline: null, internal: false, topic: null,
-    agent_id: 'a-1', properties: { model: 'm-2', prompt_version: 'v7' },
+    agent_id: 'a-1', properties: { model: 'm-2', prompt_version: 'v7' }, context_trust: 'signed',
   }]);
   const lines = csv.split('\r\n');
   assert.equal(lines.length, 4);
   assert.match(lines[1], /^rt-1,chat-1,sr-ab,msg-3,1,false,HELPFUL_THUMBS,thumbs,1,true,positive,,,/);
   assert.match(lines[2], /^rt-1,chat-1,sr-ab,msg-3,1,false,EXPERIENCE_THUMBS,thumbs,0,false,negative,,'\+slow,/);
-  assert.match(lines[2], /,1970-01-01T00:00:00.000Z,,false,,a-1,"{""model"":""m-2"",""prompt_version"":""v7""}"$/);
+  assert.match(lines[2], /,1970-01-01T00:00:00.000Z,,false,,a-1,"{""model"":""m-2"",""prompt_version"":""v7""}",signed$/);
+  assert.equal(CSV_COLUMNS.at(-1), 'context_trust');
 });
 
 // Issue 13: a spreadsheet that splits on ';' saw `=2+5+cmd|...` as a cell of its own, and a

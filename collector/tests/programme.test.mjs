@@ -109,7 +109,7 @@ test('an upgraded store that already holds ratings keeps collecting (the old def
   assert.equal((await post(s, recordV2())).status, 200);
   await s.stop();
   // Back to what a schema 4 collector left: no site row, no rating_requests table.
-  sqlite(s.db, 'DELETE FROM site; DROP TABLE rating_requests; DROP TABLE session_events; DROP TABLE webhook_outbox; PRAGMA user_version = 4;');
+  sqlite(s.db, 'DELETE FROM site; DROP TABLE rating_requests; DROP TABLE session_events; DROP TABLE webhook_outbox; ALTER TABLE ratings DROP COLUMN context_trust; PRAGMA user_version = 4;');
   const s2 = await startCollector(t, { db: s.db, dir: s.dir, enable: false });
   assert.equal((await admin(s2, '/v1/config')).json.enabled, true);
   assert.equal((await post(s2, recordV2())).status, 200);

@@ -78,8 +78,11 @@ test('a rating.v1 record is stored, listed and exported as a one-answer rating.v
   assert.equal(lines.length, 1);
   assert.equal(lines[0].schema, 'rating.v2');
   assert.deepEqual(lines[0].answers, row.answers);
+  // The row is the record plus the collector's context_trust (signed context; no secret: none).
+  const { context_trust: trust, ...stored } = row;
+  assert.equal(trust, 'none');
   // The same rating sent again by a v2 widget (same content) is a duplicate of the v1 one.
-  const again = { ...row, submitted_at: v1.submitted_at, first_submitted_at: v1.first_submitted_at,
+  const again = { ...stored, submitted_at: v1.submitted_at, first_submitted_at: v1.first_submitted_at,
     edit_deadline: v1.edit_deadline, answers: [{ ...a, comment: v1.comment, redactions: [] }] };
   assert.deepEqual(statuses(await post(s, again)), ['duplicate']);
 });

@@ -16,5 +16,6 @@ int cmd_validate_config(int argc, char** argv);  // scenario.cpp
 int run_scenario_text(std::string_view text, std::string& report);
 int cmd_redact(int argc, char** argv);           // redact_cmd.cpp
 int cmd_insights(int argc, char** argv);         // insights_cmd.cpp
+int cmd_sign(int argc, char** argv);             // sign_cmd.cpp
 
 }  // namespace session_rating::cli

@@ -16,6 +16,10 @@ void usage(std::FILE* out) {
       "  redact [--json]              redact PII from stdin to stdout; counts on stderr\n"
       "  insights [--by topic|agent|day|property:KEY] [--question ID] [--strict] FILE.jsonl...\n"
       "                               CSAT and distributions over delivered records\n"
+      "  sign --session ID [--rater ID] [--subject ID] [--agent ID] [--internal]\n"
+      "       [--expires-in SECONDS] [--now MS] [--secret-file PATH]\n"
+      "                               print a signed-context token (secret: --secret-file\n"
+      "                               or SESSION_RATING_CONTEXT_SECRET)\n"
       "\n"
       "exit codes: 0 ok, 1 failures/errors found, 2 bad usage or unreadable input\n",
       out);
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "validate-config")) return cmd_validate_config(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "redact")) return cmd_redact(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "insights")) return cmd_insights(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "sign")) return cmd_sign(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "--help") || !std::strcmp(cmd, "-h") || !std::strcmp(cmd, "help")) {
     usage(stdout);
     return 0;

@@ -6,6 +6,7 @@
 #include "internal/strings.h"
 #include "internal/validate.h"
 #include "session_rating/hash.h"
+#include "session_rating/sign.h"
 #include "session_rating/utf8.h"
 
 namespace session_rating {
@@ -649,7 +650,7 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   Context c;
   ObjectReader r(value, "/context", errors);
   r.reject_unknown({"session_id", "rating_id", "rater_id", "subject_id", "session_ended_at",
-                    "internal", "topic", "agent_id", "properties"});
+                    "internal", "topic", "agent_id", "properties", "context_signature"});
   auto read_id = [&](const char* key, bool required, std::string& dst) -> bool {
     const json* v = r.find(key);
     if (!v || v->is_null()) {
@@ -688,6 +689,16 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   if (const json* v = r.find("topic"); v && !v->is_null()) {
     std::string topic;
     if (r.read_string("topic", 1, 128, topic)) c.topic = topic;
+  }
+  if (const json* v = r.find("context_signature")) {  // null too is wrong_type
+    if (!v->is_string())
+      add_error(errors, r.path("context_signature"), "wrong_type",
+                std::string("expected a string, got ") + internal::type_name(*v));
+    else if (!is_context_signature_syntax(v->get_ref<const std::string&>()))
+      add_error(errors, r.path("context_signature"), "invalid_value",
+                "a context signature is sr1.<expiry ms>.<43 base64url characters>");
+    else
+      c.context_signature = v->get<std::string>();
   }
   (void)config;  // with from "session_end" and no end yet, a session_end event reports it
   if (errors.empty()) out = std::move(c);

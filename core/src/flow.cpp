@@ -249,6 +249,7 @@ Record Flow::make_record(bool final) const {
   r.topic = context_.topic;
   r.agent_id = context_.agent_id;
   r.properties = context_.properties;
+  r.context_signature = context_.context_signature;
   // Topic and property strings come from the host page: redacted like the comment (whose
   // draft is already redacted, so its counts do not change).
   if (config_.redact_pii) redact_record_text(r);
@@ -617,6 +618,9 @@ std::string Flow::snapshot_json() const {
   w.key("topic"); optional_text(context_.topic);
   w.key("agent_id"); optional_text(context_.agent_id);
   w.key("properties"); internal::write_properties(w, context_.properties);
+  if (context_.context_signature) {  // only when given: older snapshots stay byte-identical
+    w.key("context_signature"); w.string(*context_.context_signature);
+  }
   w.end_object();
   w.key("step"); w.string(step_name(step_));
   w.key("open"); w.boolean(open_);

@@ -8,6 +8,7 @@
 #include "internal/redactions_json.h"
 #include "internal/validate.h"
 #include "session_rating/redact.h"
+#include "session_rating/sign.h"
 #include "session_rating/utf8.h"
 
 namespace session_rating {
@@ -117,6 +118,9 @@ std::string record_to_json(const Record& r) {
   w.key("agent_id");
   if (r.agent_id) w.string(*r.agent_id); else w.null();
   w.key("properties"); internal::write_properties(w, r.properties);
+  if (r.context_signature) {
+    w.key("context_signature"); w.string(*r.context_signature);
+  }
   w.end_object();
   return out;
 }
@@ -304,6 +308,9 @@ Errors check_record(const Record& r) {
   }
   if (r.agent_id && !is_valid_id(*r.agent_id))
     add_error(errors, "/agent_id", "invalid_value", kIdMessage);
+  if (r.context_signature && !is_context_signature_syntax(*r.context_signature))
+    add_error(errors, "/context_signature", "invalid_value",
+              "a context signature is sr1.<expiry ms>.<43 base64url characters>");
   if (r.properties.size() > kMaxProperties)
     add_error(errors, "/properties", "out_of_range", "at most 20 properties");
   for (std::size_t i = 0; i < r.properties.size(); ++i) {
@@ -448,7 +455,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   } else {
     r.reject_unknown({"schema", "rating_id", "session_id", "rater_id", "subject_id", "revision",
                       "final", "answers", "submitted_at", "first_submitted_at", "edit_deadline",
-                      "internal", "topic", "agent_id", "properties"});
+                      "internal", "topic", "agent_id", "properties", "context_signature"});
     require(r, errors, {"schema", "rating_id", "session_id", "rater_id", "subject_id",
                         "revision", "final", "answers", "submitted_at", "first_submitted_at",
                         "edit_deadline", "internal", "topic", "agent_id", "properties"});
@@ -542,6 +549,14 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
       rec.topic = t->get<std::string>();
   }
   read_optional_id(r, errors, "agent_id", rec.agent_id);
+  const json* sig = version == 2 ? r.find("context_signature") : nullptr;  // v1: unknown_field
+  if (sig) {
+    if (!sig->is_string())
+      add_error(errors, "/context_signature", "wrong_type",
+                std::string("expected a string, got ") + internal::type_name(*sig));
+    else
+      rec.context_signature = sig->get<std::string>();
+  }
   if (errors.empty()) {
     errors = check_record(rec);
     if (version == 1) to_v1_paths(errors);

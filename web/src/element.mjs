@@ -229,16 +229,19 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }, { signal });
   }
 
-  // The flow's context: the host's context fields, then rating, rater and subject ids and
-  // properties from their own options (the rater id, when the host sets none, is the origin's
-  // pseudonymous one: rater.mjs). The rating id the core derives from (session, subject, rater)
+  // The flow's context: the host's context fields, then the context signature, rating, rater
+  // and subject ids and properties from their own options (the rater id, when the host sets
+  // none and signs nothing, is the origin's pseudonymous one: rater.mjs). The rating id the core derives from (session, subject, rater)
   // is read from a probe flow, so storage keys, outbox notices and events all name it. Null
   // (after a rating-error) when the core refuses the context.
   _context(o, core, config) {
     const ctx = { ...(o.context || {}), session_id: o.sessionId };
     if (o.ratingId) ctx.rating_id = o.ratingId;
+    // A signed context (contextSignature: the host backend's token, passed through untouched)
+    // vouches for the rater id the host gave, so no pseudonymous one is added to it.
+    if (o.contextSignature) ctx.context_signature = o.contextSignature;
     if (o.raterId) ctx.rater_id = o.raterId;
-    else if (ctx.rater_id == null) ctx.rater_id = raterId();
+    else if (ctx.rater_id == null && !ctx.context_signature) ctx.rater_id = raterId();
     if (o.subjectId) ctx.subject_id = o.subjectId;
     if (o.properties !== undefined) ctx.properties = o.properties;
     if (ctx.rating_id) return ctx;

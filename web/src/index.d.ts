@@ -33,6 +33,8 @@ export interface RatingRecord {
   topic: string | null;
   agent_id: string | null;
   properties: Record<string, string | number | boolean>;
+  /** Present (last) only when the context had a signature (`contextSignature`). */
+  context_signature?: string;
 }
 
 /** `detail` of `rating-error`. */
@@ -101,7 +103,14 @@ export interface MountOptions {
   configUrl?: string;
   /** Extra context fields (contract 2); the options above win over the same fields here. */
   context?: { topic?: string | null; agent_id?: string | null; internal?: boolean; session_ended_at?: number | null;
-    rater_id?: string | null; subject_id?: string | null; properties?: Record<string, string | number | boolean> };
+    rater_id?: string | null; subject_id?: string | null; properties?: Record<string, string | number | boolean>;
+    context_signature?: string };
+  /**
+   * Signed context: the token `sr1.<exp>.<mac>` your backend made over session, rater, subject,
+   * agent and internal (docs/security.md, "Signed context"); passed through as
+   * `context.context_signature`. With it and no `raterId`, no pseudonymous rater id is added.
+   */
+  contextSignature?: string;
   /** 'inline' (default) renders in place; 'popup' is a dismissible prompt in the bottom corner;
    *  'button' is a small trigger that opens the prompt in place (per-answer ratings). */
   mode?: 'inline' | 'popup' | 'button';

@@ -5,7 +5,8 @@
 /** The attributes <session-rating> reads (and observes). */
 export const OPTION_ATTRIBUTES = ['session-id', 'rating-id', 'rater-id', 'subject-id', 'endpoint', 'write-key',
   'config', 'config-url', 'scale', 'locale', 'preset', 'question', 'comment', 'window-seconds',
-  'topic', 'agent-id', 'internal', 'session-ended-at', 'properties', 'mode', 'trigger-label', 'auto-open', 'wasm-url', 'listen'];
+  'topic', 'agent-id', 'internal', 'session-ended-at', 'properties', 'mode', 'trigger-label', 'auto-open', 'wasm-url', 'listen',
+  'context-signature'];
 
 /** The three modes; anything else is `inline`. */
 export const modeOf = (mode) => (mode === 'popup' || mode === 'button' ? mode : 'inline');
@@ -39,6 +40,7 @@ export function optionsFrom(get, has, defaultMode) {
     ratingId: get('rating-id') || undefined,
     raterId: get('rater-id') || undefined,
     subjectId: get('subject-id') || undefined,
+    contextSignature: get('context-signature') || undefined,
     properties: get('properties') ? json(get('properties')) : undefined,
     endpoint: get('endpoint'),
     writeKey: get('write-key') || '',
@@ -55,15 +57,15 @@ export function optionsFrom(get, has, defaultMode) {
 
 // The fields of each kind of change (the mode as modeOf reads it).
 const RATING = ['sessionId', 'ratingId', 'raterId', 'subjectId', 'endpoint', 'writeKey', 'listen'];
-const PROMPT = ['config', 'configUrl', 'context', 'properties', 'mode', 'triggerLabel'];
+const PROMPT = ['config', 'configUrl', 'context', 'contextSignature', 'properties', 'mode', 'triggerLabel'];
 const fields = (o, names) => JSON.stringify(names.map((n) => (n === 'mode' ? modeOf(o.mode) : o[n])));
 
 /**
  * What changed between two sets of options:
  * - 'rating': another rating (session, rating, rater or subject id, endpoint, write key, listen) —
  *   start over;
- * - 'prompt': what the prompt asks or shows (config, config URL, context, properties, mode,
- *   trigger label) — rebuild it if no rating is in progress;
+ * - 'prompt': what the prompt asks or shows (config, config URL, context, context signature,
+ *   properties, mode, trigger label) — rebuild it if no rating is in progress;
  * - null: nothing that matters after start (auto-open and wasm-url are read at start).
  */
 export function changeBetween(before, after) {

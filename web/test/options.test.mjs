@@ -29,6 +29,8 @@ test('options: shortcut attributes override the JSON config; context attributes;
   assert.equal(o.raterId, undefined, 'no rater id unless the host sets one (the element fills it)');
   assert.equal(o.subjectId, undefined);
   assert.equal(o.properties, undefined);
+  assert.equal(o.contextSignature, undefined);
+  assert.equal(from({ 'context-signature': 'sr1.5.abc' }).contextSignature, 'sr1.5.abc', 'passed through as given');
 });
 
 test('options: rater-id, subject-id, properties (JSON), mode="button" and trigger-label', () => {
@@ -55,6 +57,7 @@ test('options: changeBetween tells a new rating from a new prompt from nothing t
   assert.equal(change({ 'rater-id': 'u-2' }), 'rating', 'another rater: another rating');
   assert.equal(change({ 'subject-id': 'msg-2' }), 'rating', 'another answer: another rating');
   assert.equal(change({ properties: '{"model":"b"}' }), 'prompt');
+  assert.equal(change({ 'context-signature': 'sr1.1.x' }), 'prompt', 'a new signature: the prompt is rebuilt');
   assert.equal(change({ mode: 'button' }), 'prompt');
   assert.equal(change({ 'trigger-label': 'Rate' }), 'prompt');
   assert.equal(change({ scale: 'thumbs' }), 'prompt');

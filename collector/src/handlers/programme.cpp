@@ -15,6 +15,7 @@
 #include "middleware.h"
 #include "programme_store.h"
 #include "session_rating/config.h"
+#include "session_rating/context_trust.h"
 #include "session_rating/flow.h"
 
 namespace collector::handlers {
@@ -288,6 +289,12 @@ void post_feedback(App& app, const http::Request& req, http::Response& res) {
     return feedback_error(res, 500, {"", "internal_error",
                                      "the core made no record (" + step.error_code + ")"});
   session_rating::Record record = step.emit.back();
+  // Signed context: the caller holds a server token (the host's backend), so the collector
+  // vouches for this context itself with its first secret (an hour to store it; the trust is
+  // decided at once, by the ingest below).
+  if (!app.opts.context_secrets.empty())
+    record.context_signature =
+        session_rating::sign_context(app.opts.context_secrets.front(), now + 3600000, flow->context());
   const std::string rating_id = record.rating_id;
   const json rater = context.contains("rater_id") ? context["rater_id"] : json(nullptr);
   const json subject = context.contains("subject_id") ? context["subject_id"] : json(nullptr);

@@ -35,7 +35,7 @@ void add_reads(http::Router& r, App& app) {
   r.add("GET", "/v1/ratings",
         read_endpoint(app,
                       "session_id,rater_id,subject_id,agent_id,property.,feedback,topic,from,to,"
-                      "limit,cursor,low",
+                      "limit,cursor,low,context_trust",
                       list_ratings));
   r.add("GET", "/v1/insights", read_endpoint(app, "from,to,by,topic,engine,question", insights));
 }

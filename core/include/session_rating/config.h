@@ -128,6 +128,9 @@ struct Context {
   std::optional<std::string> topic;        // free text, 1–128 code points
   std::optional<std::string> agent_id;     // same charset as ids
   Properties properties;                   // copied into every record
+  // "sr1.<exp>.<mac>" from the host's backend (sign.h), copied into every record; the core
+  // checks only its syntax, the collector its MAC and expiry
+  std::optional<std::string> context_signature;
 };
 
 // The default rating id of (session, subject, rater): the session id itself when subject and

@@ -61,6 +61,8 @@ struct Record {
   std::optional<std::string> topic;
   std::optional<std::string> agent_id;
   Properties properties;                // sorted by key
+  // The context's "sr1.<exp>.<mac>" token (sign.h); written last, and only when present
+  std::optional<std::string> context_signature;
 };
 
 // Whether `score` is low / positive, and its sentiment, on a scale over [min, max].

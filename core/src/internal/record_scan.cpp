@@ -446,6 +446,7 @@ bool convert_v1(Record& out) {
 }  // namespace
 
 bool scan_record(std::string_view text, Record& out) {
+  out.context_signature.reset();  // not scanned: a record holding one goes to the DOM reader
   Scanner s(text);
   if (!s.lit('{')) return false;
   uint32_t seen = 0;
