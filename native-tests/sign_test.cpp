@@ -112,12 +112,14 @@ TEST(Sign, context_reads_context_signature_and_refuses_bad_ones_with_their_codes
                 .context_signature.value_or(""),
             kToken);
   EXPECT_FALSE(context_of(R"({"session_id":"s-1"})").context_signature.has_value());
+  // null is "none", like the context's other optional fields (topic, rater_id).
+  EXPECT_FALSE(context_of(R"({"session_id":"s-1","context_signature":null})").context_signature.has_value());
 
   const Errors bad = context_errors(R"({"session_id":"s-1","context_signature":"sr1.1.abc"})");
   ASSERT_EQ(bad.size(), 1u);
   EXPECT_EQ(bad[0].path, "/context/context_signature");
   EXPECT_EQ(bad[0].code, "invalid_value");
-  for (const char* value : {"1", "null", "true", "[]", "{}"}) {
+  for (const char* value : {"1", "true", "[]", "{}"}) {
     const Errors e = context_errors(std::string(R"({"session_id":"s-1","context_signature":)") +
                                     value + "}");
     ASSERT_EQ(e.size(), 1u) << value;

@@ -690,7 +690,7 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
     std::string topic;
     if (r.read_string("topic", 1, 128, topic)) c.topic = topic;
   }
-  if (const json* v = r.find("context_signature")) {  // null too is wrong_type
+  if (const json* v = r.find("context_signature"); v && !v->is_null()) {  // null: none, like topic
     if (!v->is_string())
       add_error(errors, r.path("context_signature"), "wrong_type",
                 std::string("expected a string, got ") + internal::type_name(*v));
