@@ -51,6 +51,31 @@ const GLUE_CUTS = [
   /if\(Module\["instantiateWasm"\]\)\{try\{[^}]*\}catch\(e\)\{[^}]*\}\}/,
 ];
 
+// The names web/src/wasm-runtime.mjs needs, read from the glue; null when the glue holds
+// anything that runtime does not do (then the bundle carries the glue, trimmed).
+function runtimeNames(code) {
+  const one = (re) => (code.match(re) || [])[1];
+  const imports = one(/var asmLibraryArg=\{([^}]*)\}/);
+  const names = {
+    mod: one(/var info=\{"(\w+)":asmLibraryArg\}/),
+    memory: one(/wasmMemory=Module\["asm"\]\["(\w+)"\]/),
+    file: one(/wasmBinaryFile="([^"]+)"/),
+    exports: {},
+  };
+  for (const [, key, fn] of (imports || '').matchAll(/"(\w+)":(\w+)/g)) {
+    const role = { _abort: 'abort', _emscripten_resize_heap: 'resize' }[fn];
+    if (!role) return null;
+    names[role] = key;
+  }
+  for (const [, name, key] of code.matchAll(/Module\["(\w+)"\]=Module\["asm"\]\["(\w+)"\]/g)) {
+    if (name === '___wasm_call_ctors') names.ctors = key;
+    else names.exports[name] = key;
+  }
+  const ok = ['mod', 'memory', 'file', 'abort', 'resize', 'ctors'].every((k) => names[k]) &&
+    Object.keys(names.exports).length > 0;
+  return ok ? names : null;
+}
+
 const version = JSON.parse(readFileSync(join(web, 'package.json'), 'utf8')).version;
 const common = {
   bundle: true,
@@ -73,6 +98,14 @@ const common = {
     setup(b) {
       b.onLoad({ filter: /session_rating_core\.mjs$/ }, (args) => {
         let code = readFileSync(args.path, 'utf8');
+        const names = process.env.SR_BUNDLE_GLUE ? null : runtimeNames(code);
+        if (names) {
+          return {
+            contents: `import { runtime } from './wasm-runtime.mjs';\nexport default runtime(${JSON.stringify(names)});`,
+            resolveDir: join(web, 'src'),
+            loader: 'js',
+          };
+        }
         for (const cut of GLUE_CUTS) code = code.replace(cut, '');
         return { contents: code, loader: 'js' };
       });
