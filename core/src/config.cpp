@@ -202,12 +202,12 @@ void read_problems(const json& list, const std::string& path, const std::string&
   }
   if (list.size() > 20) {
     add_error(errors, path, "out_of_range", "at most 20 problems, got " +
-                                                std::to_string(list.size()));
+                                                internal::int_text(list.size()));
     return;
   }
   std::vector<Problem> problems;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    std::string item_path = path + "/" + std::to_string(i);
+    std::string item_path = path + "/" + internal::int_text(i);
     const json& item = list[i];
     if (!item.is_object()) {
       add_error(errors, item_path, "wrong_type",
@@ -356,8 +356,8 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     if (r.read_int("positive_min", lo_min + 1, lo_max + 1, n)) q.positive_min = static_cast<int>(n);
     if (q.positive_min <= q.low_score_max)
       add_error(errors, pos_v ? r.path("positive_min") : r.path("low_score_max"), "conflict",
-                "positive_min (" + std::to_string(q.positive_min) +
-                    ") must be greater than low_score_max (" + std::to_string(q.low_score_max) +
+                "positive_min (" + internal::int_text(q.positive_min) +
+                    ") must be greater than low_score_max (" + internal::int_text(q.low_score_max) +
                     ")");
   }
 
@@ -562,7 +562,7 @@ Errors parse_config_value(const json& value, Config& out) {
       add_error(errors, "/questions", "out_of_range", "a prompt has 1 to 5 questions");
     } else {
       for (std::size_t i = 0; i < list->size(); ++i) {
-        const std::string base = "/questions/" + std::to_string(i);
+        const std::string base = "/questions/" + internal::int_text(i);
         const json& item = (*list)[i];
         if (!item.is_object()) {
           add_error(errors, base, "wrong_type",

@@ -118,8 +118,8 @@ void Flow::build_view_cache() {
         case Scale::Nps: {
           std::string label;
           for (std::size_t i = 0; i < n_of_m.size(); ++i) {
-            if (n_of_m.compare(i, 3, "{n}") == 0) { label += std::to_string(v); i += 2; }
-            else if (n_of_m.compare(i, 3, "{m}") == 0) { label += std::to_string(q.max); i += 2; }
+            if (n_of_m.compare(i, 3, "{n}") == 0) { label += internal::int_text(v); i += 2; }
+            else if (n_of_m.compare(i, 3, "{m}") == 0) { label += internal::int_text(q.max); i += 2; }
             else label.push_back(n_of_m[i]);
           }
           w.string(label);
@@ -449,9 +449,9 @@ DispatchResult Flow::apply(const Event& parsed) {
         return fail("invalid_value", "control characters other than tab and line breaks are not allowed");
       std::size_t length = code_points(*text);
       if (length > static_cast<std::size_t>(q.comment.max_length))
-        return fail("comment_too_long", "comment has " + std::to_string(length) +
+        return fail("comment_too_long", "comment has " + internal::int_text(length) +
                                             " characters, at most " +
-                                            std::to_string(q.comment.max_length) +
+                                            internal::int_text(q.comment.max_length) +
                                             " are allowed");
       if (config_.redact_pii) {
         RedactResult red = redact(*text);

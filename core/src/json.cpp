@@ -137,6 +137,12 @@ std::string pointer_to(const std::vector<nlohmann::json*>& open, const std::stri
 
 }  // namespace
 
+std::string int_text(int64_t v) {
+  std::string out;
+  append_int(out, v);
+  return out;
+}
+
 nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
   using nlohmann::json;
   const char* begin = text.data();

@@ -98,7 +98,7 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
   entries.reserve(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
     const json& item = value[i];
-    const std::string base = "/history/" + std::to_string(i);
+    const std::string base = "/history/" + internal::int_text(i);
     if (!item.is_object()) {
       add_error(errors, base, "not_an_object",
                 std::string("a history entry must be an object, got ") +
