@@ -76,15 +76,24 @@ function runtimeNames(code) {
   return ok ? names : null;
 }
 
+// The glue's names for the runtime, or null: the glue is bundled (it looks the _sr_* exports
+// up by name, so those names are kept then).
+const names = process.env.SR_BUNDLE_GLUE || !existsSync(glue) ? null : runtimeNames(readFileSync(glue, 'utf8'));
+// The runtime's export map with unquoted keys, so the _sr_* names get short names too.
+const namesModule = (n) =>
+  `import { runtime } from './wasm-runtime.mjs';\nexport default runtime(${JSON.stringify(n)
+    .replace(/"(_sr_\w+)":/g, '$1:')});`;
+
 const version = JSON.parse(readFileSync(join(web, 'package.json'), 'utf8')).version;
 const common = {
   bundle: true,
   minify: true,
   legalComments: 'none',
   // Properties named _like_this are private to the bundle and get short names; _sr_* are the
-  // WASM core's exports (looked up by name in the glue), so they keep theirs.
+  // WASM core's exports: with the runtime they are mangled too (its export map is bundled);
+  // with the glue (it looks them up by name) they keep theirs.
   mangleProps: /^_/,
-  reserveProps: /^_sr_/,
+  ...(names ? {} : { reserveProps: /^_sr_/ }),
   target: 'es2020',
   alias: { 'session-rating-core-glue': glue },
   define: { __SR_VERSION__: JSON.stringify(version) },
@@ -98,10 +107,9 @@ const common = {
     setup(b) {
       b.onLoad({ filter: /session_rating_core\.mjs$/ }, (args) => {
         let code = readFileSync(args.path, 'utf8');
-        const names = process.env.SR_BUNDLE_GLUE ? null : runtimeNames(code);
         if (names) {
           return {
-            contents: `import { runtime } from './wasm-runtime.mjs';\nexport default runtime(${JSON.stringify(names)});`,
+            contents: namesModule(names),
             resolveDir: join(web, 'src'),
             loader: 'js',
           };
