@@ -176,7 +176,9 @@ nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
     const char c = in.current();
     if (c == '{' || c == '[') {
       in.skip(1);
-      *slot = c == '{' ? json::object() : json::array();
+      // basic_json(value_t), not json::object()/array(): those go through the initializer-list
+      // constructor, 670 B of WASM code nothing else needs.
+      *slot = json(c == '{' ? json::value_t::object : json::value_t::array);
       if (!in.lit(c == '{' ? '}' : ']')) {
         open.push_back(slot);
         next = c == '{' ? kMember : kItem;

@@ -176,7 +176,7 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   Config config;
   if (parse_input(throttle_json, "/throttle", "throttle", errors, value)) {
     // Validated by the config parser itself, so the rules and messages are the config's.
-    json wrapper = json::object();
+    json wrapper(json::value_t::object);
     wrapper["throttle"] = std::move(value);
     append_errors(errors, parse_config_value(wrapper, config));
   }
