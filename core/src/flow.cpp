@@ -729,6 +729,10 @@ bool read_answer(const json& obj, const Question& q, const char* score_key,
 
 Errors Flow::restore(const Config& config, std::string_view snapshot_text,
                      std::unique_ptr<Flow>& out) {
+  return restore(Config(config), snapshot_text, out);
+}
+
+Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::unique_ptr<Flow>& out) {
   Errors errors;
   std::string duplicate;
   json s = internal::parse_json(snapshot_text, &duplicate);
@@ -773,7 +777,9 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     for (Error& e : ctx_errors) e.path = "/snapshot" + e.path;
     return ctx_errors;
   }
-  auto flow = std::make_unique<Flow>(config, std::move(context));
+  // The config moves into the flow (the bridge's restore makes no copy of it).
+  auto flow = std::make_unique<Flow>(std::move(config), std::move(context));
+  const Config& cfg = flow->config_;
   const std::string* step = str("step");
   if (!step) return bad("step");
   static const Step steps[] = {Step::Score, Step::Details, Step::Thanks, Step::Final,
@@ -797,13 +803,13 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
   flow->revision_ = n;
   if (!num(s, "first_submitted_at", n) || n < 0) return bad("first_submitted_at");
   flow->first_submitted_at_ = n;
-  const std::size_t count = config.questions.size();
+  const std::size_t count = cfg.questions.size();
   if (v3) {
     auto draft = s.find("draft");
     if (draft == s.end() || !draft->is_array() || draft->size() != count) return bad("draft");
     for (std::size_t q = 0; q < count; ++q) {
       Answer& d = flow->draft_[q];
-      if (!read_answer((*draft)[q], config.questions[q], "score", "problems", "comment",
+      if (!read_answer((*draft)[q], cfg.questions[q], "score", "problems", "comment",
                        "redactions", true, d.score, d.problems, d.comment, d.redactions))
         return bad("draft");
       d.comment_redacted = d.comment;
@@ -814,20 +820,20 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     if (sub == s.end() || !sub->is_array() || sub->size() != count) return bad("submitted");
     for (std::size_t q = 0; q < count; ++q) {
       Answer& a = flow->submitted_[q];
-      if (!read_answer((*sub)[q], config.questions[q], "score", "problems", "comment",
+      if (!read_answer((*sub)[q], cfg.questions[q], "score", "problems", "comment",
                        "redactions", true, a.score, a.problems, a.comment, a.redactions))
         return bad("submitted");
     }
   } else {
     Answer& d = flow->draft_[0];
-    if (!read_answer(s, config.questions[0], "score", "problems", "comment",
+    if (!read_answer(s, cfg.questions[0], "score", "problems", "comment",
                      "comment_redactions", true, d.score, d.problems, d.comment, d.redactions))
       return bad("score");
     d.comment_redacted = d.comment;
     auto sub = s.find("submitted");
     if (sub == s.end() || !sub->is_object()) return bad("submitted");
     Answer& a = flow->submitted_[0];
-    if (!read_answer(*sub, config.questions[0], "score", "problems", "comment", "redactions",
+    if (!read_answer(*sub, cfg.questions[0], "score", "problems", "comment", "redactions",
                      true, a.score, a.problems, a.comment, a.redactions))
       return bad("submitted");
     if (flow->revision_ == 0) a.score.reset();
@@ -843,7 +849,7 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
   for (std::size_t q = 0; q < count; ++q) {
     any_draft = any_draft || flow->draft_[q].score.has_value();
     any_submitted = any_submitted || flow->submitted_[q].score.has_value();
-    if (config.questions[q].required && !flow->submitted_[q].score) required_submitted = false;
+    if (cfg.questions[q].required && !flow->submitted_[q].score) required_submitted = false;
   }
   if ((flow->step_ == Step::Thanks && !submitted) || (flow->step_ == Step::Dismissed && submitted) ||
       (flow->step_ == Step::Details && !any_draft) || (submitted && !any_submitted) ||
