@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeNames } from './glue-names.mjs';
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = resolve(web, '..');
@@ -50,31 +51,6 @@ const GLUE_CUTS = [
   // The Module.instantiateWasm hook (web/core.mjs never passes one).
   /if\(Module\["instantiateWasm"\]\)\{try\{[^}]*\}catch\(e\)\{[^}]*\}\}/,
 ];
-
-// The names web/src/wasm-runtime.mjs needs, read from the glue; null when the glue holds
-// anything that runtime does not do (then the bundle carries the glue, trimmed).
-function runtimeNames(code) {
-  const one = (re) => (code.match(re) || [])[1];
-  const imports = one(/var asmLibraryArg=\{([^}]*)\}/);
-  const names = {
-    mod: one(/var info=\{"(\w+)":asmLibraryArg\}/),
-    memory: one(/wasmMemory=Module\["asm"\]\["(\w+)"\]/),
-    file: one(/wasmBinaryFile="([^"]+)"/),
-    exports: {},
-  };
-  for (const [, key, fn] of (imports || '').matchAll(/"(\w+)":(\w+)/g)) {
-    const role = { _abort: 'abort', _emscripten_resize_heap: 'resize' }[fn];
-    if (!role) return null;
-    names[role] = key;
-  }
-  for (const [, name, key] of code.matchAll(/Module\["(\w+)"\]=Module\["asm"\]\["(\w+)"\]/g)) {
-    if (name === '___wasm_call_ctors') names.ctors = key;
-    else names.exports[name] = key;
-  }
-  const ok = ['mod', 'memory', 'file', 'abort', 'resize', 'ctors'].every((k) => names[k]) &&
-    Object.keys(names.exports).length > 0;
-  return ok ? names : null;
-}
 
 // The glue's names for the runtime, or null: the glue is bundled (it looks the _sr_* exports
 // up by name, so those names are kept then).
