@@ -125,7 +125,8 @@ const std::string& pick_locale_text(const json& object, const std::string& local
   if (auto it = object.find(locale); it != object.end()) return it->get_ref<const std::string&>();
   const std::string lang = locale.substr(0, locale.find_first_of("-_"));
   if (auto it = object.find(lang); it != object.end()) return it->get_ref<const std::string&>();
-  if (auto it = object.find("en"); it != object.end()) return it->get_ref<const std::string&>();
+  if (auto it = internal::find_key(object, "en"); it != object.end())
+    return it->get_ref<const std::string&>();
   return object.begin()->get_ref<const std::string&>();
 }
 
@@ -401,7 +402,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     info.problems_given = true;
     for (const json& item : *problems) {
       if (!item.is_object()) continue;
-      auto label = item.find("label");
+      auto label = internal::find_key(item, "label");
       if (label != item.end() && !label->is_string()) info.legacy = false;
     }
     read_problems(*problems, r.path("problems"), c.locale, q, errors);

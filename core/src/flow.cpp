@@ -320,13 +320,13 @@ DispatchResult Flow::dispatch(std::string_view event_json) {
 DispatchResult Flow::apply(const Event& parsed) {
   const json& event = parsed.value;
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
-  auto at_it = event.find("at");
+  auto at_it = internal::find_key(event, "at");
   int64_t at = 0;
   if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0 ||
       at > kMaxEventTime)
     return refuse("invalid_event",
                   "\"at\" must be an integer number of ms since 1970, up to year 9999");
-  auto type_it = event.find("type");
+  auto type_it = internal::find_key(event, "type");
   if (type_it == event.end() || !type_it->is_string())
     return refuse("invalid_event", "\"type\" must be a string");
   const std::string& type_text = type_it->get_ref<const std::string&>();
@@ -346,14 +346,14 @@ DispatchResult Flow::apply(const Event& parsed) {
   int question = 0;  // index; -1: an id the config does not have
   if (type == EventType::Score || type == EventType::ToggleProblem ||
       type == EventType::Comment) {
-    auto qv = event.find("question");
+    auto qv = internal::find_key(event, "question");
     if (qv != event.end()) {
       if (!qv->is_string()) return refuse("invalid_event", "\"question\" must be a question id");
       question = config_.question_index(qv->get_ref<const std::string&>());
     }
   }
   if (type == EventType::Score) {
-    auto v = event.find("value");
+    auto v = internal::find_key(event, "value");
     if (v == event.end() || !v->is_number())
       return refuse("invalid_event", "a score event needs a numeric \"value\"");
     int64_t n = 0;
@@ -361,12 +361,12 @@ DispatchResult Flow::apply(const Event& parsed) {
     if (!internal::as_int64(*v, n) || n < q.min || n > q.max) value_in_range = false;
     else value = static_cast<int>(n);
   } else if (type == EventType::ToggleProblem) {
-    auto v = event.find("id");
+    auto v = internal::find_key(event, "id");
     if (v == event.end() || !v->is_string())
       return refuse("invalid_event", "a toggle_problem event needs a string \"id\"");
     problem_id = &v->get_ref<const std::string&>();
   } else if (type == EventType::Comment) {
-    auto v = event.find("text");
+    auto v = internal::find_key(event, "text");
     if (v == event.end() || !v->is_string())
       return refuse("invalid_event", "a comment event needs a string \"text\"");
     text = &v->get_ref<const std::string&>();
@@ -676,8 +676,8 @@ bool read_redactions(const json& list, std::vector<Redaction>& out) {
   out.clear();
   for (const json& item : list) {
     if (!item.is_object()) return false;
-    auto kind = item.find("kind");
-    auto count = item.find("count");
+    auto kind = internal::find_key(item, "kind");
+    auto count = internal::find_key(item, "count");
     int64_t n = 0;
     RedactionKind known;
     if (kind == item.end() || !kind->is_string() || count == item.end() ||
@@ -771,7 +771,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
     return errors;
   }
   if (!v3 && config.questions.size() != 1) return bad("snapshot");
-  auto ctx = s.find("context");
+  auto ctx = internal::find_key(s, "context");
   if (ctx == s.end()) return bad("context");
   Context context;
   Errors ctx_errors = parse_context_value(*ctx, config, context);
@@ -790,10 +790,10 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
   for (Step st : steps)
     if (*step == step_name(st)) { flow->step_ = st; step_ok = true; }
   if (!step_ok) return bad("step");
-  auto open = s.find("open");
+  auto open = internal::find_key(s, "open");
   if (open == s.end() || !open->is_boolean()) return bad("open");
   flow->open_ = open->get<bool>();
-  auto last = s.find("last_at");
+  auto last = internal::find_key(s, "last_at");
   int64_t n = 0;
   if (last == s.end()) return bad("last_at");
   if (!last->is_null()) {
@@ -807,7 +807,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
   flow->first_submitted_at_ = n;
   const std::size_t count = cfg.questions.size();
   if (v3) {
-    auto draft = s.find("draft");
+    auto draft = internal::find_key(s, "draft");
     if (draft == s.end() || !draft->is_array() || draft->size() != count) return bad("draft");
     for (std::size_t q = 0; q < count; ++q) {
       Answer& d = flow->draft_[q];
@@ -818,7 +818,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
     }
     if (!num(s, "submitted_at", n) || n < 0) return bad("submitted_at");
     flow->submitted_at_ = n;
-    auto sub = s.find("submitted");
+    auto sub = internal::find_key(s, "submitted");
     if (sub == s.end() || !sub->is_array() || sub->size() != count) return bad("submitted");
     for (std::size_t q = 0; q < count; ++q) {
       Answer& a = flow->submitted_[q];
@@ -832,7 +832,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
                      "comment_redactions", true, d.score, d.problems, d.comment, d.redactions))
       return bad("score");
     d.comment_redacted = d.comment;
-    auto sub = s.find("submitted");
+    auto sub = internal::find_key(s, "submitted");
     if (sub == s.end() || !sub->is_object()) return bad("submitted");
     Answer& a = flow->submitted_[0];
     if (!read_answer(*sub, cfg.questions[0], "score", "problems", "comment", "redactions",
@@ -842,7 +842,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
     if (!num(*sub, "submitted_at", n) || n < 0) return bad("submitted");
     flow->submitted_at_ = n;
   }
-  auto fe = s.find("final_emitted");
+  auto fe = internal::find_key(s, "final_emitted");
   if (fe == s.end() || !fe->is_boolean()) return bad("final_emitted");
   flow->final_emitted_ = fe->get<bool>();
   // Cross-checks: the state must be one a flow can reach.
