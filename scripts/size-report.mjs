@@ -5,7 +5,7 @@
 //       raw / gzip -9 / brotli -q 11 bytes of each file in dist/ (.js, .wasm, .css: the
 //       script-tag bundle with the CSS inlined, and the core's .wasm), their total, and, for
 //       information, the WASM core's parts from the WASM build (build/wasm/wasm: WASM, glue as
-//       built, glue minified as the bundle carries it). --check exits 1 when the dist/ total is
+//       built, glue minified as a SR_BUNDLE_GLUE=1 bundle would carry it). --check exits 1 when the dist/ total is
 //       above the hard cap: 60 KB gzip (docs/build.md, "Size gate"). Run by scripts/test.d/40-web.sh
 //       after `node web/build.mjs`.
 //   node scripts/size-report.mjs --functions [N] [--wasm FILE]
@@ -50,7 +50,8 @@ export function sizes(dist = distDir) {
   return { rows, total };
 }
 
-// The glue as the bundle carries it: web/build.mjs bundles it minified with esbuild.
+// The glue minified as web/build.mjs would bundle it (with SR_BUNDLE_GLUE=1; by default the
+// bundles carry web/src/wasm-runtime.mjs instead).
 async function minifiedGlue(code) {
   const esbuildPath = path.join(root, 'web/node_modules/esbuild/lib/main.js');
   if (!existsSync(esbuildPath)) return null;
@@ -69,7 +70,7 @@ async function coreParts() {
     measure(path.relative(root, glue), readFileSync(glue)),
   ];
   const glueMin = await minifiedGlue(readFileSync(glue, 'utf8'));
-  if (glueMin) rows.push(measure('  glue minified (esbuild, as bundled)', glueMin));
+  if (glueMin) rows.push(measure('  glue minified (bundled only with SR_BUNDLE_GLUE=1)', glueMin));
   const api = path.join(root, 'web/core.mjs');
   if (existsSync(api)) rows.push(measure('web/core.mjs (JS API, as written)', readFileSync(api)));
   return rows;

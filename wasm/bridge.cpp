@@ -116,7 +116,8 @@ SR_EXPORT int32_t sr_flow_restore(const char* config, size_t config_len, const c
   sr::Config parsed;
   sr::Errors errors = sr::parse_config(view_of(config, config_len), parsed);
   std::unique_ptr<sr::Flow> flow;
-  if (errors.empty()) errors = sr::Flow::restore(parsed, view_of(snapshot, snapshot_len), flow);
+  if (errors.empty())
+    errors = sr::Flow::restore(std::move(parsed), view_of(snapshot, snapshot_len), flow);
   return created(std::move(errors), std::move(flow), errors_out);
 }
 

@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeNames } from './glue-names.mjs';
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = resolve(web, '..');
@@ -51,15 +52,24 @@ const GLUE_CUTS = [
   /if\(Module\["instantiateWasm"\]\)\{try\{[^}]*\}catch\(e\)\{[^}]*\}\}/,
 ];
 
+// The glue's names for the runtime, or null: the glue is bundled (it looks the _sr_* exports
+// up by name, so those names are kept then).
+const names = process.env.SR_BUNDLE_GLUE || !existsSync(glue) ? null : runtimeNames(readFileSync(glue, 'utf8'));
+// The runtime's export map with unquoted keys, so the _sr_* names get short names too.
+const namesModule = (n) =>
+  `import { runtime } from './wasm-runtime.mjs';\nexport default runtime(${JSON.stringify(n)
+    .replace(/"(_sr_\w+)":/g, '$1:')});`;
+
 const version = JSON.parse(readFileSync(join(web, 'package.json'), 'utf8')).version;
 const common = {
   bundle: true,
   minify: true,
   legalComments: 'none',
   // Properties named _like_this are private to the bundle and get short names; _sr_* are the
-  // WASM core's exports (looked up by name in the glue), so they keep theirs.
+  // WASM core's exports: with the runtime they are mangled too (its export map is bundled);
+  // with the glue (it looks them up by name) they keep theirs.
   mangleProps: /^_/,
-  reserveProps: /^_sr_/,
+  ...(names ? {} : { reserveProps: /^_sr_/ }),
   target: 'es2020',
   alias: { 'session-rating-core-glue': glue },
   define: { __SR_VERSION__: JSON.stringify(version) },
@@ -67,12 +77,20 @@ const common = {
   // The glue's own wasm lookup (import.meta.url) is never used: the widget passes wasmUrl.
   logOverride: { 'empty-import-meta': 'silent' },
   plugins: [{
-    // The glue, less code the widget never runs (measured: −361 bytes gzip, 928 raw). Each cut is
-    // optional: a glue of another Emscripten version that does not match is used as built.
+    // web/src/wasm-runtime.mjs with the glue's names in place of the glue (−991 B gzip,
+    // docs/wasm.md). Otherwise the glue, less code the widget never runs (−361 B gzip, 928 raw);
+    // each cut is optional: a glue of another Emscripten version that does not match is used as built.
     name: 'glue-trim',
     setup(b) {
       b.onLoad({ filter: /session_rating_core\.mjs$/ }, (args) => {
         let code = readFileSync(args.path, 'utf8');
+        if (names) {
+          return {
+            contents: namesModule(names),
+            resolveDir: join(web, 'src'),
+            loader: 'js',
+          };
+        }
         for (const cut of GLUE_CUTS) code = code.replace(cut, '');
         return { contents: code, loader: 'js' };
       });

@@ -126,7 +126,8 @@ const std::string& pick_locale_text(const json& object, const std::string& local
   if (auto it = object.find(locale); it != object.end()) return it->get_ref<const std::string&>();
   const std::string lang = locale.substr(0, locale.find_first_of("-_"));
   if (auto it = object.find(lang); it != object.end()) return it->get_ref<const std::string&>();
-  if (auto it = object.find("en"); it != object.end()) return it->get_ref<const std::string&>();
+  if (auto it = internal::find_key(object, "en"); it != object.end())
+    return it->get_ref<const std::string&>();
   return object.begin()->get_ref<const std::string&>();
 }
 
@@ -203,12 +204,12 @@ void read_problems(const json& list, const std::string& path, const std::string&
   }
   if (list.size() > 20) {
     add_error(errors, path, "out_of_range", "at most 20 problems, got " +
-                                                std::to_string(list.size()));
+                                                internal::int_text(list.size()));
     return;
   }
   std::vector<Problem> problems;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    std::string item_path = path + "/" + std::to_string(i);
+    std::string item_path = path + "/" + internal::int_text(i);
     const json& item = list[i];
     if (!item.is_object()) {
       add_error(errors, item_path, "wrong_type",
@@ -357,8 +358,8 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     if (r.read_int("positive_min", lo_min + 1, lo_max + 1, n)) q.positive_min = static_cast<int>(n);
     if (q.positive_min <= q.low_score_max)
       add_error(errors, pos_v ? r.path("positive_min") : r.path("low_score_max"), "conflict",
-                "positive_min (" + std::to_string(q.positive_min) +
-                    ") must be greater than low_score_max (" + std::to_string(q.low_score_max) +
+                "positive_min (" + internal::int_text(q.positive_min) +
+                    ") must be greater than low_score_max (" + internal::int_text(q.low_score_max) +
                     ")");
   }
 
@@ -402,7 +403,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     info.problems_given = true;
     for (const json& item : *problems) {
       if (!item.is_object()) continue;
-      auto label = item.find("label");
+      auto label = internal::find_key(item, "label");
       if (label != item.end() && !label->is_string()) info.legacy = false;
     }
     read_problems(*problems, r.path("problems"), c.locale, q, errors);
@@ -563,7 +564,7 @@ Errors parse_config_value(const json& value, Config& out) {
       add_error(errors, "/questions", "out_of_range", "a prompt has 1 to 5 questions");
     } else {
       for (std::size_t i = 0; i < list->size(); ++i) {
-        const std::string base = "/questions/" + std::to_string(i);
+        const std::string base = "/questions/" + internal::int_text(i);
         const json& item = (*list)[i];
         if (!item.is_object()) {
           add_error(errors, base, "wrong_type",

@@ -118,8 +118,8 @@ void Flow::build_view_cache() {
         case Scale::Nps: {
           std::string label;
           for (std::size_t i = 0; i < n_of_m.size(); ++i) {
-            if (n_of_m.compare(i, 3, "{n}") == 0) { label += std::to_string(v); i += 2; }
-            else if (n_of_m.compare(i, 3, "{m}") == 0) { label += std::to_string(q.max); i += 2; }
+            if (n_of_m.compare(i, 3, "{n}") == 0) { label += internal::int_text(v); i += 2; }
+            else if (n_of_m.compare(i, 3, "{m}") == 0) { label += internal::int_text(q.max); i += 2; }
             else label.push_back(n_of_m[i]);
           }
           w.string(label);
@@ -321,13 +321,13 @@ DispatchResult Flow::dispatch(std::string_view event_json) {
 DispatchResult Flow::apply(const Event& parsed) {
   const json& event = parsed.value;
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
-  auto at_it = event.find("at");
+  auto at_it = internal::find_key(event, "at");
   int64_t at = 0;
   if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0 ||
       at > kMaxEventTime)
     return refuse("invalid_event",
                   "\"at\" must be an integer number of ms since 1970, up to year 9999");
-  auto type_it = event.find("type");
+  auto type_it = internal::find_key(event, "type");
   if (type_it == event.end() || !type_it->is_string())
     return refuse("invalid_event", "\"type\" must be a string");
   const std::string& type_text = type_it->get_ref<const std::string&>();
@@ -347,14 +347,14 @@ DispatchResult Flow::apply(const Event& parsed) {
   int question = 0;  // index; -1: an id the config does not have
   if (type == EventType::Score || type == EventType::ToggleProblem ||
       type == EventType::Comment) {
-    auto qv = event.find("question");
+    auto qv = internal::find_key(event, "question");
     if (qv != event.end()) {
       if (!qv->is_string()) return refuse("invalid_event", "\"question\" must be a question id");
       question = config_.question_index(qv->get_ref<const std::string&>());
     }
   }
   if (type == EventType::Score) {
-    auto v = event.find("value");
+    auto v = internal::find_key(event, "value");
     if (v == event.end() || !v->is_number())
       return refuse("invalid_event", "a score event needs a numeric \"value\"");
     int64_t n = 0;
@@ -362,12 +362,12 @@ DispatchResult Flow::apply(const Event& parsed) {
     if (!internal::as_int64(*v, n) || n < q.min || n > q.max) value_in_range = false;
     else value = static_cast<int>(n);
   } else if (type == EventType::ToggleProblem) {
-    auto v = event.find("id");
+    auto v = internal::find_key(event, "id");
     if (v == event.end() || !v->is_string())
       return refuse("invalid_event", "a toggle_problem event needs a string \"id\"");
     problem_id = &v->get_ref<const std::string&>();
   } else if (type == EventType::Comment) {
-    auto v = event.find("text");
+    auto v = internal::find_key(event, "text");
     if (v == event.end() || !v->is_string())
       return refuse("invalid_event", "a comment event needs a string \"text\"");
     text = &v->get_ref<const std::string&>();
@@ -450,9 +450,9 @@ DispatchResult Flow::apply(const Event& parsed) {
         return fail("invalid_value", "control characters other than tab and line breaks are not allowed");
       std::size_t length = code_points(*text);
       if (length > static_cast<std::size_t>(q.comment.max_length))
-        return fail("comment_too_long", "comment has " + std::to_string(length) +
+        return fail("comment_too_long", "comment has " + internal::int_text(length) +
                                             " characters, at most " +
-                                            std::to_string(q.comment.max_length) +
+                                            internal::int_text(q.comment.max_length) +
                                             " are allowed");
       if (config_.redact_pii) {
         RedactResult red = redact(*text);
@@ -684,8 +684,8 @@ bool read_redactions(const json& list, std::vector<Redaction>& out) {
   out.clear();
   for (const json& item : list) {
     if (!item.is_object()) return false;
-    auto kind = item.find("kind");
-    auto count = item.find("count");
+    auto kind = internal::find_key(item, "kind");
+    auto count = internal::find_key(item, "count");
     int64_t n = 0;
     RedactionKind known;
     if (kind == item.end() || !kind->is_string() || count == item.end() ||
@@ -737,9 +737,15 @@ bool read_answer(const json& obj, const Question& q, const char* score_key,
 
 Errors Flow::restore(const Config& config, std::string_view snapshot_text,
                      std::unique_ptr<Flow>& out) {
+  return restore(Config(config), snapshot_text, out);
+}
+
+Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::unique_ptr<Flow>& out) {
   Errors errors;
   std::string duplicate;
-  json s = internal::parse_json(snapshot_text, &duplicate);
+  // const: only the const find() and operator[] of nlohmann are needed (the non-const ones,
+  // 0.6 KB of WASM code, were here alone).
+  const json s = internal::parse_json(snapshot_text, &duplicate);
   if (!duplicate.empty()) {
     add_error(errors, "/snapshot" + duplicate, "duplicate_key",
               "this key appears twice in its object");
@@ -773,7 +779,7 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     return errors;
   }
   if (!v3 && config.questions.size() != 1) return bad("snapshot");
-  auto ctx = s.find("context");
+  auto ctx = internal::find_key(s, "context");
   if (ctx == s.end()) return bad("context");
   Context context;
   Errors ctx_errors = parse_context_value(*ctx, config, context);
@@ -781,7 +787,9 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
     for (Error& e : ctx_errors) e.path = "/snapshot" + e.path;
     return ctx_errors;
   }
-  auto flow = std::make_unique<Flow>(config, std::move(context));
+  // The config moves into the flow (the bridge's restore makes no copy of it).
+  auto flow = std::make_unique<Flow>(std::move(config), std::move(context));
+  const Config& cfg = flow->config_;
   const std::string* step = str("step");
   if (!step) return bad("step");
   static const Step steps[] = {Step::Score, Step::Details, Step::Thanks, Step::Final,
@@ -790,10 +798,10 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
   for (Step st : steps)
     if (*step == step_name(st)) { flow->step_ = st; step_ok = true; }
   if (!step_ok) return bad("step");
-  auto open = s.find("open");
+  auto open = internal::find_key(s, "open");
   if (open == s.end() || !open->is_boolean()) return bad("open");
   flow->open_ = open->get<bool>();
-  auto last = s.find("last_at");
+  auto last = internal::find_key(s, "last_at");
   int64_t n = 0;
   if (last == s.end()) return bad("last_at");
   if (!last->is_null()) {
@@ -805,44 +813,44 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
   flow->revision_ = n;
   if (!num(s, "first_submitted_at", n) || n < 0) return bad("first_submitted_at");
   flow->first_submitted_at_ = n;
-  const std::size_t count = config.questions.size();
+  const std::size_t count = cfg.questions.size();
   if (v3) {
-    auto draft = s.find("draft");
+    auto draft = internal::find_key(s, "draft");
     if (draft == s.end() || !draft->is_array() || draft->size() != count) return bad("draft");
     for (std::size_t q = 0; q < count; ++q) {
       Answer& d = flow->draft_[q];
-      if (!read_answer((*draft)[q], config.questions[q], "score", "problems", "comment",
+      if (!read_answer((*draft)[q], cfg.questions[q], "score", "problems", "comment",
                        "redactions", true, d.score, d.problems, d.comment, d.redactions))
         return bad("draft");
       d.comment_redacted = d.comment;
     }
     if (!num(s, "submitted_at", n) || n < 0) return bad("submitted_at");
     flow->submitted_at_ = n;
-    auto sub = s.find("submitted");
+    auto sub = internal::find_key(s, "submitted");
     if (sub == s.end() || !sub->is_array() || sub->size() != count) return bad("submitted");
     for (std::size_t q = 0; q < count; ++q) {
       Answer& a = flow->submitted_[q];
-      if (!read_answer((*sub)[q], config.questions[q], "score", "problems", "comment",
+      if (!read_answer((*sub)[q], cfg.questions[q], "score", "problems", "comment",
                        "redactions", true, a.score, a.problems, a.comment, a.redactions))
         return bad("submitted");
     }
   } else {
     Answer& d = flow->draft_[0];
-    if (!read_answer(s, config.questions[0], "score", "problems", "comment",
+    if (!read_answer(s, cfg.questions[0], "score", "problems", "comment",
                      "comment_redactions", true, d.score, d.problems, d.comment, d.redactions))
       return bad("score");
     d.comment_redacted = d.comment;
-    auto sub = s.find("submitted");
+    auto sub = internal::find_key(s, "submitted");
     if (sub == s.end() || !sub->is_object()) return bad("submitted");
     Answer& a = flow->submitted_[0];
-    if (!read_answer(*sub, config.questions[0], "score", "problems", "comment", "redactions",
+    if (!read_answer(*sub, cfg.questions[0], "score", "problems", "comment", "redactions",
                      true, a.score, a.problems, a.comment, a.redactions))
       return bad("submitted");
     if (flow->revision_ == 0) a.score.reset();
     if (!num(*sub, "submitted_at", n) || n < 0) return bad("submitted");
     flow->submitted_at_ = n;
   }
-  auto fe = s.find("final_emitted");
+  auto fe = internal::find_key(s, "final_emitted");
   if (fe == s.end() || !fe->is_boolean()) return bad("final_emitted");
   flow->final_emitted_ = fe->get<bool>();
   // Cross-checks: the state must be one a flow can reach.
@@ -851,7 +859,7 @@ Errors Flow::restore(const Config& config, std::string_view snapshot_text,
   for (std::size_t q = 0; q < count; ++q) {
     any_draft = any_draft || flow->draft_[q].score.has_value();
     any_submitted = any_submitted || flow->submitted_[q].score.has_value();
-    if (config.questions[q].required && !flow->submitted_[q].score) required_submitted = false;
+    if (cfg.questions[q].required && !flow->submitted_[q].score) required_submitted = false;
   }
   if ((flow->step_ == Step::Thanks && !submitted) || (flow->step_ == Step::Dismissed && submitted) ||
       (flow->step_ == Step::Details && !any_draft) || (submitted && !any_submitted) ||

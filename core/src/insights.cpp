@@ -721,7 +721,7 @@ std::string aggregate_json(std::string_view records_json_array, std::string_view
         agg.add(record);
         continue;
       }
-      const std::string prefix = "/" + std::to_string(i);
+      const std::string prefix = "/" + internal::int_text(i);
       for (Error& err : e) {
         err.path = prefix + err.path;
         errors.push_back(std::move(err));

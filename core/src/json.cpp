@@ -137,6 +137,12 @@ std::string pointer_to(const std::vector<nlohmann::json*>& open, const std::stri
 
 }  // namespace
 
+std::string int_text(int64_t v) {
+  std::string out;
+  append_int(out, v);
+  return out;
+}
+
 nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
   using nlohmann::json;
   const char* begin = text.data();
@@ -144,7 +150,9 @@ nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
   if (end == nullptr) end = begin + text.size();
   if (end - begin >= 3 && std::memcmp(begin, "\xEF\xBB\xBF", 3) == 0) begin += 3;
   JsonLexer in(begin, end);
-  const json discarded(json::value_t::discarded);
+  // A new value each time, never a copy of one: copying a const json instantiates nlohmann's
+  // recursive copy constructor (1.4 KB of WASM code) for nothing.
+  const auto discarded = [] { return json(json::value_t::discarded); };
 
   json root;
   json* slot = &root;       // where the next value goes
@@ -157,20 +165,22 @@ nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
       items.emplace_back();
       slot = &items.back();
     } else if (next == kMember) {  // `"key":` in the innermost (object) container
-      if (!in.string(key) || !in.lit(':')) return discarded;
+      if (!in.string(key) || !in.lit(':')) return discarded();
       auto [it, inserted] = open.back()->get_ref<json::object_t&>().emplace(key, nullptr);
       if (!inserted) {  // a duplicate key: refused (nlohmann keeps the last one)
         if (duplicate_path) *duplicate_path = pointer_to(open, key);
-        return discarded;
+        return discarded();
       }
       slot = &it->second;
     }
     // A value into *slot.
-    if (!in.skip_ws()) return discarded;
+    if (!in.skip_ws()) return discarded();
     const char c = in.current();
     if (c == '{' || c == '[') {
       in.skip(1);
-      *slot = c == '{' ? json::object() : json::array();
+      // basic_json(value_t), not json::object()/array(): those go through the initializer-list
+      // constructor, 670 B of WASM code nothing else needs.
+      *slot = json(c == '{' ? json::value_t::object : json::value_t::array);
       if (!in.lit(c == '{' ? '}' : ']')) {
         open.push_back(slot);
         next = c == '{' ? kMember : kItem;
@@ -178,30 +188,30 @@ nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
       }
     } else if (c == '"') {
       std::string s;
-      if (!in.string(s)) return discarded;
+      if (!in.string(s)) return discarded();
       *slot = std::move(s);
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       std::string_view token;
       bool integral = true;
       if (!in.number_token(token, integral) || !number_value(token, integral, *slot))
-        return discarded;
+        return discarded();
     } else if (c == 't') {
-      if (!in.word("true", 4)) return discarded;
+      if (!in.word("true", 4)) return discarded();
       *slot = true;
     } else if (c == 'f') {
-      if (!in.word("false", 5)) return discarded;
+      if (!in.word("false", 5)) return discarded();
       *slot = false;
     } else if (c == 'n') {
-      if (!in.word("null", 4)) return discarded;
+      if (!in.word("null", 4)) return discarded();
       *slot = nullptr;
     } else {
-      return discarded;
+      return discarded();
     }
 
     // After a complete value: close containers, or a comma before the next element.
     for (;;) {
       if (open.empty()) {
-        if (!in.at_end()) return discarded;  // trailing content
+        if (!in.at_end()) return discarded();  // trailing content
         return root;                         // moved, never copied (a copy would recurse)
       }
       const bool array = open.back()->is_array();
@@ -209,7 +219,7 @@ nlohmann::json parse_json(std::string_view text, std::string* duplicate_path) {
         open.pop_back();
         continue;
       }
-      if (!in.lit(',')) return discarded;
+      if (!in.lit(',')) return discarded();
       next = array ? kItem : kMember;
       break;
     }

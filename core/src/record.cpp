@@ -181,8 +181,8 @@ void check_answer(const Answer& a, const std::string& base, Errors& errors) {
   bool score_ok = range_ok && a.score >= a.min && a.score <= a.max;
   if (range_ok && !score_ok)
     add_error(errors, base + "/score", "out_of_range",
-              "score must be between " + std::to_string(a.min) + " and " +
-                  std::to_string(a.max));
+              "score must be between " + internal::int_text(a.min) + " and " +
+                  internal::int_text(a.max));
   bool thresholds_ok = range_ok;
   if (range_ok) {
     if (a.scale == Scale::Thumbs || a.scale == Scale::Nps) {
@@ -198,13 +198,13 @@ void check_answer(const Answer& a, const std::string& base, Errors& errors) {
       const int lo_max = a.scale == Scale::Numeric ? a.max - 1 : 4;
       if (a.low_score_max < lo_min || a.low_score_max > lo_max) {
         add_error(errors, base + "/thresholds/low_score_max", "out_of_range",
-                  "must be between " + std::to_string(lo_min) + " and " + std::to_string(lo_max));
+                  "must be between " + internal::int_text(lo_min) + " and " + internal::int_text(lo_max));
         thresholds_ok = false;
       }
       if (a.positive_min < lo_min + 1 || a.positive_min > lo_max + 1) {
         add_error(errors, base + "/thresholds/positive_min", "out_of_range",
-                  "must be between " + std::to_string(lo_min + 1) + " and " +
-                      std::to_string(lo_max + 1));
+                  "must be between " + internal::int_text(lo_min + 1) + " and " +
+                      internal::int_text(lo_max + 1));
         thresholds_ok = false;
       }
       if (thresholds_ok && a.positive_min <= a.low_score_max) {
@@ -230,13 +230,13 @@ void check_answer(const Answer& a, const std::string& base, Errors& errors) {
   // Paths are built only for errors: check_record runs per line of a 1M-record insights run.
   for (std::size_t i = 0; i < a.problems.size(); ++i) {
     if (!is_problem_id(a.problems[i])) {
-      add_error(errors, base + "/problems/" + std::to_string(i), "invalid_value",
+      add_error(errors, base + "/problems/" + internal::int_text(i), "invalid_value",
                 "problem ids are 1 to 40 characters of a-z 0-9 _ -");
       continue;
     }
     for (std::size_t j = 0; j < i; ++j)
       if (a.problems[j] == a.problems[i])
-        add_error(errors, base + "/problems/" + std::to_string(i), "duplicate_id",
+        add_error(errors, base + "/problems/" + internal::int_text(i), "duplicate_id",
                   "problem \"" + a.problems[i] + "\" is listed twice");
   }
   if (!is_valid_utf8(a.comment))
@@ -248,7 +248,7 @@ void check_answer(const Answer& a, const std::string& base, Errors& errors) {
     add_error(errors, base + "/comment", "out_of_range", "comment is longer than 5000 characters");
   for (std::size_t i = 0; i < a.redactions.size(); ++i) {
     const Redaction& x = a.redactions[i];
-    const std::string path = base + "/redactions/" + std::to_string(i);
+    const std::string path = base + "/redactions/" + internal::int_text(i);
     if (!is_redaction_kind(x.kind))
       add_error(errors, path + "/kind", "invalid_value", redaction_kinds_message());
     if (x.count < 1) add_error(errors, path + "/count", "out_of_range", "count must be >= 1");
@@ -272,7 +272,7 @@ Errors check_record(const Record& r) {
   if (r.answers.empty() || r.answers.size() > 5)
     add_error(errors, "/answers", "out_of_range", "a record holds 1 to 5 answers");
   for (std::size_t i = 0; i < r.answers.size(); ++i) {
-    const std::string base = "/answers/" + std::to_string(i);
+    const std::string base = "/answers/" + internal::int_text(i);
     check_answer(r.answers[i], base, errors);
     for (std::size_t j = 0; j < i; ++j)
       if (r.answers[j].question == r.answers[i].question)
@@ -356,7 +356,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
       for (std::size_t i = 0; i < p->size(); ++i) {
         const json& id = (*p)[i];
         if (!id.is_string())
-          add_error(errors, r.path("problems") + "/" + std::to_string(i), "wrong_type",
+          add_error(errors, r.path("problems") + "/" + internal::int_text(i), "wrong_type",
                     "expected a string");
         else
           a.problems.push_back(id.get<std::string>());
@@ -379,7 +379,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
       add_error(errors, xpath, "out_of_range", "at most one entry per kind");
     } else {
       for (std::size_t i = 0; i < x->size(); ++i) {
-        std::string path = xpath + "/" + std::to_string(i);
+        std::string path = xpath + "/" + internal::int_text(i);
         const json& item = (*x)[i];
         if (!item.is_object()) {
           add_error(errors, path, "wrong_type", "expected an object {kind, count}");
@@ -496,7 +496,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
         add_error(errors, "/answers", "out_of_range", "a record holds 1 to 5 answers");
       } else {
         for (std::size_t i = 0; i < list->size(); ++i) {
-          const std::string base = "/answers/" + std::to_string(i);
+          const std::string base = "/answers/" + internal::int_text(i);
           const json& item = (*list)[i];
           if (!item.is_object()) {
             add_error(errors, base, "wrong_type",

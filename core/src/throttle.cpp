@@ -98,7 +98,7 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
   entries.reserve(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
     const json& item = value[i];
-    const std::string base = "/history/" + std::to_string(i);
+    const std::string base = "/history/" + internal::int_text(i);
     if (!item.is_object()) {
       add_error(errors, base, "not_an_object",
                 std::string("a history entry must be an object, got ") +
@@ -137,54 +137,48 @@ std::string prompt_decision_to_json(const PromptDecision& decision) {
   return out;
 }
 
+namespace {
+
+// One input of should_prompt_json: parsed, or its invalid_json / duplicate_key error under
+// `where` ("/history", ...). Out of line: one copy for the three inputs.
+bool parse_input(std::string_view text, const char* where, const char* name, Errors& errors,
+                 json& out) {
+  std::string duplicate;
+  out = internal::parse_json(text, &duplicate);
+  if (!out.is_discarded()) return true;
+  if (!duplicate.empty())
+    add_error(errors, where + duplicate, "duplicate_key", "this key appears twice in its object");
+  else
+    add_error(errors, where, "invalid_json", std::string(name) + " is not valid JSON");
+  return false;
+}
+
+void append_errors(Errors& errors, Errors more) {
+  for (Error& e : more) errors.push_back(std::move(e));
+}
+
+}  // namespace
+
 std::string should_prompt_json(std::string_view history_json, std::string_view context_json,
                                int64_t now_ms, std::string_view throttle_json) {
   Errors errors;
+  json value;
 
   std::vector<PromptHistoryEntry> history;
-  std::string h_duplicate;
-  json h = internal::parse_json(history_json, &h_duplicate);
-  if (h.is_discarded()) {
-    if (!h_duplicate.empty())
-      add_error(errors, "/history" + h_duplicate, "duplicate_key",
-                "this key appears twice in its object");
-    else
-      add_error(errors, "/history", "invalid_json", "history is not valid JSON");
-  } else {
-    Errors e = parse_prompt_history_value(h, history);
-    errors.insert(errors.end(), e.begin(), e.end());
-  }
+  if (parse_input(history_json, "/history", "history", errors, value))
+    append_errors(errors, parse_prompt_history_value(value, history));
 
   Context context;
-  std::string c_duplicate;
-  json c = internal::parse_json(context_json, &c_duplicate);
-  if (c.is_discarded()) {
-    if (!c_duplicate.empty())
-      add_error(errors, "/context" + c_duplicate, "duplicate_key",
-                "this key appears twice in its object");
-    else
-      add_error(errors, "/context", "invalid_json", "context is not valid JSON");
-  } else {
-    // Default config: its only cross-check (finalise.from = session_end) does not apply.
-    Errors e = parse_context_value(c, Config{}, context);
-    errors.insert(errors.end(), e.begin(), e.end());
-  }
+  // Default config: its only cross-check (finalise.from = session_end) does not apply.
+  if (parse_input(context_json, "/context", "context", errors, value))
+    append_errors(errors, parse_context_value(value, Config{}, context));
 
   Config config;
-  std::string t_duplicate;
-  json t = internal::parse_json(throttle_json, &t_duplicate);
-  if (t.is_discarded()) {
-    if (!t_duplicate.empty())
-      add_error(errors, "/throttle" + t_duplicate, "duplicate_key",
-                "this key appears twice in its object");
-    else
-      add_error(errors, "/throttle", "invalid_json", "throttle is not valid JSON");
-  } else {
+  if (parse_input(throttle_json, "/throttle", "throttle", errors, value)) {
     // Validated by the config parser itself, so the rules and messages are the config's.
-    json wrapper = json::object();
-    wrapper["throttle"] = std::move(t);
-    Errors e = parse_config_value(wrapper, config);
-    errors.insert(errors.end(), e.begin(), e.end());
+    json wrapper(json::value_t::object);
+    wrapper["throttle"] = std::move(value);
+    append_errors(errors, parse_config_value(wrapper, config));
   }
 
   if (now_ms < 0) add_error(errors, "/now", "out_of_range", "now must be >= 0 (ms since epoch)");

@@ -94,7 +94,7 @@ bool ObjectReader::read_int(const char* key, int64_t min, int64_t max, int64_t& 
   }
   if (n < min || n > max) {
     add_error(errors_, path(key), "out_of_range",
-              "must be between " + std::to_string(min) + " and " + std::to_string(max));
+              "must be between " + internal::int_text(min) + " and " + internal::int_text(max));
     return false;
   }
   out = n;
@@ -112,8 +112,8 @@ bool ObjectReader::read_number(const char* key, double min, double max, double& 
   double d = v->get<double>();
   if (!(d >= min && d <= max)) {
     add_error(errors_, path(key), "out_of_range",
-              "must be between " + std::to_string(static_cast<int64_t>(min)) + " and " +
-                  std::to_string(static_cast<int64_t>(max)));
+              "must be between " + internal::int_text(static_cast<int64_t>(min)) + " and " +
+                  internal::int_text(static_cast<int64_t>(max)));
     return false;
   }
   out = d;
@@ -141,8 +141,8 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
   std::size_t n = code_points(s);
   if (n < min_len || n > max_len) {
     add_error(errors_, path(key), "out_of_range",
-              "length must be " + std::to_string(min_len) + " to " + std::to_string(max_len) +
-                  " characters, got " + std::to_string(n));
+              "length must be " + internal::int_text(min_len) + " to " + internal::int_text(max_len) +
+                  " characters, got " + internal::int_text(n));
     return false;
   }
   out = s;
@@ -190,7 +190,7 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
   }
   if (value.size() > kMaxProperties) {
     add_error(errors, path, "out_of_range",
-              "at most 20 properties, got " + std::to_string(value.size()));
+              "at most 20 properties, got " + internal::int_text(value.size()));
     return;
   }
   for (auto it = value.begin(); it != value.end(); ++it) {  // nlohmann objects are sorted
@@ -217,7 +217,7 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
       const std::size_t n = code_points(s);
       if (n < 1 || n > 200) {
         add_error(errors, key_path, "out_of_range",
-                  "property strings are 1 to 200 characters, got " + std::to_string(n));
+                  "property strings are 1 to 200 characters, got " + internal::int_text(n));
         continue;
       }
       pv.kind = PropertyValue::Kind::String;

@@ -61,6 +61,9 @@ class Flow {
   // config (code "conflict", path "/snapshot/config") or malformed ("invalid_value").
   static Errors restore(const Config& config, std::string_view snapshot_json,
                         std::unique_ptr<Flow>& out);
+  // The same, taking the config over instead of copying it.
+  static Errors restore(Config&& config, std::string_view snapshot_json,
+                        std::unique_ptr<Flow>& out);
 
   // Read-only state, for tests and tools.
   Step step() const { return step_; }

@@ -288,6 +288,16 @@ inline void append_int(std::string& out, int64_t v) {
   while (n > 0) out.push_back(buf[--n]);
 }
 
+// object.find(key) through one instantiation of nlohmann's find() template (it has one per
+// key type and string-literal length: 0.2 KB of WASM code each).
+inline nlohmann::json::const_iterator find_key(const nlohmann::json& object, const char* key) {
+  return object.find(key);
+}
+
+// append_int as a new string: the core's std::to_string (in the WASM build, libc++'s
+// to_string pulls in to_chars and its 200-byte digit table; docs/wasm.md).
+std::string int_text(int64_t v);
+
 // Writes a finite double as the shortest decimal text with at most 15 digits after the point
 // that reads back (strtod) to exactly `v`: integers below 2^53 as integers ("3"), others as
 // "0.5", "-12.25", "0.1". False (nothing written) when no such text exists: |v| >= 9e15,
