@@ -60,6 +60,7 @@ const RUNS = Number(opt('--runs', 12)) || 12;
 const RATES = String(opt('--cpu', '1,4')).split(',').map(Number).filter((x) => x >= 1);
 const LOOP = Number(opt('--loop', 1000));
 const JSON_OUT = args.includes('--json');
+const SHOTS = opt('--shots', null);
 const log = (...a) => { if (!JSON_OUT) console.log(...a); else console.error(...a); };
 
 if (!existsSync(join(peersDir, 'node_modules/star-rating.js')) || !existsSync(join(peersDir, 'node_modules/posthog-js'))) {
@@ -92,6 +93,9 @@ function serve(path, type, file) {
 }
 serve('/peers/star-rating.min.js', 'text/javascript', join(nm, 'star-rating.js/dist/star-rating.min.js'));
 serve('/peers/star-rating.min.css', 'text/css', join(nm, 'star-rating.js/dist/star-rating.min.css'));
+// Its CSS draws the stars with ../img/star-{empty,full}.svg.
+serve('/img/star-empty.svg', 'image/svg+xml', join(nm, 'star-rating.js/img/star-empty.svg'));
+serve('/img/star-full.svg', 'image/svg+xml', join(nm, 'star-rating.js/img/star-full.svg'));
 serve('/peers/surveys-preview.js', 'text/javascript', join(nm, 'posthog-js/dist/surveys-preview.js'));
 serve('/peers/array.full.js', 'text/javascript', join(nm, 'posthog-js/dist/array.full.js'));
 // PostHog's API, stubbed (answers are not counted as bytes): remote config, flags, surveys,
@@ -249,6 +253,8 @@ async function load(variant, rate, i) {
     const c = await click(p, OPTION[variant], 1);
     out.click = c.since == null ? undefined : await eventSince(p, c.since);
     out.clickRaf = c.raf;
+    // --shots DIR: a screenshot of each column after the first click (first run), to check what was measured.
+    if (SHOTS && i === 0) await p.screenshot({ path: join(SHOTS, `${variant}-${rate}x.png`) });
     out.longs = await p.evaluate(() => window.__long);
     if (variant === 'ours') {
       const later = {};

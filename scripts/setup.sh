@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libboost1.81-dev libsqlite3-dev sqlite3    # reference collector (Boost.Beast/Asio, header-only)
   libssl-dev openssl                 # collector: HMAC-SHA256 and https webhooks (OpenSSL); tests make a certificate
   chromium                           # browser tests (driven by playwright-core)
-  brotli gzip wrk                    # size reports and load benchmarks
+  brotli gzip wrk time               # size reports and load benchmarks (/usr/bin/time -v: peak RSS in bench-insights-duckdb.sh)
   clang libclang-rt-14-dev           # fuzzing: libFuzzer + ASan/UBSan runtimes (preset fuzz, scripts/fuzz.sh)
 )
 
