@@ -307,10 +307,14 @@ async function promptLoop(n) {
   const first = Math.min(10, n);
   let shown = await step(0, first);
   const heap10 = await heap(cdp), mem10 = await memNow();
-  shown += await step(first, n);
+  const half = Math.max(first, n >> 1);
+  shown += await step(first, half);
+  const heapHalf = await heap(cdp), memHalf = await memNow();
+  shown += await step(half, n);
   const heapN = await heap(cdp), memN = await memNow();
   await ctx.close();
-  return { prompts: n, shown, heap_after_10: heap10, heap_after_all: heapN, heap_growth: heapN - heap10, wasm_after_10: mem10, wasm_after_all: memN };
+  return { prompts: n, shown, half, heap_after_10: heap10, heap_after_half: heapHalf, heap_after_all: heapN, heap_growth: heapN - heap10,
+    wasm_after_10: mem10, wasm_after_half: memHalf, wasm_after_all: memN };
 }
 
 const t0 = Date.now();

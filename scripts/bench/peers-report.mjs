@@ -43,7 +43,7 @@ for (const rate of RATES) {
 if (figures[1]) console.log(`  JS heap growth: ${kb(o(1).heap_growth_bytes)} vs plain ${kb(s(1).heap_growth_bytes)} = ${ratio(o(1).heap_growth_bytes, s(1).heap_growth_bytes)} (target ≤ 100 KB)`);
 console.log(`  bytes brotli: ${kb(bytes.ours.total.brotli)} vs plain ${kb(bytes.star.total.brotli)} = ${ratio(bytes.ours.total.brotli, bytes.star.total.brotli)} (target ≤ 36 KB; cap 60 KB gzip: ${kb(bytes.ours.total.gzip)} gzip)`);
 console.log(`  WASM memory when ready: ${figures[RATES[0]].ours.wasm_memory_bytes / 1024} KiB (target ≤ 256 KiB)`);
-if (loop) console.log(`  ${loop.prompts} prompts opened and closed on one page (${loop.shown} shown): JS heap ${kb(loop.heap_after_10)} after 10 → ${kb(loop.heap_after_all)} after all (${loop.heap_growth >= 0 ? '+' : ''}${kb(loop.heap_growth)}); WASM memory ${loop.wasm_after_10 / 1024} → ${loop.wasm_after_all / 1024} KiB (target: no growth)`);
+if (loop) console.log(`  ${loop.prompts} prompts opened and closed on one page (${loop.shown} shown): JS heap ${kb(loop.heap_after_10)} after 10 → ${loop.heap_after_half != null ? `${kb(loop.heap_after_half)} after ${loop.half} → ` : ''}${kb(loop.heap_after_all)} after all (${loop.heap_growth >= 0 ? '+' : ''}${kb(loop.heap_growth)}); WASM memory ${loop.wasm_after_10 / 1024} → ${loop.wasm_after_half != null ? `${loop.wasm_after_half / 1024} → ` : ''}${loop.wasm_after_all / 1024} KiB (target: no growth)`);
 console.log('\nbytes per file:');
 for (const v of COLUMNS) for (const f of bytes[v].files) console.log(`  ${v.padEnd(11)} ${f.file.padEnd(28)} raw ${kb(f.raw).padStart(9)}  gzip ${kb(f.gzip).padStart(9)}  brotli ${kb(f.brotli).padStart(9)}`);
 for (const rate of RATES) for (const v of COLUMNS) {
