@@ -200,9 +200,9 @@ const isLocal = (u) => { try { const h = new URL(u).hostname; return h === '127.
 
 // Event Timing: the longest entry of the interaction(s) that started after `since`; null when
 // nothing reached the 16 ms threshold.
-async function eventSince(p, since, names) {
+async function eventSince(p, since, names, field = 'duration') {
   const ev = await p.evaluate(() => window.__evt);
-  const d = ev.filter((e) => e.start >= since && (!names || names.includes(e.name))).map((e) => e.duration);
+  const d = ev.filter((e) => e.start >= since && (!names || names.includes(e.name))).map((e) => e[field]);
   return d.length ? Math.max(...d) : null;
 }
 
@@ -254,6 +254,7 @@ async function load(variant, rate, i) {
     // First click: the second option (2 stars / "2" / our 2-star radio, which opens details).
     const c = await click(p, OPTION[variant], 1);
     out.click = c.since == null ? undefined : await eventSince(p, c.since);
+    out.clickProc = c.since == null ? undefined : await eventSince(p, c.since, null, 'processing');
     out.clickRaf = c.raf;
     // --shots DIR: a screenshot of each column after the first click (first run), to check what was measured.
     if (SHOTS && i === 0) await p.screenshot({ path: join(SHOTS, `${variant}-${rate}x.png`) });
@@ -365,6 +366,9 @@ for (const rate of RATES) {
       // Event Timing: null = under the 16 ms threshold; sorted as 0 for the median.
       first_click_event_timing_ms: clicks.length ? median(clicks.map((c) => c ?? 0)) : null,
       first_click_under_16: clicks.filter((c) => c == null).length,
+      // Handler time (processingEnd − processingStart) of the longest-processing entry; only
+      // for clicks that reached the 16 ms threshold.
+      first_click_processing_ms: round(median(ok.map(({ r }) => r.clickProc).filter((x) => x != null))),
       first_click_raf_ms: round(median(ok.map(({ r }) => r.clickRaf).filter((x) => x != null))),
       heap_growth_bytes: rate === 1 ? median(ok.map(({ r, b }) => r.heap - b.heap)) : null,
       wasm_memory_bytes: median(ok.map(({ r }) => r.mem)),

@@ -21,6 +21,7 @@ const rows = [];
 for (const rate of RATES) rows.push([`added time to interactive, ${rate}× CPU`, ...COLUMNS.map((v) => sign(figures[rate][v].added_tti_ms))]);
 for (const rate of RATES) rows.push([`long tasks ≥ 50 ms per load (median; total), ${rate}×`, ...COLUMNS.map((v) => `${figures[rate][v].long_tasks_per_load_median}; ${figures[rate][v].long_tasks_total}`)]);
 for (const rate of RATES) rows.push([`first click → next paint (Event Timing), ${rate}×`, ...COLUMNS.map((v) => et(figures[rate][v].first_click_event_timing_ms))]);
+for (const rate of RATES) if (COLUMNS.some((v) => figures[rate][v].first_click_processing_ms != null)) rows.push([`… of which event handlers (Event Timing processing), ${rate}×`, ...COLUMNS.map((v) => (figures[rate][v].first_click_processing_ms == null ? '—' : `${figures[rate][v].first_click_processing_ms} ms`))]);
 for (const rate of RATES) rows.push([`first click → next rAF + task (cross-check), ${rate}×`, ...COLUMNS.map((v) => `${figures[rate][v].first_click_raf_ms ?? '—'} ms`)]);
 if (figures[1]) rows.push(['JS heap after load, vs blank (after GC)', ...COLUMNS.map((v) => kb(figures[1][v].heap_growth_bytes))]);
 rows.push(['bytes, gzip -9', ...COLUMNS.map((v) => kb(bytes[v].total.gzip))]);
