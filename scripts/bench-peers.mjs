@@ -4,6 +4,9 @@
 // (and one JSON line with --json); it never fails on a target.
 //
 //   node web/build.mjs && node scripts/bench-peers.mjs [--runs 12] [--cpu 1,4] [--loop 1000] [--json]
+//       [--save FILE]  also write the result as JSON (print it again: node scripts/bench/peers-report.mjs FILE)
+//       [--shots DIR]  a screenshot of each column after the first click of the first run
+// While developing keep it small (--runs 2 --cpu 1 --loop 50); a full run takes ~5 min on 2 cores.
 //
 // Columns (each a page served from 127.0.0.1, loaded in a fresh browser context, i.e. empty
 // cache and storage; the same page text around each):
