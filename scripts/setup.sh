@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libssl-dev openssl                 # collector: HMAC-SHA256 and https webhooks (OpenSSL); tests make a certificate
   python3                            # signed context: the docs' Python snippet is run by a test
   chromium                           # browser tests (driven by playwright-core)
-  brotli gzip wrk                    # size reports and load benchmarks
+  brotli gzip wrk time               # size reports and load benchmarks (/usr/bin/time -v: peak RSS in bench-insights-duckdb.sh)
   clang libclang-rt-14-dev           # fuzzing: libFuzzer + ASan/UBSan runtimes (preset fuzz, scripts/fuzz.sh)
 )
 
