@@ -21,12 +21,12 @@
 namespace collector {
 
 class Clock;
-class ReadPool;
-class WriteQueue;
+class Store;
+class Writer;
 
 class EventHub : public SessionEvents {
  public:
-  EventHub(WriteQueue& writer, ReadPool& reads, const Clock& clock)
+  EventHub(Writer& writer, Store& reads, const Clock& clock)
       : writer_(writer), reads_(reads), clock_(clock) {}
 
   // Stores the event, then sends it to the session's open streams (in id order: the writer
@@ -64,8 +64,8 @@ class EventHub : public SessionEvents {
   std::deque<Pending> queue_;
   void remove(const std::string& session_id, const Sub* sub);
 
-  WriteQueue& writer_;
-  ReadPool& reads_;
+  Writer& writer_;
+  Store& reads_;
   const Clock& clock_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Sub>>> subs_;

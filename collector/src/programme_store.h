@@ -1,20 +1,16 @@
-// programme_store.h — the store side of the rating programme (docs/programme.md): rating
-// requests (table rating_requests, schema 5) and the per-session timeline. Statements are
-// prepared per call: these are agent actions, a few per conversation, not the ingest path.
+// programme_store.h — the store side of the rating programme (docs/programme.md) on SQLite:
+// rating requests (table rating_requests, schema 5) and the per-session timeline, called by
+// the SQLite backend (SqliteWriteTx, SqliteReadConn). Statements are prepared per call: these
+// are agent actions, a few per conversation, not the ingest path.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "store.h"
+#include "sqlite_store.h"
 
 namespace collector {
-
-struct RatingRequest {
-  std::string request_id, session_id, agent_id, channel;
-  int64_t requested_at = 0;
-};
 
 // The time of the agent's latest request in the session, if any. `ok` false on a database
 // error.

@@ -9,7 +9,7 @@
 #include "session_rating/context_trust.h"
 #include "session_rating/insights.h"
 #include "session_rating/record.h"
-#include "store.h"
+#include "sqlite_store.h"
 
 namespace collector {
 

@@ -1,5 +1,6 @@
-// queries.h — the read side: GET /v1/ratings, /v1/insights and /v1/export.jsonl over a
-// read-only connection. Filters come from the query string and are checked here.
+// queries.h — the read side: GET /v1/ratings, /v1/insights and /v1/export.jsonl. Filters come
+// from the query string and are checked here (every backend); the functions taking a Db are
+// the SQLite backend's queries (SqliteReadConn calls them; handlers go through ReadConn).
 #pragma once
 
 #include <cstdint>

@@ -95,14 +95,11 @@ bool EventHub::subscribe(const std::string& session_id,
   bool ok = false;
   {
     std::string error;
-    auto lease = reads_.acquire(error);
-    if (lease && lease->get()) {
-      Stmt q(lease->get()->handle(),
-             "SELECT id, type, data FROM session_events WHERE session_id = ?1 AND id > ?2 "
-             "ORDER BY id LIMIT 1000");
-      q.reset().bind(1, session_id).bind(2, *last_id);
-      while (q.step()) replay.emplace_back(q.int_col(0), frame(q.int_col(0), q.text_col(1), q.text_col(2)));
-      ok = q.done();
+    auto conn = reads_.read(error);
+    std::vector<SessionEvent> events;
+    if (conn && conn->session_events_after(session_id, *last_id, 1000, events)) {
+      for (const SessionEvent& e : events) replay.emplace_back(e.id, frame(e.id, e.type, e.data));
+      ok = true;
     }
   }
   if (!ok) {
