@@ -115,6 +115,10 @@ bool Db::exec(const char* sql) {
 
 std::string Db::last_error() const { return sqlite3_errmsg(db_); }
 
+std::unique_ptr<SqlQuery> Db::prepare(const std::string& sql) {
+  return std::make_unique<Stmt>(db_, sql.c_str());
+}
+
 // ---- Migrations -------------------------------------------------------------------------
 
 namespace {

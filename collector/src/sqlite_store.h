@@ -18,6 +18,7 @@
 
 #include "periodic.h"
 #include "session_rating/record.h"
+#include "sql.h"
 #include "store.h"
 
 struct sqlite3;
@@ -26,29 +27,29 @@ struct sqlite3_stmt;
 namespace collector {
 
 // One prepared statement, reset on every use.
-class Stmt {
+class Stmt final : public SqlQuery {
  public:
   Stmt() = default;
   Stmt(sqlite3* db, const char* sql);
-  ~Stmt();
+  ~Stmt() override;
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt(Stmt&& other) noexcept;
   Stmt& operator=(Stmt&& other) noexcept;
 
-  bool ok() const { return stmt_ != nullptr; }
-  Stmt& reset();
-  Stmt& bind(int index, int64_t value);
-  Stmt& bind(int index, const std::string& value);
-  Stmt& bind_null(int index);
+  bool ok() const override { return stmt_ != nullptr; }
+  Stmt& reset() override;
+  Stmt& bind(int index, int64_t value) override;
+  Stmt& bind(int index, const std::string& value) override;
+  Stmt& bind_null(int index) override;
   // SQLITE_ROW → true; SQLITE_DONE → false (sets done()); error → false (sets failed()).
-  bool step();
-  bool done() const { return done_; }
-  bool failed() const { return failed_; }
-  int64_t int_col(int index) const;
-  std::string text_col(int index) const;
-  bool is_null(int index) const;
-  const char* text_ptr(int index, int& length) const;
+  bool step() override;
+  bool done() const override { return done_; }
+  bool failed() const override { return failed_; }
+  int64_t int_col(int index) const override;
+  std::string text_col(int index) const override;
+  bool is_null(int index) const override;
+  const char* text_ptr(int index, int& length) const override;
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -57,18 +58,19 @@ class Stmt {
 };
 
 // An open database connection.
-class Db {
+class Db final : public SqlConn {
  public:
   // Opens (creating if needed) and sets WAL + busy timeout. `synchronous` is "full"/"normal".
   static std::unique_ptr<Db> open(const std::string& path, const std::string& synchronous,
                                   bool read_only, std::string& error);
-  ~Db();
+  ~Db() override;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
   sqlite3* handle() const { return db_; }
   bool exec(const char* sql);
-  std::string last_error() const;
+  std::string last_error() const override;
+  std::unique_ptr<SqlQuery> prepare(const std::string& sql) override;
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

@@ -4,6 +4,7 @@
 
 #include "session_rating/hash.h"
 #include "session_rating/insights.h"
+#include "pg_store.h"
 #include "sqlite_store.h"
 
 namespace collector {
@@ -26,11 +27,7 @@ std::string loggable_db(const std::string& spec) {
 
 std::unique_ptr<Store> open_store(const std::string& spec, const std::string& synchronous,
                                   std::string& error) {
-  if (is_postgres_url(spec)) {
-    error = "cannot open database " + loggable_db(spec) +
-            ": this collector has no PostgreSQL backend yet (issue 15, docs/store.md)";
-    return nullptr;
-  }
+  if (is_postgres_url(spec)) return PgStore::open(spec, error);
   return SqliteStore::open(spec, synchronous, error);
 }
 
