@@ -11,7 +11,8 @@ namespace collector {
 
 std::optional<int64_t> last_request_at(SqlConn& db, const std::string& session_id,
                                        const std::string& agent_id, bool& ok) {
-  auto s_query = db.prepare("SELECT max(requested_at) FROM rating_requests WHERE session_id = ?1 AND agent_id = ?2");
+  auto s_query =
+      db.prepare("SELECT max(requested_at) FROM rating_requests WHERE session_id = ?1 AND agent_id = ?2");
   SqlQuery& s = *s_query;
   s.reset().bind(1, session_id).bind(2, agent_id);
   ok = s.ok();
@@ -22,8 +23,9 @@ std::optional<int64_t> last_request_at(SqlConn& db, const std::string& session_i
 }
 
 bool insert_request(SqlConn& db, const RatingRequest& r) {
-  auto s_query = db.prepare("INSERT INTO rating_requests (request_id, session_id, agent_id, channel, requested_at) "
-         "VALUES (?1, ?2, ?3, ?4, ?5)");
+  auto s_query =
+      db.prepare("INSERT INTO rating_requests (request_id, session_id, agent_id, channel, requested_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5)");
   SqlQuery& s = *s_query;
   s.reset().bind(1, r.request_id).bind(2, r.session_id).bind(3, r.agent_id).bind(4, r.channel)
       .bind(5, r.requested_at);
@@ -63,8 +65,9 @@ json opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullp
 bool session_timeline(SqlConn& db, const std::string& session_id, int64_t now, std::string& body,
                       std::string& error) {
   std::vector<TimelineEvent> events;
-  auto req_query = db.prepare("SELECT request_id, agent_id, channel, requested_at FROM rating_requests "
-           "WHERE session_id = ?1 ORDER BY id");
+  auto req_query =
+      db.prepare("SELECT request_id, agent_id, channel, requested_at FROM rating_requests "
+                 "WHERE session_id = ?1 ORDER BY id");
   SqlQuery& req = *req_query;
   req.reset().bind(1, session_id);
   while (req.step()) {
@@ -79,8 +82,9 @@ bool session_timeline(SqlConn& db, const std::string& session_id, int64_t now, s
     error = db.last_error();
     return false;
   }
-  auto rev_query = db.prepare("SELECT v.rating_id, v.revision, v.received_at, v.record FROM revisions v "
-           "JOIN ratings r ON r.rating_id = v.rating_id WHERE r.session_id = ?1 ORDER BY v.id");
+  auto rev_query =
+      db.prepare("SELECT v.rating_id, v.revision, v.received_at, v.record FROM revisions v "
+                 "JOIN ratings r ON r.rating_id = v.rating_id WHERE r.session_id = ?1 ORDER BY v.id");
   SqlQuery& rev = *rev_query;
   rev.reset().bind(1, session_id);
   while (rev.step()) {
@@ -110,8 +114,9 @@ bool session_timeline(SqlConn& db, const std::string& session_id, int64_t now, s
   // When a final rating was finalised: its deadline once that has passed (the window
   // closed); a rating made final before its deadline (final: true from the client, or a
   // window of 0) at its last revision's time.
-  auto fin_query = db.prepare("SELECT rating_id, revision, deadline_at, submitted_at FROM ratings "
-           "WHERE session_id = ?1 AND final = 1 ORDER BY id");
+  auto fin_query =
+      db.prepare("SELECT rating_id, revision, deadline_at, submitted_at FROM ratings "
+                 "WHERE session_id = ?1 AND final = 1 ORDER BY id");
   SqlQuery& fin = *fin_query;
   fin.reset().bind(1, session_id);
   while (fin.step()) {

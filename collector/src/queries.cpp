@@ -201,7 +201,7 @@ bool list_ratings(SqlConn& db, const Filters& f, std::string& body, std::string&
   Where w = make_where(f);
   const std::string sql =
       "SELECT id, record, context_trust FROM ratings" + w.sql + " ORDER BY id DESC LIMIT ?";
-  auto s_query = db.prepare(sql.c_str());
+  auto s_query = db.prepare(sql);
   SqlQuery& s = *s_query;
   s.reset();
   w.bind(s);
@@ -255,7 +255,7 @@ bool internal_counts(bool claimed, std::string_view trust_name) {
 bool insights_core(SqlConn& db, const Filters& f, const Where& w, std::string& body,
                    std::string& error) {
   const std::string sql = "SELECT record, context_trust FROM ratings" + w.sql;
-  auto s_query = db.prepare(sql.c_str());
+  auto s_query = db.prepare(sql);
   SqlQuery& s = *s_query;
   s.reset();
   w.bind(s);
@@ -311,7 +311,7 @@ bool insights(SqlConn& db, const Filters& f, std::string& body, std::string& err
     sql += " FROM ratings" + w.sql;
   }
   sql += " ORDER BY ratings.id";
-  auto rows_query = db.prepare(sql.c_str());
+  auto rows_query = db.prepare(sql);
   SqlQuery& rows = *rows_query;
   rows.reset();
   if (by_property) {
@@ -320,8 +320,9 @@ bool insights(SqlConn& db, const Filters& f, std::string& body, std::string& err
   } else {
     w.bind(rows);
   }
-  auto answers_query = db.prepare("SELECT rating_row, question, scale, score, positive, sentiment, problems "
-               "FROM answers ORDER BY rating_row, position");
+  auto answers_query =
+      db.prepare("SELECT rating_row, question, scale, score, positive, sentiment, problems "
+                 "FROM answers ORDER BY rating_row, position");
   SqlQuery& answers = *answers_query;
   answers.reset();
   bool answer_ready = answers.step();
@@ -393,7 +394,8 @@ bool session_view(SqlConn& db, const std::string& session_id, std::string& body,
     error = db.last_error();
     return false;
   }
-  auto s_query = db.prepare("SELECT record, context_trust FROM ratings WHERE session_id = ?1 ORDER BY id");
+  auto s_query =
+      db.prepare("SELECT record, context_trust FROM ratings WHERE session_id = ?1 ORDER BY id");
   SqlQuery& s = *s_query;
   s.reset().bind(1, session_id);
   body = dump(json{{"session_id", session_id},

@@ -50,6 +50,12 @@ export function psql(url, sql) {
   return r.stdout.trim();
 }
 
+// A SQLite database file in `dir`, whatever SR_TEST_DB says: for the tests of SQLite's own
+// behaviour (its migrations from versions before 7, a full disk under the database file).
+export function sqliteFile(dir) {
+  return join(dir, 'ratings.sqlite3');
+}
+
 // A new, empty database on the SR_PG_URL cluster; returns its URL.
 export function freshPgDatabase() {
   const base = process.env.SR_PG_URL;
