@@ -82,6 +82,11 @@ bool App::open(std::string& error) {
   ingestor = std::make_unique<Ingestor>(*writer, clock, site, opts.context_secrets);
   hub = std::make_unique<EventHub>(*writer, *store, clock);
   events = hub.get();
+  // Several processes on one database: every stored event reaches every process's streams.
+  hub->set_shared(store->listen_events(
+      [hub = hub.get()](const std::string& session_id, const SessionEvent& e) {
+        hub->deliver(session_id, e);
+      }));
   webhooks = std::make_unique<WebhookWorker>(*this);
   webhook_poke.store(webhooks.get());
   started_ms = clock.now_ms();

@@ -17,6 +17,7 @@
 
 #include "session_events.h"
 #include "server/http_server.h"
+#include "store.h"
 
 namespace collector {
 
@@ -43,6 +44,13 @@ class EventHub : public SessionEvents {
                  std::optional<int64_t> last_id);
 
   size_t open_streams() const;
+
+  // Events reach the streams through the store's listener (Store::listen_events: every process
+  // on one PostgreSQL database) instead of from publish(): set once, before serving.
+  void set_shared(bool shared) { shared_ = shared; }
+  // An event stored by any process (the listener thread, commit order): sent to this process's
+  // streams of the session.
+  void deliver(const std::string& session_id, const SessionEvent& e);
   // One SSE frame: "id: N\nevent: TYPE\ndata: LINE\n…\n\n" (a data line per line of `data`).
   static std::string frame(int64_t id, const std::string& type, const std::string& data);
 
@@ -67,6 +75,7 @@ class EventHub : public SessionEvents {
   Writer& writer_;
   Store& reads_;
   const Clock& clock_;
+  bool shared_ = false;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Sub>>> subs_;
   size_t count_ = 0;

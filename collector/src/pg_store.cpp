@@ -1,8 +1,10 @@
 #include "pg_store.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -684,7 +686,10 @@ int64_t PgWriteTx::add_session_event(const std::string& session_id, const std::s
                    "VALUES ($1,$2,$3,$4) RETURNING id",
                    {session_id, type, data, pg(now_ms)});
   if (!r.ok() || r.rows() == 0) return -1;
-  return r.int_col(0, 0);
+  const int64_t id = r.int_col(0, 0);
+  // Delivered to every listening process (this one too) when the transaction commits.
+  if (!run("SELECT pg_notify('sr_session_events', $1)", {pg(id)}).ok()) return -1;
+  return id;
 }
 
 bool PgWriteTx::outbox_result(int64_t id, const std::string& status, int64_t attempts,
@@ -1016,7 +1021,54 @@ void PgStore::release(std::unique_ptr<PgConn> db) {
   idle_.push_back(std::move(db));
 }
 
+bool PgStore::listen_events(EventSink sink) {
+  if (listener_.joinable()) return true;
+  std::string error;
+  listen_db_ = PgConn::connect(url_, error);
+  if (!listen_db_ || !listen_db_->exec("LISTEN sr_session_events").ok()) {
+    listen_db_.reset();
+    return false;
+  }
+  sink_ = std::move(sink);
+  listener_ = std::thread([this] { listen_loop(); });
+  return true;
+}
+
+// Waits on the listening connection's socket (200 ms at a time, to notice stop()), reads each
+// notified event by id and hands it to the sink, in notification (= commit) order. A lost
+// connection is reopened and LISTENs again; events committed meanwhile are not replayed yet
+// (docs/store.md: the listener's catch-up is planned).
+void PgStore::listen_loop() {
+  PgConn& db = *listen_db_;
+  while (!stop_listening_.load()) {
+    if (!db.healthy()) {
+      if (!db.reset() || !db.exec("LISTEN sr_session_events").ok()) {
+        for (int i = 0; i < 5 && !stop_listening_.load(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+    }
+    pollfd p{PQsocket(db.handle()), POLLIN, 0};
+    if (p.fd < 0 || ::poll(&p, 1, 200) < 0) continue;
+    if (!PQconsumeInput(db.handle())) continue;  // the connection broke: healthy() says so
+    std::vector<int64_t> ids;
+    while (PGnotify* n = PQnotifies(db.handle())) {
+      ids.push_back(std::strtoll(n->extra, nullptr, 10));
+      PQfreemem(n);
+    }
+    for (int64_t id : ids) {
+      PgResult r = db.query("SELECT session_id, type, data FROM session_events WHERE id = $1",
+                            {pg(id)});
+      if (!r.ok() || r.rows() == 0) continue;
+      sink_(r.text_col(0, 0), SessionEvent{id, r.text_col(0, 1), r.text_col(0, 2)});
+    }
+  }
+}
+
 void PgStore::stop() {
+  stop_listening_.store(true);
+  if (listener_.joinable()) listener_.join();
+  listen_db_.reset();
   if (writer_) writer_->stop();
   std::lock_guard<std::mutex> lock(mu_);
   idle_.clear();

@@ -72,6 +72,7 @@ class PgConn final : public SqlConn {
   PgResult query(const std::string& sql, const std::vector<PgParam>& params = {});
   bool healthy() const;  // the connection is up
   bool reset();          // reconnects after a lost connection (prepared statements are gone)
+  pg_conn* handle() const { return c_; }
   std::string last_error() const override;
   // A shared read query (sql.h): SQLite placeholders become $N; run at the first step().
   std::unique_ptr<SqlQuery> prepare(const std::string& sql) override;
@@ -208,9 +209,16 @@ class PgStore final : public Store {
   Writer& writer() override { return *writer_; }
   std::unique_ptr<ReadConn> read(std::string& error) override;
   void stop() override;
+  // LISTEN sr_session_events on a connection of its own (add_session_event NOTIFYs the id).
+  bool listen_events(EventSink sink) override;
 
  private:
   friend class PgReadConn;
+  void listen_loop();
+  std::unique_ptr<PgConn> listen_db_;
+  EventSink sink_;
+  std::atomic<bool> stop_listening_{false};
+  std::thread listener_;
   PgStore(std::string url, std::unique_ptr<PgConn> db) : url_(std::move(url)), db_(std::move(db)) {}
   void release(std::unique_ptr<PgConn> db);
   std::string url_;

@@ -34,7 +34,7 @@ int64_t EventHub::publish(const std::string& session_id, const std::string& type
       [this, id, session_id, type, data_json, stored](bool ok) {
         // On the writer thread, in commit order: only queued here (the writer must not spend
         // a fan-out to thousands of streams), sent below in the same order.
-        if (ok && *id > 0) {
+        if (ok && *id > 0 && !shared_) {
           std::lock_guard<std::mutex> lock(queue_mu_);
           queue_.push_back({session_id, *id, frame(*id, type, data_json)});
         }
@@ -43,6 +43,10 @@ int64_t EventHub::publish(const std::string& session_id, const std::string& type
   const int64_t out = result.get();
   drain();
   return out;
+}
+
+void EventHub::deliver(const std::string& session_id, const SessionEvent& e) {
+  fan_out(session_id, e.id, frame(e.id, e.type, e.data));
 }
 
 void EventHub::drain() {

@@ -252,6 +252,14 @@ class Store {
   virtual std::unique_ptr<ReadConn> read(std::string& error) = 0;
   // Finishes queued writes and closes every connection. Idempotent.
   virtual void stop() = 0;
+  // SSE events stored by any process on this database, each delivered to `sink` once it has
+  // committed, in commit order within a session, on one listener thread. False when the
+  // backend has no such channel (SQLite: one process; the publisher fans out its own events).
+  using EventSink = std::function<void(const std::string& session_id, const SessionEvent& e)>;
+  virtual bool listen_events(EventSink sink) {
+    (void)sink;
+    return false;
+  }
 };
 
 // True for a PostgreSQL connection URL (postgresql:// or postgres://).
