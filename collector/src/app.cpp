@@ -83,14 +83,27 @@ bool App::open(std::string& error) {
   hub = std::make_unique<EventHub>(*writer, *store, clock);
   events = hub.get();
   // Several processes on one database: every stored event reaches every process's streams.
-  hub->set_shared(store->listen_events(
+  hub->set_shared(store->listen(
       [hub = hub.get()](const std::string& session_id, const SessionEvent& e) {
         hub->deliver(session_id, e);
-      }));
+      },
+      [this] { reload_site(); }));
   webhooks = std::make_unique<WebhookWorker>(*this);
   webhook_poke.store(webhooks.get());
   started_ms = clock.now_ms();
   return true;
+}
+
+void App::reload_site() {
+  std::string error, doc;
+  int64_t updated_at = 0;
+  auto conn = store->read(error);
+  SiteConfig stored;
+  if (!conn || !conn->get_site(doc, updated_at) || !stored.load(doc, updated_at, error)) {
+    log_event({{"event", "site_reload_failed"}, {"error", error}});
+    return;
+  }
+  site.set(stored.get());
 }
 
 int64_t App::finalise_due() {

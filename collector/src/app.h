@@ -54,6 +54,8 @@ struct App {
 
   // Opens the database (migrating it) and loads the site config.
   bool open(std::string& error);
+  // Reads the site document again (another process changed it: Store::listen).
+  void reload_site();
   // Finalises every rating whose deadline has passed; -1 on error.
   int64_t finalise_due();
   void close();

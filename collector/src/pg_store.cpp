@@ -661,6 +661,8 @@ constexpr const char* kSiteLock = "7553326953582224485";  // "srsite" + e
 
 bool PgWriteTx::put_site(const std::string& doc, int64_t now_ms) {
   if (!run("SELECT pg_advisory_xact_lock($1::bigint)", {std::string(kSiteLock)}).ok()) return false;
+  // Other processes read the document again once this commits.
+  if (!run("SELECT pg_notify('sr_site', $1)", {origin_}).ok()) return false;
   return run("INSERT INTO site (id, doc, updated_at) VALUES (1, $1, $2) ON CONFLICT (id) DO "
              "UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
              {doc, pg(now_ms)})
@@ -720,8 +722,9 @@ bool PgWriteTx::insert_request(const RatingRequest& q) {
 
 // ---- PgWriter ---------------------------------------------------------------------------
 
-PgWriter::PgWriter(std::vector<std::unique_ptr<PgConn>> conns, WriteHooks hooks)
-    : hooks_(std::move(hooks)), conns_(std::move(conns)) {
+PgWriter::PgWriter(std::vector<std::unique_ptr<PgConn>> conns, WriteHooks hooks,
+                   std::string origin)
+    : hooks_(std::move(hooks)), origin_(std::move(origin)), conns_(std::move(conns)) {
   for (auto& c : conns_) threads_.emplace_back([this, conn = c.get()] { run(*conn); });
 }
 
@@ -813,7 +816,7 @@ bool PgWriter::run_job(PgConn& conn, PgWriteTx& tx, const Job& job, bool& change
 }
 
 void PgWriter::run(PgConn& conn) {
-  PgWriteTx tx(conn);
+  PgWriteTx tx(conn, origin_);
   for (;;) {
     Pending* p = nullptr;
     {
@@ -858,6 +861,14 @@ void PgWriter::run(PgConn& conn) {
 PgReadConn::~PgReadConn() { store_.release(std::move(db_)); }
 
 bool PgReadConn::ping() { return db_->exec("SELECT 1").ok(); }
+
+bool PgReadConn::get_site(std::string& doc, int64_t& updated_at) {
+  PgResult r = db_->query("SELECT doc, updated_at FROM site WHERE id = 1");
+  if (!r.ok()) return false;
+  doc = r.rows() ? r.text_col(0, 0) : std::string();
+  updated_at = r.rows() ? r.int_col(0, 1) : 0;
+  return true;
+}
 
 // The read queries shared with SQLite (queries.cpp, programme_store.cpp, sql.h). Insights
 // read every matching row into the core's Tally, as on SQLite; SQL aggregates for large
@@ -966,7 +977,10 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, std::string& erro
     return nullptr;
   }
   if (!pg_migrate(*db, error)) return nullptr;
-  return std::unique_ptr<PgStore>(new PgStore(url, std::move(db)));
+  auto store = std::unique_ptr<PgStore>(new PgStore(url, std::move(db)));
+  std::random_device rd;
+  store->origin_ = "p" + std::to_string(rd()) + std::to_string(rd());
+  return store;
 }
 
 bool PgStore::get_site(std::string& doc, int64_t& updated_at, std::string& error) {
@@ -997,7 +1011,7 @@ void PgStore::start(WriteHooks hooks) {
     std::string error;
     if (auto c = PgConn::connect(url_, error)) conns.push_back(std::move(c));
   }
-  writer_ = std::make_unique<PgWriter>(std::move(conns), std::move(hooks));
+  writer_ = std::make_unique<PgWriter>(std::move(conns), std::move(hooks), origin_);
 }
 
 std::unique_ptr<ReadConn> PgStore::read(std::string& error) {
@@ -1021,15 +1035,16 @@ void PgStore::release(std::unique_ptr<PgConn> db) {
   idle_.push_back(std::move(db));
 }
 
-bool PgStore::listen_events(EventSink sink) {
+bool PgStore::listen(EventSink events, std::function<void()> site_changed) {
   if (listener_.joinable()) return true;
   std::string error;
   listen_db_ = PgConn::connect(url_, error);
-  if (!listen_db_ || !listen_db_->exec("LISTEN sr_session_events").ok()) {
+  if (!listen_db_ || !listen_db_->exec("LISTEN sr_session_events; LISTEN sr_site").ok()) {
     listen_db_.reset();
     return false;
   }
-  sink_ = std::move(sink);
+  sink_ = std::move(events);
+  site_changed_ = std::move(site_changed);
   listener_ = std::thread([this] { listen_loop(); });
   return true;
 }
@@ -1042,7 +1057,7 @@ void PgStore::listen_loop() {
   PgConn& db = *listen_db_;
   while (!stop_listening_.load()) {
     if (!db.healthy()) {
-      if (!db.reset() || !db.exec("LISTEN sr_session_events").ok()) {
+      if (!db.reset() || !db.exec("LISTEN sr_session_events; LISTEN sr_site").ok()) {
         for (int i = 0; i < 5 && !stop_listening_.load(); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
@@ -1052,10 +1067,13 @@ void PgStore::listen_loop() {
     if (p.fd < 0 || ::poll(&p, 1, 200) < 0) continue;
     if (!PQconsumeInput(db.handle())) continue;  // the connection broke: healthy() says so
     std::vector<int64_t> ids;
+    bool site = false;
     while (PGnotify* n = PQnotifies(db.handle())) {
-      ids.push_back(std::strtoll(n->extra, nullptr, 10));
+      if (std::strcmp(n->relname, "sr_site") == 0) site = site || origin_ != n->extra;
+      else ids.push_back(std::strtoll(n->extra, nullptr, 10));
       PQfreemem(n);
     }
+    if (site && site_changed_) site_changed_();
     for (int64_t id : ids) {
       PgResult r = db.query("SELECT session_id, type, data FROM session_events WHERE id = $1",
                             {pg(id)});

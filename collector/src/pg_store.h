@@ -89,7 +89,8 @@ bool pg_migrate(PgConn& db, std::string& error);
 
 class PgWriteTx final : public WriteTx {
  public:
-  explicit PgWriteTx(PgConn& db) : db_(db) {}
+  // `origin`: this process's token, sent with a site change so its own listener skips it.
+  PgWriteTx(PgConn& db, std::string origin) : db_(db), origin_(std::move(origin)) {}
   void begin(std::vector<OutboxTarget> targets, int64_t now_ms);
   int64_t take_enqueued();
   const std::string& error() const { return error_; }
@@ -126,6 +127,7 @@ class PgWriteTx final : public WriteTx {
   bool finalise_row(int64_t id, const std::string& rating_id, int64_t revision,
                     const std::string& record, int64_t now_ms);
   PgConn& db_;
+  std::string origin_;
   std::vector<OutboxTarget> targets_;
   int64_t now_ms_ = 0;
   int64_t enqueued_ = 0;
@@ -138,7 +140,7 @@ class PgWriteTx final : public WriteTx {
 // WAL flushes itself).
 class PgWriter final : public Writer {
  public:
-  PgWriter(std::vector<std::unique_ptr<PgConn>> conns, WriteHooks hooks);
+  PgWriter(std::vector<std::unique_ptr<PgConn>> conns, WriteHooks hooks, std::string origin);
   ~PgWriter() override;
   bool submit(Job job) override;
   void submit_async(Job job, std::function<void(bool ok)> done) override;
@@ -160,6 +162,7 @@ class PgWriter final : public Writer {
   void note_write(bool failed, bool changed, const std::string& error);
 
   WriteHooks hooks_;
+  std::string origin_;
   std::vector<std::unique_ptr<PgConn>> conns_;
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;
@@ -178,6 +181,7 @@ class PgReadConn final : public ReadConn {
   PgReadConn(PgStore& store, std::unique_ptr<PgConn> db) : store_(store), db_(std::move(db)) {}
   ~PgReadConn() override;
   bool ping() override;
+  bool get_site(std::string& doc, int64_t& updated_at) override;
   bool list_ratings(const Filters& f, std::string& body, std::string& error) override;
   bool insights(const Filters& f, std::string& body, std::string& error) override;
   bool session_view(const std::string& session_id, std::string& body,
@@ -209,14 +213,17 @@ class PgStore final : public Store {
   Writer& writer() override { return *writer_; }
   std::unique_ptr<ReadConn> read(std::string& error) override;
   void stop() override;
-  // LISTEN sr_session_events on a connection of its own (add_session_event NOTIFYs the id).
-  bool listen_events(EventSink sink) override;
+  // LISTEN sr_session_events and sr_site on a connection of its own (add_session_event
+  // NOTIFYs the event id, put_site the writing process's token).
+  bool listen(EventSink events, std::function<void()> site_changed) override;
 
  private:
   friend class PgReadConn;
   void listen_loop();
   std::unique_ptr<PgConn> listen_db_;
   EventSink sink_;
+  std::function<void()> site_changed_;
+  std::string origin_;  // random per process
   std::atomic<bool> stop_listening_{false};
   std::thread listener_;
   PgStore(std::string url, std::unique_ptr<PgConn> db) : url_(std::move(url)), db_(std::move(db)) {}

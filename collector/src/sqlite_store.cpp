@@ -1003,6 +1003,10 @@ SqliteReadConn::~SqliteReadConn() { pool_.release(std::move(db_)); }
 
 bool SqliteReadConn::ping() { return db_->exec("SELECT 1"); }
 
+bool SqliteReadConn::get_site(std::string& doc, int64_t& updated_at) {
+  return collector::get_site(*db_, doc, updated_at);
+}
+
 bool SqliteReadConn::list_ratings(const Filters& f, std::string& body, std::string& error) {
   return collector::list_ratings(*db_, f, body, error);
 }

@@ -203,6 +203,7 @@ class SqliteReadConn final : public ReadConn {
   Db& db() { return *db_; }
 
   bool ping() override;
+  bool get_site(std::string& doc, int64_t& updated_at) override;
   bool list_ratings(const Filters& f, std::string& body, std::string& error) override;
   bool insights(const Filters& f, std::string& body, std::string& error) override;
   bool session_view(const std::string& session_id, std::string& body,

@@ -210,6 +210,8 @@ class ReadConn {
  public:
   virtual ~ReadConn() = default;
   virtual bool ping() = 0;  // the database answers
+  // The site document as committed ("" when never set).
+  virtual bool get_site(std::string& doc, int64_t& updated_at) = 0;
   // {"ratings": [...], "next_cursor": ...}: see queries.h.
   virtual bool list_ratings(const Filters& f, std::string& body, std::string& error) = 0;
   // The core's insights JSON over the matching ratings: see queries.h.
@@ -252,12 +254,15 @@ class Store {
   virtual std::unique_ptr<ReadConn> read(std::string& error) = 0;
   // Finishes queued writes and closes every connection. Idempotent.
   virtual void stop() = 0;
-  // SSE events stored by any process on this database, each delivered to `sink` once it has
-  // committed, in commit order within a session, on one listener thread. False when the
-  // backend has no such channel (SQLite: one process; the publisher fans out its own events).
+  // What other processes on this database did, as it commits, on one listener thread:
+  // each stored SSE event (`events`: every process's, this one's too, in commit order within
+  // a session) and each change of the site document by *another* process (`site_changed`:
+  // read it again). False when the backend has no such channel (SQLite: one process; the
+  // publisher fans out its own events and the PATCH handler sets the config in memory).
   using EventSink = std::function<void(const std::string& session_id, const SessionEvent& e)>;
-  virtual bool listen_events(EventSink sink) {
-    (void)sink;
+  virtual bool listen(EventSink events, std::function<void()> site_changed) {
+    (void)events;
+    (void)site_changed;
     return false;
   }
 };
