@@ -11,6 +11,7 @@ APT_PACKAGES=(
   emscripten binaryen                # WebAssembly build (wasm-opt: second -Oz pass, wasm/CMakeLists.txt)
   libboost1.81-dev libsqlite3-dev sqlite3    # reference collector (Boost.Beast/Asio, header-only)
   libssl-dev openssl                 # collector: HMAC-SHA256 and https webhooks (OpenSSL); tests make a certificate
+  postgresql libpq-dev               # collector's PostgreSQL backend (libpq) and its throw-away test cluster (scripts/pg.sh)
   python3                            # signed context: the docs' Python snippet is run by a test
   chromium                           # browser tests (driven by playwright-core)
   brotli gzip wrk time               # size reports and load benchmarks (/usr/bin/time -v: peak RSS in bench-insights-duckdb.sh)

@@ -50,16 +50,12 @@ bool App::host_allowed(std::string_view value) const {
 }
 
 bool App::open(std::string& error) {
-  auto db = Db::open(opts.db_path, opts.synchronous, false, error);
-  if (!db) {
-    error = "cannot open database " + opts.db_path + ": " + error;
-    return false;
-  }
-  if (!migrate(*db, error)) return false;
+  store = open_store(opts.db_path, opts.synchronous, error);
+  if (!store) return false;
   std::string doc;
   int64_t updated_at = 0;
-  if (!get_site(*db, doc, updated_at)) {
-    error = "cannot read site config: " + db->last_error();
+  if (!store->get_site(doc, updated_at, error)) {
+    error = "cannot read site config: " + error;
     return false;
   }
   if (!site.load(doc, updated_at, error)) return false;
@@ -81,16 +77,33 @@ bool App::open(std::string& error) {
   hooks.outbox_committed = [this] {
     if (WebhookWorker* w = webhook_poke.load()) w->poke();
   };
-  writer = std::make_unique<WriteQueue>(std::move(db), std::move(hooks));
-  checkpointer = std::make_unique<Checkpointer>(opts.db_path, 500);
-  reads = std::make_unique<ReadPool>(opts.db_path, opts.synchronous);
+  store->start(std::move(hooks));
+  writer = &store->writer();
   ingestor = std::make_unique<Ingestor>(*writer, clock, site, opts.context_secrets);
-  hub = std::make_unique<EventHub>(*writer, *reads, clock);
+  hub = std::make_unique<EventHub>(*writer, *store, clock);
   events = hub.get();
+  // Several processes on one database: every stored event reaches every process's streams.
+  hub->set_shared(store->listen(
+      [hub = hub.get()](const std::string& session_id, const SessionEvent& e) {
+        hub->deliver(session_id, e);
+      },
+      [this] { reload_site(); }));
   webhooks = std::make_unique<WebhookWorker>(*this);
   webhook_poke.store(webhooks.get());
   started_ms = clock.now_ms();
   return true;
+}
+
+void App::reload_site() {
+  std::string error, doc;
+  int64_t updated_at = 0;
+  auto conn = store->read(error);
+  SiteConfig stored;
+  if (!conn || !conn->get_site(doc, updated_at) || !stored.load(doc, updated_at, error)) {
+    log_event({{"event", "site_reload_failed"}, {"error", error}});
+    return;
+  }
+  site.set(stored.get());
 }
 
 int64_t App::finalise_due() {
@@ -105,9 +118,7 @@ App::~App() { close(); }
 void App::close() {
   webhook_poke.store(nullptr);
   if (webhooks) webhooks->stop();
-  if (checkpointer) checkpointer->stop();
-  if (writer) writer->stop();
-  if (reads) reads->close_all();
+  if (store) store->stop();
 }
 
 Finaliser::Finaliser(App& app, int interval_s)

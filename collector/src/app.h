@@ -1,5 +1,5 @@
 // app.h — the collector's state shared by every handler: options, clock, site config, the
-// write queue (group commit), the read pool, the rate limiter and the ingestor; plus the
+// store (its writer and read connections), the rate limiter and the ingestor; plus the
 // periodic finaliser and the JSON-lines log on stdout.
 #pragma once
 
@@ -31,9 +31,8 @@ struct App {
   Options opts;
   Clock clock;
   SiteConfig site;
-  std::unique_ptr<WriteQueue> writer;
-  std::unique_ptr<Checkpointer> checkpointer;
-  std::unique_ptr<ReadPool> reads;
+  std::unique_ptr<Store> store;  // the backend --db chose (store.h)
+  Writer* writer = nullptr;       // store->writer(), once open
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<AuthThrottle> auth_throttle;  // failed token logins per client IP
   // The Host values requests may carry (set once the port is known, before serving):
@@ -55,6 +54,8 @@ struct App {
 
   // Opens the database (migrating it) and loads the site config.
   bool open(std::string& error);
+  // Reads the site document again (another process changed it: Store::listen).
+  void reload_site();
   // Finalises every rating whose deadline has passed; -1 on error.
   int64_t finalise_due();
   void close();

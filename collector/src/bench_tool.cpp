@@ -14,7 +14,7 @@
 #include "ingest.h"
 #include "json_util.h"
 #include "session_rating/record.h"
-#include "store.h"
+#include "sqlite_store.h"
 
 using namespace collector;
 
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench: %s\n", error.c_str());
     return 1;
   }
-  WriteTx tx(*db);
+  SqliteWriteTx tx(*db);
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   if (mode == "raw-insert") {

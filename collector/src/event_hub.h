@@ -17,16 +17,17 @@
 
 #include "session_events.h"
 #include "server/http_server.h"
+#include "store.h"
 
 namespace collector {
 
 class Clock;
-class ReadPool;
-class WriteQueue;
+class Store;
+class Writer;
 
 class EventHub : public SessionEvents {
  public:
-  EventHub(WriteQueue& writer, ReadPool& reads, const Clock& clock)
+  EventHub(Writer& writer, Store& reads, const Clock& clock)
       : writer_(writer), reads_(reads), clock_(clock) {}
 
   // Stores the event, then sends it to the session's open streams (in id order: the writer
@@ -43,6 +44,13 @@ class EventHub : public SessionEvents {
                  std::optional<int64_t> last_id);
 
   size_t open_streams() const;
+
+  // Events reach the streams through the store's listener (Store::listen_events: every process
+  // on one PostgreSQL database) instead of from publish(): set once, before serving.
+  void set_shared(bool shared) { shared_ = shared; }
+  // An event stored by any process (the listener thread, commit order): sent to this process's
+  // streams of the session.
+  void deliver(const std::string& session_id, const SessionEvent& e);
   // One SSE frame: "id: N\nevent: TYPE\ndata: LINE\n…\n\n" (a data line per line of `data`).
   static std::string frame(int64_t id, const std::string& type, const std::string& data);
 
@@ -64,9 +72,10 @@ class EventHub : public SessionEvents {
   std::deque<Pending> queue_;
   void remove(const std::string& session_id, const Sub* sub);
 
-  WriteQueue& writer_;
-  ReadPool& reads_;
+  Writer& writer_;
+  Store& reads_;
   const Clock& clock_;
+  bool shared_ = false;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Sub>>> subs_;
   size_t count_ = 0;

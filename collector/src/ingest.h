@@ -19,7 +19,7 @@ namespace collector {
 
 class Clock;
 class SiteConfig;
-class WriteQueue;
+class Writer;
 
 constexpr size_t kMaxBatch = 100;
 
@@ -46,7 +46,7 @@ struct IngestResult {
 class Ingestor {
  public:
   // `context_secrets`: --context-secret values (signed context; empty = trust "none").
-  Ingestor(WriteQueue& queue, const Clock& clock, const SiteConfig& site,
+  Ingestor(Writer& queue, const Clock& clock, const SiteConfig& site,
            std::vector<std::string> context_secrets = {})
       : queue_(queue), clock_(clock), site_(site),
         context_secrets_(std::make_shared<const std::vector<std::string>>(std::move(context_secrets))) {}
@@ -57,7 +57,7 @@ class Ingestor {
   void ingest_async(std::string_view body, std::function<void(IngestResult)> done);
 
  private:
-  WriteQueue& queue_;
+  Writer& queue_;
   const Clock& clock_;
   const SiteConfig& site_;
   // Shared with queued write jobs, which may outlive this object at shutdown.

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   limits.idle_timeout_s = opts.idle_timeout_s;
   limits.shutdown_timeout_s = opts.shutdown_timeout_s;
 
-  make_parent_dir(opts.db_path);
+  if (!collector::is_postgres_url(opts.db_path)) make_parent_dir(opts.db_path);
   collector::App app(opts);
   std::string error;
   if (!app.open(error)) {
@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
                         {"host", opts.host},
                         {"port", port},
                         {"url", "http://" + opts.host + ":" + std::to_string(port) + "/"},
-                        {"db", opts.db_path},
+                        {"db", collector::loggable_db(opts.db_path)},
+                        {"store", app.store->backend()},
                         {"schema_version", collector::kSchemaVersion},
                         {"max_connections", limits.max_connections},
                         {"io_threads", limits.io_threads},

@@ -13,7 +13,8 @@ const char* usage() {
   return R"(usage: session-rating-collector [flags]
 
   --listen HOST:PORT      address to listen on (default 127.0.0.1:8787; port 0 = any free port)
-  --db PATH               SQLite database file (default var/collector.sqlite3)
+  --db PATH|URL           SQLite database file (default var/collector.sqlite3), or a
+                          postgresql:// URL (docs/store.md)
   --mount /PREFIX/=DIR    serve DIR at /PREFIX/ (repeatable); prefixes under /dashboard get the
                           dashboard's CSP; / redirects to /dashboard/ when that is mounted
   --write-key KEY         public write key of the site (repeatable; required)

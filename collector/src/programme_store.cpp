@@ -9,10 +9,11 @@
 
 namespace collector {
 
-std::optional<int64_t> last_request_at(Db& db, const std::string& session_id,
+std::optional<int64_t> last_request_at(SqlConn& db, const std::string& session_id,
                                        const std::string& agent_id, bool& ok) {
-  Stmt s(db.handle(),
-         "SELECT max(requested_at) FROM rating_requests WHERE session_id = ?1 AND agent_id = ?2");
+  auto s_query =
+      db.prepare("SELECT max(requested_at) FROM rating_requests WHERE session_id = ?1 AND agent_id = ?2");
+  SqlQuery& s = *s_query;
   s.reset().bind(1, session_id).bind(2, agent_id);
   ok = s.ok();
   std::optional<int64_t> at;
@@ -21,10 +22,11 @@ std::optional<int64_t> last_request_at(Db& db, const std::string& session_id,
   return at;
 }
 
-bool insert_request(Db& db, const RatingRequest& r) {
-  Stmt s(db.handle(),
-         "INSERT INTO rating_requests (request_id, session_id, agent_id, channel, requested_at) "
-         "VALUES (?1, ?2, ?3, ?4, ?5)");
+bool insert_request(SqlConn& db, const RatingRequest& r) {
+  auto s_query =
+      db.prepare("INSERT INTO rating_requests (request_id, session_id, agent_id, channel, requested_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5)");
+  SqlQuery& s = *s_query;
   s.reset().bind(1, r.request_id).bind(2, r.session_id).bind(3, r.agent_id).bind(4, r.channel)
       .bind(5, r.requested_at);
   s.step();
@@ -60,12 +62,13 @@ json opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullp
 
 }  // namespace
 
-bool session_timeline(Db& db, const std::string& session_id, int64_t now, std::string& body,
+bool session_timeline(SqlConn& db, const std::string& session_id, int64_t now, std::string& body,
                       std::string& error) {
   std::vector<TimelineEvent> events;
-  Stmt req(db.handle(),
-           "SELECT request_id, agent_id, channel, requested_at FROM rating_requests "
-           "WHERE session_id = ?1 ORDER BY id");
+  auto req_query =
+      db.prepare("SELECT request_id, agent_id, channel, requested_at FROM rating_requests "
+                 "WHERE session_id = ?1 ORDER BY id");
+  SqlQuery& req = *req_query;
   req.reset().bind(1, session_id);
   while (req.step()) {
     const int64_t at = req.int_col(3);
@@ -79,9 +82,10 @@ bool session_timeline(Db& db, const std::string& session_id, int64_t now, std::s
     error = db.last_error();
     return false;
   }
-  Stmt rev(db.handle(),
-           "SELECT v.rating_id, v.revision, v.received_at, v.record FROM revisions v "
-           "JOIN ratings r ON r.rating_id = v.rating_id WHERE r.session_id = ?1 ORDER BY v.id");
+  auto rev_query =
+      db.prepare("SELECT v.rating_id, v.revision, v.received_at, v.record FROM revisions v "
+                 "JOIN ratings r ON r.rating_id = v.rating_id WHERE r.session_id = ?1 ORDER BY v.id");
+  SqlQuery& rev = *rev_query;
   rev.reset().bind(1, session_id);
   while (rev.step()) {
     session_rating::Record record;
@@ -110,9 +114,10 @@ bool session_timeline(Db& db, const std::string& session_id, int64_t now, std::s
   // When a final rating was finalised: its deadline once that has passed (the window
   // closed); a rating made final before its deadline (final: true from the client, or a
   // window of 0) at its last revision's time.
-  Stmt fin(db.handle(),
-           "SELECT rating_id, revision, deadline_at, submitted_at FROM ratings "
-           "WHERE session_id = ?1 AND final = 1 ORDER BY id");
+  auto fin_query =
+      db.prepare("SELECT rating_id, revision, deadline_at, submitted_at FROM ratings "
+                 "WHERE session_id = ?1 AND final = 1 ORDER BY id");
+  SqlQuery& fin = *fin_query;
   fin.reset().bind(1, session_id);
   while (fin.step()) {
     const int64_t deadline = fin.int_col(2), submitted = fin.int_col(3);

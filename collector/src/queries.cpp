@@ -9,6 +9,7 @@
 #include "session_rating/context_trust.h"
 #include "session_rating/insights.h"
 #include "session_rating/record.h"
+#include "sql.h"
 #include "store.h"
 
 namespace collector {
@@ -146,7 +147,7 @@ struct Where {
     ints.push_back(v);
   }
   void raw(const std::string& clause) { sql += (sql.empty() ? " WHERE " : " AND ") + clause; }
-  void bind(Stmt& s, int first = 1) const {
+  void bind(SqlQuery& s, int first = 1) const {
     int i = first;
     for (const auto& [is_text, idx] : order) {
       if (is_text) s.bind(i++, texts[idx]);
@@ -181,7 +182,7 @@ Where make_where(const Filters& f) {
 
 // The stored record text in column `record_col` with ,"context_trust":"..." (column
 // `trust_col`, one of the fixed names) appended before its closing brace.
-void append_with_trust(std::string& body, const Stmt& s, int record_col, int trust_col) {
+void append_with_trust(std::string& body, const SqlQuery& s, int record_col, int trust_col) {
   int len = 0;
   const char* p = s.text_ptr(record_col, len);
   std::string_view record(p ? p : "", static_cast<size_t>(len));
@@ -196,11 +197,12 @@ void append_with_trust(std::string& body, const Stmt& s, int record_col, int tru
 
 }  // namespace
 
-bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error) {
+bool list_ratings(SqlConn& db, const Filters& f, std::string& body, std::string& error) {
   Where w = make_where(f);
   const std::string sql =
       "SELECT id, record, context_trust FROM ratings" + w.sql + " ORDER BY id DESC LIMIT ?";
-  Stmt s(db.handle(), sql.c_str());
+  auto s_query = db.prepare(sql);
+  SqlQuery& s = *s_query;
   s.reset();
   w.bind(s);
   s.bind(static_cast<int>(w.order.size()) + 1, f.limit + 1);
@@ -228,13 +230,13 @@ bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& erro
 
 namespace {
 
-std::string_view col_view(const Stmt& s, int index) {
+std::string_view col_view(const SqlQuery& s, int index) {
   int n = 0;
   const char* p = s.text_ptr(index, n);
   return p ? std::string_view(p, static_cast<size_t>(n)) : std::string_view();
 }
 
-std::optional<std::string> optional_text(const Stmt& s, int index) {
+std::optional<std::string> optional_text(const SqlQuery& s, int index) {
   if (s.is_null(index)) return std::nullopt;
   return s.text_col(index);
 }
@@ -250,10 +252,11 @@ bool internal_counts(bool claimed, std::string_view trust_name) {
 // The exact core path: every row's stored record (rating.v2 JSON) read by the core and added
 // to session_rating::Aggregator. Slower (it parses every record and re-deduplicates by
 // rating_id, which the ratings table already did); ?engine=core.
-bool insights_core(Db& db, const Filters& f, const Where& w, std::string& body,
+bool insights_core(SqlConn& db, const Filters& f, const Where& w, std::string& body,
                    std::string& error) {
   const std::string sql = "SELECT record, context_trust FROM ratings" + w.sql;
-  Stmt s(db.handle(), sql.c_str());
+  auto s_query = db.prepare(sql);
+  SqlQuery& s = *s_query;
   s.reset();
   w.bind(s);
   session_rating::Aggregator agg(f.query);
@@ -284,7 +287,7 @@ struct AnswerText {
 
 }  // namespace
 
-bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
+bool insights(SqlConn& db, const Filters& f, std::string& body, std::string& error) {
   Filters scope;
   scope.from = f.from;
   scope.to = f.to;
@@ -308,7 +311,8 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
     sql += " FROM ratings" + w.sql;
   }
   sql += " ORDER BY ratings.id";
-  Stmt rows(db.handle(), sql.c_str());
+  auto rows_query = db.prepare(sql);
+  SqlQuery& rows = *rows_query;
   rows.reset();
   if (by_property) {
     rows.bind(1, f.query.property);  // the join's key first, then the WHERE clause's
@@ -316,9 +320,10 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   } else {
     w.bind(rows);
   }
-  Stmt answers(db.handle(),
-               "SELECT rating_row, question, scale, score, positive, sentiment, problems "
-               "FROM answers ORDER BY rating_row, position");
+  auto answers_query =
+      db.prepare("SELECT rating_row, question, scale, score, positive, sentiment, problems "
+                 "FROM answers ORDER BY rating_row, position");
+  SqlQuery& answers = *answers_query;
   answers.reset();
   bool answer_ready = answers.step();
   int64_t answer_row = answer_ready ? answers.int_col(0) : 0;  // rating_row of the current one
@@ -379,8 +384,9 @@ bool insights(Db& db, const Filters& f, std::string& body, std::string& error) {
   return true;
 }
 
-bool session_view(Db& db, const std::string& session_id, std::string& body, std::string& error) {
-  Stmt end(db.handle(), "SELECT ended_at FROM sessions WHERE session_id = ?1");
+bool session_view(SqlConn& db, const std::string& session_id, std::string& body, std::string& error) {
+  auto end_query = db.prepare("SELECT ended_at FROM sessions WHERE session_id = ?1");
+  SqlQuery& end = *end_query;
   end.reset().bind(1, session_id);
   std::optional<int64_t> ended_at;
   if (end.step()) ended_at = end.int_col(0);
@@ -388,8 +394,9 @@ bool session_view(Db& db, const std::string& session_id, std::string& body, std:
     error = db.last_error();
     return false;
   }
-  Stmt s(db.handle(),
-         "SELECT record, context_trust FROM ratings WHERE session_id = ?1 ORDER BY id");
+  auto s_query =
+      db.prepare("SELECT record, context_trust FROM ratings WHERE session_id = ?1 ORDER BY id");
+  SqlQuery& s = *s_query;
   s.reset().bind(1, session_id);
   body = dump(json{{"session_id", session_id},
                    {"ended_at", ended_at ? json(*ended_at) : json(nullptr)}});
@@ -408,9 +415,10 @@ bool session_view(Db& db, const std::string& session_id, std::string& body, std:
   return true;
 }
 
-int64_t export_chunk(Db& db, int64_t after_id, int64_t limit, std::string& out,
+int64_t export_chunk(SqlConn& db, int64_t after_id, int64_t limit, std::string& out,
                      int64_t& last_id) {
-  Stmt s(db.handle(), "SELECT id, record FROM revisions WHERE id > ?1 ORDER BY id LIMIT ?2");
+  auto s_query = db.prepare("SELECT id, record FROM revisions WHERE id > ?1 ORDER BY id LIMIT ?2");
+  SqlQuery& s = *s_query;
   s.reset().bind(1, after_id).bind(2, limit);
   int64_t n = 0;
   last_id = after_id;
@@ -425,8 +433,9 @@ int64_t export_chunk(Db& db, int64_t after_id, int64_t limit, std::string& out,
   return s.failed() ? -1 : n;
 }
 
-int64_t count_ratings(Db& db) {
-  Stmt s(db.handle(), "SELECT count(*) FROM ratings");
+int64_t count_ratings(SqlConn& db) {
+  auto s_query = db.prepare("SELECT count(*) FROM ratings");
+  SqlQuery& s = *s_query;
   s.reset();
   return s.step() ? s.int_col(0) : -1;
 }

@@ -1,5 +1,6 @@
-// queries.h — the read side: GET /v1/ratings, /v1/insights and /v1/export.jsonl over a
-// read-only connection. Filters come from the query string and are checked here.
+// queries.h — the read side: GET /v1/ratings, /v1/insights and /v1/export.jsonl. Filters come
+// from the query string and are checked here. The queries are written once for both backends
+// (sql.h); each backend's ReadConn runs them on its connection.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,7 @@
 
 namespace collector {
 
-class Db;
+class SqlConn;
 
 struct Filters {
   std::optional<std::string> session_id;
@@ -43,22 +44,22 @@ session_rating::Errors parse_filters(const std::multimap<std::string, std::strin
 
 // {"ratings": [latest stored record, ...], "next_cursor": "..." | null}, newest first. Each
 // row is the stored record with "context_trust" (the ratings row's) appended as its last key.
-bool list_ratings(Db& db, const Filters& f, std::string& body, std::string& error);
+bool list_ratings(SqlConn& db, const Filters& f, std::string& body, std::string& error);
 
 // The core's aggregate over the latest stored revision of every rating matching the filters
 // (from/to/topic; grouping and question filter from f.query), as the core's insights JSON.
-bool insights(Db& db, const Filters& f, std::string& body, std::string& error);
+bool insights(SqlConn& db, const Filters& f, std::string& body, std::string& error);
 
 // One session for the dashboard's session view: {"session_id", "ended_at": ms|null,
 // "ratings": [latest stored record of every rating of the session, first received first,
 // each with "context_trust" appended as in list_ratings]}.
-bool session_view(Db& db, const std::string& session_id, std::string& body, std::string& error);
+bool session_view(SqlConn& db, const std::string& session_id, std::string& body, std::string& error);
 
 // Up to `limit` stored revisions with id > after_id as JSONL lines appended to `out`.
 // `last_id` is the last id written; returns the number of lines (-1 on error).
-int64_t export_chunk(Db& db, int64_t after_id, int64_t limit, std::string& out, int64_t& last_id);
+int64_t export_chunk(SqlConn& db, int64_t after_id, int64_t limit, std::string& out, int64_t& last_id);
 
 // How many ratings rows are stored (for /healthz).
-int64_t count_ratings(Db& db);
+int64_t count_ratings(SqlConn& db);
 
 }  // namespace collector

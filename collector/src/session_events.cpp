@@ -34,7 +34,7 @@ int64_t EventHub::publish(const std::string& session_id, const std::string& type
       [this, id, session_id, type, data_json, stored](bool ok) {
         // On the writer thread, in commit order: only queued here (the writer must not spend
         // a fan-out to thousands of streams), sent below in the same order.
-        if (ok && *id > 0) {
+        if (ok && *id > 0 && !shared_) {
           std::lock_guard<std::mutex> lock(queue_mu_);
           queue_.push_back({session_id, *id, frame(*id, type, data_json)});
         }
@@ -43,6 +43,10 @@ int64_t EventHub::publish(const std::string& session_id, const std::string& type
   const int64_t out = result.get();
   drain();
   return out;
+}
+
+void EventHub::deliver(const std::string& session_id, const SessionEvent& e) {
+  fan_out(session_id, e.id, frame(e.id, e.type, e.data));
 }
 
 void EventHub::drain() {
@@ -95,14 +99,11 @@ bool EventHub::subscribe(const std::string& session_id,
   bool ok = false;
   {
     std::string error;
-    auto lease = reads_.acquire(error);
-    if (lease && lease->get()) {
-      Stmt q(lease->get()->handle(),
-             "SELECT id, type, data FROM session_events WHERE session_id = ?1 AND id > ?2 "
-             "ORDER BY id LIMIT 1000");
-      q.reset().bind(1, session_id).bind(2, *last_id);
-      while (q.step()) replay.emplace_back(q.int_col(0), frame(q.int_col(0), q.text_col(1), q.text_col(2)));
-      ok = q.done();
+    auto conn = reads_.read(error);
+    std::vector<SessionEvent> events;
+    if (conn && conn->session_events_after(session_id, *last_id, 1000, events)) {
+      for (const SessionEvent& e : events) replay.emplace_back(e.id, frame(e.id, e.type, e.data));
+      ok = true;
     }
   }
   if (!ok) {

@@ -1,7 +1,9 @@
-// store.h — SQLite storage of ratings: schema and migrations (PRAGMA user_version), the
-// write path (one writer thread, group commit) and read-only connections for queries.
+// store.h — the collector's storage behind one interface (docs/store.md, issue 15). A backend
+// implements Store, Writer, WriteTx and ReadConn; open_store() picks it from --db: a path →
+// SQLite (sqlite_store.h), a postgresql:// or postgres:// URL → PostgreSQL. Nothing outside the
+// backends knows which one runs. Errors are values: no call throws.
 //
-// Tables (see docs/collector.md):
+// Tables (the same at a given schema version on every backend; columns in docs/collector.md):
 //   ratings           — one row per rating_id: the latest stored revision, typed columns +
 //                       record JSON (always the core's record_to_json, rating.v2)
 //   answers           — the answers of each ratings row (one row per question answered)
@@ -17,27 +19,19 @@
 //                       decided by the rating's first stored revision
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "periodic.h"
 #include "session_rating/record.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace collector {
 
+// The schema version every backend brings its database to (docs/store.md, "Schema versions").
 constexpr int kSchemaVersion = 7;
 
 // ratings.deadline_at of a rating whose deadline is not known yet (its record's
@@ -45,59 +39,7 @@ constexpr int kSchemaVersion = 7;
 // The largest time the core accepts (9999-12-31T23:59:59.999Z), so such a rating is never due.
 constexpr int64_t kOpenDeadline = INT64_C(253402300799999);
 
-// One prepared statement, reset on every use.
-class Stmt {
- public:
-  Stmt() = default;
-  Stmt(sqlite3* db, const char* sql);
-  ~Stmt();
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  Stmt(Stmt&& other) noexcept;
-  Stmt& operator=(Stmt&& other) noexcept;
-
-  bool ok() const { return stmt_ != nullptr; }
-  Stmt& reset();
-  Stmt& bind(int index, int64_t value);
-  Stmt& bind(int index, const std::string& value);
-  Stmt& bind_null(int index);
-  // SQLITE_ROW → true; SQLITE_DONE → false (sets done()); error → false (sets failed()).
-  bool step();
-  bool done() const { return done_; }
-  bool failed() const { return failed_; }
-  int64_t int_col(int index) const;
-  std::string text_col(int index) const;
-  bool is_null(int index) const;
-  const char* text_ptr(int index, int& length) const;
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  bool done_ = false;
-  bool failed_ = false;
-};
-
-// An open database connection.
-class Db {
- public:
-  // Opens (creating if needed) and sets WAL + busy timeout. `synchronous` is "full"/"normal".
-  static std::unique_ptr<Db> open(const std::string& path, const std::string& synchronous,
-                                  bool read_only, std::string& error);
-  ~Db();
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-
-  sqlite3* handle() const { return db_; }
-  bool exec(const char* sql);
-  std::string last_error() const;
-
- private:
-  explicit Db(sqlite3* db) : db_(db) {}
-  sqlite3* db_ = nullptr;
-};
-
-// Brings the schema to kSchemaVersion, one migration per transaction. Refuses a database
-// written by a newer collector.
-bool migrate(Db& db, std::string& error);
+struct Filters;  // queries.h
 
 // What the writer knows about a stored rating.
 struct Head {
@@ -149,6 +91,12 @@ struct RatingRow {
 std::vector<AnswerRow> answer_rows(const session_rating::Record& record);
 std::vector<PropertyRow> property_rows(const session_rating::Record& record);
 
+// An agent's "Ask for rating" (table rating_requests, docs/programme.md).
+struct RatingRequest {
+  std::string request_id, session_id, agent_id, channel;
+  int64_t requested_at = 0;
+};
+
 // A webhook endpoint as the outbox sees it: which events it is subscribed to. (Its URL and
 // secret are looked up when a row is delivered, so a changed secret applies to every retry.)
 struct OutboxTarget {
@@ -157,165 +105,181 @@ struct OutboxTarget {
   bool final = false;     // "rating.final"
 };
 
-// What the writer asks the rest of the collector, once per group of jobs.
+// One pending webhook_outbox row, as the delivery worker reads it.
+struct OutboxRow {
+  int64_t id = 0;
+  std::string delivery_id, endpoint_id, type, rating_id;
+  int64_t revision = 0;
+  std::string data;
+  int64_t created_at = 0;
+  int64_t attempts = 0;
+};
+
+// One stored SSE event of a session (table session_events).
+struct SessionEvent {
+  int64_t id = 0;
+  std::string type, data;
+};
+
+// A stored rating's head as a read sees it: revision, final, record JSON.
+struct StoredHead {
+  int64_t revision = 0;
+  bool final = false;
+  std::string record;
+};
+
+// What the writer asks the rest of the collector, once per transaction (or group of jobs).
 struct WriteHooks {
   std::function<std::vector<OutboxTarget>()> targets;  // the configured webhook endpoints
   std::function<int64_t()> now_ms;                     // the collector's clock
   std::function<void()> outbox_committed;  // rows were enqueued and committed: deliver them
 };
 
-// The write-side statements; used only by the writer thread (or a single-threaded tool).
+// What a write job may do; every call runs inside the job's transaction. A call that fails
+// marks the transaction failed (failed()), and the writer rolls the job back.
 class WriteTx {
  public:
-  explicit WriteTx(Db& db);
-  // Set by the writer before each group: the endpoints rows are enqueued for, and now.
-  void begin_group(std::vector<OutboxTarget> targets, int64_t now_ms);
-  // Rows enqueued since the last call (the writer pokes the delivery worker after a commit).
-  int64_t take_enqueued();
-  std::optional<Head> head(const std::string& rating_id);
+  virtual ~WriteTx() = default;
+  virtual std::optional<Head> head(const std::string& rating_id) = 0;
   // The stored record JSON of ratings row `id` (its latest revision); nullopt if none.
-  std::optional<std::string> record(int64_t id);
-  bool insert(const RatingRow& row);                 // new rating: ratings + revisions
-  bool update(int64_t id, const RatingRow& row);     // newer revision of a stored rating
-  bool mark_final(int64_t id);                       // latest revision of rating row `id`
-  int64_t finalise_due(int64_t now_ms);              // -1 on error
+  virtual std::optional<std::string> record(int64_t id) = 0;
+  virtual bool insert(const RatingRow& row) = 0;              // new rating: ratings + revisions
+  virtual bool update(int64_t id, const RatingRow& row) = 0;  // newer revision of a stored rating
+  virtual bool mark_final(int64_t id) = 0;                    // latest revision of rating row `id`
+  virtual int64_t finalise_due(int64_t now_ms) = 0;           // how many finalised; -1 on error
   // The reported end of a session (ms), if any.
-  std::optional<int64_t> session_end(const std::string& session_id);
+  virtual std::optional<int64_t> session_end(const std::string& session_id) = 0;
   // Stores a session's end (the caller checked there is none yet).
-  bool put_session_end(const std::string& session_id, int64_t ended_at, int64_t reported_at);
+  virtual bool put_session_end(const std::string& session_id, int64_t ended_at,
+                               int64_t reported_at) = 0;
   // Every open rating of the session still waiting for its end (deadline kOpenDeadline)
   // gets max(deadline, its first_seen_at) as deadline, in the row and in the edit_deadline of
   // its records (ratings and revisions). Returns how many ratings changed; -1 on error.
-  int64_t set_session_deadline(const std::string& session_id, int64_t deadline);
-  bool put_site(const std::string& doc, int64_t now_ms);
-  // Stores one SSE event of a session; returns its id (increasing per store), -1 on error.
-  int64_t add_session_event(const std::string& session_id, const std::string& type,
-                            const std::string& data, int64_t now_ms);
+  virtual int64_t set_session_deadline(const std::string& session_id, int64_t deadline) = 0;
+  virtual bool put_site(const std::string& doc, int64_t now_ms) = 0;
+  // The site row as this transaction sees it (earlier writes of the transaction included).
+  virtual bool get_site(std::string& doc, int64_t& updated_at) = 0;
+  // Stores one SSE event of a session; returns its id (increasing per session in commit
+  // order), -1 on error.
+  virtual int64_t add_session_event(const std::string& session_id, const std::string& type,
+                                    const std::string& data, int64_t now_ms) = 0;
   // A delivery attempt's outcome for outbox row `id`: status "pending" (retry at next_at),
   // "delivered" or "failed"; done_at 0 = not done.
-  bool outbox_result(int64_t id, const std::string& status, int64_t attempts, int64_t next_at,
-                     const std::string& last_error, int64_t done_at);
-  // The site row as this transaction sees it (earlier jobs of its group included).
-  bool get_site(std::string& doc, int64_t& updated_at);
-  bool failed() const { return failed_; }
-  void clear_failed() { failed_ = false; }
-  Db& db() { return db_; }
-
- private:
-  Db& db_;
-  bool write_children(int64_t row_id, const RatingRow& row);
-  // One outbox row per target subscribed to `type` (webhooks; same transaction).
-  bool enqueue(const char* type, const RatingRow& row);
-  bool enqueue_final(int64_t row_id);       // rating.final of ratings row `row_id`
-  bool enqueue_final_due(int64_t now_ms);   // rating.final of every rating due at now_ms
-  Stmt head_, record_, insert_rating_, insert_revision_, update_rating_, final_rating_, final_revision_,
-      due_revisions_, due_ratings_, put_site_, delete_answers_, insert_answer_,
-      delete_properties_, insert_property_, session_end_, put_session_end_,
-      session_deadline_revisions_, session_deadline_ratings_;
-  std::vector<OutboxTarget> targets_;
-  int64_t now_ms_ = 0;
-  int64_t enqueued_ = 0;
-  Stmt outbox_insert_, outbox_final_row_, outbox_final_due_, session_event_, outbox_result_;
-  bool failed_ = false;
+  virtual bool outbox_result(int64_t id, const std::string& status, int64_t attempts,
+                             int64_t next_at, const std::string& last_error, int64_t done_at) = 0;
+  // The time of the agent's latest rating request in the session, if any; `ok` false on a
+  // database error (the transaction is not marked failed: the caller decides).
+  virtual std::optional<int64_t> last_request_at(const std::string& session_id,
+                                                 const std::string& agent_id, bool& ok) = 0;
+  // Stores one rating request; false on error (the transaction is not marked failed).
+  virtual bool insert_request(const RatingRequest& request) = 0;
+  virtual bool failed() const = 0;
 };
 
-// One writer thread; jobs from many request threads are grouped into one transaction and
-// one commit (group commit). submit() returns after the commit: true when the job's writes
-// are durable, false when they were rolled back.
-class WriteQueue {
+// Runs write jobs, each in a transaction. submit() returns after the commit: true when the
+// job's writes are durable, false when they were rolled back.
+class Writer {
  public:
   using Job = std::function<void(WriteTx&)>;
-  explicit WriteQueue(std::unique_ptr<Db> db, WriteHooks hooks = {});
-  ~WriteQueue();
-  bool submit(Job job);
-  // Like submit(), without waiting: `done(ok)` runs on the writer thread once the job's
+  virtual ~Writer() = default;
+  virtual bool submit(Job job) = 0;
+  // Like submit(), without waiting: `done(ok)` runs on a writer thread once the job's
   // transaction has committed or rolled back (at once with false when stopping). It must be
   // quick: hand the answer to another thread, never wait in it.
-  void submit_async(Job job, std::function<void(bool ok)> done);
-  void stop();  // finishes queued jobs, checkpoints and closes the database
+  virtual void submit_async(Job job, std::function<void(bool ok)> done) = 0;
+  virtual void stop() = 0;  // finishes queued jobs and closes the write connection(s)
   // Totals since start: jobs run and transactions committed (jobs / commits = group size).
-  int64_t jobs() const { return jobs_.load(); }
-  int64_t commits() const { return commits_.load(); }
-  // Write health for /healthz: degraded from a group whose writes failed (SQLITE_FULL, I/O
-  // error, a failed BEGIN or COMMIT — answered 500 storage_error) until a later group that
-  // changed rows commits. A commit that changed nothing (an idle finaliser run) proves
-  // nothing and leaves the state as it is.
+  virtual int64_t jobs() const = 0;
+  virtual int64_t commits() const = 0;
+  // Write health for /healthz: degraded from a failed write (disk full, I/O error, a failed
+  // BEGIN or COMMIT, a lost connection — answered 500 storage_error) until a later write
+  // that changed rows commits. A commit that changed nothing proves nothing and leaves the
+  // state as it is.
   struct Health {
     bool degraded = false;
     int64_t since_ms = 0;      // collector clock of the first failure of this degraded spell
     int64_t last_failure_ms = 0;
-    std::string last_error;    // SQLite's message of the last failure
-    int64_t failures = 0;      // failed groups since start
+    std::string last_error;    // the database's message of the last failure
+    int64_t failures = 0;      // failed writes (groups) since start
   };
-  Health health() const;
-
- private:
-  struct Pending {
-    Job job;
-    std::function<void(bool)> on_done;  // submit_async: owned by the queue, deleted after
-    bool done = false;
-    bool ok = false;
-  };
-  void run();
-
-  std::unique_ptr<Db> db_;
-  WriteHooks hooks_;
-  std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
-  std::deque<Pending*> queue_;
-  bool stopping_ = false;
-  std::atomic<int64_t> jobs_{0}, commits_{0};
-  mutable std::mutex health_mu_;
-  Health health_;
-  void note_write(bool failed, bool changed, const std::string& error);
-  std::thread thread_;
+  virtual Health health() const = 0;
 };
 
-// Checkpoints the WAL from its own connection every `interval_ms`, so no commit on the
-// write path pays for a checkpoint (the writer runs with wal_autocheckpoint=0). PASSIVE
-// checkpoints never block the writer or readers.
-class Checkpointer {
+// A leased read connection; destroying it returns the connection to its pool.
+class ReadConn {
  public:
-  Checkpointer(const std::string& path, int interval_ms);
-  ~Checkpointer() { stop(); }
-  void stop();
-
- private:
-  std::unique_ptr<Db> db_;
-  std::unique_ptr<Periodic> periodic_;  // none when the database could not be opened
+  virtual ~ReadConn() = default;
+  virtual bool ping() = 0;  // the database answers
+  // The site document as committed ("" when never set).
+  virtual bool get_site(std::string& doc, int64_t& updated_at) = 0;
+  // {"ratings": [...], "next_cursor": ...}: see queries.h.
+  virtual bool list_ratings(const Filters& f, std::string& body, std::string& error) = 0;
+  // The core's insights JSON over the matching ratings: see queries.h.
+  virtual bool insights(const Filters& f, std::string& body, std::string& error) = 0;
+  // The dashboard's session view: see queries.h.
+  virtual bool session_view(const std::string& session_id, std::string& body,
+                            std::string& error) = 0;
+  // Up to `limit` stored revisions with id > after_id as JSONL appended to `out`; `last_id`
+  // the last id written; the number of lines, -1 on error.
+  virtual int64_t export_chunk(int64_t after_id, int64_t limit, std::string& out,
+                               int64_t& last_id) = 0;
+  // The session's programme timeline: see programme_store.h.
+  virtual bool session_timeline(const std::string& session_id, int64_t now, std::string& body,
+                                std::string& error) = 0;
+  virtual std::optional<int64_t> last_request_at(const std::string& session_id,
+                                                 const std::string& agent_id, bool& ok) = 0;
+  // The stored head of a rating; nullopt when not stored; `ok` false on a database error.
+  virtual std::optional<StoredHead> rating_head(const std::string& rating_id, bool& ok) = 0;
+  // The session's stored events with id > after_id, in id order, at most `limit`.
+  virtual bool session_events_after(const std::string& session_id, int64_t after_id,
+                                    int64_t limit, std::vector<SessionEvent>& out) = 0;
+  // Pending outbox rows due at `now` whose rating and endpoint have no older pending row, in
+  // (next_at, id) order, at most `limit`; false on a database error.
+  virtual bool outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) = 0;
+  // The earliest next_at after `now` of a pending row, if any.
+  virtual std::optional<int64_t> outbox_next_due(int64_t now) = 0;
 };
 
-// A small pool of read-only connections for queries.
-class ReadPool {
+// One per process: the database, its write side and its read pool.
+class Store {
  public:
-  ReadPool(std::string path, std::string synchronous)
-      : path_(std::move(path)), synchronous_(std::move(synchronous)) {}
-  class Lease {
-   public:
-    Lease(ReadPool& pool, std::unique_ptr<Db> db) : pool_(pool), db_(std::move(db)) {}
-    ~Lease() { pool_.release(std::move(db_)); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Db* get() const { return db_.get(); }
-   private:
-    ReadPool& pool_;
-    std::unique_ptr<Db> db_;
-  };
-  // nullptr inside the lease when the database cannot be opened.
-  std::unique_ptr<Lease> acquire(std::string& error);
-  void close_all();
-
- private:
-  void release(std::unique_ptr<Db> db);
-  std::string path_, synchronous_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Db>> idle_;
+  virtual ~Store() = default;
+  virtual const char* backend() const = 0;  // "sqlite" | "postgresql"
+  // The site document ("" when never set), read at start before the writer runs.
+  virtual bool get_site(std::string& doc, int64_t& updated_at, std::string& error) = 0;
+  // Starts the write side (and any background work such as checkpoints). Once.
+  virtual void start(WriteHooks hooks) = 0;
+  virtual Writer& writer() = 0;  // valid after start()
+  // A read connection; nullptr (with `error`) when none can be opened.
+  virtual std::unique_ptr<ReadConn> read(std::string& error) = 0;
+  // Finishes queued writes and closes every connection. Idempotent.
+  virtual void stop() = 0;
+  // What other processes on this database did, as it commits, on one listener thread:
+  // each stored SSE event (`events`: every process's, this one's too, in commit order within
+  // a session) and each change of the site document by *another* process (`site_changed`:
+  // read it again). False when the backend has no such channel (SQLite: one process; the
+  // publisher fans out its own events and the PATCH handler sets the config in memory).
+  using EventSink = std::function<void(const std::string& session_id, const SessionEvent& e)>;
+  virtual bool listen(EventSink events, std::function<void()> site_changed) {
+    (void)events;
+    (void)site_changed;
+    return false;
+  }
 };
 
-// Site document: {"enabled": bool, "config": {...}}; "" when never set.
-bool get_site(Db& db, std::string& doc, int64_t& updated_at);
+// True for a PostgreSQL connection URL (postgresql:// or postgres://).
+bool is_postgres_url(std::string_view spec);
 
-// The core's fnv1a_64 of `text` as a signed 64-bit value (SQLite's integer); the
+// --db as it may be logged: a URL without its password; a path unchanged.
+std::string loggable_db(const std::string& spec);
+
+// Opens the database `spec` names and brings its schema to kSchemaVersion; nullptr with
+// `error` when it cannot (unreachable, a newer schema, a failed migration). `synchronous`
+// ("full"/"normal") applies to SQLite only.
+std::unique_ptr<Store> open_store(const std::string& spec, const std::string& synchronous,
+                                  std::string& error);
+
+// The core's fnv1a_64 of `text` as a signed 64-bit value (the databases' integer); the
 // widget-config ETag.
 int64_t content_hash(std::string_view text);
 

@@ -74,14 +74,7 @@ int64_t WebhookWorker::backoff_ms(int64_t attempts, int64_t base_ms) {
 
 namespace {
 
-struct Row {
-  int64_t id = 0;
-  std::string delivery_id, endpoint_id, type, rating_id;
-  int64_t revision = 0;
-  std::string data;
-  int64_t created_at = 0;
-  int64_t attempts = 0;
-};
+using Row = OutboxRow;
 
 struct Url {
   std::string scheme, host, port, target;
@@ -267,7 +260,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
   net::io_context ioc;
   net::steady_timer timer;
   net::ssl::context tls;
-  std::unique_ptr<Db> db;  // read-only: which rows are due
+  std::unique_ptr<ReadConn> db;  // which rows are due (a leased read connection)
   std::set<int64_t> in_flight;  // row ids sent or being recorded
   std::atomic<bool> poke_posted{false};
   std::atomic<bool> stopped{false};
@@ -289,43 +282,23 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
     std::chrono::milliseconds next(1000);
     if (!db) {
       std::string error;
-      db = Db::open(app.opts.db_path, app.opts.synchronous, true, error);
+      db = app.store->read(error);
     }
     if (db && in_flight.size() < kParallel) {
       const int64_t now = app.clock.now_ms();
-      Stmt q(db->handle(),
-             "SELECT id, delivery_id, endpoint_id, type, rating_id, revision, data, created_at, "
-             "attempts FROM webhook_outbox o WHERE status = 'pending' AND next_at <= ?1 "
-             "AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.status = 'pending' AND "
-             "p.rating_id = o.rating_id AND p.endpoint_id = o.endpoint_id AND p.id < o.id) "
-             "ORDER BY next_at, id LIMIT 64");
-      q.reset().bind(1, now);
-      std::vector<Row> rows;
-      while (in_flight.size() + rows.size() < kParallel && q.step()) {
-        Row r;
-        r.id = q.int_col(0);
+      std::vector<Row> due, rows;
+      db->outbox_due(now, 64, due);  // on an error: none now, the next poll tries again
+      for (Row& r : due) {
+        if (in_flight.size() + rows.size() >= kParallel) break;
         if (in_flight.count(r.id)) continue;
-        r.delivery_id = q.text_col(1);
-        r.endpoint_id = q.text_col(2);
-        r.type = q.text_col(3);
-        r.rating_id = q.text_col(4);
-        r.revision = q.int_col(5);
-        r.data = q.text_col(6);
-        r.created_at = q.int_col(7);
-        r.attempts = q.int_col(8);
         rows.push_back(std::move(r));
       }
-      q.reset();
       for (Row& r : rows) deliver(std::move(r));
       // The next row that falls due (retries), if sooner than a second from now.
-      Stmt soon(db->handle(),
-                "SELECT min(next_at) FROM webhook_outbox WHERE status = 'pending' AND next_at > ?1");
-      soon.reset().bind(1, now);
-      if (soon.step() && !soon.is_null(0)) {
-        const int64_t wait = soon.int_col(0) - now;
+      if (const std::optional<int64_t> soon = db->outbox_next_due(now)) {
+        const int64_t wait = *soon - now;
         if (wait < next.count()) next = std::chrono::milliseconds(wait < 1 ? 1 : wait);
       }
-      soon.reset();
     }
     schedule(next);
   }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startCollector, record, post, sqlite } from './helpers.mjs';
+import { startCollector, record, post, sqlite, sqliteFile, tempDir } from './helpers.mjs';
 
 const health = async (s) => {
   const r = await fetch(`${s.url}/healthz`);
@@ -18,7 +18,11 @@ test('disk full: 500 storage_error, /healthz 503 degraded, recovery once writes 
   // Limit in bytes: the fresh store (schema, WAL, the enable PATCH) fits; a few hundred
   // ratings with padded comments do not.
   const limit = 1536 * 1024;
+  // The limit binds the collector's own writes: SQLite's file (a PostgreSQL server is another
+  // process; its full disk needs a test of its own, docs/store.md).
+  const dir = tempDir(t);
   const s = await startCollector(t, {
+    dir, db: sqliteFile(dir),
     wrap: ['sh', '-c', `trap '' XFSZ; exec prlimit --fsize=${limit}:unlimited -- "$@"`, 'sh'],
     args: ['--quiet'],
   });

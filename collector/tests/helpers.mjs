@@ -37,6 +37,36 @@ export const SITE_MOUNTS = [
   '--mount', `/dashboard/=${join(ROOT, 'collector/dashboard')}`,
 ];
 
+// SR_TEST_DB=postgres (run under `scripts/pg.sh run`, which sets SR_PG_URL): every collector a
+// test starts gets a fresh database on that cluster instead of a fresh SQLite file
+// (docs/store.md). Anything else: SQLite.
+export const TEST_DB = process.env.SR_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+let pgDatabases = 0;
+
+// psql against `url`; returns its unaligned output (rows on lines, columns joined by '|').
+export function psql(url, sql) {
+  const r = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('psql failed: ' + r.stderr);
+  return r.stdout.trim();
+}
+
+// A SQLite database file in `dir`, whatever SR_TEST_DB says: for the tests of SQLite's own
+// behaviour (its migrations from versions before 7, a full disk under the database file).
+export function sqliteFile(dir) {
+  return join(dir, 'ratings.sqlite3');
+}
+
+// A new, empty database on the SR_PG_URL cluster; returns its URL.
+export function freshPgDatabase() {
+  const base = process.env.SR_PG_URL;
+  if (!base) throw new Error('SR_TEST_DB=postgres needs SR_PG_URL: run the tests under scripts/pg.sh run');
+  const name = `t_${process.pid}_${++pgDatabases}`;
+  psql(base, `CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = '/' + name;
+  return url.toString();
+}
+
 export function tempDir(t) {
   const dir = mkdtempSync(join(tmpdir(), 'sr-collector-'));
   t?.after?.(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,7 +79,7 @@ export function tempDir(t) {
 export async function startCollector(t, opts = {}) {
   if (!COLLECTOR) throw new Error('session-rating-collector is not built (cmake --build build/native)');
   const dir = opts.dir ?? tempDir(t);
-  const db = opts.db ?? join(dir, 'ratings.sqlite3');
+  const db = opts.db ?? (TEST_DB === 'postgres' ? freshPgDatabase() : join(dir, 'ratings.sqlite3'));
   const args = [
     '--listen', '127.0.0.1:0', '--db', db,
     '--write-key', WRITE_KEY, '--admin-token', ADMIN_TOKEN,
@@ -222,7 +252,23 @@ export async function setClock(server, offsetMs) {
   if (r.status !== 200) throw new Error('test clock refused: ' + r.text);
 }
 
+// Runs `sql` on a collector's database and returns the rows as sqlite3 prints them (columns
+// joined by '|', one row per line). On PostgreSQL (db is a URL) through psql, which prints the
+// same way; the two SQLite pragmas the tests use get their PostgreSQL equivalents: the schema
+// version from schema_version, and an integrity check by amcheck (every B-tree index checked
+// against its table; 'ok' when no check raises).
 export function sqlite(db, sql) {
+  if (/^postgres(ql)?:\/\//.test(db)) {
+    if (sql.trim() === 'PRAGMA user_version') return psql(db, 'SELECT max(version) FROM schema_version');
+    if (sql.trim() === 'PRAGMA integrity_check') {
+      psql(db, 'CREATE EXTENSION IF NOT EXISTS amcheck');
+      psql(db, "SELECT bt_index_check(c.oid, true) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        + "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+        + "WHERE a.amname = 'btree' AND n.nspname = 'public'");
+      return 'ok';
+    }
+    return psql(db, sql);
+  }
   const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error('sqlite3 failed: ' + r.stderr);
   return r.stdout.trim();

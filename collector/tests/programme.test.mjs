@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COLLECTOR, CLI, ADMIN_TOKEN, WRITE_KEY, startCollector, recordV2, post, admin, setClock, sqlite,
+  sqliteFile, tempDir,
 } from './helpers.mjs';
 
 const TOKENS = {
@@ -105,7 +106,9 @@ test('a fresh database starts off: POST /v1/ratings 403 ratings_disabled and not
 });
 
 test('an upgraded store that already holds ratings keeps collecting (the old default, written down)', async (t) => {
-  const s = await startCollector(t);
+  // A SQLite store of version 4 (PostgreSQL stores start at version 7: docs/store.md).
+  const dir = tempDir(t);
+  const s = await startCollector(t, { dir, db: sqliteFile(dir) });
   assert.equal((await post(s, recordV2())).status, 200);
   await s.stop();
   // Back to what a schema 4 collector left: no site row, no rating_requests table.

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COLLECTOR, CLI, WRITE_KEY, ADMIN_TOKEN, startCollector, recordV2, answer, post, admin, setClock,
-  sqlite, tempDir,
+  sqlite, sqliteFile, tempDir,
 } from './helpers.mjs';
 
 const SECRET = 'k'.repeat(16) + '0123456789abcdef';        // 32 characters
@@ -208,7 +208,8 @@ test('GET /v1/ratings?context_trust= filters; a bad value is 400 at /query/conte
 
 test('migration 6 → 7: a version 6 store keeps every rating, each with trust "none"', async (t) => {
   const dir = tempDir(t);
-  const first = await startCollector(t, { dir });
+  // A SQLite store of version 6 (PostgreSQL stores start at version 7: docs/store.md).
+  const first = await startCollector(t, { dir, db: sqliteFile(dir) });
   const kept = [recordV2({ internal: true }), recordV2(), recordV2({ agent_id: 'agent-4' })];
   for (const r of kept) assert.equal(statusOf(await post(first, r)), 'accepted');
   await first.stop();

@@ -16,17 +16,17 @@ void add_export(http::Router& r, App& app) {
   e.handle = [&app](const http::Request&, http::Response& res) {
     if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
     std::string error;
-    std::shared_ptr<ReadPool::Lease> lease(app.reads->acquire(error).release());
-    if (!lease || !lease->get()) return res.error(500, "storage_error", "cannot open the database");
+    std::shared_ptr<ReadConn> conn(app.store->read(error).release());
+    if (!conn) return res.error(500, "storage_error", "cannot open the database");
     res.status = 200;
     res.set_header("Content-Type", "application/x-ndjson");
     res.set_header("Content-Disposition", "attachment; filename=\"ratings.jsonl\"");
     auto last = std::make_shared<int64_t>(0);
     auto done = std::make_shared<bool>(false);
-    res.stream = [lease, last, done](std::string& chunk) -> int {
+    res.stream = [conn, last, done](std::string& chunk) -> int {
       if (*done) return 0;
       constexpr int64_t kLines = 2000;
-      const int64_t n = export_chunk(*lease->get(), *last, kLines, chunk, *last);
+      const int64_t n = conn->export_chunk(*last, kLines, chunk, *last);
       if (n < 0) return -1;
       if (n < kLines) {
         *done = true;

@@ -11,9 +11,9 @@ void add_health(http::Router& r, App& app) {
   e.blocking = true;  // touches the database
   e.handle = [&app](const http::Request&, http::Response& res) {
     std::string error;
-    auto lease = app.reads->acquire(error);
-    const bool db_ok = lease && lease->get() && lease->get()->exec("SELECT 1");
-    const WriteQueue::Health h = app.writer->health();
+    auto conn = app.store->read(error);
+    const bool db_ok = conn && conn->ping();
+    const Writer::Health h = app.writer->health();
     json writes = {{"jobs", app.writer->jobs()}, {"commits", app.writer->commits()},
                    {"failures", h.failures}};
     if (h.degraded) {

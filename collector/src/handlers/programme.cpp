@@ -112,13 +112,13 @@ void post_request(App& app, const http::Request& req, http::Response& res) {
   app.writer->submit_async(
       [&](WriteTx& tx) {
         bool ok = false;
-        const std::optional<int64_t> last = last_request_at(tx.db(), session_id, agent_id, ok);
+        const std::optional<int64_t> last = tx.last_request_at(session_id, agent_id, ok);
         if (!ok) return;
         if (last && now < *last + cooldown_ms) {
           next_allowed = *last + cooldown_ms;
           return;
         }
-        stored = insert_request(tx.db(), request);
+        stored = tx.insert_request(request);
       },
       [&](bool ok) { committed.set_value(ok); });
   const bool ok = result.get();
@@ -155,10 +155,10 @@ void get_request_state(App& app, const http::Request& req, http::Response& res) 
     return res.error(400, "invalid_value", "agent_id is an id (1-128 of A-Z a-z 0-9 . _ : -)",
                      "/query/agent_id");
   std::string error;
-  auto lease = app.reads->acquire(error);
-  if (!lease || !lease->get()) return res.error(500, "storage_error", "cannot open the database");
+  auto conn = app.store->read(error);
+  if (!conn) return res.error(500, "storage_error", "cannot open the database");
   bool ok = false;
-  const std::optional<int64_t> last = last_request_at(*lease->get(), session_id, agent_id, ok);
+  const std::optional<int64_t> last = conn->last_request_at(session_id, agent_id, ok);
   if (!ok) return res.error(500, "storage_error", "the query failed");
   const int64_t now = app.clock.now_ms();
   const int64_t cooldown_ms = app.site.get().cooldown_days * kDayMs;
@@ -176,9 +176,9 @@ void get_timeline(App& app, const http::Request& req, http::Response& res) {
   if (!check_params(req, {}, res)) return;
   if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
   std::string error, body;
-  auto lease = app.reads->acquire(error);
-  if (!lease || !lease->get()) return res.error(500, "storage_error", "cannot open the database");
-  if (!session_timeline(*lease->get(), session_id, app.clock.now_ms(), body, error))
+  auto conn = app.store->read(error);
+  if (!conn) return res.error(500, "storage_error", "cannot open the database");
+  if (!conn->session_timeline(session_id, app.clock.now_ms(), body, error))
     return res.error(500, "storage_error", "the query failed");
   res.json(200, std::move(body));
 }
@@ -220,22 +220,17 @@ struct StoredThumbs {
 std::optional<StoredThumbs> stored_thumbs(App& app, const std::string& rating_id, bool& ok) {
   ok = false;
   std::string error;
-  auto lease = app.reads->acquire(error);
-  if (!lease || !lease->get()) return std::nullopt;
-  Stmt s(lease->get()->handle(), "SELECT revision, final, record FROM ratings WHERE rating_id = ?1");
-  s.reset().bind(1, rating_id);
-  std::optional<StoredThumbs> out;
-  if (s.step()) {
-    session_rating::Record record;
-    StoredThumbs t;
-    t.revision = s.int_col(0);
-    t.final = s.int_col(1) != 0;
-    if (session_rating::record_from_json(s.text_col(2), record).empty() && !record.answers.empty())
-      t.score = record.answers[0].score;
-    out = t;
-  }
-  ok = !s.failed();
-  return out;
+  auto conn = app.store->read(error);
+  if (!conn) return std::nullopt;
+  const std::optional<StoredHead> head = conn->rating_head(rating_id, ok);
+  if (!ok || !head) return std::nullopt;
+  session_rating::Record record;
+  StoredThumbs t;
+  t.revision = head->revision;
+  t.final = head->final;
+  if (session_rating::record_from_json(head->record, record).empty() && !record.answers.empty())
+    t.score = record.answers[0].score;
+  return t;
 }
 
 void post_feedback(App& app, const http::Request& req, http::Response& res) {

@@ -1,5 +1,5 @@
 // GET /v1/ratings and GET /v1/insights (admin): filters from the query, finalisation first,
-// then one query on a pooled read-only connection.
+// then one query on a leased read connection.
 #include "handlers/handlers.h"
 #include "middleware.h"
 #include "queries.h"
@@ -8,7 +8,7 @@ namespace collector::handlers {
 
 namespace {
 
-using Query = bool (*)(Db&, const Filters&, std::string&, std::string&);
+using Query = bool (ReadConn::*)(const Filters&, std::string&, std::string&);
 
 http::Endpoint read_endpoint(App& app, std::string allowed, Query run) {
   http::Endpoint e;
@@ -20,10 +20,10 @@ http::Endpoint read_endpoint(App& app, std::string allowed, Query run) {
     if (!errors.empty()) return res.json(400, errors_body(errors));
     if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
     std::string error;
-    auto lease = app.reads->acquire(error);
-    if (!lease || !lease->get()) return res.error(500, "storage_error", "cannot open the database");
+    auto conn = app.store->read(error);
+    if (!conn) return res.error(500, "storage_error", "cannot open the database");
     std::string body;
-    if (!run(*lease->get(), f, body, error)) return res.error(500, "storage_error", "the query failed");
+    if (!((*conn).*run)(f, body, error)) return res.error(500, "storage_error", "the query failed");
     res.json(200, std::move(body));
   };
   return e;
@@ -36,8 +36,8 @@ void add_reads(http::Router& r, App& app) {
         read_endpoint(app,
                       "session_id,rater_id,subject_id,agent_id,property.,feedback,topic,from,to,"
                       "limit,cursor,low,context_trust",
-                      list_ratings));
-  r.add("GET", "/v1/insights", read_endpoint(app, "from,to,by,topic,engine,question", insights));
+                      &ReadConn::list_ratings));
+  r.add("GET", "/v1/insights", read_endpoint(app, "from,to,by,topic,engine,question", &ReadConn::insights));
 }
 
 }  // namespace collector::handlers

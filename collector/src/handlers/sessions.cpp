@@ -111,10 +111,10 @@ void add_sessions(http::Router& r, App& app) {
       }
       if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
       std::string error;
-      auto lease = app.reads->acquire(error);
-      if (!lease || !lease->get()) return res.error(500, "storage_error", "cannot open the database");
+      auto conn = app.store->read(error);
+      if (!conn) return res.error(500, "storage_error", "cannot open the database");
       std::string body;
-      if (!session_view(*lease->get(), *id, body, error))
+      if (!conn->session_view(*id, body, error))
         return res.error(500, "storage_error", "the query failed");
       res.json(200, std::move(body));
     };
