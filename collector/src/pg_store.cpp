@@ -520,12 +520,17 @@ bool PgWriteTx::insert(const RatingRow& r) {
     return false;
   }
   const int64_t row_id = ins.int_col(0, 0);
-  bool ok = write_children(row_id, r);
-  ok = ok && run("INSERT INTO revisions (rating_id, revision, received_at, client_submitted_at, "
-                 "record) VALUES ($1,$2,$3,$4,$5)",
-                 {r.rating_id, pg(r.revision), pg(r.submitted_at), pg(r.client_submitted_at),
-                  r.record})
-                 .ok();
+  return write_children(row_id, r) && append_revision(r);
+}
+
+// What insert() and update() both write after the rating row: the revision and its webhook
+// outbox entries.
+bool PgWriteTx::append_revision(const RatingRow& r) {
+  bool ok = run("INSERT INTO revisions (rating_id, revision, received_at, client_submitted_at, "
+                "record) VALUES ($1,$2,$3,$4,$5)",
+                {r.rating_id, pg(r.revision), pg(r.submitted_at), pg(r.client_submitted_at),
+                 r.record})
+                .ok();
   ok = ok && enqueue("rating.revision", r.rating_id, r.revision, r.record, r.submitted_at, false);
   if (r.final)
     ok = ok && enqueue("rating.final", r.rating_id, r.revision, r.record, r.submitted_at, true);
@@ -540,16 +545,7 @@ bool PgWriteTx::update(int64_t id, const RatingRow& r) {
                  pg(int64_t{r.final}), pg(int64_t{r.internal}), pg(r.topic), pg(r.agent_id),
                  pg(r.submitted_at), pg(r.content_hash), r.record, properties_text(r.record)})
                 .ok();
-  ok = ok && write_children(id, r);
-  ok = ok && run("INSERT INTO revisions (rating_id, revision, received_at, client_submitted_at, "
-                 "record) VALUES ($1,$2,$3,$4,$5)",
-                 {r.rating_id, pg(r.revision), pg(r.submitted_at), pg(r.client_submitted_at),
-                  r.record})
-                 .ok();
-  ok = ok && enqueue("rating.revision", r.rating_id, r.revision, r.record, r.submitted_at, false);
-  if (r.final)
-    ok = ok && enqueue("rating.final", r.rating_id, r.revision, r.record, r.submitted_at, true);
-  return ok && !failed_;
+  return ok && write_children(id, r) && append_revision(r);
 }
 
 // Marks ratings row `id` (rating_id, head revision, its record) final in both tables and

@@ -122,6 +122,7 @@ class PgWriteTx final : public WriteTx {
   // Runs one statement; an error marks the transaction failed (PostgreSQL aborts it anyway).
   PgResult run(const std::string& sql, const std::vector<PgParam>& params);
   bool write_children(int64_t row_id, const RatingRow& row);
+  bool append_revision(const RatingRow& row);
   bool enqueue(const std::string& type, const std::string& rating_id, int64_t revision,
                const std::string& data, int64_t created_at, bool final_event);
   bool finalise_row(int64_t id, const std::string& rating_id, int64_t revision,
