@@ -34,7 +34,7 @@ cmake --build "$build" -j "$jobs" --target session-rating insights_bench >/dev/n
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-"$build/native-tests/insights_bench" --generate "$tmp/records.jsonl" "$lines" >/dev/null
+echo "generator: $("$build/native-tests/insights_bench" --generate "$tmp/records.jsonl" "$lines")"
 size=$(stat -c %s "$tmp/records.jsonl")
 cat "$tmp/records.jsonl" >/dev/null
 duckver=$(node -p "require('./$peers/node_modules/@duckdb/node-api/package.json').version")

@@ -44,8 +44,8 @@ const char* const kWords[] = {"the", "agent", "call", "dropped", "twice", "and",
 
 const char* const kModels[] = {"gpt-a", "gpt-b", "claude-x", "local-7b"};
 
-// One answer with `problems`/comment when low (a 60–250 character comment, sometimes with
-// redactions).
+// One answer with `problems` when low, and a third of those with a short comment (20–80
+// characters; one in eight with an [email] token and its redaction count).
 Answer make_answer(std::mt19937_64& rng, const char* question, Scale scale, int min, int max,
                    bool chat) {
   Answer a;
@@ -66,15 +66,15 @@ Answer make_answer(std::mt19937_64& rng, const char* question, Scale scale, int 
     const char* const* list = chat ? kChatProblems : kStarProblems;
     for (int i = 0; i < 5; ++i)
       if (rng() % 3 == 0) a.problems.push_back(list[i]);
-    if (rng() % 2) {
-      const std::size_t len = 60 + rng() % 190;
+    if (rng() % 3 == 0) {
+      const std::size_t len = 20 + rng() % 60;
       while (a.comment.size() < len) {
         if (!a.comment.empty()) a.comment += ' ';
         a.comment += kWords[rng() % (sizeof kWords / sizeof *kWords)];
       }
-      if (rng() % 4 == 0) {
-        a.comment += " call me on [phone] or [email]";
-        a.redactions = {{"email", 1}, {"phone", 1}};
+      if (rng() % 8 == 0) {
+        a.comment += " mail me at [email]";
+        a.redactions = {{"email", 1}};
       }
       if (rng() % 8 == 0) a.comment += " \"quoted\"\n";
     }
@@ -83,9 +83,9 @@ Answer make_answer(std::mt19937_64& rng, const char* question, Scale scale, int 
 }
 
 // Writes `n` record lines, ~20 % rating.v1 (old widgets: one stars/emoji/thumbs answer) and
-// the rest rating.v2: a call's stars question, the support chat's two thumbs questions, an
-// NPS survey (with a numeric 1–7 effort question half the time) or a per-answer emoji; most
-// with a rater, chat ones with a subject, AI ones with properties (model, prompt version,
+// the rest rating.v2: a call's stars question, the support chat's thumbs question (a second
+// one a quarter of the time), an NPS survey (with a numeric 1–7 effort question a quarter of
+// the time) or a per-answer emoji; most with a rater, chat ones with a subject, AI ones with properties (model, prompt version,
 // temperature). ~70 % of ratings are sent once, the rest retried (duplicate line), edited
 // (revision 2, sometimes 3) and/or finalised (a final copy of the last revision).
 std::vector<std::string> generate_lines(std::size_t n, uint64_t seed = 7, int64_t first_id = 0) {
@@ -139,7 +139,7 @@ std::vector<std::string> generate_lines(std::size_t n, uint64_t seed = 7, int64_
     const bool retried = rng() % 100 < 15;
     const bool finalised = rng() % 100 < 30;
     const unsigned v1_scale = static_cast<unsigned>(rng() % 100);
-    const bool with_effort = rng() % 2;
+    const bool with_effort = rng() % 4 == 0;
     for (int rev = 1; rev <= revisions; ++rev) {
       r.revision = rev;
       r.submitted_at = r.first_submitted_at + (rev - 1) * 60000;
@@ -153,7 +153,7 @@ std::vector<std::string> generate_lines(std::size_t n, uint64_t seed = 7, int64_
         r.answers.push_back(make_answer(rng, "overall", Scale::Stars, 1, 5, false));
       } else if (kind < 70) {
         r.answers.push_back(make_answer(rng, "HELPFUL_THUMBS", Scale::Thumbs, 0, 1, true));
-        if (rng() % 4) r.answers.push_back(make_answer(rng, "EXPERIENCE_THUMBS", Scale::Thumbs, 0, 1, true));
+        if (rng() % 4 == 0) r.answers.push_back(make_answer(rng, "EXPERIENCE_THUMBS", Scale::Thumbs, 0, 1, true));
       } else if (kind < 85) {
         r.answers.push_back(make_answer(rng, "nps", Scale::Nps, 0, 10, true));
         if (with_effort) r.answers.push_back(make_answer(rng, "effort", Scale::Numeric, 1, 7, true));
@@ -179,9 +179,11 @@ std::vector<std::string> generate_lines(std::size_t n, uint64_t seed = 7, int64_
   return lines;
 }
 
-bool write_file(const std::string& path, std::size_t n) {
+// Writes n generated lines to `path`; `bytes` (when given) receives the file's size.
+bool write_file(const std::string& path, std::size_t n, uint64_t* bytes = nullptr) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return false;
+  uint64_t total = 0;
   const std::size_t chunk = 100000;
   for (std::size_t done = 0; done < n; done += chunk) {
     const std::vector<std::string> lines =
@@ -189,8 +191,10 @@ bool write_file(const std::string& path, std::size_t n) {
     for (const std::string& l : lines) {
       std::fwrite(l.data(), 1, l.size(), f);
       std::fputc('\n', f);
+      total += l.size() + 1;
     }
   }
+  if (bytes) *bytes = total;
   return std::fclose(f) == 0;
 }
 
@@ -328,10 +332,14 @@ BENCHMARK(BM_Insights1MFile)
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "--generate") == 0) {
     const std::size_t n = argc >= 4 ? std::strtoull(argv[3], nullptr, 10) : 1000000;
-    if (!write_file(argv[2], n)) {
+    uint64_t bytes = 0;
+    if (!write_file(argv[2], n, &bytes)) {
       std::fprintf(stderr, "cannot write %s\n", argv[2]);
       return 2;
     }
+    std::printf("%zu lines, %llu bytes, mean line %.1f bytes (newline included)\n", n,
+                static_cast<unsigned long long>(bytes),
+                n ? static_cast<double>(bytes) / static_cast<double>(n) : 0.0);
     return 0;
   }
   benchmark::Initialize(&argc, argv);
