@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "internal/from_value.h"
+#include "internal/insights_table.h"
 #include "internal/json.h"
 #include "internal/properties.h"
 #include "internal/record_scan.h"
@@ -74,17 +75,25 @@ struct Keyed {
 };
 
 // Running figures of one set of answers: the Figures plus what is needed to finish them
-// (the 64-bit FNV-1a hashes of the raters seen). Raters are counted
-// by sorting the hashes once at the end: 8 bytes per counted rating, no per-entry node
+// (the 64-bit FNV-1a hashes of the raters seen). Raters are counted by sorting the hashes
+// and dropping repeats — whenever the vector is full before it grows, and at the end — so it
+// holds at most about twice the distinct raters, 8 bytes each, and no per-entry node
 // allocations (a hash set was a fifth of a 1M-record run).
 struct FigAcc {
   Figures f;                     // problems counted straight into f.problems (few ids)
-  std::vector<uint64_t> raters;
+  mutable std::vector<uint64_t> raters;  // compacted (sorted, distinct) by finish_into
   std::string scratch;
 
   void count_rating(const std::optional<uint64_t>& rater) {
     ++f.ratings;
-    if (rater) raters.push_back(*rater);
+    if (!rater) return;
+    if (raters.size() == raters.capacity() && raters.size() >= 1024) compact();
+    raters.push_back(*rater);
+  }
+
+  void compact() const {
+    std::sort(raters.begin(), raters.end());
+    raters.erase(std::unique(raters.begin(), raters.end()), raters.end());
   }
 
   void count_answer(const AnswerFigures& a) {
@@ -114,9 +123,8 @@ struct FigAcc {
 
   void finish_into(Figures& out) const {
     out = f;
-    std::vector<uint64_t> distinct = raters;
-    std::sort(distinct.begin(), distinct.end());
-    out.raters = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
+    compact();
+    out.raters = static_cast<int64_t>(raters.size());
   }
 };
 
@@ -220,6 +228,14 @@ class Interner {
   uint32_t id_opt(const std::optional<std::string>& s) { return s ? id(std::string_view(*s)) : 0; }
   const std::string& name(uint32_t id) const { return names_[id - 1]; }
   const std::string* name_or_null(uint32_t id) const { return id ? &names_[id - 1] : nullptr; }
+  uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
+
+  // map[i] = this table's id of `other`'s id i (map[0] = 0): translates another table's ids.
+  std::vector<uint32_t> translation_from(const Interner& other) {
+    std::vector<uint32_t> map(other.size() + 1, 0);
+    for (uint32_t i = 1; i <= other.size(); ++i) map[i] = id(std::string_view(other.name(i)));
+    return map;
+  }
 
  private:
   HashMap<std::string, uint32_t> ids_;
@@ -481,7 +497,7 @@ Errors parse_record_fast(std::string_view json_text, Record& out) {
 struct Aggregator::Impl {
   InsightsQuery query;
   int64_t added = 0;
-  HashMap<std::string, Entry> ratings;
+  internal::IdTable<Entry> ratings;  // rating_id → its winning record so far
   Interner topics;      // separate tables keep ids small
   Interner agents;
   Interner properties;
@@ -569,17 +585,22 @@ struct Aggregator::Impl {
 
   void add(const Record& r) {
     ++added;
-    auto [it, inserted] = ratings.try_emplace(r.rating_id);
+    bool inserted = false;
+    Entry& cur = ratings.find_or_insert(r.rating_id, inserted).value;
     if (inserted) {
-      it->second = make_entry(r);
+      cur = make_entry(r);
       return;
     }
-    Entry& cur = it->second;
     // Cheap pre-check on the fields that usually decide, before interning anything.
     if (r.revision < cur.revision) return;
     if (r.revision == cur.revision && r.final < cur.final) return;
     const std::size_t pool_before = answer_pool.size();
-    Entry e = make_entry(r);
+    settle(cur, make_entry(r), pool_before);
+  }
+
+  // `e` (its answers appended to answer_pool after pool_before) against the rating's current
+  // winner `cur`: keeps the one that wins, and the pool holds only the winner's answers.
+  void settle(Entry& cur, Entry e, std::size_t pool_before) {
     if (compare(e, cur) > 0) {
       if (e.answers_len <= cur.answers_len) {
         // Reuse the loser's slice: the pool grows only when a winner has more answers.
@@ -595,11 +616,48 @@ struct Aggregator::Impl {
     }
   }
 
+  // Adds everything `other` (same query) has kept, as if its records had been added here:
+  // each of its ratings' winning records is translated to this table's interned ids and
+  // settled against this table's winner by the same compare(). `other` is emptied as it goes.
+  void merge(Impl& other) {
+    added += other.added;
+    const std::vector<uint32_t> topic_map = topics.translation_from(other.topics);
+    const std::vector<uint32_t> agent_map = agents.translation_from(other.agents);
+    const std::vector<uint32_t> property_map = properties.translation_from(other.properties);
+    const std::vector<uint32_t> question_map = questions.translation_from(other.questions);
+    const std::vector<uint32_t> problem_map = problems.translation_from(other.problems);
+    // Peak memory: free the other index first, then grow this one and the pool once, now,
+    // rather than late in the merge when this table is nearly whole.
+    other.ratings.drop_index();
+    ratings.reserve(ratings.size() + other.ratings.size());
+    answer_pool.reserve(answer_pool.size() + other.answer_pool.size());
+    other.ratings.drain([&](const internal::IdTable<Entry>::Item& item) {
+      Entry e = item.value;
+      e.topic = topic_map[e.topic];
+      e.agent = agent_map[e.agent];
+      e.property = property_map[e.property];
+      const std::size_t pool_before = answer_pool.size();
+      e.answers_off = static_cast<uint32_t>(pool_before);
+      for (uint32_t i = 0; i < item.value.answers_len; ++i) {
+        AnswerEntry x = other.answer_pool[item.value.answers_off + i];
+        x.question = question_map[x.question];
+        x.problems = problem_map[x.problems];
+        answer_pool.push_back(x);
+      }
+      bool inserted = false;
+      Entry& cur = ratings.find_or_insert(item.key(), inserted).value;
+      if (inserted) cur = e;
+      else settle(cur, e, pool_before);
+    });
+    other.added = 0;
+    other.answer_pool = {};
+  }
+
   Insights result() const {
     Counter counter(query);
     RatingFigures rf;
-    for (const auto& [rating_id, e] : ratings) {
-      (void)rating_id;
+    ratings.for_each([&](const internal::IdTable<Entry>::Item& item) {
+      const Entry& e = item.value;
       rf.answers.clear();
       for (uint32_t i = 0; i < e.answers_len; ++i) {
         const AnswerEntry& x = answer_pool[e.answers_off + i];
@@ -623,7 +681,7 @@ struct Aggregator::Impl {
       rf.property = view(properties, e.property);
       rf.first_submitted_at = e.first_submitted_at;
       counter.add(rf, e.has_rater ? std::optional<uint64_t>(e.rater) : std::nullopt);
-    }
+    });
     return counter.result();
   }
 };
@@ -645,6 +703,15 @@ int64_t Aggregator::records_added() const { return impl_->added; }
 
 int64_t Aggregator::distinct_ratings() const {
   return static_cast<int64_t>(impl_->ratings.size());
+}
+
+void Aggregator::merge(Aggregator&& other) {
+  if (&other == this || !other.impl_) return;
+  if (impl_->added == 0) std::swap(impl_, other.impl_);  // nothing here yet: take it whole
+  else impl_->merge(*other.impl_);
+  InsightsQuery query = std::move(other.impl_->query);
+  other.impl_.reset(new Impl);
+  other.impl_->query = std::move(query);
 }
 
 Insights Aggregator::result() const { return impl_->result(); }

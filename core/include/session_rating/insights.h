@@ -104,7 +104,8 @@ std::string insights_to_json(const Insights& insights);
 Errors parse_record_fast(std::string_view json_text, Record& out);
 
 // Incremental aggregation: feed records one by one, read the result at any time.
-// Memory per distinct rating_id: the id plus a few fixed-size fields (never comments).
+// Memory per distinct rating_id: the id plus a few fixed-size fields (never comments), about
+// 100 bytes. Not thread-safe; for parallel input use one Aggregator per thread and merge().
 class Aggregator {
  public:
   explicit Aggregator(InsightsQuery query = {});
@@ -126,6 +127,13 @@ class Aggregator {
 
   // Distinct rating_ids seen so far (internal ones included).
   int64_t distinct_ratings() const;
+
+  // Adds everything `other` has been given, as if its records had been added here: the
+  // result is exactly the one of a single Aggregator given both streams of records, in any
+  // order (each rating's winner is chosen by the same order-free rule). For counting parts
+  // of one input in parallel, one Aggregator per part. `other` must have the same query;
+  // it is left empty (no records).
+  void merge(Aggregator&& other);
 
   // The aggregate of everything added so far.
   Insights result() const;
