@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "internal/insights_table.h"
 #include "internal/record_scan.h"
 #include "record_fixture.h"
 #include "session_rating/insights.h"
@@ -1086,4 +1087,135 @@ TEST(Insights, fast_reader_structural_edge_cases) {
     if (HasFatalFailure()) return;
   }
   EXPECT_GT(texts.size(), 300u);
+}
+
+// --- merge: one Aggregator per part of the input, merged, equals one Aggregator ---------------
+
+namespace {
+
+// Records with retries, edits and conflicting copies (same revision, final flag and submit
+// time, other content: the fixed tie-break order decides), in a random order.
+std::vector<Record> records_with_conflicts(std::mt19937_64& rng, int count) {
+  std::vector<Record> records;
+  std::map<std::string, Record> best;
+  sr_test::random_ratings(rng, count, records, best);
+  const std::size_t n = records.size();
+  for (std::size_t i = 0; i < n; i += 7) {
+    Record copy = records[i];
+    copy.answers[0].score = copy.answers[0].min;
+    copy.answers[0].positive = false;
+    copy.answers[0].sentiment = Sentiment::Negative;
+    copy.topic = "conflict";
+    records.push_back(copy);
+  }
+  std::shuffle(records.begin(), records.end(), rng);
+  return records;
+}
+
+}  // namespace
+
+TEST(Insights, merged_parts_equal_one_aggregator_for_every_split_and_order) {
+  std::mt19937_64 rng(1414);
+  for (int round = 0; round < 4; ++round) {
+    const std::vector<Record> records = records_with_conflicts(rng, 150);
+    for (const InsightsQuery& q : {by("none"), by("topic"), by("day"), by("property:model"),
+                                   by("agent", std::string("nps"))}) {
+      Aggregator one(q);
+      for (const Record& r : records) one.add(r);
+      const std::string expected = one.result_json();
+      for (std::size_t parts : {2u, 3u, 5u}) {
+        // Contiguous parts, as the CLI cuts a file.
+        std::vector<Aggregator> aggs;
+        for (std::size_t k = 0; k < parts; ++k) aggs.emplace_back(q);
+        for (std::size_t i = 0; i < records.size(); ++i)
+          aggs[i * parts / records.size()].add(records[i]);
+        for (bool reverse : {false, true}) {
+          std::vector<Aggregator> copy;
+          for (std::size_t k = 0; k < parts; ++k) {
+            copy.emplace_back(q);
+            const std::size_t lo = k * records.size() / parts;
+            const std::size_t hi = (k + 1) * records.size() / parts;
+            for (std::size_t i = lo; i < hi; ++i) copy.back().add(records[i]);
+          }
+          if (reverse) std::reverse(copy.begin(), copy.end());
+          Aggregator merged(q);
+          for (Aggregator& a : copy) {
+            merged.merge(std::move(a));
+            EXPECT_EQ(a.records_added(), 0);  // left empty
+            EXPECT_EQ(a.distinct_ratings(), 0);
+          }
+          EXPECT_EQ(merged.result_json(), expected)
+              << "round " << round << ", " << parts << " parts, reverse " << reverse;
+          EXPECT_EQ(merged.records_added(), one.records_added());
+          EXPECT_EQ(merged.distinct_ratings(), one.distinct_ratings());
+        }
+        // Merging into a non-empty Aggregator (the first part) instead of an empty one.
+        Aggregator first = std::move(aggs[0]);
+        for (std::size_t k = 1; k < parts; ++k) first.merge(std::move(aggs[k]));
+        EXPECT_EQ(first.result_json(), expected) << parts << " parts into the first";
+      }
+    }
+  }
+}
+
+TEST(Insights, merge_of_an_empty_aggregator_changes_nothing_and_merged_one_is_reusable) {
+  Aggregator a;
+  a.add(rec("a", 1, 5));
+  a.add(rec("a", 2, 1));
+  const std::string before = a.result_json();
+  Aggregator empty;
+  a.merge(std::move(empty));
+  EXPECT_EQ(a.result_json(), before);
+  EXPECT_EQ(a.records_added(), 2);
+  Aggregator b;
+  b.add(rec("a", 3, 4));  // a later revision of the same rating, in the other part
+  a.merge(std::move(b));
+  EXPECT_EQ(a.distinct_ratings(), 1);
+  EXPECT_EQ(value(a.result())["distribution"]["4"], 1);
+  EXPECT_EQ(value(a.result())["distribution"]["1"], 0);
+  b.add(rec("z", 1, 2));  // the emptied Aggregator counts again from nothing
+  EXPECT_EQ(b.records_added(), 1);
+  EXPECT_EQ(value(b.result())["ratings"], 1);
+}
+
+namespace {
+struct ConstantHash {
+  uint64_t operator()(std::string_view) const { return 0x123456789abcdef0ull; }
+};
+struct TwoBitHash {  // 4 values: long probe runs and equal tags for different ids
+  uint64_t operator()(std::string_view id) const { return id.empty() ? 0 : (id.back() & 3u) * 0x4000000000000001ull; }
+};
+
+template <typename Hash>
+void check_id_table_against_a_map(int n) {
+  internal::IdTable<int, Hash> table;
+  std::map<std::string, int> reference;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < n; ++i) {
+    // Ids of 0–40 bytes, many repeated, some only differing in their last byte.
+    std::string id = "id-" + std::to_string(rng() % static_cast<uint64_t>(n / 2 + 1));
+    if (rng() % 5 == 0) id.push_back(static_cast<char>('a' + rng() % 4));
+    if (rng() % 50 == 0) id.clear();
+    bool inserted = false;
+    auto& item = table.find_or_insert(id, inserted);
+    EXPECT_EQ(inserted, reference.count(id) == 0) << id;
+    EXPECT_EQ(item.key(), id);
+    item.value += 1;
+    reference[id] += 1;
+  }
+  ASSERT_EQ(table.size(), reference.size());
+  std::map<std::string, int> seen;
+  table.for_each([&](const auto& item) { seen[std::string(item.key())] = item.value; });
+  EXPECT_EQ(seen, reference);
+  std::map<std::string, int> drained;
+  table.drain([&](const auto& item) { drained[std::string(item.key())] = item.value; });
+  EXPECT_EQ(drained, reference);
+  EXPECT_EQ(table.size(), 0u);
+}
+}  // namespace
+
+TEST(Insights, id_table_keeps_ids_apart_when_their_hashes_collide) {
+  check_id_table_against_a_map<internal::IdHash>(200000);  // several slot growths, many chunks
+  check_id_table_against_a_map<ConstantHash>(3000);       // every id collides
+  check_id_table_against_a_map<TwoBitHash>(3000);
 }

@@ -5,11 +5,11 @@
 #
 #   bash scripts/bench-insights-duckdb.sh [N]      (default 1000000 lines)
 #   env: BUILD_DIR (build/native), JOBS (1), ROUNDS (3: each tool run ROUNDS times, interleaved),
-#        THREADS (2, DuckDB's threads; the CLI is single-threaded)
+#        THREADS (2: DuckDB's threads and the CLI's --threads, the same count for both)
 #
 # Data: native-tests/bench/insights_bench --generate (the generator scripts/bench-insights.sh
 # uses: ~20 % rating.v1, retries, edits, final copies), in a temp folder removed afterwards.
-# Ours: `session-rating insights FILE` (validation on, as shipped). DuckDB: npm @duckdb/node-api
+# Ours: `session-rating insights --threads THREADS FILE` (validation on, as shipped). DuckDB: npm @duckdb/node-api
 # (prebuilt binary from the npm registry; a dev dependency of the benchmarks only, in
 # scripts/bench/peers, `npm ci` on first use), scripts/bench/duckdb-insights.mjs: read_json with
 # the columns given and QUALIFY row_number() for each rating's winning record. Each run under
@@ -38,7 +38,7 @@ echo "generator: $("$build/native-tests/insights_bench" --generate "$tmp/records
 size=$(stat -c %s "$tmp/records.jsonl")
 cat "$tmp/records.jsonl" >/dev/null
 duckver=$(node -p "require('./$peers/node_modules/@duckdb/node-api/package.json').version")
-echo "file: $lines lines, $size bytes ($(( size / lines )) bytes/line); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); DuckDB @duckdb/node-api $duckver, $threads threads"
+echo "file: $lines lines, $size bytes ($(( size / lines )) bytes/line); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); DuckDB @duckdb/node-api $duckver; $threads threads each"
 
 # wall seconds and peak RSS (KB) from /usr/bin/time -v's report in $1
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.3f", s }' "$1"; }
@@ -46,7 +46,7 @@ rss() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
 cpu() { awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$1"; }
 
 for r in $(seq 1 "$rounds"); do
-  /usr/bin/time -v "$build/core/session-rating" insights "$tmp/records.jsonl" > "$tmp/ours.json" 2> "$tmp/ours.time"
+  /usr/bin/time -v "$build/core/session-rating" insights --threads "$threads" "$tmp/records.jsonl" > "$tmp/ours.json" 2> "$tmp/ours.time"
   /usr/bin/time -v node scripts/bench/duckdb-insights.mjs "$tmp/records.jsonl" "$threads" > "$tmp/duck.json" 2> "$tmp/duck.time"
   q=$(node -p "JSON.parse(require('fs').readFileSync('$tmp/duck.json','utf8')).query_ms")
   printf 'round %d  session-rating insights: wall %s s, cpu %s s, peak RSS %s MB   |   DuckDB: wall %s s (query %s s), cpu %s s, peak RSS %s MB\n' "$r" \

@@ -81,7 +81,8 @@ struct Keyed {
 // allocations (a hash set was a fifth of a 1M-record run).
 struct FigAcc {
   Figures f;                     // problems counted straight into f.problems (few ids)
-  mutable std::vector<uint64_t> raters;  // compacted (sorted, distinct) by finish_into
+  mutable std::vector<uint64_t> raters;  // [0, sorted) sorted and distinct, then as counted
+  mutable std::size_t sorted = 0;
   std::string scratch;
 
   void count_rating(const std::optional<uint64_t>& rater) {
@@ -91,9 +92,16 @@ struct FigAcc {
     raters.push_back(*rater);
   }
 
+  // Sorts the hashes counted since the last time, merges them into the sorted distinct
+  // prefix and drops repeats; then, if that freed less than half, doubles the capacity so
+  // that the next compaction waits for as many new hashes again (O(n log n) in all).
   void compact() const {
-    std::sort(raters.begin(), raters.end());
+    const auto mid = raters.begin() + static_cast<std::ptrdiff_t>(sorted);
+    std::sort(mid, raters.end());
+    std::inplace_merge(raters.begin(), mid, raters.end());
     raters.erase(std::unique(raters.begin(), raters.end()), raters.end());
+    sorted = raters.size();
+    if (raters.size() * 2 > raters.capacity()) raters.reserve(raters.capacity() * 2);
   }
 
   void count_answer(const AnswerFigures& a) {

@@ -249,6 +249,118 @@ TEST(Insights, cli_question_filter_and_nps_counted_by_hand) {
   EXPECT_EQ(t["groups"]["2026-01-01"]["ratings"], 7);
 }
 
+// Issue 14: a regular file is read in --threads N parts (cut at line boundaries, merged in
+// order); the output must not depend on N. The file has every rating's revisions spread over
+// the whole file — the later revision in the first half for some, in the second for others,
+// equal-revision conflicting copies, retries — plus invalid, blank and v1 lines.
+namespace {
+std::string spread_file(int ratings) {
+  std::vector<std::string> first, second;
+  for (int i = 0; i < ratings; ++i) {
+    const std::string id = "rt-" + std::to_string(i);
+    Record r1 = rec(id, 1, 1 + i % 5);
+    r1.rater_id = "u" + std::to_string(i % 37);
+    r1.topic = i % 4 ? std::optional<std::string>("t" + std::to_string(i % 6)) : std::nullopt;
+    Record r2 = rec(id, 2, 5 - i % 5);
+    r2.rater_id = r1.rater_id;
+    r2.topic = r1.topic;
+    r2.internal = i % 23 == 0;
+    const std::string l1 = i % 9 == 0 ? sr_test::v1_line(r1) : record_to_json(r1);
+    const std::string l2 = record_to_json(r2);
+    if (i % 2) {
+      first.push_back(l1);
+      second.push_back(l2);
+    } else {
+      first.push_back(l2);  // the winner comes first
+      second.push_back(l1);
+    }
+    if (i % 11 == 0) second.push_back(l2);  // a retry
+    if (i % 13 == 0) {  // a conflicting copy of revision 2: the fixed order decides
+      Record c = r2;
+      c.topic = "conflict";
+      c.answers[0] = sr_test::answer("overall", Scale::Stars, 3);
+      (i % 26 ? first : second).push_back(record_to_json(c));
+    }
+    if (i % 101 == 0) first.push_back("{\"schema\":\"rating.v2\"}");
+    if (i % 103 == 0) second.push_back("not json");
+    if (i % 107 == 0) second.push_back("");
+  }
+  std::string out;
+  for (const std::string& l : first) out += l + "\n";
+  for (const std::string& l : second) out += l + "\n";
+  return out;
+}
+}  // namespace
+
+TEST(Insights, cli_threads_give_the_output_of_one_thread) {
+  const std::string content = spread_file(3000);
+  for (const char* query : {"", "--by topic", "--by day --question overall"}) {
+    const RunResult one = run_insights(content, std::string(query) + " --threads 1");
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    const json j = json::parse(one.out);
+    EXPECT_EQ(j["invalid_lines"], 30 + 30);  // i % 101 == 0 and i % 103 == 0, i < 3000
+    EXPECT_EQ(j["ratings"].get<int64_t>() + j["excluded_internal"].get<int64_t>(), 3000);
+    for (const char* threads : {"2", "3", "7", "64"}) {
+      const RunResult many = run_insights(content, std::string(query) + " --threads " + threads);
+      ASSERT_EQ(many.exit_code, 0) << many.err;
+      EXPECT_EQ(many.out, one.out) << query << " --threads " << threads;
+    }
+    // The default (2 threads) too.
+    EXPECT_EQ(run_insights(content, query).out, one.out) << query;
+  }
+  // And it is the core's answer for the whole file in one Aggregator, line by line.
+  Aggregator agg;
+  int64_t invalid = 0;
+  std::size_t start = 0;
+  while (start < content.size()) {
+    const std::size_t nl = content.find('\n', start);
+    const std::string line = content.substr(start, nl - start);
+    if (!line.empty() && !agg.add_json(line).empty()) ++invalid;
+    start = nl + 1;
+  }
+  json threaded = json::parse(run_insights(content, "--threads 2").out);
+  EXPECT_EQ(threaded["invalid_lines"], invalid);
+  threaded.erase("invalid_lines");
+  EXPECT_EQ(threaded, json::parse(agg.result_json()));
+}
+
+TEST(Insights, cli_threads_strict_reports_the_first_invalid_line_of_the_file) {
+  std::string head;
+  for (int i = 0; i < 2000; ++i) head += record_to_json(rec("a" + std::to_string(i), 1, 5)) + "\n";
+  std::string tail;
+  for (int i = 0; i < 2000; ++i) tail += record_to_json(rec("b" + std::to_string(i), 1, 4)) + "\n";
+  // Invalid lines only in the second half: its line number counts the first half's lines.
+  const std::string late = head + tail + "not json\n" + tail;
+  // Invalid lines in both halves: the first half's is the one reported.
+  const std::string both = head + "{}\n" + head + tail + "not json\n" + tail;
+  for (const std::string* content : {&late, &both}) {
+    const RunResult one = run_insights(*content, "--strict --threads 1");
+    EXPECT_EQ(one.exit_code, 1);
+    EXPECT_EQ(one.out, "");
+    EXPECT_NE(one.err.find(content == &late ? ":4001:" : ":2001:"), std::string::npos) << one.err;
+    for (const char* threads : {"2", "3", "8"}) {
+      const RunResult many = run_insights(*content, std::string("--strict --threads ") + threads);
+      EXPECT_EQ(many.exit_code, 1);
+      EXPECT_EQ(many.out, "");
+      // Same message; the temp file's name differs between runs, so compare from the line.
+      EXPECT_EQ(many.err.substr(many.err.find(".jsonl:")), one.err.substr(one.err.find(".jsonl:")))
+          << "--threads " << threads;
+    }
+  }
+}
+
+TEST(Insights, cli_threads_option_is_checked) {
+  for (const char* bad : {"--threads 0", "--threads 65", "--threads x", "--threads=", "--threads",
+                          "--threads -1", "--threads 2x"}) {
+    const RunResult r = run_insights("", bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--threads"), std::string::npos) << bad << ": " << r.err;
+  }
+  const RunResult ok = run_insights(record_to_json(rec("a", 1, 5)) + "\n", "--threads=64");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(json::parse(ok.out)["ratings"], 1);
+}
+
 // Issue 13: a record line with a duplicate key is an invalid line (the fast reader falls back
 // to the DOM reader, which refuses it), not a record whose last key wins.
 TEST(Insights, cli_line_with_a_duplicate_key_is_invalid) {

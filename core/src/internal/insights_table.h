@@ -23,7 +23,22 @@
 
 namespace session_rating::internal {
 
-template <typename V>
+// The hash of an id: fnv1a_64 with a finaliser (MurmurHash3's fmix64), so that the top bits
+// (the slot) and the low bits (the tag) both depend on every byte.
+struct IdHash {
+  uint64_t operator()(std::string_view id) const {
+    uint64_t h = fnv1a_64(id);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+  }
+};
+
+// `Hash` is replaceable for tests (a constant hash makes every id collide).
+template <typename V, typename Hash = IdHash>
 class IdTable {
  public:
   struct Item {
@@ -104,17 +119,7 @@ class IdTable {
   static constexpr std::size_t kChunk = std::size_t(1) << 14;      // items per chunk
   static constexpr std::size_t kIdBlock = std::size_t(1) << 18;    // bytes per id block
 
-  static uint64_t hash_of(std::string_view id) {
-    uint64_t h = fnv1a_64(id);
-    // A finaliser (MurmurHash3's fmix64), so that the top bits (the slot) and the low bits
-    // (the tag) both depend on every byte.
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-  }
+  static uint64_t hash_of(std::string_view id) { return Hash()(id); }
 
   Item& at(std::size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
 
