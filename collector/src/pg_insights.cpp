@@ -35,9 +35,13 @@ std::string quoted(const std::string& text) {
   return out + "'";
 }
 
-// The honoured internal flag as SQL, from the core's one rule (internal_honoured) applied to
-// every (claimed, context_trust) pair: the rule is evaluated here, not restated.
-std::string honoured_internal_sql() {
+// The ids of the ratings whose internal flag is honoured (left out, counted in
+// excluded_internal), as a subquery: the core's one rule (internal_honoured) evaluated here for
+// every (claimed, context_trust) pair, not restated. It reads only the internal rows (through
+// the ratings_tally index, whose second column is `internal`); the big scans then test
+// `r.id [NOT] IN (…)` against its hashed result, so they never need context_trust, which is
+// not in ratings_tally, and can stay on that index instead of the wide heap rows.
+std::string honoured_ids_sql() {
   using session_rating::ContextTrust;
   const ContextTrust all[] = {ContextTrust::None, ContextTrust::Signed, ContextTrust::Unsigned,
                               ContextTrust::Invalid, ContextTrust::Expired};
@@ -49,10 +53,10 @@ std::string honoured_internal_sql() {
       names += (names.empty() ? "" : ",") + quoted(session_rating::context_trust_name(t));
     }
     if (names.empty()) continue;
-    out += std::string(out.empty() ? "" : " OR ") + "(r.internal = " + std::to_string(claimed) +
-           " AND r.context_trust IN (" + names + "))";
+    out += std::string(out.empty() ? "" : " OR ") + "(t.internal = " + std::to_string(claimed) +
+           " AND t.context_trust IN (" + names + "))";
   }
-  return out.empty() ? "FALSE" : "(" + out + ")";
+  return "SELECT t.id FROM ratings t WHERE " + (out.empty() ? std::string("FALSE") : out);
 }
 
 // The group key of a rating as SQL (text, never NULL: a missing topic, agent or property is
@@ -140,7 +144,8 @@ bool pg_insights(SqlConn& conn, const Filters& f, std::string& body, std::string
   const session_rating::InsightsQuery& q = f.query;
   const bool grouped = q.by != GroupBy::None;
   const std::string g = group_sql(q);
-  const std::string honoured = honoured_internal_sql();
+  const std::string ids = honoured_ids_sql();
+  const std::string honoured = "r.id IN (" + ids + ")", counted = "r.id NOT IN (" + ids + ")";
 
   // Filters as parameters $1…; the fixed parts (group key, internal rule) are literals.
   std::vector<PgParam> params;
@@ -164,13 +169,16 @@ bool pg_insights(SqlConn& conn, const Filters& f, std::string& body, std::string
           : "";
   const std::string answers_from =
       " FROM answers a JOIN ratings r ON r.id = a.rating_row" + property_join + where +
-      (where.empty() ? " WHERE " : " AND ") + "NOT " + honoured +
+      (where.empty() ? " WHERE " : " AND ") + counted +
       (q.question ? " AND a.question = $" + std::to_string(params.size()) : "");
 
-  // Three aggregates over one snapshot, so they describe the same ratings.
+  // Two aggregates over one snapshot, so they describe the same ratings. Both are hash
+  // aggregates (no count(DISTINCT), whose sorts dominated): work_mem for this transaction only.
   Runner runner{db, params, error};
-  if (!db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ok()) {
+  if (!db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ok() ||
+      !db.exec("SET LOCAL work_mem = '64MB'").ok()) {
     error = db.last_error();
+    db.exec("ROLLBACK");
     return false;
   }
   struct Rollback {
@@ -178,69 +186,94 @@ bool pg_insights(SqlConn& conn, const Filters& f, std::string& body, std::string
     ~Rollback() { db.exec("ROLLBACK"); }
   } rollback{db};
 
-  // 1. Per rating: counted ratings, excluded internal ones, distinct raters — per group and
-  //    in total (a rater in two groups counts once in the total).
-  const std::string gs = grouped ? "GROUPING SETS ((" + g + "), ())" : "()";
-  auto ratings = runner.run(
-      "SELECT " + g + ", count(*) FILTER (WHERE NOT " + honoured + "), count(*) FILTER (WHERE " +
-      honoured + "), count(DISTINCT r.rater_id) FILTER (WHERE NOT " + honoured + "), " +
-      (grouped ? "GROUPING(" + g + ")" : "1") + " FROM ratings r" + question_join + property_join +
-      where + " GROUP BY " + gs);
+  // 1. Per group: counted ratings and excluded internal ones (a rating is in one group, so
+  //    the total is their sum). With a question filter only ratings that answered it.
+  auto ratings = runner.run("SELECT " + g + ", count(*) FILTER (WHERE " + counted +
+                            "), count(*) FILTER (WHERE " + honoured + ") FROM ratings r" +
+                            question_join + property_join + where +
+                            (grouped ? " GROUP BY 1" : ""));
   if (!ratings) return false;
-  // 2. Per question: ratings that answered it (a record answers each question at most once:
-  //    check_record) and their distinct raters.
-  const std::string qs =
-      grouped ? "GROUPING SETS ((" + g + ", a.question), (a.question))" : "a.question";
-  auto questions = runner.run("SELECT " + (grouped ? g : "''") +
-                              ", a.question, count(*), count(DISTINCT r.rater_id), " +
-                              (grouped ? "GROUPING(" + g + ")" : "1") + answers_from +
-                              " GROUP BY " + qs);
-  if (!questions) return false;
-  // 3. Answers by everything an answer's figures depend on.
-  auto answers = runner.run("SELECT " + g +
-                            ", a.question, a.scale, a.score, a.positive, a.sentiment, a.problems,"
-                            " count(*)" + answers_from + " GROUP BY 1, 2, 3, 4, 5, 6, 7");
+  // 2. One pass over the counted answers (answers ⋈ ratings) with hashed grouping sets:
+  //    - the answers by everything an answer's figures depend on (question, scale, score,
+  //      positive, sentiment, problems), per group: the buckets; a record answers each
+  //      question at most once (check_record), so a question's answers are its ratings;
+  //    - the distinct (key, rater) pairs per (group, question), group, question and total,
+  //      counted per key by the outer query: distinct raters without count(DISTINCT)'s sorts.
+  //    Column `s` tells the sets apart (kBucket, kGroupQuestion, kGroup, kQuestion, kTotal);
+  //    `g` is the group key ('' in the ungrouped query, whose sets have no group column).
+  const std::string gg = grouped ? g : "''";
+  const std::string gcol = grouped ? g + ", " : "";
+  const std::string sets =
+      "(" + gcol + "a.question, a.scale, a.score, a.positive, a.sentiment, a.problems), " +
+      (grouped ? "(" + g + ", a.question, r.rater_id), (" + g + ", r.rater_id), " : "") +
+      "(a.question, r.rater_id), (r.rater_id)";
+  const std::string set_id = "GROUPING(" + gcol + "a.question, a.scale, r.rater_id)";
+  auto answers = runner.run(
+      "SELECT s, g, q, scale, score, positive, sentiment, problems, sum(n), count(rater) FROM ("
+      "SELECT " + set_id + " AS s, " + gg + " AS g, a.question AS q, a.scale AS scale, "
+      "a.score AS score, a.positive AS positive, a.sentiment AS sentiment, a.problems AS problems, "
+      "r.rater_id AS rater, count(*) AS n" + answers_from + " GROUP BY GROUPING SETS (" + sets +
+      ")) d GROUP BY s, g, q, scale, score, positive, sentiment, problems");
   if (!answers) return false;
 
   session_rating::Insights out;
   out.query = q;
-  auto key_of = [&](const PgResult& r, int row) {
-    std::string key = r.text_col(row, 0);
+  auto key_of = [&](const PgResult& r, int row, int col) {
+    std::string key = r.text_col(row, col);
     if (q.by == GroupBy::Day)
       key = session_rating::utc_day_string(std::strtoll(key.c_str(), nullptr, 10));
     return key;
   };
-  auto summary_of = [&](const PgResult& r, int row, int total_col) -> Summary& {
-    return r.int_col(row, total_col) == 1 ? out.total : out.groups[key_of(r, row)];
-  };
   for (int i = 0; i < ratings->rows(); ++i) {
-    Summary& s = summary_of(*ratings, i, 4);
-    s.ratings = ratings->int_col(i, 1);
-    s.excluded_internal = ratings->int_col(i, 2);
-    s.raters = ratings->int_col(i, 3);
+    const int64_t kept = ratings->int_col(i, 1), internal = ratings->int_col(i, 2);
+    if (grouped && kept + internal == 0) continue;  // no ratings at all: no group
+    out.total.ratings += kept;
+    out.total.excluded_internal += internal;
+    if (!grouped) continue;
+    Summary& s = out.groups[key_of(*ratings, i, 0)];
+    s.ratings = kept;
+    s.excluded_internal = internal;
   }
-  for (int i = 0; i < questions->rows(); ++i) {
-    Figures& fig = summary_of(*questions, i, 4).questions[questions->text_col(i, 1)];
-    fig.ratings = questions->int_col(i, 2);
-    fig.raters = questions->int_col(i, 3);
-  }
+  // GROUPING(g, question, scale, rater): a bit per column left out of the set (g = 8 … rater
+  // = 1). The ungrouped query has no g column: its ids (1, 2, 6) are mapped onto these.
+  constexpr int64_t kBucket = 1, kGroupQuestion = 2, kGroup = 6, kQuestion = 10, kTotal = 14;
   UnitFigures units;
   for (int i = 0; i < answers->rows(); ++i) {
-    const Figures* unit =
-        units.get(answers->text_col(i, 2), answers->int_col(i, 3), answers->int_col(i, 4) != 0,
-                  answers->text_col(i, 5), answers->text_col(i, 6));
-    if (!unit) {
-      error = "a stored answer has an unknown scale or sentiment";
+    int64_t set = answers->int_col(i, 0);
+    if (!grouped) set = set == 1 ? kBucket : set == 2 ? kQuestion : set == 6 ? kTotal : -1;
+    const std::string question = answers->text_col(i, 2);
+    const int64_t raters = answers->int_col(i, 9);
+    if (set == kTotal) {
+      out.total.raters = raters;
+    } else if (set == kQuestion) {
+      out.total.questions[question].raters = raters;
+    } else if (set == kGroup) {
+      out.groups[key_of(*answers, i, 1)].raters = raters;
+    } else if (set == kGroupQuestion) {
+      if (grouped) out.groups[key_of(*answers, i, 1)].questions[question].raters = raters;
+    } else if (set == kBucket) {
+      const Figures* unit = units.get(answers->text_col(i, 3), answers->int_col(i, 4),
+                                      answers->int_col(i, 5) != 0, answers->text_col(i, 6),
+                                      answers->text_col(i, 7));
+      if (!unit) {
+        error = "a stored answer has an unknown scale or sentiment";
+        return false;
+      }
+      const int64_t n = answers->int_col(i, 8);
+      add_answers(out.total, *unit, n);
+      Figures& tq = out.total.questions[question];
+      add_answers(tq, *unit, n);
+      tq.ratings += n;
+      if (grouped) {
+        Summary& s = out.groups[key_of(*answers, i, 1)];
+        add_answers(s, *unit, n);
+        Figures& gq = s.questions[question];
+        add_answers(gq, *unit, n);
+        gq.ratings += n;
+      }
+    } else {
+      error = "unexpected grouping set " + std::to_string(set);
       return false;
-    }
-    const int64_t n = answers->int_col(i, 7);
-    const std::string question = answers->text_col(i, 1);
-    add_answers(out.total, *unit, n);
-    add_answers(out.total.questions[question], *unit, n);
-    if (grouped) {
-      Summary& s = out.groups[key_of(*answers, i)];
-      add_answers(s, *unit, n);
-      add_answers(s.questions[question], *unit, n);
     }
   }
   body = session_rating::insights_to_json(out);

@@ -22,7 +22,7 @@ namespace collector {
 
 // The core's insights JSON over the latest stored revision of every rating matching
 // f.from / f.to / f.topic, grouped and filtered by f.query (by, question). The SQL is
-// PostgreSQL's (GROUPING SETS, FILTER, count(DISTINCT)); `db` must be a PostgreSQL
+// PostgreSQL's (hashed GROUPING SETS, FILTER); `db` must be a PostgreSQL
 // connection. False with `error` on a database error.
 bool pg_insights(SqlConn& db, const Filters& f, std::string& body, std::string& error);
 
