@@ -81,11 +81,13 @@ start_collectors() {  # $1 = db, $2 = how many; sets PIDS and URLS
     "$COLLECTOR" --listen 127.0.0.1:0 --db "$1" --write-key bench-key --admin-token bench-admin-token \
       --rate-limit 0 --quiet --synchronous full >"$TMP/c$i.log" 2>&1 &
     PIDS+=($!)
-    for _ in $(seq 1 100); do
+    # Up to 2 min: a collector opening a large store finalises what is due first.
+    for _ in $(seq 1 1200); do
       grep -q '"event":"listening"' "$TMP/c$i.log" && break
       sleep 0.1
     done
     port=$(grep '"event":"listening"' "$TMP/c$i.log" | sed -E 's/.*"port":([0-9]+).*/\1/')
+    [ -n "$port" ] || { echo "bench: collector $i did not start:"; cat "$TMP/c$i.log"; exit 1; }
     URLS+=("http://127.0.0.1:$port")
   done
   # A fresh database starts with ratings off (docs/programme.md): switched on once; every

@@ -139,8 +139,7 @@ struct Runner {
 
 }  // namespace
 
-bool pg_insights(SqlConn& conn, const Filters& f, std::string& body, std::string& error) {
-  PgConn& db = static_cast<PgConn&>(conn);
+bool pg_insights(PgConn& db, const Filters& f, std::string& body, std::string& error) {
   const session_rating::InsightsQuery& q = f.query;
   const bool grouped = q.by != GroupBy::None;
   const std::string g = group_sql(q);

@@ -16,14 +16,14 @@
 #include <string>
 
 #include "queries.h"
-#include "sql.h"
 
 namespace collector {
 
+class PgConn;
+
 // The core's insights JSON over the latest stored revision of every rating matching
 // f.from / f.to / f.topic, grouped and filtered by f.query (by, question). The SQL is
-// PostgreSQL's (hashed GROUPING SETS, FILTER); `db` must be a PostgreSQL
-// connection. False with `error` on a database error.
-bool pg_insights(SqlConn& db, const Filters& f, std::string& body, std::string& error);
+// PostgreSQL's (hashed GROUPING SETS, FILTER). False with `error` on a database error.
+bool pg_insights(PgConn& db, const Filters& f, std::string& body, std::string& error);
 
 }  // namespace collector
