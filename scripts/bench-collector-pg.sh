@@ -15,8 +15,9 @@
 #     rating present, none twice).
 #  3. GET /v1/insights over BENCH_RATINGS stored ratings (default 1,000,000; 10,000,000 works,
 #     given ~20 GB of disk and ~40 min): the same rows in SQLite and in PostgreSQL, timed
-#     through one collector on each (total, by=day, by=topic, by=property:model,
-#     question=nps), median of BENCH_RUNS (default 3), and the ratio PostgreSQL ÷ SQLite.
+#     through one collector on each, both running, the runs alternating between them (total,
+#     by=day, by=topic, by=property:model, question=nps), median of BENCH_RUNS (default 3),
+#     the ratio PostgreSQL ÷ SQLite, and whether both answered byte-identical JSON.
 #     How the data is made: session-rating-collector-bench load --shape v2 fills the SQLite
 #     store through the collector's own insert path (RatingRow, answers, properties; 30 days,
 #     4 topics, 7 agents, 2 % internal, a rater on 4 of 5 ratings, NPS on every third, a
@@ -193,30 +194,37 @@ t2=$(date +%s)
 echo "copy into PostgreSQL: $(( t2 - t1 )) s (SQLite load: $(( t1 - t0 )) s); rows: ratings $(sql "$PG_INSIGHTS" "SELECT count(*) FROM ratings") / $(sql "$TMP/insights.sqlite3" "SELECT count(*) FROM ratings"), answers $(sql "$PG_INSIGHTS" "SELECT count(*) FROM answers") / $(sql "$TMP/insights.sqlite3" "SELECT count(*) FROM answers") (PostgreSQL / SQLite)"
 echo "sizes: SQLite file $(du -sh "$TMP/insights.sqlite3" | cut -f1), PostgreSQL database $(psql "$SR_PG_URL" -qAtc "SELECT pg_size_pretty(pg_database_size('bench_insights'))")"
 
-declare -A MEDIAN
-time_insights() {  # $1 = label, $2 = db
-  start_collectors "$2" 1
-  for q in "" "?by=day" "?by=topic" "?by=property:model" "?question=nps"; do
-    times=()
-    for _ in $(seq 1 "$RUNS"); do
-      times+=("$(curl -s -o "$TMP/insights-$1.json" -w '%{time_total}' -H 'Authorization: Bearer bench-admin-token' "${URLS[0]}/v1/insights$q")")
-    done
-    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-    MEDIAN["$1$q"]=$median
-    cp "$TMP/insights-$1.json" "$TMP/answer-$1-${q//[^a-z]/_}.json"
-    printf '%-10s insights%-20s median %6.0f ms (runs: %s s); ratings=%s\n' "$1" "$q" \
-      "$(awk -v t="$median" 'BEGIN{print t*1000}')" "${times[*]}" \
-      "$(grep -o '"ratings":[0-9]*' "$TMP/insights-$1.json" | tail -1 | cut -d: -f2)"
-  done
-  stop_collectors
-}
-time_insights sqlite "$TMP/insights.sqlite3"
-time_insights postgres "$PG_INSIGHTS"
-for q in "" "?by=day" "?by=topic" "?by=property:model" "?question=nps"; do
-  same=different
-  cmp -s "$TMP/answer-sqlite-${q//[^a-z]/_}.json" "$TMP/answer-postgres-${q//[^a-z]/_}.json" && same=identical
-  awk -v q="$q" -v s="${MEDIAN[sqlite$q]}" -v p="${MEDIAN[postgres$q]}" -v same="$same" 'BEGIN {
-    printf "ratio insights%-20s PostgreSQL / SQLite = %.2f (%.0f ms / %.0f ms); answers %s\n", q, p / s, p * 1000, s * 1000, same }'
+# One collector on each store, both running; the runs alternate SQLite, PostgreSQL, SQLite, …
+# per query, so a change in machine load hits both alike.
+"$COLLECTOR" --listen 127.0.0.1:0 --db "$TMP/insights.sqlite3" --write-key bench-key \
+  --admin-token bench-admin-token --quiet >"$TMP/cs.log" 2>&1 &
+PIDS=($!)
+"$COLLECTOR" --listen 127.0.0.1:0 --db "$PG_INSIGHTS" --write-key bench-key \
+  --admin-token bench-admin-token --quiet >"$TMP/cp.log" 2>&1 &
+PIDS+=($!)
+declare -A URL_OF
+for b in s p; do
+  for _ in $(seq 1 1200); do grep -q '"event":"listening"' "$TMP/c$b.log" && break; sleep 0.1; done
+  port=$(grep '"event":"listening"' "$TMP/c$b.log" | sed -E 's/.*"port":([0-9]+).*/\1/')
+  [ -n "$port" ] || { echo "bench: a collector did not start:"; cat "$TMP/c$b.log"; exit 1; }
+  URL_OF[$b]="http://127.0.0.1:$port"
 done
+echo "insights timings start (load average: $(load)); median of $RUNS runs each, alternating"
+for q in "" "?by=day" "?by=topic" "?by=property:model" "?question=nps"; do
+  ts=() tp=()
+  for _ in $(seq 1 "$RUNS"); do
+    ts+=("$(curl -s -o "$TMP/answer-s.json" -w '%{time_total}' -H 'Authorization: Bearer bench-admin-token' "${URL_OF[s]}/v1/insights$q")")
+    tp+=("$(curl -s -o "$TMP/answer-p.json" -w '%{time_total}' -H 'Authorization: Bearer bench-admin-token' "${URL_OF[p]}/v1/insights$q")")
+  done
+  ms=$(printf '%s\n' "${ts[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  mp=$(printf '%s\n' "${tp[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  same=different
+  cmp -s "$TMP/answer-s.json" "$TMP/answer-p.json" && same=identical
+  awk -v q="$q" -v s="$ms" -v p="$mp" -v same="$same" -v rs="${ts[*]}" -v rp="${tp[*]}" \
+    -v n="$(grep -o '"ratings":[0-9]*' "$TMP/answer-p.json" | tail -1 | cut -d: -f2)" 'BEGIN {
+    printf "insights%-20s SQLite %6.0f ms, PostgreSQL %6.0f ms, ratio PostgreSQL / SQLite %.2f; answers %s (ratings=%s; runs: SQLite %s s, PostgreSQL %s s)\n",
+      q, s * 1000, p * 1000, p / s, same, n, rs, rp }'
+done
+stop_collectors
 psql "$SR_PG_URL" -qAtc "DROP DATABASE bench_insights" >/dev/null
 echo "load average at the end: $(load)"
