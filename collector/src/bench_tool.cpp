@@ -3,9 +3,12 @@
 //       the same rows the wrk script posts, inserted with the collector's own statements
 //       straight into SQLite (no HTTP, no JSON parsing, no validation), one commit per
 //       --per-txn rows; prints {"rows","seconds","rows_per_s"}.
-//   load --db PATH --count N
+//   load --db PATH --count N [--shape v1|v2]
 //       fills a fresh database with N ratings (varied scores, topics, agents, days) for the
-//       insights timing; prints {"rows","seconds"}.
+//       insights timing; prints {"rows","seconds"}. --shape v2 (scripts/bench-collector-pg.sh):
+//       in addition a rater on 4 ratings of 5 (200,000 distinct), an NPS answer on every third
+//       rating and a property "model" (m-1 / m-2 / absent), so the per-question, NPS, rater
+//       and property figures have work to do.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +43,29 @@ session_rating::Record bench_record(int64_t n, int64_t now) {
   return r;
 }
 
+// --shape v2: a rater on 4 of 5 ratings, an NPS answer on every third, a property "model".
+void add_v2_fields(session_rating::Record& r, int64_t n) {
+  if (n % 5 != 0) r.rater_id = "user-" + std::to_string(n % 200000);
+  if (n % 3 == 0) {
+    session_rating::Answer a;
+    a.question = "nps";
+    a.scale = session_rating::Scale::Nps;
+    a.min = 0;
+    a.max = 10;
+    a.low_score_max = 6;
+    a.positive_min = 9;
+    a.score = static_cast<int>((n / 3) % 11);
+    a.positive = session_rating::is_positive(a.scale, a.score, a.positive_min);
+    a.sentiment = session_rating::sentiment_of(a.scale, a.min, a.max, a.score, a.positive_min);
+    r.answers.push_back(std::move(a));
+  }
+  if (n % 3 != 2) {
+    session_rating::PropertyValue model;
+    model.text = n % 3 == 0 ? "m-1" : "m-2";
+    r.properties.emplace_back("model", model);
+  }
+}
+
 // The collector's own row building, with the record's time as the client's.
 RatingRow row_of(const session_rating::Record& r) {
   return make_row(r, r.submitted_at, record_content_hash(r));
@@ -51,7 +77,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int usage() {
   std::fputs("usage: session-rating-collector-bench raw-insert|load --db PATH --count N "
-             "[--synchronous full|normal] [--per-txn N]\n", stderr);
+             "[--synchronous full|normal] [--per-txn N] [--shape v1|v2]\n", stderr);
   return 2;
 }
 
@@ -60,7 +86,7 @@ int usage() {
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string mode = argv[1];
-  std::string db_path, sync = "full";
+  std::string db_path, sync = "full", shape = "v1";
   int64_t count = 0, per_txn = 1;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -68,6 +94,7 @@ int main(int argc, char** argv) {
     else if (flag == "--count") count = std::atoll(value.c_str());
     else if (flag == "--synchronous") sync = value;
     else if (flag == "--per-txn") per_txn = std::atoll(value.c_str());
+    else if (flag == "--shape" && (value == "v1" || value == "v2")) shape = value;
     else return usage();
   }
   if (db_path.empty() || count <= 0 || per_txn <= 0) return usage();
@@ -113,6 +140,7 @@ int main(int argc, char** argv) {
       r.internal = n % 50 == 0;
       r.final = *r.edit_deadline <= now;  // an old store is mostly final already
       r.topic = std::string(n % 4 == 0 ? "billing" : n % 4 == 1 ? "onboarding" : n % 4 == 2 ? "calls" : "other");
+      if (shape == "v2") add_v2_fields(r, n);
       if (!tx.insert(row_of(r))) {
         std::fprintf(stderr, "bench: load failed: %s\n", db->last_error().c_str());
         return 1;

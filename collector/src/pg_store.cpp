@@ -10,6 +10,7 @@
 #include <random>
 
 #include "json_util.h"
+#include "pg_insights.h"
 #include "programme_store.h"
 #include "queries.h"
 
@@ -867,14 +868,14 @@ bool PgReadConn::get_site(std::string& doc, int64_t& updated_at) {
 }
 
 // The read queries shared with SQLite (queries.cpp, programme_store.cpp, sql.h). Insights
-// read every matching row into the core's Tally, as on SQLite; SQL aggregates for large
-// stores are the next step (docs/store.md).
+// are SQL aggregates here (pg_insights.cpp); ?engine=core reads every row into the core.
 bool PgReadConn::list_ratings(const Filters& f, std::string& body, std::string& error) {
   return collector::list_ratings(*db_, f, body, error);
 }
 
 bool PgReadConn::insights(const Filters& f, std::string& body, std::string& error) {
-  return collector::insights(*db_, f, body, error);
+  if (f.core_engine) return collector::insights(*db_, f, body, error);
+  return pg_insights(*db_, f, body, error);  // SQL aggregates (pg_insights.h)
 }
 
 bool PgReadConn::session_view(const std::string& session_id, std::string& body,

@@ -10,8 +10,10 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- args[1] (wrk ... -- OFFSET): added to the thread number, so several wrk processes posting
+-- at once (scripts/bench-collector-pg.sh) make distinct rating ids.
 function init(args)
-  thread_id = id or 0
+  thread_id = (id or 0) + (tonumber(args[1]) or 0)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
 end
