@@ -325,6 +325,12 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE status = 'pendi
 CREATE INDEX webhook_outbox_order ON webhook_outbox(rating_id, endpoint_id, id)
   WHERE status = 'pending';
 )SQL"},
+    // 7 → 8: the outbox delivery lease (server ms; NULL = not leased). A process claims due
+    // rows by setting it (PgReadConn::outbox_due, FOR UPDATE SKIP LOCKED); recording the
+    // attempt's result clears it; a process that died holding it loses it when it passes.
+    {8, R"SQL(
+ALTER TABLE webhook_outbox ADD COLUMN lease_until bigint;
+)SQL"},
 };
 
 std::string pg_error(PgConn& db, const PgResult& r) {
@@ -692,8 +698,11 @@ int64_t PgWriteTx::add_session_event(const std::string& session_id, const std::s
 
 bool PgWriteTx::outbox_result(int64_t id, const std::string& status, int64_t attempts,
                               int64_t next_at, const std::string& last_error, int64_t done_at) {
+  // Clears the lease. Only a pending row changes: a row another process delivered (after
+  // this one's lease had passed) stays delivered.
   return run("UPDATE webhook_outbox SET status = $2, attempts = $3, next_at = $4, "
-             "last_error = $5, done_at = nullif($6::bigint, 0) WHERE id = $1",
+             "last_error = $5, done_at = nullif($6::bigint, 0), lease_until = NULL "
+             "WHERE id = $1 AND status = 'pending'",
              {pg(id), status, pg(attempts), pg(next_at),
               last_error.empty() ? PgParam() : PgParam(last_error), pg(done_at)})
       .ok();
@@ -930,15 +939,21 @@ bool PgReadConn::session_events_after(const std::string& session_id, int64_t aft
   return true;
 }
 
-bool PgReadConn::outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) {
-  // One process draining the outbox for now; several need the SKIP LOCKED lease (store.md).
+bool PgReadConn::outbox_due(int64_t now, int64_t lease_until, int64_t limit,
+                            std::vector<OutboxRow>& out) {
+  // The claim is one statement: the due rows nobody holds are locked (SKIP LOCKED: rows
+  // another process is claiming right now are passed over, not waited for) and leased until
+  // `lease_until`. Under READ COMMITTED a row whose lease another claim committed meanwhile
+  // is re-checked against the WHERE clause once locked, and dropped.
   PgResult r = db_->query(
-      "SELECT id, delivery_id, endpoint_id, type, rating_id, revision, data, created_at, "
-      "attempts FROM webhook_outbox o WHERE status = 'pending' AND next_at <= $1 "
+      "UPDATE webhook_outbox w SET lease_until = $2 FROM (SELECT id FROM webhook_outbox o "
+      "WHERE status = 'pending' AND next_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) "
       "AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.status = 'pending' AND "
       "p.rating_id = o.rating_id AND p.endpoint_id = o.endpoint_id AND p.id < o.id) "
-      "ORDER BY next_at, id LIMIT $2",
-      {pg(now), pg(limit)});
+      "ORDER BY next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) c WHERE w.id = c.id "
+      "RETURNING w.id, w.delivery_id, w.endpoint_id, w.type, w.rating_id, w.revision, w.data, "
+      "w.created_at, w.attempts, w.next_at",
+      {pg(now), pg(lease_until), pg(limit)});
   if (!r.ok()) return false;
   for (int i = 0; i < r.rows(); ++i) {
     OutboxRow row;
@@ -953,6 +968,15 @@ bool PgReadConn::outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& 
     row.attempts = r.int_col(i, 8);
     out.push_back(std::move(row));
   }
+  // RETURNING has no order: back to (next_at, id), the order rows fell due.
+  std::vector<std::pair<std::pair<int64_t, int64_t>, size_t>> order;
+  for (int i = 0; i < r.rows(); ++i) order.push_back({{r.int_col(i, 9), r.int_col(i, 0)}, static_cast<size_t>(i)});
+  std::sort(order.begin(), order.end());
+  std::vector<OutboxRow> sorted;
+  const size_t base = out.size() - order.size();
+  for (auto& o : order) sorted.push_back(std::move(out[base + o.second]));
+  out.resize(base);
+  for (auto& row : sorted) out.push_back(std::move(row));
   return true;
 }
 
