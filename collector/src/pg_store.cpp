@@ -863,7 +863,11 @@ void PgWriter::run(PgConn& conn) {
 
 // ---- PgReadConn -------------------------------------------------------------------------
 
-PgReadConn::~PgReadConn() { store_.release(std::move(db_)); }
+PgReadConn::~PgReadConn() {
+  // An export left unfinished (its client went away): the connection goes back clean.
+  if (in_snapshot_ && !db_->exec("ROLLBACK").ok()) db_.reset();
+  store_.release(std::move(db_));
+}
 
 bool PgReadConn::ping() { return db_->exec("SELECT 1").ok(); }
 
@@ -898,9 +902,21 @@ bool PgReadConn::session_timeline(const std::string& session_id, int64_t now, st
 
 int64_t PgReadConn::export_chunk(int64_t after_id, int64_t limit, std::string& out,
                                  int64_t& last_id) {
+  // Every chunk of one export reads one snapshot (opened by the first chunk, closed by the
+  // last): with several writers a revision with a lower id can commit after one with a higher
+  // id, and a chunk-by-chunk id cursor over live data could pass it by. In one snapshot, the
+  // export is exactly the revisions committed before it started, each once.
+  last_id = after_id;
+  if (!in_snapshot_) {
+    if (!db_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ok()) return -1;
+    in_snapshot_ = true;
+  }
   PgResult r = db_->query("SELECT id, record FROM revisions WHERE id > $1 ORDER BY id LIMIT $2",
                           {pg(after_id), pg(limit)});
-  last_id = after_id;
+  if (!r.ok() || r.rows() < limit) {
+    in_snapshot_ = false;
+    if (!db_->exec(r.ok() ? "COMMIT" : "ROLLBACK").ok()) return -1;
+  }
   if (!r.ok()) return -1;
   for (int i = 0; i < r.rows(); ++i) {
     out += r.text_col(i, 1);

@@ -222,7 +222,10 @@ class ReadConn {
   virtual bool session_view(const std::string& session_id, std::string& body,
                             std::string& error) = 0;
   // Up to `limit` stored revisions with id > after_id as JSONL appended to `out`; `last_id`
-  // the last id written; the number of lines, -1 on error.
+  // the last id written; the number of lines, -1 on error. Successive calls on one
+  // connection, until one returns fewer than `limit`, are one export: PostgreSQL reads them
+  // all in one REPEATABLE READ snapshot (several writers commit ids out of order); SQLite's
+  // one writer commits ids in order, so its id cursor passes nothing by.
   virtual int64_t export_chunk(int64_t after_id, int64_t limit, std::string& out,
                                int64_t& last_id) = 0;
   // The session's programme timeline: see programme_store.h.
