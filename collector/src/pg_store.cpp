@@ -2,9 +2,11 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -1071,14 +1073,35 @@ void PgStore::release(std::unique_ptr<PgConn> db) {
   idle_.push_back(std::move(db));
 }
 
+namespace {
+
+constexpr const char* kListen = "LISTEN sr_session_events; LISTEN sr_site";
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The listener's connection carries its process id in application_name, so an operator (or a
+// test) can tell it apart in pg_stat_activity.
+bool start_listening(PgConn& db) {
+  const std::string name = "SET application_name = 'sr-listener-" + std::to_string(::getpid()) + "'";
+  return db.exec(name).ok() && db.exec(kListen).ok();
+}
+
+}  // namespace
+
 bool PgStore::listen(EventSink events, std::function<void()> site_changed) {
   if (listener_.joinable()) return true;
   std::string error;
   listen_db_ = PgConn::connect(url_, error);
-  if (!listen_db_ || !listen_db_->exec("LISTEN sr_session_events; LISTEN sr_site").ok()) {
+  if (!listen_db_ || !start_listening(*listen_db_)) {
     listen_db_.reset();
     return false;
   }
+  PgResult site = listen_db_->query("SELECT updated_at FROM site WHERE id = 1");
+  site_seen_ = site.ok() && site.rows() ? site.int_col(0, 0) : 0;
   sink_ = std::move(events);
   site_changed_ = std::move(site_changed);
   listener_ = std::thread([this] { listen_loop(); });
@@ -1086,19 +1109,58 @@ bool PgStore::listen(EventSink events, std::function<void()> site_changed) {
 }
 
 // Waits on the listening connection's socket (200 ms at a time, to notice stop()), reads each
-// notified event by id and hands it to the sink, in notification (= commit) order. A lost
-// connection is reopened and LISTENs again; events committed meanwhile are not replayed yet
-// (docs/store.md: the listener's catch-up is planned).
+// notified event by id and hands it to the sink, in notification (= commit) order.
+//
+// A lost connection is reopened; once it LISTENs again, the events committed while it was
+// away are read back (by time: created_at from kCatchUpMarginMs before the last moment the
+// connection was known good, in id order; ids commit out of order across sessions, so no
+// single last id would do) and handed to the sink (each stream skips ids it already has), and
+// the site document is reloaded. Every kSiteCheckMs the site row's updated_at is compared
+// with the last one seen: a change whose notification was missed is reloaded then.
 void PgStore::listen_loop() {
   PgConn& db = *listen_db_;
+  constexpr int64_t kCatchUpMarginMs = 10000;  // commit delay and clock skew between processes
+  constexpr int64_t kSiteCheckMs = 5000;
+  int64_t good_at = wall_ms();       // the connection was last known up then
+  int64_t site_checked = good_at;
+  bool lost = false;
   while (!stop_listening_.load()) {
     if (!db.healthy()) {
-      if (!db.reset() || !db.exec("LISTEN sr_session_events; LISTEN sr_site").ok()) {
+      lost = true;
+      if (!db.reset() || !start_listening(db)) {
         for (int i = 0; i < 5 && !stop_listening_.load(); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
       }
     }
+    if (lost) {
+      // Listening again: what was committed meanwhile, then (below) what is notified.
+      PgResult r = db.query("SELECT id, session_id, type, data FROM session_events "
+                            "WHERE created_at >= $1 ORDER BY id",
+                            {pg(good_at - kCatchUpMarginMs)});
+      if (!r.ok()) {  // lost again (healthy() says so), or tried again shortly
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      for (int i = 0; i < r.rows(); ++i)
+        sink_(r.text_col(i, 1), SessionEvent{r.int_col(i, 0), r.text_col(i, 2), r.text_col(i, 3)});
+      lost = false;
+      site_checked = 0;  // and the site document now
+      std::fprintf(stderr, "session-rating-collector: listener reconnected, %d events re-read\n",
+                   r.rows());
+    }
+    const int64_t now = wall_ms();
+    if (now - site_checked >= kSiteCheckMs) {
+      site_checked = now;
+      PgResult r = db.query("SELECT updated_at FROM site WHERE id = 1");
+      if (!r.ok()) continue;
+      const int64_t at = r.rows() ? r.int_col(0, 0) : 0;
+      if (at != site_seen_) {
+        site_seen_ = at;
+        if (site_changed_) site_changed_();
+      }
+    }
+    good_at = now;
     pollfd p{PQsocket(db.handle()), POLLIN, 0};
     if (p.fd < 0 || ::poll(&p, 1, 200) < 0) continue;
     if (!PQconsumeInput(db.handle())) continue;  // the connection broke: healthy() says so

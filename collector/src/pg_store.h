@@ -229,6 +229,7 @@ class PgStore final : public Store {
   std::function<void()> site_changed_;
   std::string origin_;  // random per process
   std::atomic<bool> stop_listening_{false};
+  int64_t site_seen_ = 0;  // site.updated_at as the listener last read it
   std::thread listener_;
   PgStore(std::string url, std::unique_ptr<PgConn> db) : url_(std::move(url)), db_(std::move(db)) {}
   void release(std::unique_ptr<PgConn> db);

@@ -547,6 +547,29 @@ test('two processes on one database: a PATCH on A applies in B within 1 s (confi
   }
 });
 
+// The backstop for a missed site notification (issue 15, docs/store.md): every process
+// compares site.updated_at with what it last read, every 5 s. A change written straight into
+// the table (no NOTIFY at all, as if every notification were lost) reaches both processes.
+test('two processes on one database: a site change whose notification was missed applies within the 5 s check', {
+  skip: TEST_DB === 'postgres' ? false : 'needs SR_TEST_DB=postgres (two processes, one database)',
+}, async (t) => {
+  const a = await startCollector(t);
+  const b = await startCollector(t, { db: a.db });
+  assert.equal((await post(a, record())).status, 200);
+  assert.equal((await post(b, record())).status, 200);
+  // (popup follows enabled: the document stays valid.)
+  sqlite(a.db, `UPDATE site SET doc = replace(replace(doc, '"enabled":true', '"enabled":false'), '"popup":true', '"popup":false'), updated_at = updated_at + 1`);
+  assert.match(sqlite(a.db, 'SELECT doc FROM site'), /"enabled":false/);
+  const deadline = Date.now() + 7000;
+  for (const s of [a, b]) {
+    while ((await admin(s, '/v1/config')).json.enabled !== false) {
+      assert.ok(Date.now() < deadline, 'the change was not picked up within 7 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await post(s, record())).status, 403);
+  }
+});
+
 // An export is one snapshot on PostgreSQL (docs/store.md): with several writers a revision
 // with a lower id can commit after one with a higher id, so the chunks of one export (2,000
 // lines each, read as the client takes them) are read inside one REPEATABLE READ transaction:
