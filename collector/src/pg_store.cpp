@@ -608,6 +608,12 @@ int64_t PgWriteTx::finalise_due(int64_t now_ms) {
 }
 
 std::optional<int64_t> PgWriteTx::session_end(const std::string& session_id) {
+  // Whoever reads a session's end decides on it (ingest: the deadline of the session's new
+  // rating; POST /v1/sessions/{id}/end: whether to store the end and which open ratings get
+  // end + window). Two processes deciding at once would each miss the other's uncommitted
+  // write (a rating left with an open deadline, never final): the session's lock orders them.
+  if (!run("SELECT pg_advisory_xact_lock(hashtextextended('session:' || $1, 0))", {session_id}).ok())
+    return std::nullopt;
   PgResult r = run("SELECT ended_at FROM sessions WHERE session_id = $1", {session_id});
   if (!r.ok() || r.rows() == 0) return std::nullopt;
   return r.int_col(0, 0);
