@@ -718,6 +718,12 @@ bool PgWriteTx::outbox_result(int64_t id, const std::string& status, int64_t att
 
 std::optional<int64_t> PgWriteTx::last_request_at(const std::string& session_id,
                                                   const std::string& agent_id, bool& ok) {
+  // The cooldown is checked and the request stored in one transaction; two processes (or
+  // write connections) asking at once for one agent and session decide one after the other.
+  ok = run("SELECT pg_advisory_xact_lock(hashtextextended('req:' || $1 || '/' || $2, 0))",
+           {session_id, agent_id})
+           .ok();
+  if (!ok) return std::nullopt;
   PgResult r = run("SELECT max(requested_at) FROM rating_requests WHERE session_id = $1 AND "
                    "agent_id = $2",
                    {session_id, agent_id});
@@ -1044,11 +1050,11 @@ bool PgStore::get_site(std::string& doc, int64_t& updated_at, std::string& error
 
 void PgStore::start(WriteHooks hooks) {
   if (writer_ || !db_) return;
-  // One write connection for now: jobs run in submission order as on SQLite, which the
-  // site config's in-memory copy relies on (handlers/config.cpp sets it in commit order).
-  // Several connections need the site change announced with an order (NOTIFY + version,
-  // docs/store.md) first.
-  constexpr int kWriteConnections = 1;
+  // A few write connections, each running one job (transaction) at a time: what must be
+  // ordered is ordered by the database (advisory locks per rating, session, request and the
+  // site document; unique keys), and the site config's in-memory copy only moves to a newer
+  // updated_at (App::set_site), whichever connection's commit is reported first.
+  constexpr int kWriteConnections = 4;
   std::vector<std::unique_ptr<PgConn>> conns;
   conns.push_back(std::move(db_));
   for (int i = 1; i < kWriteConnections; ++i) {
