@@ -291,8 +291,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
       // Claimed rows are leased (PostgreSQL, several processes): for lease_ms(), no other
       // process sends them; a process that dies holding a lease loses it when it passes.
       const int64_t limit = static_cast<int64_t>(db->outbox_claims() ? free : free + in_flight.size());
-      // On an error: none now, the next poll tries again.
-      db->outbox_due(now, now + lease_ms(), limit, due);
+      // On an error (the database restarted or unreachable): none now, and the connection
+      // goes back to the pool, so the next poll leases one that works (the pool reopens it).
+      if (!db->outbox_due(now, now + lease_ms(), limit, due)) db.reset();
       for (Row& r : due) {
         if (in_flight.size() + rows.size() >= kParallel) break;
         if (in_flight.count(r.id)) continue;
@@ -300,7 +301,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
       }
       for (Row& r : rows) deliver(std::move(r));
       // The next row that falls due (retries), if sooner than a second from now.
-      if (const std::optional<int64_t> soon = db->outbox_next_due(now)) {
+      const std::optional<int64_t> soon = db ? db->outbox_next_due(now) : std::nullopt;
+      if (soon) {
         const int64_t wait = *soon - now;
         if (wait < next.count()) next = std::chrono::milliseconds(wait < 1 ? 1 : wait);
       }

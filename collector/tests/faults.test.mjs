@@ -155,5 +155,19 @@ test('database down (PostgreSQL): ingest 500 storage_error, /healthz 503, no cra
   assert.equal(h.json.status, 'ok');
   const ids = (await storedRatings(s, 'dbdown')).map((r) => r.rating_id).sort();
   assert.deepEqual(ids, [before, ...during].map((r) => r.rating_id).sort());
-  assert.equal(sqlite(s.db, "SELECT count(*) FROM revisions r JOIN ratings g USING (rating_id) WHERE g.session_id = 'dbdown'"), '6');
+  // The webhook worker's own database connection died with the others: its next poll takes a
+  // working one, and a rating stored now is delivered.
+  const got = [];
+  const http = await import('node:http');
+  const rec = http.createServer((req, res) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => { got.push(JSON.parse(b)); res.end('ok'); }); });
+  await new Promise((r) => rec.listen(0, '127.0.0.1', r));
+  t.after(() => rec.close());
+  const hook = { id: 'crm', url: `http://127.0.0.1:${rec.address().port}/h`, secret: 'whsec-test-0123456789abcdef', events: ['rating.revision'] };
+  assert.equal((await admin(s, '/v1/config', { method: 'PATCH', body: { webhooks: [hook] } })).status, 200);
+  const after = recordV2({ session_id: 'dbdown' });
+  assert.equal((await post(s, after)).json.results[0].status, 'accepted');
+  const until = Date.now() + 10000;
+  while (got.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(got.map((b) => b.data.rating_id), [after.rating_id]);
+  assert.equal(sqlite(s.db, "SELECT count(*) FROM revisions r JOIN ratings g USING (rating_id) WHERE g.session_id = 'dbdown'"), '7');
 });
