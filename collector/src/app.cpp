@@ -103,7 +103,12 @@ void App::reload_site() {
     log_event({{"event", "site_reload_failed"}, {"error", error}});
     return;
   }
-  site.set(stored.get());
+  set_site(stored.get());
+}
+
+void App::set_site(const SiteSettings& settings) {
+  std::lock_guard<std::mutex> lock(site_mu);
+  if (settings.updated_at >= site.get().updated_at) site.set(settings);
 }
 
 int64_t App::finalise_due() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,11 +52,16 @@ struct App {
   std::atomic<WebhookWorker*> webhook_poke{nullptr};  // for the writer, once it runs
   ~App();
   int64_t started_ms = 0;
+  std::mutex site_mu;  // set_site(): compare and set as one step
 
   // Opens the database (migrating it) and loads the site config.
   bool open(std::string& error);
   // Reads the site document again (another process changed it: Store::listen).
   void reload_site();
+  // Sets the in-memory site settings unless they already hold a newer document (a higher
+  // updated_at: PATCH /v1/config makes it increase with every change). Commits reported out
+  // of order (several write connections, the listener's reloads) never move memory back.
+  void set_site(const SiteSettings& settings);
   // Finalises every rating whose deadline has passed; -1 on error.
   int64_t finalise_due();
   void close();

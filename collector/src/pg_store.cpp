@@ -2,9 +2,11 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -326,6 +328,12 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE status = 'pendi
 CREATE INDEX webhook_outbox_order ON webhook_outbox(rating_id, endpoint_id, id)
   WHERE status = 'pending';
 )SQL"},
+    // 7 → 8: the outbox delivery lease (server ms; NULL = not leased). A process claims due
+    // rows by setting it (PgReadConn::outbox_due, FOR UPDATE SKIP LOCKED); recording the
+    // attempt's result clears it; a process that died holding it loses it when it passes.
+    {8, R"SQL(
+ALTER TABLE webhook_outbox ADD COLUMN lease_until bigint;
+)SQL"},
 };
 
 std::string pg_error(PgConn& db, const PgResult& r) {
@@ -601,6 +609,12 @@ int64_t PgWriteTx::finalise_due(int64_t now_ms) {
 }
 
 std::optional<int64_t> PgWriteTx::session_end(const std::string& session_id) {
+  // Whoever reads a session's end decides on it (ingest: the deadline of the session's new
+  // rating; POST /v1/sessions/{id}/end: whether to store the end and which open ratings get
+  // end + window). Two processes deciding at once would each miss the other's uncommitted
+  // write (a rating left with an open deadline, never final): the session's lock orders them.
+  if (!run("SELECT pg_advisory_xact_lock(hashtextextended('session:' || $1, 0))", {session_id}).ok())
+    return std::nullopt;
   PgResult r = run("SELECT ended_at FROM sessions WHERE session_id = $1", {session_id});
   if (!r.ok() || r.rows() == 0) return std::nullopt;
   return r.int_col(0, 0);
@@ -693,8 +707,11 @@ int64_t PgWriteTx::add_session_event(const std::string& session_id, const std::s
 
 bool PgWriteTx::outbox_result(int64_t id, const std::string& status, int64_t attempts,
                               int64_t next_at, const std::string& last_error, int64_t done_at) {
+  // Clears the lease. Only a pending row changes: a row another process delivered (after
+  // this one's lease had passed) stays delivered.
   return run("UPDATE webhook_outbox SET status = $2, attempts = $3, next_at = $4, "
-             "last_error = $5, done_at = nullif($6::bigint, 0) WHERE id = $1",
+             "last_error = $5, done_at = nullif($6::bigint, 0), lease_until = NULL "
+             "WHERE id = $1 AND status = 'pending'",
              {pg(id), status, pg(attempts), pg(next_at),
               last_error.empty() ? PgParam() : PgParam(last_error), pg(done_at)})
       .ok();
@@ -702,6 +719,12 @@ bool PgWriteTx::outbox_result(int64_t id, const std::string& status, int64_t att
 
 std::optional<int64_t> PgWriteTx::last_request_at(const std::string& session_id,
                                                   const std::string& agent_id, bool& ok) {
+  // The cooldown is checked and the request stored in one transaction; two processes (or
+  // write connections) asking at once for one agent and session decide one after the other.
+  ok = run("SELECT pg_advisory_xact_lock(hashtextextended('req:' || $1 || '/' || $2, 0))",
+           {session_id, agent_id})
+           .ok();
+  if (!ok) return std::nullopt;
   PgResult r = run("SELECT max(requested_at) FROM rating_requests WHERE session_id = $1 AND "
                    "agent_id = $2",
                    {session_id, agent_id});
@@ -855,7 +878,11 @@ void PgWriter::run(PgConn& conn) {
 
 // ---- PgReadConn -------------------------------------------------------------------------
 
-PgReadConn::~PgReadConn() { store_.release(std::move(db_)); }
+PgReadConn::~PgReadConn() {
+  // An export left unfinished (its client went away): the connection goes back clean.
+  if (in_snapshot_ && !db_->exec("ROLLBACK").ok()) db_.reset();
+  store_.release(std::move(db_));
+}
 
 bool PgReadConn::ping() { return db_->exec("SELECT 1").ok(); }
 
@@ -890,9 +917,21 @@ bool PgReadConn::session_timeline(const std::string& session_id, int64_t now, st
 
 int64_t PgReadConn::export_chunk(int64_t after_id, int64_t limit, std::string& out,
                                  int64_t& last_id) {
+  // Every chunk of one export reads one snapshot (opened by the first chunk, closed by the
+  // last): with several writers a revision with a lower id can commit after one with a higher
+  // id, and a chunk-by-chunk id cursor over live data could pass it by. In one snapshot, the
+  // export is exactly the revisions committed before it started, each once.
+  last_id = after_id;
+  if (!in_snapshot_) {
+    if (!db_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ok()) return -1;
+    in_snapshot_ = true;
+  }
   PgResult r = db_->query("SELECT id, record FROM revisions WHERE id > $1 ORDER BY id LIMIT $2",
                           {pg(after_id), pg(limit)});
-  last_id = after_id;
+  if (!r.ok() || r.rows() < limit) {
+    in_snapshot_ = false;
+    if (!db_->exec(r.ok() ? "COMMIT" : "ROLLBACK").ok()) return -1;
+  }
   if (!r.ok()) return -1;
   for (int i = 0; i < r.rows(); ++i) {
     out += r.text_col(i, 1);
@@ -931,15 +970,21 @@ bool PgReadConn::session_events_after(const std::string& session_id, int64_t aft
   return true;
 }
 
-bool PgReadConn::outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) {
-  // One process draining the outbox for now; several need the SKIP LOCKED lease (store.md).
+bool PgReadConn::outbox_due(int64_t now, int64_t lease_until, int64_t limit,
+                            std::vector<OutboxRow>& out) {
+  // The claim is one statement: the due rows nobody holds are locked (SKIP LOCKED: rows
+  // another process is claiming right now are passed over, not waited for) and leased until
+  // `lease_until`. Under READ COMMITTED a row whose lease another claim committed meanwhile
+  // is re-checked against the WHERE clause once locked, and dropped.
   PgResult r = db_->query(
-      "SELECT id, delivery_id, endpoint_id, type, rating_id, revision, data, created_at, "
-      "attempts FROM webhook_outbox o WHERE status = 'pending' AND next_at <= $1 "
+      "UPDATE webhook_outbox w SET lease_until = $2 FROM (SELECT id FROM webhook_outbox o "
+      "WHERE status = 'pending' AND next_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) "
       "AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.status = 'pending' AND "
       "p.rating_id = o.rating_id AND p.endpoint_id = o.endpoint_id AND p.id < o.id) "
-      "ORDER BY next_at, id LIMIT $2",
-      {pg(now), pg(limit)});
+      "ORDER BY next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) c WHERE w.id = c.id "
+      "RETURNING w.id, w.delivery_id, w.endpoint_id, w.type, w.rating_id, w.revision, w.data, "
+      "w.created_at, w.attempts, w.next_at",
+      {pg(now), pg(lease_until), pg(limit)});
   if (!r.ok()) return false;
   for (int i = 0; i < r.rows(); ++i) {
     OutboxRow row;
@@ -954,6 +999,15 @@ bool PgReadConn::outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& 
     row.attempts = r.int_col(i, 8);
     out.push_back(std::move(row));
   }
+  // RETURNING has no order: back to (next_at, id), the order rows fell due.
+  std::vector<std::pair<std::pair<int64_t, int64_t>, size_t>> order;
+  for (int i = 0; i < r.rows(); ++i) order.push_back({{r.int_col(i, 9), r.int_col(i, 0)}, static_cast<size_t>(i)});
+  std::sort(order.begin(), order.end());
+  std::vector<OutboxRow> sorted;
+  const size_t base = out.size() - order.size();
+  for (auto& o : order) sorted.push_back(std::move(out[base + o.second]));
+  out.resize(base);
+  for (auto& row : sorted) out.push_back(std::move(row));
   return true;
 }
 
@@ -997,11 +1051,11 @@ bool PgStore::get_site(std::string& doc, int64_t& updated_at, std::string& error
 
 void PgStore::start(WriteHooks hooks) {
   if (writer_ || !db_) return;
-  // One write connection for now: jobs run in submission order as on SQLite, which the
-  // site config's in-memory copy relies on (handlers/config.cpp sets it in commit order).
-  // Several connections need the site change announced with an order (NOTIFY + version,
-  // docs/store.md) first.
-  constexpr int kWriteConnections = 1;
+  // A few write connections, each running one job (transaction) at a time: what must be
+  // ordered is ordered by the database (advisory locks per rating, session, request and the
+  // site document; unique keys), and the site config's in-memory copy only moves to a newer
+  // updated_at (App::set_site), whichever connection's commit is reported first.
+  constexpr int kWriteConnections = 4;
   std::vector<std::unique_ptr<PgConn>> conns;
   conns.push_back(std::move(db_));
   for (int i = 1; i < kWriteConnections; ++i) {
@@ -1032,14 +1086,35 @@ void PgStore::release(std::unique_ptr<PgConn> db) {
   idle_.push_back(std::move(db));
 }
 
+namespace {
+
+constexpr const char* kListen = "LISTEN sr_session_events; LISTEN sr_site";
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The listener's connection carries its process id in application_name, so an operator (or a
+// test) can tell it apart in pg_stat_activity.
+bool start_listening(PgConn& db) {
+  const std::string name = "SET application_name = 'sr-listener-" + std::to_string(::getpid()) + "'";
+  return db.exec(name).ok() && db.exec(kListen).ok();
+}
+
+}  // namespace
+
 bool PgStore::listen(EventSink events, std::function<void()> site_changed) {
   if (listener_.joinable()) return true;
   std::string error;
   listen_db_ = PgConn::connect(url_, error);
-  if (!listen_db_ || !listen_db_->exec("LISTEN sr_session_events; LISTEN sr_site").ok()) {
+  if (!listen_db_ || !start_listening(*listen_db_)) {
     listen_db_.reset();
     return false;
   }
+  PgResult site = listen_db_->query("SELECT updated_at FROM site WHERE id = 1");
+  site_seen_ = site.ok() && site.rows() ? site.int_col(0, 0) : 0;
   sink_ = std::move(events);
   site_changed_ = std::move(site_changed);
   listener_ = std::thread([this] { listen_loop(); });
@@ -1047,19 +1122,58 @@ bool PgStore::listen(EventSink events, std::function<void()> site_changed) {
 }
 
 // Waits on the listening connection's socket (200 ms at a time, to notice stop()), reads each
-// notified event by id and hands it to the sink, in notification (= commit) order. A lost
-// connection is reopened and LISTENs again; events committed meanwhile are not replayed yet
-// (docs/store.md: the listener's catch-up is planned).
+// notified event by id and hands it to the sink, in notification (= commit) order.
+//
+// A lost connection is reopened; once it LISTENs again, the events committed while it was
+// away are read back (by time: created_at from kCatchUpMarginMs before the last moment the
+// connection was known good, in id order; ids commit out of order across sessions, so no
+// single last id would do) and handed to the sink (each stream skips ids it already has), and
+// the site document is reloaded. Every kSiteCheckMs the site row's updated_at is compared
+// with the last one seen: a change whose notification was missed is reloaded then.
 void PgStore::listen_loop() {
   PgConn& db = *listen_db_;
+  constexpr int64_t kCatchUpMarginMs = 10000;  // commit delay and clock skew between processes
+  constexpr int64_t kSiteCheckMs = 5000;
+  int64_t good_at = wall_ms();       // the connection was last known up then
+  int64_t site_checked = good_at;
+  bool lost = false;
   while (!stop_listening_.load()) {
     if (!db.healthy()) {
-      if (!db.reset() || !db.exec("LISTEN sr_session_events; LISTEN sr_site").ok()) {
+      lost = true;
+      if (!db.reset() || !start_listening(db)) {
         for (int i = 0; i < 5 && !stop_listening_.load(); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
       }
     }
+    if (lost) {
+      // Listening again: what was committed meanwhile, then (below) what is notified.
+      PgResult r = db.query("SELECT id, session_id, type, data FROM session_events "
+                            "WHERE created_at >= $1 ORDER BY id",
+                            {pg(good_at - kCatchUpMarginMs)});
+      if (!r.ok()) {  // lost again (healthy() says so), or tried again shortly
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      for (int i = 0; i < r.rows(); ++i)
+        sink_(r.text_col(i, 1), SessionEvent{r.int_col(i, 0), r.text_col(i, 2), r.text_col(i, 3)});
+      lost = false;
+      site_checked = 0;  // and the site document now
+      std::fprintf(stderr, "session-rating-collector: listener reconnected, %d events re-read\n",
+                   r.rows());
+    }
+    const int64_t now = wall_ms();
+    if (now - site_checked >= kSiteCheckMs) {
+      site_checked = now;
+      PgResult r = db.query("SELECT updated_at FROM site WHERE id = 1");
+      if (!r.ok()) continue;
+      const int64_t at = r.rows() ? r.int_col(0, 0) : 0;
+      if (at != site_seen_) {
+        site_seen_ = at;
+        if (site_changed_) site_changed_();
+      }
+    }
+    good_at = now;
     pollfd p{PQsocket(db.handle()), POLLIN, 0};
     if (p.fd < 0 || ::poll(&p, 1, 200) < 0) continue;
     if (!PQconsumeInput(db.handle())) continue;  // the connection broke: healthy() says so

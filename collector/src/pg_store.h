@@ -4,9 +4,9 @@
 // connections, and a job that fails with a serialization failure or a deadlock is run once
 // more. Schema versions are those of SQLite (kSchemaVersion), in table schema_version.
 //
-// Status (issue 15, first part): every store call works on one process; the read queries are
-// shared with SQLite (sql.h). Not yet: LISTEN/NOTIFY for SSE and the site config across
-// processes, SKIP LOCKED leases for the webhook outbox, SQL aggregates for insights.
+// The read queries are shared with SQLite (sql.h). SSE events and site changes reach every
+// process through LISTEN/NOTIFY; the webhook outbox is claimed with leases (FOR UPDATE SKIP
+// LOCKED); an export reads one REPEATABLE READ snapshot. docs/store.md has what is promised.
 #pragma once
 
 #include <atomic>
@@ -196,12 +196,15 @@ class PgReadConn final : public ReadConn {
   std::optional<StoredHead> rating_head(const std::string& rating_id, bool& ok) override;
   bool session_events_after(const std::string& session_id, int64_t after_id, int64_t limit,
                             std::vector<SessionEvent>& out) override;
-  bool outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) override;
+  bool outbox_due(int64_t now, int64_t lease_until, int64_t limit,
+                  std::vector<OutboxRow>& out) override;
+  bool outbox_claims() const override { return true; }
   std::optional<int64_t> outbox_next_due(int64_t now) override;
 
  private:
   PgStore& store_;
   std::unique_ptr<PgConn> db_;
+  bool in_snapshot_ = false;  // an export's REPEATABLE READ transaction is open
 };
 
 class PgStore final : public Store {
@@ -226,6 +229,7 @@ class PgStore final : public Store {
   std::function<void()> site_changed_;
   std::string origin_;  // random per process
   std::atomic<bool> stop_listening_{false};
+  int64_t site_seen_ = 0;  // site.updated_at as the listener last read it
   std::thread listener_;
   PgStore(std::string url, std::unique_ptr<PgConn> db) : url_(std::move(url)), db_(std::move(db)) {}
   void release(std::unique_ptr<PgConn> db);

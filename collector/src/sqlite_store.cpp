@@ -287,6 +287,13 @@ CREATE INDEX webhook_outbox_order ON webhook_outbox(rating_id, endpoint_id, id)
     R"SQL(
 ALTER TABLE ratings ADD COLUMN context_trust TEXT NOT NULL DEFAULT 'none';
 )SQL",
+    // 7 → 8: several collector processes on one PostgreSQL database (issue 15). The delivery
+    // lease of an outbox row (server ms; NULL = not leased). The PostgreSQL backend claims
+    // rows by setting it; one process per SQLite file never does (its in-flight set is the
+    // lease), so the column stays NULL here: it exists so version 8 means one schema on both.
+    R"SQL(
+ALTER TABLE webhook_outbox ADD COLUMN lease_until INTEGER;
+)SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -1054,7 +1061,9 @@ bool SqliteReadConn::session_events_after(const std::string& session_id, int64_t
   return q.done();
 }
 
-bool SqliteReadConn::outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) {
+bool SqliteReadConn::outbox_due(int64_t now, int64_t lease_until, int64_t limit,
+                                std::vector<OutboxRow>& out) {
+  (void)lease_until;  // one process per file: the worker's in-flight set is the lease
   Stmt q(db_->handle(),
          "SELECT id, delivery_id, endpoint_id, type, rating_id, revision, data, created_at, "
          "attempts FROM webhook_outbox o WHERE status = 'pending' AND next_at <= ?1 "

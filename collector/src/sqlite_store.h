@@ -217,7 +217,8 @@ class SqliteReadConn final : public ReadConn {
   std::optional<StoredHead> rating_head(const std::string& rating_id, bool& ok) override;
   bool session_events_after(const std::string& session_id, int64_t after_id, int64_t limit,
                             std::vector<SessionEvent>& out) override;
-  bool outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) override;
+  bool outbox_due(int64_t now, int64_t lease_until, int64_t limit,
+                  std::vector<OutboxRow>& out) override;
   std::optional<int64_t> outbox_next_due(int64_t now) override;
 
  private:

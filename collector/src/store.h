@@ -17,6 +17,8 @@
 //                       written in the transaction that stores it; the delivery worker's queue (6)
 //   ratings.context_trust — signed context (7, issue 13): none|signed|unsigned|invalid|expired,
 //                       decided by the rating's first stored revision
+//   webhook_outbox.lease_until — (8, issue 15) until when a delivery process holds the row
+//                       (PostgreSQL, several processes); NULL when nobody does (always on SQLite)
 #pragma once
 
 #include <cstdint>
@@ -32,7 +34,7 @@
 namespace collector {
 
 // The schema version every backend brings its database to (docs/store.md, "Schema versions").
-constexpr int kSchemaVersion = 7;
+constexpr int kSchemaVersion = 8;
 
 // ratings.deadline_at of a rating whose deadline is not known yet (its record's
 // edit_deadline is null): finalise.from = "session_end" and the session's end not reported.
@@ -220,7 +222,10 @@ class ReadConn {
   virtual bool session_view(const std::string& session_id, std::string& body,
                             std::string& error) = 0;
   // Up to `limit` stored revisions with id > after_id as JSONL appended to `out`; `last_id`
-  // the last id written; the number of lines, -1 on error.
+  // the last id written; the number of lines, -1 on error. Successive calls on one
+  // connection, until one returns fewer than `limit`, are one export: PostgreSQL reads them
+  // all in one REPEATABLE READ snapshot (several writers commit ids out of order); SQLite's
+  // one writer commits ids in order, so its id cursor passes nothing by.
   virtual int64_t export_chunk(int64_t after_id, int64_t limit, std::string& out,
                                int64_t& last_id) = 0;
   // The session's programme timeline: see programme_store.h.
@@ -233,9 +238,19 @@ class ReadConn {
   // The session's stored events with id > after_id, in id order, at most `limit`.
   virtual bool session_events_after(const std::string& session_id, int64_t after_id,
                                     int64_t limit, std::vector<SessionEvent>& out) = 0;
-  // Pending outbox rows due at `now` whose rating and endpoint have no older pending row, in
-  // (next_at, id) order, at most `limit`; false on a database error.
-  virtual bool outbox_due(int64_t now, int64_t limit, std::vector<OutboxRow>& out) = 0;
+  // Claims pending outbox rows due at `now` whose rating and endpoint have no older pending
+  // row, in (next_at, id) order, at most `limit`; false on a database error. A claimed row is
+  // leased until `lease_until`: no claim returns it again before then (unless its result is
+  // recorded first: outbox_result clears the lease). PostgreSQL: the claim is one statement
+  // (FOR UPDATE SKIP LOCKED), so several processes never claim one row at once. SQLite (one
+  // process per database file): rows are returned without being marked; the worker's
+  // in-flight set is the lease.
+  virtual bool outbox_due(int64_t now, int64_t lease_until, int64_t limit,
+                          std::vector<OutboxRow>& out) = 0;
+  // Whether outbox_due leases the rows it returns (PostgreSQL): rows this process has in
+  // flight are then never returned again, and a row returned but not delivered would stay
+  // leased, so the worker asks for exactly as many rows as it has free slots.
+  virtual bool outbox_claims() const { return false; }
   // The earliest next_at after `now` of a pending row, if any.
   virtual std::optional<int64_t> outbox_next_due(int64_t now) = 0;
 };

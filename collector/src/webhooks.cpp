@@ -287,7 +287,13 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
     if (db && in_flight.size() < kParallel) {
       const int64_t now = app.clock.now_ms();
       std::vector<Row> due, rows;
-      db->outbox_due(now, 64, due);  // on an error: none now, the next poll tries again
+      const size_t free = kParallel - in_flight.size();
+      // Claimed rows are leased (PostgreSQL, several processes): for lease_ms(), no other
+      // process sends them; a process that dies holding a lease loses it when it passes.
+      const int64_t limit = static_cast<int64_t>(db->outbox_claims() ? free : free + in_flight.size());
+      // On an error (the database restarted or unreachable): none now, and the connection
+      // goes back to the pool, so the next poll leases one that works (the pool reopens it).
+      if (!db->outbox_due(now, now + lease_ms(), limit, due)) db.reset();
       for (Row& r : due) {
         if (in_flight.size() + rows.size() >= kParallel) break;
         if (in_flight.count(r.id)) continue;
@@ -295,13 +301,18 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
       }
       for (Row& r : rows) deliver(std::move(r));
       // The next row that falls due (retries), if sooner than a second from now.
-      if (const std::optional<int64_t> soon = db->outbox_next_due(now)) {
+      const std::optional<int64_t> soon = db ? db->outbox_next_due(now) : std::nullopt;
+      if (soon) {
         const int64_t wait = *soon - now;
         if (wait < next.count()) next = std::chrono::milliseconds(wait < 1 ? 1 : wait);
       }
     }
     schedule(next);
   }
+
+  // How long a claimed row stays leased to this process: three times --webhook-timeout
+  // (which bounds one delivery from connect to answer), leaving the rest to record the result.
+  int64_t lease_ms() const { return 3 * static_cast<int64_t>(app.opts.webhook_timeout_s) * 1000; }
 
   void deliver(Row row) {
     in_flight.insert(row.id);
@@ -311,6 +322,21 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<WebhookWorker::Impl> {
       if (e.id == row.endpoint_id) {
         endpoint = e;
         found = true;
+      }
+    }
+    // Another process may have added the endpoint and enqueued the row before this one heard
+    // of the change (sr_site): the stored document decides before the row is given up.
+    if (!found && db) {
+      std::string doc, error;
+      int64_t updated_at = 0;
+      SiteConfig stored;
+      if (db->get_site(doc, updated_at) && stored.load(doc, updated_at, error)) {
+        for (const WebhookEndpoint& e : stored.webhooks()) {
+          if (e.id == row.endpoint_id) {
+            endpoint = e;
+            found = true;
+          }
+        }
       }
     }
     if (!found) return record(row, 0, "the endpoint is no longer configured", true);

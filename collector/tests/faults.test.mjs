@@ -4,7 +4,7 @@
 // its counts (`# faults: ...`). The browser faults are in faults-browser.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, recordV2, post, sqlite } from './helpers.mjs';
+import { startCollector, recordV2, post, admin, psql, sqlite, TEST_DB } from './helpers.mjs';
 import { storedRatings, exported } from './faults-lib.mjs';
 
 function shuffle(a) {
@@ -114,4 +114,60 @@ test('kill -9 under load (20 concurrent posters, new ratings and revisions): eve
   const ackedRevs = [...acked.values()].reduce((a, b) => a + b, 0);
   t.diagnostic(`faults: kill -9: ${posts} posts, ${acked.size} ratings / ${ackedRevs} revisions acknowledged, `
     + `${cut} cut by the kill; after restart ${rows.length} revisions stored, 0 acknowledged missing, integrity_check ok`);
+});
+
+// The database down (PostgreSQL, docs/store.md "Health"): the collector's database refuses
+// new connections and every open one is terminated. Ingest answers 500 storage_error
+// (nothing acknowledged, so the widget's outbox keeps the rating and retries), /healthz 503,
+// the process stays up; once the database takes connections again the same submissions are
+// stored, once, and /healthz is 200 again. (SQLite's counterpart, a failing disk, is
+// diskfull.test.mjs.)
+test('database down (PostgreSQL): ingest 500 storage_error, /healthz 503, no crash; the retried ratings are stored once when it is back', {
+  skip: TEST_DB === 'postgres' ? false : 'needs SR_TEST_DB=postgres (a database server to lose)',
+}, async (t) => {
+  const s = await startCollector(t);
+  const before = recordV2({ session_id: 'dbdown' });
+  assert.equal((await post(s, before)).json.results[0].status, 'accepted');
+  const base = process.env.SR_PG_URL;
+  const dbName = new URL(s.db).pathname.slice(1);
+  t.after(() => psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`));
+  psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`);
+  psql(base, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${dbName}'`);
+  const during = Array.from({ length: 5 }, () => recordV2({ session_id: 'dbdown' }));
+  for (let round = 0; round < 2; round++) {
+    for (const r of during) {
+      const res = await post(s, r);
+      assert.equal(res.status, 500, res.text);
+      assert.equal(res.json.errors[0].code, 'storage_error');
+    }
+    const h = await admin(s, '/healthz', { token: null });
+    assert.equal(h.status, 503, h.text);
+    assert.ok(['db_unavailable', 'degraded'].includes(h.json.status), h.text);
+    assert.equal((await admin(s, '/v1/ratings?session_id=dbdown')).status, 500);
+  }
+  assert.equal(s.proc.exitCode, null, 'still running');
+  psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`);
+  // The widget's retries: each stored now, and a second retry is a duplicate.
+  for (const r of during) assert.equal((await post(s, r)).json.results[0].status, 'accepted');
+  for (const r of during) assert.equal((await post(s, r)).json.results[0].status, 'duplicate');
+  const h = await admin(s, '/healthz', { token: null });
+  assert.equal(h.status, 200, h.text);
+  assert.equal(h.json.status, 'ok');
+  const ids = (await storedRatings(s, 'dbdown')).map((r) => r.rating_id).sort();
+  assert.deepEqual(ids, [before, ...during].map((r) => r.rating_id).sort());
+  // The webhook worker's own database connection died with the others: its next poll takes a
+  // working one, and a rating stored now is delivered.
+  const got = [];
+  const http = await import('node:http');
+  const rec = http.createServer((req, res) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => { got.push(JSON.parse(b)); res.end('ok'); }); });
+  await new Promise((r) => rec.listen(0, '127.0.0.1', r));
+  t.after(() => rec.close());
+  const hook = { id: 'crm', url: `http://127.0.0.1:${rec.address().port}/h`, secret: 'whsec-test-0123456789abcdef', events: ['rating.revision'] };
+  assert.equal((await admin(s, '/v1/config', { method: 'PATCH', body: { webhooks: [hook] } })).status, 200);
+  const after = recordV2({ session_id: 'dbdown' });
+  assert.equal((await post(s, after)).json.results[0].status, 'accepted');
+  const until = Date.now() + 10000;
+  while (got.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(got.map((b) => b.data.rating_id), [after.rating_id]);
+  assert.equal(sqlite(s.db, "SELECT count(*) FROM revisions r JOIN ratings g USING (rating_id) WHERE g.session_id = 'dbdown'"), '7');
 });

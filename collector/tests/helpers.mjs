@@ -11,7 +11,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRITE_KEY = 'test-write-key';
 export const ADMIN_TOKEN = 'test-admin-token';
 // The schema version the collector under test writes (store.h's kSchemaVersion).
-export const SCHEMA_VERSION = '7';
+export const SCHEMA_VERSION = '8';
 
 function firstExisting(paths) {
   return paths.find((p) => p && existsSync(p));

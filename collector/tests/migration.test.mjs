@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SCHEMA_VERSION, startCollector, record, recordV2, answer, post, admin, sqlite, tempDir } from './helpers.mjs';
+import { SCHEMA_VERSION, TEST_DB, startCollector, record, recordV2, answer, post, admin, sqlite, tempDir } from './helpers.mjs';
 
 const statuses = (r) => r.json.results.map((x) => x.status);
 const LATEST = SCHEMA_VERSION;
@@ -228,4 +228,44 @@ test('a v2 write after the migration stores answers, rater, subject and properti
   assert.equal(sqlite(db, `SELECT question, score, low FROM answers a JOIN ratings r ON r.id = a.rating_row WHERE r.rating_id = '${rec.rating_id}' ORDER BY position`),
     'HELPFUL_THUMBS|0|1\nEXPERIENCE_THUMBS|1|0');
   await s.stop();
+});
+
+// Version 7 → 8 (issue 15): webhook_outbox.lease_until, on the backend of this pass (SQLite,
+// or PostgreSQL under SR_TEST_DB=postgres: its one-row schema_version table). The version 7
+// store is what a version 7 collector left: the same tables without the column, a pending
+// outbox row among them, which the upgraded collector still delivers.
+test('migration 7 → 8 on this backend: the outbox gains lease_until, rows and ratings are kept, a pending row is delivered', async (t) => {
+  const got = [];
+  const { createServer } = await import('node:http');
+  const rec = createServer((req, res) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => { got.push(JSON.parse(b)); res.end('ok'); }); });
+  await new Promise((r) => rec.listen(0, '127.0.0.1', r));
+  t.after(() => rec.close());
+  const first = await startCollector(t);
+  const hook = { id: 'crm', url: 'http://127.0.0.1:1/unreachable', secret: 'whsec-test-0123456789abcdef', events: ['rating.revision'] };
+  assert.equal((await admin(first, '/v1/config', { method: 'PATCH', body: { webhooks: [hook] } })).status, 200);
+  const r = recordV2();
+  assert.deepEqual(statuses(await post(first, r)), ['accepted']);
+  await first.kill9();  // the row stays pending (port 1 refuses; first retry in seconds)
+  const v7 = TEST_DB === 'postgres'
+    ? 'ALTER TABLE webhook_outbox DROP COLUMN lease_until; UPDATE schema_version SET version = 7;'
+    : 'ALTER TABLE webhook_outbox DROP COLUMN lease_until; PRAGMA user_version = 7;';
+  sqlite(first.db, v7);
+  assert.equal(sqlite(first.db, 'PRAGMA user_version'), '7');
+  const before = sqlite(first.db, 'SELECT rating_id, record FROM ratings ORDER BY id');
+  const row = sqlite(first.db, "SELECT delivery_id, status FROM webhook_outbox");
+  assert.match(row, /^wh_[0-9a-f]{24}\|pending$/);
+
+  const second = await startCollector(t, { db: first.db, args: ['--webhook-backoff-ms', '100'] });
+  assert.equal(sqlite(first.db, 'PRAGMA user_version'), '8');
+  assert.equal(sqlite(first.db, 'SELECT rating_id, record FROM ratings ORDER BY id'), before);
+  assert.equal(sqlite(first.db, 'SELECT count(*) FROM webhook_outbox WHERE lease_until IS NULL'), '1');
+  // The same row, delivered once the endpoint answers.
+  hook.url = `http://127.0.0.1:${rec.address().port}/h`;
+  assert.equal((await admin(second, '/v1/config', { method: 'PATCH', body: { webhooks: [hook] } })).status, 200);
+  const deadline = Date.now() + 20000;
+  while (got.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  assert.equal(got.length, 1);
+  assert.equal(got[0].id, row.split('|')[0]);
+  assert.equal(got[0].data.rating_id, r.rating_id);
+  await second.stop();
 });

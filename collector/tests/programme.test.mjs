@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COLLECTOR, CLI, ADMIN_TOKEN, WRITE_KEY, startCollector, recordV2, post, admin, setClock, sqlite,
-  sqliteFile, tempDir,
+  sqliteFile, tempDir, TEST_DB,
 } from './helpers.mjs';
 
 const TOKENS = {
@@ -422,4 +422,23 @@ test('feedback: a thumbs rating made by the core, idempotent per (session, subje
   assert.equal(r.json.data.revision, 2);
   assert.equal(r.json.data.created, false);
   assert.equal(count(s, 'revisions'), 4);
+});
+
+// The once-per-agent-per-session cooldown with several processes (issue 15, docs/store.md):
+// the check and the insert run in one transaction that takes the (session, agent) lock, so
+// 20 requests of one agent for one session sent at once to two processes (four write
+// connections each) store exactly one; the other 19 are 409 already_requested.
+test('two processes: 20 simultaneous rating requests of one agent for one session store exactly one', {
+  skip: TEST_DB === 'postgres' ? false : 'needs SR_TEST_DB=postgres (two processes, one database)',
+}, async (t) => {
+  const a = await startCollector(t, { args: TOKEN_ARGS });
+  const b = await startCollector(t, { db: a.db, args: TOKEN_ARGS });
+  for (let round = 0; round < 3; round++) {
+    const session = `chat-race-${round}`;
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      agent(i % 2 ? b : a, `/v1/sessions/${session}/rating-requests`, { method: 'POST', body: { agent_id: 'a1' } })));
+    const statuses = answers.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, ...Array(19).fill(409)], `round ${round}: ${statuses}`);
+    assert.equal(sqlite(a.db, `SELECT count(*) FROM rating_requests WHERE session_id = '${session}'`), '1');
+  }
 });

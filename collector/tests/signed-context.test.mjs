@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COLLECTOR, CLI, WRITE_KEY, ADMIN_TOKEN, startCollector, recordV2, answer, post, admin, setClock,
-  sqlite, sqliteFile, tempDir,
+  sqlite, sqliteFile, tempDir, SCHEMA_VERSION,
 } from './helpers.mjs';
 
 const SECRET = 'k'.repeat(16) + '0123456789abcdef';        // 32 characters
@@ -213,13 +213,14 @@ test('migration 6 → 7: a version 6 store keeps every rating, each with trust "
   const kept = [recordV2({ internal: true }), recordV2(), recordV2({ agent_id: 'agent-4' })];
   for (const r of kept) assert.equal(statusOf(await post(first, r)), 'accepted');
   await first.stop();
-  // What a version 6 collector left: the same tables without ratings.context_trust.
-  sqlite(first.db, 'ALTER TABLE ratings DROP COLUMN context_trust; PRAGMA user_version = 6;');
+  // What a version 6 collector left: the same tables without ratings.context_trust (nor
+  // webhook_outbox.lease_until, version 8).
+  sqlite(first.db, 'ALTER TABLE ratings DROP COLUMN context_trust; ALTER TABLE webhook_outbox DROP COLUMN lease_until; PRAGMA user_version = 6;');
   assert.equal(sqlite(first.db, 'PRAGMA user_version'), '6');
   const before = sqlite(first.db, 'SELECT rating_id, record FROM ratings ORDER BY id');
 
   const second = await startCollector(t, { dir, db: first.db, args: ['--context-secret', SECRET] });
-  assert.equal(sqlite(first.db, 'PRAGMA user_version'), '7');
+  assert.equal(sqlite(first.db, 'PRAGMA user_version'), SCHEMA_VERSION);  // 6 → 7 → … → latest
   assert.equal(sqlite(first.db, 'SELECT rating_id, record FROM ratings ORDER BY id'), before);
   assert.equal(sqlite(first.db, "SELECT count(*) FROM ratings WHERE context_trust = 'none'"), '3');
   const list = await admin(second, '/v1/ratings');

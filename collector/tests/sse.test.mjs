@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startCollector, admin, WRITE_KEY, ADMIN_TOKEN, TEST_DB } from './helpers.mjs';
+import { startCollector, admin, psql, WRITE_KEY, ADMIN_TOKEN, TEST_DB } from './helpers.mjs';
 
 // Opens an event stream; collects frames ({id, event, data}) and comments as they arrive.
 function openStream(server, sessionId, { key = WRITE_KEY, lastEventId, origin } = {}) {
@@ -140,6 +140,39 @@ test('two processes on one database: a request on A reaches a stream held by B w
   await again.waitFor((x) => x.frames.length === 1, 1000);
   assert.equal(again.frames[0].id, onA.frames[1].id);
   for (const x of [onA, onB, again]) x.close();
+});
+
+// The listening connection itself lost (issue 15, docs/store.md): B's listener backend is
+// terminated while the database refuses new connections, so B cannot listen again until it
+// allows them; a request made on A meanwhile is committed and notified to nobody in B. Once B
+// listens again it re-reads what was committed while it was away: B's open stream (never
+// disconnected, so no Last-Event-ID) gets the event, once, and later events live.
+test('two processes: B\'s listener connection terminated, a request on A while it is away still reaches B\'s stream once it reconnects', {
+  skip: TEST_DB === 'postgres' ? false : 'needs SR_TEST_DB=postgres (two processes, one database)',
+}, async (t) => {
+  const a = await startCollector(t);
+  const b = await startCollector(t, { db: a.db });
+  const base = process.env.SR_PG_URL;
+  const dbName = new URL(a.db).pathname.slice(1);
+  t.after(() => psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`));
+  const onB = await openStream(b, 'chat-l1').opened;
+  await onB.waitFor((x) => x.retry === 2000);
+  psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`);
+  assert.equal(psql(base, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sr-listener-${b.proc.pid}'`), 't');
+  const req = await ask(a, 'chat-l1', 'agent-1');
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(onB.frames.length, 0, 'B\'s listener was away: the notification went to nobody there');
+  psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`);
+  await onB.waitFor((x) => x.frames.length === 1, 3000);
+  assert.equal(onB.frames[0].json.request_id, req.request_id);
+  // Listening again: the next one arrives live, and the first is not sent twice.
+  const req2 = await ask(a, 'chat-l1', 'agent-2');
+  await onB.waitFor((x) => x.frames.length === 2, 1000);
+  assert.equal(onB.frames[1].json.request_id, req2.request_id);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(onB.frames.length, 2);
+  assert.match(b.stderr, /listener reconnected, \d+ events re-read/);
+  onB.close();
 });
 
 test('Last-Event-ID: a reconnecting stream first gets what it missed (also after a restart), a new stream nothing older than itself', async (t) => {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startCollector, record, recordV2, answer, post, admin, setClock, sqlite, CLI, WRITE_KEY,
+  startCollector, record, recordV2, answer, post, admin, setClock, sqlite, CLI, WRITE_KEY, TEST_DB,
 } from './helpers.mjs';
 
 const statuses = (r) => r.json.results.map((x) => x.status);
@@ -342,4 +342,43 @@ test('bad v2 input: the core\'s errors, 400, nothing stored', async (t) => {
   const ok = recordV2({ properties: { ...Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`p${i}`, i])), model: '\u{1F600}'.repeat(200) } });
   assert.deepEqual(statuses(await post(s, ok)), ['accepted']);
   assert.equal(sqlite(s.db, 'SELECT count(*) FROM rating_properties'), '20');
+});
+
+// Two processes on one database (issue 15, docs/store.md): a session's end reported to B
+// while A stores the session's first rating. Each decides on what its transaction reads (A:
+// is the end known? B: which open ratings get end + window?), so without an order between
+// the two a rating could be stored with an open deadline after B set the deadlines: never
+// final. Both take the session's advisory lock before reading its end, so one decides after
+// the other: every rating ends with end + window as its deadline, whichever commits first.
+test('two processes: a session end on B racing the session\'s first rating on A leaves no rating with an open deadline', {
+  skip: TEST_DB === 'postgres' ? false : 'needs SR_TEST_DB=postgres (two processes, one database)',
+}, async (t) => {
+  const a = await startCollector(t);
+  const b = await startCollector(t, { db: a.db });
+  const r = await admin(a, '/v1/config', { method: 'PATCH', body: { config: { finalise: { from: 'session_end', window_seconds: 3600 } } } });
+  assert.equal(r.status, 200, r.text);
+  const deadline = Date.now() + 3000;
+  while ((await admin(b, '/v1/config')).json.config?.finalise?.from !== 'session_end') {
+    assert.ok(Date.now() < deadline, 'the config did not reach B');
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  // A stores the first ratings of 100 sessions in one batch (one transaction) while B ends
+  // those sessions one by one: ends commit before, during and after A's transaction.
+  const N = 100;
+  const sessions = Array.from({ length: N }, (_, i) => `race-${i}`);
+  const [ingest] = await Promise.all([
+    post(a, sessions.map((session) => recordV2({ session_id: session }))),
+    (async () => {
+      for (const session of sessions) {
+        const end = await admin(b, `/v1/sessions/${session}/end`, { method: 'POST', body: {} });
+        assert.equal(end.status, 200, end.text);
+      }
+    })(),
+  ]);
+  assert.equal(ingest.status, 200, ingest.text);
+  assert.deepEqual(new Set(ingest.json.results.map((x) => x.status)), new Set(['accepted']));
+  assert.equal(sqlite(a.db, "SELECT count(*) FROM ratings WHERE session_id LIKE 'race-%'"), String(N));
+  const open = sqlite(a.db, "SELECT count(*) FROM ratings WHERE session_id LIKE 'race-%' AND deadline_at = 253402300799999");
+  assert.equal(open, '0', `${open} of ${N} ratings kept an open deadline after their session ended`);
+  assert.equal(sqlite(a.db, "SELECT count(*) FROM ratings r JOIN sessions s USING (session_id) WHERE r.session_id LIKE 'race-%' AND r.deadline_at = GREATEST(s.ended_at + 3600000, r.first_seen_at)"), String(N));
 });

@@ -2,6 +2,7 @@
 // max-age 5 s: the bound on how long a widget may see a switch late), GET /v1/config (read
 // scope) and PATCH /v1/config (write scope), and PUT /v1/test/clock (admin, only with
 // --test-clock). See docs/programme.md.
+#include <algorithm>
 #include <future>
 
 #include "handlers/handlers.h"
@@ -73,8 +74,8 @@ void add_config(http::Router& r, App& app) {
       // Validate and store inside one write job so concurrent PATCHes apply in order: the
       // patch applies to the stored document as this transaction sees it (a PATCH earlier in
       // the same group commit included, which memory does not hold yet), and memory is set
-      // on the writer thread once committed, in commit order (from the worker threads two
-      // PATCHes could set it in the other order).
+      // once committed, and only ever to a newer document (App::set_site: with several write
+      // connections two commits can be reported in either order).
       std::promise<bool> committed;
       auto result = committed.get_future();
       app.writer->submit_async(
@@ -87,11 +88,13 @@ void add_config(http::Router& r, App& app) {
                                                                              : app.site.get();
             errors = SiteConfig::apply_patch(current, req.body, next);
             if (!errors.empty()) return;
-            next.updated_at = now;
-            tx.put_site(next.doc, now);
+            // Every change gets a higher updated_at than the one it replaces (even within one
+            // ms, or with the clock set back): memory only moves to a higher one (App::set_site).
+            next.updated_at = std::max(now, updated_at + 1);
+            tx.put_site(next.doc, next.updated_at);
           },
           [&](bool ok) {
-            if (ok && errors.empty()) app.site.set(next);
+            if (ok && errors.empty()) app.set_site(next);
             committed.set_value(ok);
           });
       const bool ok = result.get();
