@@ -418,11 +418,19 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
             decide(tx, st->prepared[i], st->decided[i], now, window, *secrets);
         }
       },
-      [st](bool ok) {
+      [st, &queue = queue_](bool ok) {
         IngestResult r = std::move(st->result);
         if (!ok) {
-          r.http_status = 500;
-          r.body = error_body("storage_error", "the ratings could not be stored; retry later");
+          // Nothing acknowledged either way: the sender keeps the ratings and retries. A
+          // database that cannot be reached (PostgreSQL down) is 503, any other failure
+          // (disk full, I/O error) 500 (docs/collector.md, POST /v1/ratings).
+          if (queue.health().unreachable) {
+            r.http_status = 503;
+            r.body = error_body("db_unavailable", "the database cannot be reached; retry later");
+          } else {
+            r.http_status = 500;
+            r.body = error_body("storage_error", "the ratings could not be stored; retry later");
+          }
           r.results.clear();
         } else {
           r.results = std::move(st->decided);

@@ -794,7 +794,7 @@ Writer::Health PgWriter::health() const {
   return health_;
 }
 
-void PgWriter::note_write(bool failed, bool changed, const std::string& error) {
+void PgWriter::note_write(bool failed, bool changed, bool unreachable, const std::string& error) {
   const int64_t now = hooks_.now_ms ? hooks_.now_ms() : 0;
   std::lock_guard<std::mutex> lock(health_mu_);
   if (failed) {
@@ -802,9 +802,11 @@ void PgWriter::note_write(bool failed, bool changed, const std::string& error) {
     health_.degraded = true;
     health_.last_failure_ms = now;
     health_.last_error = error.empty() ? "write failed" : error;
+    health_.unreachable = unreachable;
     ++health_.failures;
   } else if (changed) {
     health_.degraded = false;
+    health_.unreachable = false;
     health_.since_ms = 0;
   }
 }
@@ -858,7 +860,7 @@ void PgWriter::run(PgConn& conn) {
     // state) is not a storage failure; anything else is.
     const bool storage_failure = !ok && (!tx.error_state().empty() || !conn.healthy() ||
                                          !tx.failed());
-    note_write(storage_failure, ok && changed, error);
+    note_write(storage_failure, ok && changed, storage_failure && !conn.healthy(), error);
     if (ok) {
       commits_.fetch_add(1);
       jobs_.fetch_add(1);

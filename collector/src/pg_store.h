@@ -160,7 +160,7 @@ class PgWriter final : public Writer {
   void run(PgConn& conn);
   bool run_job(PgConn& conn, PgWriteTx& tx, const Job& job, bool& changed,
                std::string& error);
-  void note_write(bool failed, bool changed, const std::string& error);
+  void note_write(bool failed, bool changed, bool unreachable, const std::string& error);
 
   WriteHooks hooks_;
   std::string origin_;

@@ -203,6 +203,10 @@ class Writer {
     int64_t last_failure_ms = 0;
     std::string last_error;    // the database's message of the last failure
     int64_t failures = 0;      // failed writes (groups) since start
+    // The last failure lost the database connection or could not open one (PostgreSQL down,
+    // restarting or unreachable): writes answer 503 db_unavailable instead of 500
+    // storage_error. Never set on SQLite (a local file). Cleared with `degraded`.
+    bool unreachable = false;
   };
   virtual Health health() const = 0;
 };

@@ -122,7 +122,7 @@ test('kill -9 under load (20 concurrent posters, new ratings and revisions): eve
 // the process stays up; once the database takes connections again the same submissions are
 // stored, once, and /healthz is 200 again. (SQLite's counterpart, a failing disk, is
 // diskfull.test.mjs.)
-test('database down (PostgreSQL): ingest 500 storage_error, /healthz 503, no crash; the retried ratings are stored once when it is back', {
+test('database down (PostgreSQL): ingest and reads 503 db_unavailable with Retry-After, /healthz 503, no crash; the retried ratings are stored once when it is back', {
   skip: TEST_DB === 'postgres' ? false : 'needs SR_TEST_DB=postgres (a database server to lose)',
 }, async (t) => {
   const s = await startCollector(t);
@@ -137,13 +137,16 @@ test('database down (PostgreSQL): ingest 500 storage_error, /healthz 503, no cra
   for (let round = 0; round < 2; round++) {
     for (const r of during) {
       const res = await post(s, r);
-      assert.equal(res.status, 500, res.text);
-      assert.equal(res.json.errors[0].code, 'storage_error');
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.json.errors[0].code, 'db_unavailable');
+      assert.equal(res.headers.get('retry-after'), '5');
     }
     const h = await admin(s, '/healthz', { token: null });
     assert.equal(h.status, 503, h.text);
     assert.ok(['db_unavailable', 'degraded'].includes(h.json.status), h.text);
-    assert.equal((await admin(s, '/v1/ratings?session_id=dbdown')).status, 500);
+    const read = await admin(s, '/v1/ratings?session_id=dbdown');
+    assert.equal(read.status, 503, read.text);
+    assert.equal(read.json.errors[0].code, 'db_unavailable');
   }
   assert.equal(s.proc.exitCode, null, 'still running');
   psql(base, `ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`);

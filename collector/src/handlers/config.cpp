@@ -98,7 +98,7 @@ void add_config(http::Router& r, App& app) {
             committed.set_value(ok);
           });
       const bool ok = result.get();
-      if (!ok) return res.error(500, "storage_error", "the config could not be stored");
+      if (!ok) return storage_failure(app, res, "the config could not be stored");
       if (!errors.empty()) return res.json(400, errors_body(errors));
       if (next.enabled != before.enabled)
         log_event({{"event", "ratings_switched"}, {"enabled", next.enabled}});

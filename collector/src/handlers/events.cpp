@@ -53,7 +53,7 @@ http::Endpoint events_endpoint(App& app) {
     auto stream = std::make_shared<http::LiveStream>(": keep-alive\n\n", app.opts.sse_keepalive_s);
     stream->send("retry: 2000\n\n");
     if (!app.hub->subscribe(id, stream, last_id))
-      return res.error(500, "storage_error", "the stored events could not be read");
+      return storage_failure(app, res, "the stored events could not be read");
     res.status = 200;
     res.set_header("Content-Type", "text/event-stream; charset=utf-8");
     res.set_header("X-Accel-Buffering", "no");  // proxies (nginx) must not buffer the stream

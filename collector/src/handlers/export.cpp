@@ -14,10 +14,10 @@ void add_export(http::Router& r, App& app) {
   e.checks = {mw::no_store(), mw::require_scope(app, mw::Scope::Read)};
   e.blocking = true;
   e.handle = [&app](const http::Request&, http::Response& res) {
-    if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
+    if (app.finalise_due() < 0) return storage_failure(app, res, "finalisation failed");
     std::string error;
     std::shared_ptr<ReadConn> conn(app.store->read(error).release());
-    if (!conn) return res.error(500, "storage_error", "cannot open the database");
+    if (!conn) return db_unavailable(res);
     res.status = 200;
     res.set_header("Content-Type", "application/x-ndjson");
     res.set_header("Content-Disposition", "attachment; filename=\"ratings.jsonl\"");

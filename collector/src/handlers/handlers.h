@@ -44,4 +44,20 @@ void add_events(http::Router& r, App& app);
 // CSP); /PREFIX → 301 /PREFIX/; / → 302 /dashboard/ when /dashboard/ is mounted.
 void add_static(http::Router& r, App& app);
 
+// 503 db_unavailable with Retry-After: 5 — the database cannot be reached (PostgreSQL down or
+// restarting, no read connection could be opened); nothing was stored, retry later.
+inline constexpr unsigned kDbUnavailableRetryS = 5;
+inline void db_unavailable(http::Response& res) {
+  res.set_header("Retry-After", std::to_string(kDbUnavailableRetryS));
+  res.error(503, "db_unavailable", "the database cannot be reached; retry later");
+}
+// A failed store call: 503 db_unavailable when the database cannot be reached (the last
+// write lost its connection, or `conn`, the read connection the call used, no longer
+// answers), else 500 storage_error with `what`.
+inline void storage_failure(App& app, http::Response& res, const std::string& what,
+                            ReadConn* conn = nullptr) {
+  if (app.writer->health().unreachable || (conn && !conn->ping())) return db_unavailable(res);
+  res.error(500, "storage_error", what);
+}
+
 }  // namespace collector::handlers

@@ -131,7 +131,7 @@ void post_request(App& app, const http::Request& req, http::Response& res) {
     out["next_allowed_at"] = *next_allowed;
     return res.json(409, dump(out));
   }
-  if (!ok || !stored) return res.error(500, "storage_error", "the request could not be stored");
+  if (!ok || !stored) return storage_failure(app, res, "the request could not be stored");
   const json data = {{"request_id", request.request_id},
                      {"session_id", session_id},
                      {"agent_id", agent_id},
@@ -156,10 +156,10 @@ void get_request_state(App& app, const http::Request& req, http::Response& res) 
                      "/query/agent_id");
   std::string error;
   auto conn = app.store->read(error);
-  if (!conn) return res.error(500, "storage_error", "cannot open the database");
+  if (!conn) return db_unavailable(res);
   bool ok = false;
   const std::optional<int64_t> last = conn->last_request_at(session_id, agent_id, ok);
-  if (!ok) return res.error(500, "storage_error", "the query failed");
+  if (!ok) return storage_failure(app, res, "the query failed", conn.get());
   const int64_t now = app.clock.now_ms();
   const int64_t cooldown_ms = app.site.get().cooldown_days * kDayMs;
   const bool can = !last || now >= *last + cooldown_ms;
@@ -174,12 +174,12 @@ void get_timeline(App& app, const http::Request& req, http::Response& res) {
   const std::string session_id = session_id_of(req.path);
   if (!check_session_id(session_id, res)) return;
   if (!check_params(req, {}, res)) return;
-  if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
+  if (app.finalise_due() < 0) return storage_failure(app, res, "finalisation failed");
   std::string error, body;
   auto conn = app.store->read(error);
-  if (!conn) return res.error(500, "storage_error", "cannot open the database");
+  if (!conn) return db_unavailable(res);
   if (!conn->session_timeline(session_id, app.clock.now_ms(), body, error))
-    return res.error(500, "storage_error", "the query failed");
+    return storage_failure(app, res, "the query failed", conn.get());
   res.json(200, std::move(body));
 }
 
@@ -327,6 +327,11 @@ void post_feedback(App& app, const http::Request& req, http::Response& res) {
       return feedback_error(res, 409, {"/rating", "finalised",
                                        "this rating is final; it can no longer change"});
     if (status == "conflict" || status == "stale") continue;  // raced: read again
+    if (result.http_status == 503) {
+      res.set_header("Retry-After", std::to_string(kDbUnavailableRetryS));
+      return feedback_error(res, 503, {"", "db_unavailable",
+                                       "the database cannot be reached; retry later"});
+    }
     if (result.http_status >= 500)
       return feedback_error(res, 500, {"", "storage_error", "the rating could not be stored"});
     return feedback_error(res, 500, {"", "internal_error", "the record was refused: " + status});

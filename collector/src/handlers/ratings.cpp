@@ -20,6 +20,8 @@ void add_ratings(http::Router& r, App& app) {
   e.inline_below = 4096;  // one record (about 1 KiB) is parsed in tens of µs: inline
   e.handle_async = [&app](const http::Request& req, http::Response& res, http::Done done) {
     app.ingestor->ingest_async(req.body, [&res, done](IngestResult result) {
+      if (result.http_status == 503)  // db_unavailable: the database cannot be reached
+        res.set_header("Retry-After", std::to_string(kDbUnavailableRetryS));
       res.json(static_cast<unsigned>(result.http_status), std::move(result.body));
       if (!result.results.empty()) {
         json counts = json::object();

@@ -18,12 +18,12 @@ http::Endpoint read_endpoint(App& app, std::string allowed, Query run) {
     Filters f;
     const session_rating::Errors errors = parse_filters(req.params, allowed, f);
     if (!errors.empty()) return res.json(400, errors_body(errors));
-    if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
+    if (app.finalise_due() < 0) return storage_failure(app, res, "finalisation failed");
     std::string error;
     auto conn = app.store->read(error);
-    if (!conn) return res.error(500, "storage_error", "cannot open the database");
+    if (!conn) return db_unavailable(res);
     std::string body;
-    if (!((*conn).*run)(f, body, error)) return res.error(500, "storage_error", "the query failed");
+    if (!((*conn).*run)(f, body, error)) return storage_failure(app, res, "the query failed", conn.get());
     res.json(200, std::move(body));
   };
   return e;

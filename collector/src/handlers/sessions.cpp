@@ -109,13 +109,13 @@ void add_sessions(http::Router& r, App& app) {
         if (name != "key")
           return res.error(400, "unknown_field", "unknown query parameter", "/query/" + name);
       }
-      if (app.finalise_due() < 0) return res.error(500, "storage_error", "finalisation failed");
+      if (app.finalise_due() < 0) return storage_failure(app, res, "finalisation failed");
       std::string error;
       auto conn = app.store->read(error);
-      if (!conn) return res.error(500, "storage_error", "cannot open the database");
+      if (!conn) return db_unavailable(res);
       std::string body;
       if (!conn->session_view(*id, body, error))
-        return res.error(500, "storage_error", "the query failed");
+        return storage_failure(app, res, "the query failed", conn.get());
       res.json(200, std::move(body));
     };
     routes.push_back({"GET", "", std::move(e)});
@@ -174,7 +174,7 @@ void add_sessions(http::Router& r, App& app) {
           },
           [&](bool ok) { committed.set_value(ok); });
       if (!result.get() || status.empty())
-        return res.error(500, "storage_error", "the session end could not be stored");
+        return storage_failure(app, res, "the session end could not be stored");
       if (status == "conflict")
         return res.error(409, "conflict",
                          "this session already ended at " + std::to_string(stored_end) +
