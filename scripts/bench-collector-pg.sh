@@ -137,7 +137,10 @@ ingest() {  # $1 = label, $2 = db, $3 = processes, $4 = "kill" to SIGKILL the la
   cat "$TMP"/acked-* 2>/dev/null | sort -u >"$TMP/acked.txt"
   acked=$(wc -l <"$TMP/acked.txt")
   for i in $(seq 1 "$n"); do
-    r=$(grep WRK_RESULT "$TMP/wrk-$i.txt" | sed 's/^WRK_RESULT //')
+    # A wrk stopped with SIGINT (the killed process's) may end before printing its summary;
+    # its acknowledged ids are on disk all the same.
+    r=$(grep WRK_RESULT "$TMP/wrk-$i.txt" | sed 's/^WRK_RESULT //' || true)
+    if [ -z "$r" ]; then p99s="$p99s (no summary)"; continue; fi
     p=$(echo "$r" | json_field p99_ms)
     p99s="$p99s ${p}"
     worst=$(awk -v a="$worst" -v b="$p" 'BEGIN { print (b > a ? b : a) }')
