@@ -78,6 +78,7 @@ const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM, assertBuilt } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
 const { printReport } = await import(pathToFileURL(join(root, 'scripts/bench/peers-report.mjs')).href);
+const { MEM_PROBE, LONGTASK_PROBE, eventProbe, DEEP_PROBE, readyDeep, READY_BLANK, heap } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const median = (a) => { if (!a.length) return null; const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 // Event Timing durations are multiples of 8 ms: their median is the upper middle value (an
@@ -166,37 +167,9 @@ const OPTION = {
   ours: '.panel:not([hidden]) .opt',
 };
 
-const INIT = `
-window.__mem = [];
-for (const k of ['instantiate', 'instantiateStreaming']) {
-  const orig = WebAssembly[k];
-  WebAssembly[k] = async function (...a) {
-    const r = await orig.apply(this, a);
-    const inst = r.instance || r;
-    for (const v of Object.values(inst.exports || {})) if (v instanceof WebAssembly.Memory) window.__mem.push(v);
-    return r;
-  };
-}
-window.__long = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true }); } catch {}
-window.__evt = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__evt.push({ name: e.name, id: e.interactionId, start: e.startTime, duration: e.duration, processing: e.processingEnd - e.processingStart }); }).observe({ type: 'event', durationThreshold: 16, buffered: true }); } catch {}
-window.__deep = (sel) => {
-  const walk = (r) => { const f = r.querySelectorAll(sel); if (f.length) return [...f];
-    for (const el of r.querySelectorAll('*')) if (el.shadowRoot) { const g = walk(el.shadowRoot); if (g.length) return g; } return []; };
-  return walk(document);
-};
-`;
-const READY = (sel) => `new Promise((res) => { const t = () => { const ok = window.__deep(${JSON.stringify(sel)}).length;
-  if (ok) requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now()))); else requestAnimationFrame(t); }; t(); })`;
-const READY_BLANK = `new Promise((res) => { const t = () => requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now())));
-  if (document.readyState === 'complete') t(); else addEventListener('load', t); })`;
-
-async function heap(cdp) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-}
+const INIT = MEM_PROBE + LONGTASK_PROBE + eventProbe({ threshold: 16,
+  fields: '{ name: e.name, id: e.interactionId, start: e.startTime, duration: e.duration, processing: e.processingEnd - e.processingStart }' }) + DEEP_PROBE;
+const READY = readyDeep;
 
 const browser = await chromium.launch({ executablePath: CHROMIUM,
   args: [...ARGS, '--enable-precise-memory-info', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'] });
