@@ -163,6 +163,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       return false;
     }
     if (got.failure) return this._fail(...got.failure);
+    await nextTask(); // the core's first calls (config checked, context probed) in separate tasks
+    if (signal.aborted) return false;
     const config = got.config;
     const ctx = this._context(o, core, config);
     if (!ctx) return false;
