@@ -275,6 +275,17 @@ export class Prompt {
       : code === 'comment_too_long' ? s.err_comment_too_long
       : code === 'answer_required' ? s.err_answer_required : s.err_generic;
     let revealed = ''; // what a question newly shows (announced)
+    // Tab stops first: a tabindex change on the focused option (the one just clicked) makes the
+    // browser recompute style at once, in the handler (is it still focusable?). Before any
+    // other write of this render that is cheap; after them it restyled the whole prompt there
+    // (and again in the frame).
+    d.qs.forEach((dq, i) => {
+      const q = view.questions[i];
+      const buttons = dq.buttons;
+      const checked = buttons.findIndex((b) => Number(b.dataset.v) === q.score);
+      const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
+      buttons.forEach((b, k) => setAttr(b, 'tabindex', (checked >= 0 ? k === checked : roving >= 0 ? k === roving : k === 0) ? '0' : '-1'));
+    });
     d.qs.forEach((dq, i) => {
       const q = view.questions[i];
       const was = prev && prev.questions[i];
@@ -282,14 +293,11 @@ export class Prompt {
       setText(dq.text, q.text);
       const buttons = dq.buttons;
       const checked = buttons.findIndex((b) => Number(b.dataset.v) === q.score);
-      const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
       buttons.forEach((b, k) => {
         const o = q.options[k];
         setAttr(b, 'aria-label', o.label);
         setAttr(b, 'aria-checked', String(k === checked));
         setAttr(b, 'data-on', q.scale === 'stars' && q.score != null && o.value <= q.score);
-        const tab = checked >= 0 ? k === checked : roving >= 0 ? k === roving : k === 0;
-        setAttr(b, 'tabindex', tab ? '0' : '-1');
       });
       if (dq.ends) {
         setText(dq.ends.firstChild, q.end_labels?.min);
