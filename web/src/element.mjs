@@ -32,6 +32,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   }
 
   disconnectedCallback() {
+    this._flushSave();
     clearTimeout(this._timer);
     this._unlisten?.();
     this._unlisten = null;
@@ -113,7 +114,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       if (history) notePrompted(history, key, now);
       this._shown = true;
       const v = flow.view();
-      this._save(v);
+      this._view = v;
+      this._save();
       if (deferRender) {
         // At start-up the first paint goes in its own task (no long task on slow devices).
         this._view = v;
@@ -188,6 +190,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     box.pump(); // records left over from earlier pages go now
     await nextTask();
     if (signal.aborted) return false;
+    // A snapshot waiting for the next paint is stored before the page goes away or is hidden.
+    addEventListener('pagehide', () => this._flushSave(), { signal });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this._flushSave();
+    }, { signal });
     this._core = core; // from here on open() works (before, it only asks to open when ready)
     const button = o.mode === 'button';
     if (saved && saved.snapshot != null) {
@@ -302,6 +309,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
 
   // Releases what the run holds: timer, page listeners, outbox subscription, flow, DOM.
   _stop() {
+    this._flushSave();
     clearTimeout(this._timer);
     this._unlisten?.();
     this._unlisten = null;
@@ -339,6 +347,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         if (this._flow && !this._failed) {
           if (!untouched) return; // a rating in progress: the change waits for the next start
           granted = this._hkey;   // already allowed by should_prompt: rebuilt without asking
+          this._pending = false;  // (not written back by the stop below)
           dropFlow(this._key);    // nothing picked yet, so nothing is lost
           next.autoOpen = true;
         } else {
@@ -375,11 +384,15 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const emit = r.emit || [];
     // A record with a new revision is a submit; a final one closes the window.
     const submitted = (rec) => rec.revision > ((prev && prev.revision) || 0);
+    this._view = r.view; // the snapshot's expiry is read from it
     if (emit.length) {
-      this._box.add(emit); // stored before anything else happens
+      // The snapshot that goes with these records is stored with them, before they are handed
+      // to the outbox (stored before anything else happens): a reload resumes the flow that sent them.
+      this._flushSave(true);
+      this._saved = true;
+      this._box.add(emit);
       if (this._hkey && emit.some(submitted)) noteRated(this._hkey, Date.now());
-    }
-    if (event.type !== 'tick' || this._saved) this._save(r.view); // an untouched button-mode flow is not stored
+    } else if (event.type !== 'tick' || this._saved) this._save(); // an untouched button-mode flow is not stored
     for (const rec of emit) {
       if (submitted(rec)) this._emit('rating-submit', rec);
       if (rec.final) this._emit('rating-final', rec);
@@ -406,9 +419,23 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
   }
 
-  _save(view) {
+  // The flow's snapshot is stored after the next paint (the click's frame does not wait for
+  // the core's snapshot and the storage write), never lost: flushed at once on pagehide, on
+  // visibilitychange to hidden, on disconnect, stop and destroy(), before records are handed to
+  // the outbox, and straight away when the page is not visible (no frames to wait for).
+  _save() {
     this._saved = true;
-    saveFlow(this._key, this._flow.snapshot(), this._hkey, view);
+    if (this._pending) return; // one write after the paint takes the flow's latest state
+    if (document.visibilityState !== 'visible') return this._flushSave(true);
+    this._pending = true;
+    requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0));
+  }
+
+  // Writes the pending snapshot (`now`: even when none is pending).
+  _flushSave(now) {
+    if (!this._pending && !now) return;
+    this._pending = false;
+    if (this._flow && this._key) this._guard(() => saveFlow(this._key, this._flow.snapshot(), this._hkey, this._view));
   }
 
   _emit(name, detail) {
