@@ -37,10 +37,12 @@ test('a score changed and the page reloaded at once: the reload restores it (sto
   await waitFor(async () => (await score(w)) === 4, { message: 'first score' });
   await page.waitForTimeout(100); // the first score is stored after its paint
   const nav = page.waitForEvent('load');
-  const r = await clickThen(w, 'location.reload()');
+  // pagehide is what a reload, a navigation or a closed tab fires first (before any frame).
+  const r = await clickThen(w, "dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false })); location.reload()");
   assert.equal(r.score, 2);
   assert.ok(r.before, 'the flow was stored before the click');
   assert.equal(r.atClick, r.before, 'the click handler does not write the snapshot (it goes after the paint)');
+  assert.notEqual(r.after, r.before, 'written at once on pagehide');
   await nav;
   const w2 = widget(page);
   await w2.group.waitFor();
