@@ -107,7 +107,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         }
         key = d.key;
       }
-      const flow = this._core.createFlow(this._config, this._ctx);
+      const flow = this._takeProbe() || this._core.createFlow(this._config, this._ctx);
       if (!flow || !flow.dispatch) return this._fail('invalid_context', 'the flow could not be created', { errors: flow && flow.errors });
       this._flow = flow;
       this._hkey = key;
@@ -217,7 +217,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
     if (!this._flow && button) {
       // The trigger needs the view's strings: the flow is made now, stored once it is used.
-      const flow = core.createFlow(config, ctx);
+      const flow = this._takeProbe() || core.createFlow(config, ctx);
       if (!flow || !flow.dispatch) return this._fail('invalid_context', 'the flow could not be created', { errors: flow && flow.errors });
       this._flow = flow;
       this._shown = false;
@@ -232,6 +232,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       }
       this.open(true);
     }
+    this._dropProbe(); // not taken (restored, suppressed, button mode): freed
     // Back from the background (where timers are slowed): let the core finalise on time.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this._flow) this._guard(() => this._dispatch({ type: 'tick' }));
@@ -259,13 +260,38 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._fail('invalid_context', 'the core refused the context', { errors: probe && probe.errors });
       return null;
     }
+    let id;
     try {
-      const id = probe.snapshot()?.context?.rating_id; // contract 4: the snapshot holds the context
-      if (typeof id === 'string') ctx.rating_id = id;
-    } finally {
+      id = probe.snapshot()?.context?.rating_id; // contract 4: the snapshot holds the context
+    } catch (e) {
       probe.destroy();
+      throw e;
     }
+    if (typeof id !== 'string') {
+      probe.destroy();
+      return ctx;
+    }
+    ctx.rating_id = id;
+    // The probe is the flow a prompt of this rating would start with (the core's flow is a
+    // function of config and context, and the derived id is the one it holds), so the first
+    // open() takes it instead of making a second one; freed when it is not taken.
+    this._probe = { flow: probe, config, ctx, id };
     return ctx;
+  }
+
+  // The start-up probe, when it is the flow this run's config and context would make now.
+  _takeProbe() {
+    const p = this._probe;
+    this._probe = null;
+    if (p && p.config === this._config && p.ctx === this._ctx && p.ctx.rating_id === p.id) return p.flow;
+    if (p) p.flow.destroy();
+    return null;
+  }
+
+  _dropProbe() {
+    const p = this._probe;
+    this._probe = null;
+    try { p?.flow.destroy(); } catch { /* already gone */ }
   }
 
   // `listen`: one stream per (endpoint, session) on the page, while connected and running.
@@ -316,6 +342,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (this._life) this._life.abort();
     if (this._unsub) this._unsub();
     this._unsub = null;
+    this._dropProbe();
     try { this._flow?.destroy(); } catch { /* already gone */ }
     this._flow = null;
     this._saved = false;
