@@ -6,6 +6,8 @@
 //   node web/build.mjs && node scripts/bench-peers.mjs [--runs 12] [--cpu 1,4] [--loop 1000] [--json]
 //       [--save FILE]  also write the result as JSON (print it again: node scripts/bench/peers-report.mjs FILE)
 //       [--shots DIR]  a screenshot of each column after the first click of the first run
+//       [--dist DIR]   serve the widget from another build's dist/ (default: this checkout's), e.g.
+//                      a build of an earlier commit, for a before/after pair of runs
 // While developing keep it small (--runs 2 --cpu 1 --loop 50); a full run takes ~5 min on 2 cores.
 //
 // Columns (each a page served from 127.0.0.1, loaded in a fresh browser context, i.e. empty
@@ -66,6 +68,7 @@ const LOOP = Number(opt('--loop', 1000));
 const JSON_OUT = args.includes('--json');
 const SHOTS = opt('--shots', null);
 const SAVE = opt('--save', null);
+const DIST = resolve(opt('--dist', join(root, 'dist')));
 const log = (...a) => { if (!JSON_OUT) console.log(...a); else console.error(...a); };
 
 if (!existsSync(join(peersDir, 'node_modules/star-rating.js')) || !existsSync(join(peersDir, 'node_modules/posthog-js'))) {
@@ -78,6 +81,7 @@ const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM, assertBuilt } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
 const { printReport } = await import(pathToFileURL(join(root, 'scripts/bench/peers-report.mjs')).href);
+const { MEM_PROBE, LONGTASK_PROBE, eventProbe, DEEP_PROBE, readyDeep, READY_BLANK, heap } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const median = (a) => { if (!a.length) return null; const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 // Event Timing durations are multiples of 8 ms: their median is the upper middle value (an
@@ -87,8 +91,9 @@ const round = (x, d = 1) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** 
 const gzip = (b) => gzipSync(b, { level: 9 }).length;
 const brotli = (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: b.length } }).length;
 
-assertBuilt();
-const server = await startServer();
+if (opt('--dist', null) == null) assertBuilt();
+else for (const f of ['session-rating.js', 'session-rating.wasm']) if (!existsSync(join(DIST, f))) throw new Error(`${join(DIST, f)} is missing`);
+const server = await startServer({ dist: DIST });
 const nm = join(peersDir, 'node_modules');
 const peerVersion = (p) => JSON.parse(readFileSync(join(nm, p, 'package.json'), 'utf8')).version;
 const versions = { 'star-rating.js': peerVersion('star-rating.js'), 'posthog-js': peerVersion('posthog-js') };
@@ -166,37 +171,9 @@ const OPTION = {
   ours: '.panel:not([hidden]) .opt',
 };
 
-const INIT = `
-window.__mem = [];
-for (const k of ['instantiate', 'instantiateStreaming']) {
-  const orig = WebAssembly[k];
-  WebAssembly[k] = async function (...a) {
-    const r = await orig.apply(this, a);
-    const inst = r.instance || r;
-    for (const v of Object.values(inst.exports || {})) if (v instanceof WebAssembly.Memory) window.__mem.push(v);
-    return r;
-  };
-}
-window.__long = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true }); } catch {}
-window.__evt = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__evt.push({ name: e.name, id: e.interactionId, start: e.startTime, duration: e.duration, processing: e.processingEnd - e.processingStart }); }).observe({ type: 'event', durationThreshold: 16, buffered: true }); } catch {}
-window.__deep = (sel) => {
-  const walk = (r) => { const f = r.querySelectorAll(sel); if (f.length) return [...f];
-    for (const el of r.querySelectorAll('*')) if (el.shadowRoot) { const g = walk(el.shadowRoot); if (g.length) return g; } return []; };
-  return walk(document);
-};
-`;
-const READY = (sel) => `new Promise((res) => { const t = () => { const ok = window.__deep(${JSON.stringify(sel)}).length;
-  if (ok) requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now()))); else requestAnimationFrame(t); }; t(); })`;
-const READY_BLANK = `new Promise((res) => { const t = () => requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now())));
-  if (document.readyState === 'complete') t(); else addEventListener('load', t); })`;
-
-async function heap(cdp) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-}
+const INIT = MEM_PROBE + LONGTASK_PROBE + eventProbe({ threshold: 16,
+  fields: '{ name: e.name, id: e.interactionId, start: e.startTime, duration: e.duration, processing: e.processingEnd - e.processingStart }' }) + DEEP_PROBE;
+const READY = readyDeep;
 
 const browser = await chromium.launch({ executablePath: CHROMIUM,
   args: [...ARGS, '--enable-precise-memory-info', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'] });
@@ -347,7 +324,7 @@ for (const v of COLUMNS) {
   const files = [...(downloaded[v] || [])].filter((pth) => !stubs.has(pth) && !/^\/p\/\d+\.html$/.test(pth)).sort();
   const rows = [];
   for (const pth of files) {
-    const body = local.get(pth) || (pth.startsWith('/dist/') && existsSync(join(root, 'dist', pth.slice(6))) ? readFileSync(join(root, 'dist', pth.slice(6))) : null);
+    const body = local.get(pth) || (pth.startsWith('/dist/') && existsSync(join(DIST, pth.slice(6))) ? readFileSync(join(DIST, pth.slice(6))) : null);
     if (body) rows.push({ file: pth, raw: body.length, gzip: gzip(body), brotli: brotli(body) });
   }
   const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
@@ -395,7 +372,7 @@ for (const rate of RATES) {
 }
 
 const result = {
-  date: new Date().toISOString(), runs: RUNS, cpu: RATES, versions, chromium: browser.version?.() ?? null,
+  date: new Date().toISOString(), runs: RUNS, cpu: RATES, versions, dist: DIST, chromium: browser.version?.() ?? null,
   loadavg_before: load0.map((x) => round(x, 2)), loadavg_after: load1.map((x) => round(x, 2)), cores: os.cpus().length,
   external_requests: [...external], bytes, figures, prompt_loop: loop,
 };

@@ -28,6 +28,7 @@ const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM, assertBuilt } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
 const { sizes } = await import(pathToFileURL(join(root, 'scripts/size-report.mjs')).href);
+const { MEM_PROBE, LONGTASK_PROBE, eventProbe, READY_WIDGET, READY_BLANK, heap } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 20;
@@ -39,40 +40,14 @@ const server = await startServer();
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, '--enable-precise-memory-info'] });
 
 // Captures WebAssembly memories and long tasks from the very start of each page.
-const INIT = `
-window.__mem = [];
-for (const k of ['instantiate', 'instantiateStreaming']) {
-  const orig = WebAssembly[k];
-  WebAssembly[k] = async function (...a) {
-    const r = await orig.apply(this, a);
-    const inst = r.instance || r;
-    for (const v of Object.values(inst.exports || {})) if (v instanceof WebAssembly.Memory) window.__mem.push(v);
-    return r;
-  };
-}
-window.__long = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true }); } catch {}
-window.__evt = [];
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name === 'click') window.__evt.push({ name: e.name, duration: e.duration, processing: e.processingEnd - e.processingStart }); }).observe({ type: 'event', durationThreshold: 0, buffered: true }); } catch {}
-`;
+const INIT = MEM_PROBE + LONGTASK_PROBE + eventProbe({ filter: "e.name === 'click'", threshold: 0,
+  fields: '{ name: e.name, duration: e.duration, processing: e.processingEnd - e.processingStart }' });
 
 const page = (withWidget, id) => server.page(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head>
 <body><main><h1>Call ended</h1><p>Thanks for joining.</p>
 ${withWidget ? `<session-rating session-id="${id}" endpoint="${server.endpoint}" write-key="pk_test" comment></session-rating>
 <script src="/dist/session-rating.js" async></script>` : ''}
 </main></body></html>`);
-
-const READY_WIDGET = `new Promise((res) => { const t = () => { const el = document.querySelector('session-rating');
-  const ok = el && el.shadowRoot && el.shadowRoot.querySelector('.panel:not([hidden]) .opt');
-  if (ok) requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now()))); else requestAnimationFrame(t); }; t(); })`;
-const READY_BLANK = `new Promise((res) => { const t = () => requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now())));
-  if (document.readyState === 'complete') t(); else addEventListener('load', t); })`;
-
-async function heap(cdp) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-}
 
 const blankT = [], widgetT = [], added = [], reqs = [], heapGrowth = [], memReady = [], clickEvt = [], clickRaf = [], clickProc = [], baseEvt = [];
 for (let i = 0; i < RUNS; i++) {

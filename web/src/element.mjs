@@ -32,6 +32,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
   }
 
   disconnectedCallback() {
+    this._flushSave();
     clearTimeout(this._timer);
     this._unlisten?.();
     this._unlisten = null;
@@ -106,14 +107,15 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         }
         key = d.key;
       }
-      const flow = this._core.createFlow(this._config, this._ctx);
+      const flow = this._takeProbe() || this._core.createFlow(this._config, this._ctx);
       if (!flow || !flow.dispatch) return this._fail('invalid_context', 'the flow could not be created', { errors: flow && flow.errors });
       this._flow = flow;
       this._hkey = key;
       if (history) notePrompted(history, key, now);
       this._shown = true;
       const v = flow.view();
-      this._save(v);
+      this._view = v;
+      this._save();
       if (deferRender) {
         // At start-up the first paint goes in its own task (no long task on slow devices).
         this._view = v;
@@ -163,6 +165,8 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       return false;
     }
     if (got.failure) return this._fail(...got.failure);
+    await nextTask(); // the core's first calls (config checked, context probed) in separate tasks
+    if (signal.aborted) return false;
     const config = got.config;
     const ctx = this._context(o, core, config);
     if (!ctx) return false;
@@ -186,6 +190,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     box.pump(); // records left over from earlier pages go now
     await nextTask();
     if (signal.aborted) return false;
+    // A snapshot waiting for the next paint is stored before the page goes away or is hidden.
+    addEventListener('pagehide', () => this._flushSave(), { signal });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this._flushSave();
+    }, { signal });
     this._core = core; // from here on open() works (before, it only asks to open when ready)
     const button = o.mode === 'button';
     if (saved && saved.snapshot != null) {
@@ -208,7 +217,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
     if (!this._flow && button) {
       // The trigger needs the view's strings: the flow is made now, stored once it is used.
-      const flow = core.createFlow(config, ctx);
+      const flow = this._takeProbe() || core.createFlow(config, ctx);
       if (!flow || !flow.dispatch) return this._fail('invalid_context', 'the flow could not be created', { errors: flow && flow.errors });
       this._flow = flow;
       this._shown = false;
@@ -223,6 +232,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       }
       this.open(true);
     }
+    this._dropProbe(); // not taken (restored, suppressed, button mode): freed
+    // The page's first requestAnimationFrame() call costs 0.1-1.5 ms at 4x CPU (set-up): made
+    // once while idle, so the first click's handler (which asks for a frame to store the
+    // snapshot after the paint) does not pay it.
+    (globalThis.requestIdleCallback || setTimeout)(() => requestAnimationFrame(() => {}));
     // Back from the background (where timers are slowed): let the core finalise on time.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this._flow) this._guard(() => this._dispatch({ type: 'tick' }));
@@ -250,13 +264,38 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this._fail('invalid_context', 'the core refused the context', { errors: probe && probe.errors });
       return null;
     }
+    let id;
     try {
-      const id = probe.snapshot()?.context?.rating_id; // contract 4: the snapshot holds the context
-      if (typeof id === 'string') ctx.rating_id = id;
-    } finally {
+      id = probe.snapshot()?.context?.rating_id; // contract 4: the snapshot holds the context
+    } catch (e) {
       probe.destroy();
+      throw e;
     }
+    if (typeof id !== 'string') {
+      probe.destroy();
+      return ctx;
+    }
+    ctx.rating_id = id;
+    // The probe is the flow a prompt of this rating would start with (the core's flow is a
+    // function of config and context, and the derived id is the one it holds), so the first
+    // open() takes it instead of making a second one; freed when it is not taken.
+    this._probe = { flow: probe, config, ctx, id };
     return ctx;
+  }
+
+  // The start-up probe, when it is the flow this run's config and context would make now.
+  _takeProbe() {
+    const p = this._probe;
+    this._probe = null;
+    if (p && p.config === this._config && p.ctx === this._ctx && p.ctx.rating_id === p.id) return p.flow;
+    if (p) p.flow.destroy();
+    return null;
+  }
+
+  _dropProbe() {
+    const p = this._probe;
+    this._probe = null;
+    try { p?.flow.destroy(); } catch { /* already gone */ }
   }
 
   // `listen`: one stream per (endpoint, session) on the page, while connected and running.
@@ -300,12 +339,14 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
 
   // Releases what the run holds: timer, page listeners, outbox subscription, flow, DOM.
   _stop() {
+    this._flushSave();
     clearTimeout(this._timer);
     this._unlisten?.();
     this._unlisten = null;
     if (this._life) this._life.abort();
     if (this._unsub) this._unsub();
     this._unsub = null;
+    this._dropProbe();
     try { this._flow?.destroy(); } catch { /* already gone */ }
     this._flow = null;
     this._saved = false;
@@ -337,6 +378,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         if (this._flow && !this._failed) {
           if (!untouched) return; // a rating in progress: the change waits for the next start
           granted = this._hkey;   // already allowed by should_prompt: rebuilt without asking
+          this._pending = false;  // (not written back by the stop below)
           dropFlow(this._key);    // nothing picked yet, so nothing is lost
           next.autoOpen = true;
         } else {
@@ -373,11 +415,15 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     const emit = r.emit || [];
     // A record with a new revision is a submit; a final one closes the window.
     const submitted = (rec) => rec.revision > ((prev && prev.revision) || 0);
+    this._view = r.view; // the snapshot's expiry is read from it
     if (emit.length) {
-      this._box.add(emit); // stored before anything else happens
+      // The snapshot that goes with these records is stored with them, before they are handed
+      // to the outbox (stored before anything else happens): a reload resumes the flow that sent them.
+      this._flushSave(true);
+      this._saved = true;
+      this._box.add(emit);
       if (this._hkey && emit.some(submitted)) noteRated(this._hkey, Date.now());
-    }
-    if (event.type !== 'tick' || this._saved) this._save(r.view); // an untouched button-mode flow is not stored
+    } else if (event.type !== 'tick' || this._saved) this._save(); // an untouched button-mode flow is not stored
     for (const rec of emit) {
       if (submitted(rec)) this._emit('rating-submit', rec);
       if (rec.final) this._emit('rating-final', rec);
@@ -404,9 +450,23 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
   }
 
-  _save(view) {
+  // The flow's snapshot is stored after the next paint (the click's frame does not wait for
+  // the core's snapshot and the storage write), never lost: flushed at once on pagehide, on
+  // visibilitychange to hidden, on disconnect, stop and destroy(), before records are handed to
+  // the outbox, and straight away when the page is not visible (no frames to wait for).
+  _save() {
     this._saved = true;
-    saveFlow(this._key, this._flow.snapshot(), this._hkey, view);
+    if (this._pending) return; // one write after the paint takes the flow's latest state
+    if (document.visibilityState !== 'visible') return this._flushSave(true);
+    this._pending = true;
+    requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0));
+  }
+
+  // Writes the pending snapshot (`now`: even when none is pending).
+  _flushSave(now) {
+    if (!this._pending && !now) return;
+    this._pending = false;
+    if (this._flow && this._key) this._guard(() => saveFlow(this._key, this._flow.snapshot(), this._hkey, this._view));
   }
 
   _emit(name, detail) {

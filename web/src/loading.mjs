@@ -20,6 +20,15 @@ export function setDefaultWasmUrl(url) {
 export const nextTask = () =>
   globalThis.scheduler?.yield ? scheduler.yield() : new Promise((r) => setTimeout(r, 0));
 
+/**
+ * Starts loading the core now (the script tag, while it is evaluated): its fetch and streaming
+ * compile run while the widget starts. The first loadWidgetCore() takes the result, a failure
+ * included (reported there, once).
+ */
+export function prefetchCore() {
+  (loading ||= createCore(createCoreModule, { wasmUrl: defaultWasmUrl })).catch(() => {});
+}
+
 /** The core, or a failure `[code, message]`. */
 export async function loadWidgetCore(wasmUrl) {
   try {
@@ -60,7 +69,8 @@ export async function loadConfig(core, options, lang) {
   config = { ...(config || {}) };
   if (!('locale' in config) && lang) {
     config.locale = lang;
-    if (!core.validateConfig(config).ok) delete config.locale; // a tag the core does not take
+    if (core.validateConfig(config).ok) return { config }; // one validation when the tag is taken
+    delete config.locale; // a tag the core does not take
   }
   const verdict = core.validateConfig(config);
   if (!verdict.ok) return { failure: ['invalid_config', 'its config is not valid', { errors: verdict.errors }] };

@@ -117,7 +117,8 @@ class Outbox {
       });
     }
     this._tidy(now);
-    this.pump();
+    // Stored above; the send starts in the next task, so the submit's click paints first.
+    setTimeout(() => this.pump(), 0);
   }
 
   _tidy(now) {

@@ -22,9 +22,31 @@ function h(tag, attrs, ...kids) {
   return e;
 }
 
+// Minimal DOM patches: a node's text, attribute or property is written only when it differs, so
+// a render after a click touches (and makes the browser restyle and lay out) only what changed.
+function setText(node, value) {
+  value = value == null ? '' : String(value);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+function setAttr(node, name, value) {
+  if (value == null || value === false) {
+    if (node.hasAttribute(name)) node.removeAttribute(name);
+  } else {
+    value = value === true ? '' : String(value);
+    if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+  }
+}
+
+function setProp(node, name, value) {
+  if (node[name] !== value) node[name] = value;
+}
+
 function fill(template, key, value) {
   return String(template || '').split(`{${key}}`).join(value);
 }
+
+const idle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50));
 
 /**
  * Time left as digits only ("59:07", "1:59:07"): no Intl formatter, whose first use costs
@@ -48,17 +70,20 @@ function question(q, i, many) {
   const ends = q.end_labels ? h('div', { id: id('e'), part: 'end-labels', class: 'ends' }, h('span'), h('span')) : null;
   const opts = h('div', { part: 'options', role: 'radiogroup', 'aria-labelledby': id('q'),
     'aria-describedby': ends && id('e'), class: `opts ${KIND[q.scale] || 'num'}` });
-  q.options.forEach((o, k) => {
+  const buttons = q.options.map((o, k) => {
     const b = h('button', { type: 'button', role: 'radio', class: 'opt', part: 'option', 'data-v': o.value, 'aria-checked': 'false', tabindex: '-1' });
     if (KIND[q.scale] === 'num') b.textContent = String(o.value); // "7", named "7 out of 10"
     else b.append(icon(q.scale, o.value, q.scale === 'emoji' ? k : 0));
     opts.append(b);
+    return b;
   });
   const problems = h('fieldset', { part: 'problems' }, h('legend'));
-  for (const p of q.problems) {
+  const picks = q.problems.map((p) => {
     const input = h('input', { type: 'checkbox', 'data-id': p.id });
-    problems.append(h('label', { class: 'pb', part: 'problem' }, input, h('span')));
-  }
+    const label = h('span');
+    problems.append(h('label', { class: 'pb', part: 'problem' }, input, label));
+    return { input, label };
+  });
   const ta = h('textarea', { id: id('c'), part: 'comment', 'aria-describedby': `${id('n')} err` });
   const cnt = h('span', { id: id('n'), part: 'count', class: 'cnt' });
   const comment = h('div', { class: 'cm' }, h('label', { for: id('c') }), ta, cnt);
@@ -67,7 +92,7 @@ function question(q, i, many) {
   if (ends) sc.append(ends);
   const box = h('div', { class: 'qb', part: 'question-block', 'data-q': q.id,
     role: many ? 'group' : null, 'aria-labelledby': many ? id('q') : null }, text, sc, problems, comment);
-  return { id: q.id, box, text, opts, ends, problems, ta, cnt, comment };
+  return { id: q.id, box, text, opts, buttons, ends, problems, picks, ta, cnt, comment };
 }
 
 /**
@@ -169,6 +194,28 @@ export class Prompt {
     list[j].focus();
   }
 
+  // Lays out once, in idle tasks, the parts a first interaction shows (problem picks, comment
+  // box, submit, thanks): each shown and hidden again in the same task, so nothing is painted,
+  // but the browser's first-use costs (text shaping of their labels, the textarea's editor) are
+  // paid here and not in the frame after the person's click (which they would push a frame
+  // late). One part per idle task, so none is a long task on a slow device.
+  _warm() {
+    this._warmed = 1;
+    const d = this._dom;
+    const parts = [...d.panel.querySelectorAll('[hidden]')].filter((n) => !n.parentNode.closest('[hidden]'));
+    const next = () => {
+      const n = parts.shift();
+      if (!n || d.panel.hidden || !d.panel.isConnected) return;
+      if (n.hidden) {
+        n.hidden = false;
+        d.panel.getBoundingClientRect(); // style and layout now (idle), not in a click's frame
+        n.hidden = true;
+      }
+      idle(next);
+    };
+    idle(next);
+  }
+
   /** Sets a question's comment box text (what fits after the core refused a longer one). */
   setComment(question, text) {
     const q = this._dom.qs.find((x) => x.id === question);
@@ -209,16 +256,16 @@ export class Prompt {
     const stepChanged = !prev || prev.step !== step;
     const many = d.qs.length > 1;
 
-    d.panel.hidden = !(shown && view.open !== false && step !== 'dismissed');
-    d.panel.dir = view.dir || 'ltr';
-    d.panel.lang = view.locale || 'en';
-    if (many) d.panel.setAttribute('aria-label', s.rating_label || 'Rating');
-    if (d.close) d.close.setAttribute('aria-label', s.close || 'Close');
+    setProp(d.panel, 'hidden', !(shown && view.open !== false && step !== 'dismissed'));
+    setProp(d.panel, 'dir', view.dir || 'ltr');
+    setProp(d.panel, 'lang', view.locale || 'en');
+    if (many) setAttr(d.panel, 'aria-label', s.rating_label || 'Rating');
+    if (d.close) setAttr(d.close, 'aria-label', s.close || 'Close');
     if (d.tr) {
-      d.tr.textContent = this._label || s.trigger || 'Rate this answer';
-      d.tr.setAttribute('aria-expanded', String(!d.panel.hidden));
-      d.tr.dir = d.panel.dir;
-      d.tr.lang = d.panel.lang;
+      setText(d.tr, this._label || s.trigger || 'Rate this answer');
+      setAttr(d.tr, 'aria-expanded', String(!d.panel.hidden));
+      setProp(d.tr, 'dir', d.panel.dir);
+      setProp(d.tr, 'lang', d.panel.lang);
     }
 
     const asking = step === 'score' || step === 'details';
@@ -228,65 +275,71 @@ export class Prompt {
       : code === 'comment_too_long' ? s.err_comment_too_long
       : code === 'answer_required' ? s.err_answer_required : s.err_generic;
     let revealed = ''; // what a question newly shows (announced)
+    // Tab stops first: a tabindex change on the focused option (the one just clicked) makes the
+    // browser recompute style at once, in the handler (is it still focusable?). Before any
+    // other write of this render that is cheap; after them it restyled the whole prompt there
+    // (and again in the frame).
+    d.qs.forEach((dq, i) => {
+      const q = view.questions[i];
+      const buttons = dq.buttons;
+      const checked = buttons.findIndex((b) => Number(b.dataset.v) === q.score);
+      const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
+      buttons.forEach((b, k) => setAttr(b, 'tabindex', (checked >= 0 ? k === checked : roving >= 0 ? k === roving : k === 0) ? '0' : '-1'));
+    });
     d.qs.forEach((dq, i) => {
       const q = view.questions[i];
       const was = prev && prev.questions[i];
-      dq.box.hidden = !asking;
-      dq.text.textContent = q.text;
-      const buttons = [...dq.opts.children];
+      setProp(dq.box, 'hidden', !asking);
+      setText(dq.text, q.text);
+      const buttons = dq.buttons;
       const checked = buttons.findIndex((b) => Number(b.dataset.v) === q.score);
-      const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
       buttons.forEach((b, k) => {
         const o = q.options[k];
-        b.setAttribute('aria-label', o.label);
-        b.setAttribute('aria-checked', String(k === checked));
-        b.toggleAttribute('data-on', q.scale === 'stars' && q.score != null && o.value <= q.score);
-        const tab = checked >= 0 ? k === checked : roving >= 0 ? k === roving : k === 0;
-        b.setAttribute('tabindex', tab ? '0' : '-1');
+        setAttr(b, 'aria-label', o.label);
+        setAttr(b, 'aria-checked', String(k === checked));
+        setAttr(b, 'data-on', q.scale === 'stars' && q.score != null && o.value <= q.score);
       });
       if (dq.ends) {
-        dq.ends.firstChild.textContent = q.end_labels?.min || '';
-        dq.ends.lastChild.textContent = q.end_labels?.max || '';
+        setText(dq.ends.firstChild, q.end_labels?.min);
+        setText(dq.ends.lastChild, q.end_labels?.max);
       }
       const low = details && !!q.low;
-      dq.problems.hidden = !q.problems.length || !low;
-      dq.problems.firstChild.textContent = s.problems_label || '';
-      const inputs = dq.problems.querySelectorAll('input');
+      setProp(dq.problems, 'hidden', !q.problems.length || !low);
+      setText(dq.problems.firstChild, s.problems_label);
       q.problems.forEach((p, k) => {
-        inputs[k].checked = !!p.selected;
-        inputs[k].nextSibling.textContent = p.label;
+        setProp(dq.picks[k].input, 'checked', !!p.selected);
+        setText(dq.picks[k].label, p.label);
       });
       const c = q.comment || {};
-      dq.comment.hidden = !c.enabled || !low;
-      dq.comment.firstChild.textContent = s.comment_label || '';
-      dq.ta.placeholder = s.comment_placeholder || '';
-      dq.ta.toggleAttribute('aria-required', false);
-      if (c.required) dq.ta.setAttribute('aria-required', 'true');
+      setProp(dq.comment, 'hidden', !c.enabled || !low);
+      setText(dq.comment.firstChild, s.comment_label);
+      setProp(dq.ta, 'placeholder', s.comment_placeholder || '');
+      setAttr(dq.ta, 'aria-required', c.required ? 'true' : null);
       if (c.enabled && dq.ta.value !== c.text && focused !== dq.ta) dq.ta.value = c.text || '';
-      dq.cnt.textContent = fill(s.chars_left, 'n', String(c.remaining ?? 0));
+      setText(dq.cnt, fill(s.chars_left, 'n', String(c.remaining ?? 0)));
       const bad = !dq.comment.hidden && ((code === 'comment_required' && c.required && !String(c.text || '').trim()) ||
         (code === 'comment_too_long' && c.remaining === 0));
-      dq.ta.setAttribute('aria-invalid', String(bad));
+      setAttr(dq.ta, 'aria-invalid', String(bad));
       // Newly shown picks or comment box (a low score): said once.
       if (!revealed && low && !(was && details && prev.step === 'details' && was.low)) {
         revealed = !dq.problems.hidden ? s.problems_label : !dq.comment.hidden ? s.comment_label : '';
       }
     });
 
-    d.foot.hidden = !details;
-    d.submit.textContent = s.submit || 'Submit';
-    d.submit.setAttribute('aria-disabled', String(!view.can_submit));
-    d.err.textContent = msg || '';
-    d.err.hidden = !msg;
+    setProp(d.foot, 'hidden', !details);
+    setText(d.submit, s.submit || 'Submit');
+    setAttr(d.submit, 'aria-disabled', String(!view.can_submit));
+    setText(d.err, msg);
+    setProp(d.err, 'hidden', !msg);
 
-    d.thanks.hidden = step !== 'thanks' && step !== 'final';
-    d.ty.textContent = step === 'final' ? s.final_note : s.thanks;
+    setProp(d.thanks, 'hidden', step !== 'thanks' && step !== 'final');
+    setText(d.ty, step === 'final' ? s.final_note : s.thanks);
     const left = view.edit_deadline ? view.edit_deadline - Date.now() : 0;
     const editable = step === 'thanks' && view.can_edit;
-    d.tl.hidden = !(editable && left > 0);
-    if (!d.tl.hidden) d.tl.textContent = fill(s.time_left, 'time', timeLeft(left));
-    d.change.hidden = !editable;
-    d.change.textContent = s.change || '';
+    setProp(d.tl, 'hidden', !(editable && left > 0));
+    if (!d.tl.hidden) setText(d.tl, fill(s.time_left, 'time', timeLeft(left)));
+    setProp(d.change, 'hidden', !editable);
+    setText(d.change, s.change);
 
     // Announce step changes, newly shown details and errors; move focus only if it was
     // inside the widget.
@@ -300,6 +353,7 @@ export class Prompt {
     if (msg && (!prev || msg !== this._said)) say = msg;
     this._said = msg;
     if (say) d.live.textContent = say;
+    if (!this._warmed && !d.panel.hidden) this._warm();
     if (prev && stepChanged && focused && focused !== d.tr && !d.panel.hidden) {
       const target = step === 'thanks' ? (editable ? d.change : d.ty)
         : step === 'final' ? d.ty

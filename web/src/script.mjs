@@ -2,7 +2,7 @@
 // sets window.SessionRating, and boots a widget from the tag's data-* attributes.
 import { define } from './element.mjs';
 import { optionsFrom } from './options.mjs';
-import { setDefaultWasmUrl } from './loading.mjs';
+import { setDefaultWasmUrl, prefetchCore } from './loading.mjs';
 import { mount } from './api.mjs';
 
 const script = document.currentScript;
@@ -21,7 +21,14 @@ function boot() {
   }
 }
 
-if (script && script.src) setDefaultWasmUrl(script.src.replace(/\.js([?#].*)?$/, '.wasm$1'));
+if (script && script.src) {
+  setDefaultWasmUrl(script.src.replace(/\.js([?#].*)?$/, '.wasm$1'));
+  // The page shows a widget (the tag's own, or an element already parsed): the core's fetch and
+  // streaming compile start now, while the rest of the start-up runs (the core is loaded once per
+  // page, so not when a wasm-url names another one).
+  if (!script.hasAttribute('data-wasm-url') && (script.hasAttribute('data-session-id') ||
+    document.querySelector('session-rating[session-id]:not([wasm-url])'))) prefetchCore();
+}
 
 window.SessionRating = {
   version: __SR_VERSION__,

@@ -1,0 +1,76 @@
+// The renderer's DOM patches (issue 14): a view update writes only the nodes and attributes
+// that changed, so the frame after a click restyles only those; and the script tag starts the
+// core's fetch while the page's widget is still starting.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setUp, tearDown, newPage, elementPage, widget, waitFor } from '../../test-support/browser.mjs';
+
+let server, browser;
+before(async () => ({ server, browser } = await setUp()));
+after(() => tearDown(server, browser));
+
+// Records every mutation in the widget's shadow root from now on, as "what: where".
+const OBSERVE = () => {
+  const root = document.querySelector('session-rating').shadowRoot;
+  const name = (n) => (n.nodeType === 1 ? `${n.localName}${n.getAttribute('part') ? `[part=${n.getAttribute('part')}]` : n.className ? `.${n.className.split(' ')[0]}` : ''}` : `#text<${n.parentNode ? name(n.parentNode) : ''}>`);
+  window.__mut = [];
+  new MutationObserver((list) => {
+    for (const m of list) window.__mut.push(m.type === 'attributes' ? `${m.attributeName}: ${name(m.target)}` : `${m.type}: ${name(m.target)}`);
+  }).observe(root, { subtree: true, attributes: true, childList: true, characterData: true });
+};
+const mutations = async (page) => {
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0))); // observer callbacks delivered
+  return page.evaluate(() => window.__mut.splice(0));
+};
+
+test('a view update writes only what changed: the score click, a problem pick, typing', async () => {
+  const page = await newPage(browser);
+  await page.goto(elementPage(server, { sessionId: 'patch-1', config: { comment: { enabled: true } } }));
+  const w = widget(page);
+  await w.group.waitFor();
+  await page.waitForTimeout(700); // the idle lay-out of the hidden parts (render.mjs _warm) is over
+  await page.evaluate(OBSERVE);
+
+  // 2 of 5 stars: the two first options light up, the second is checked and in the tab order,
+  // the details (picks, comment, submit) show. Nothing else is written: no text node, no
+  // label, no option that stays as it was.
+  await w.option('2 stars').click();
+  await w.checkbox('Audio').waitFor();
+  const first = await mutations(page);
+  assert.deepEqual(first.filter((m) => m.includes('button[part=option]')).sort(),
+    ['aria-checked: button[part=option]', 'data-on: button[part=option]', 'data-on: button[part=option]', 'tabindex: button[part=option]', 'tabindex: button[part=option]'].sort(),
+    `option writes: ${first.join(', ')}`);
+  for (const m of first) assert.doesNotMatch(m, /^aria-label|^childList: (p|span|legend|label)|^placeholder/, `rewritten although unchanged: ${m}`);
+  assert.ok(first.includes('hidden: fieldset[part=problems]') && first.includes('hidden: div.cm') && first.includes('hidden: div.foot'), first.join(', '));
+  assert.ok(first.some((m) => m === 'childList: div.sr'), 'the newly shown details are announced');
+
+  // A problem pick: no attribute or text of the prompt changes (the checkbox state is a property).
+  await w.checkbox('Audio').check();
+  await page.waitForTimeout(50);
+  assert.deepEqual(await mutations(page), []);
+
+  // Typing: only the characters-left count changes (its one text node).
+  await w.comment.pressSequentially('Hi');
+  await page.waitForTimeout(50);
+  const typed = await mutations(page);
+  assert.ok(typed.length > 0 && typed.every((m) => m === 'childList: span[part=count]'), typed.join(', '));
+  assert.equal(await w.count.textContent(), '498 characters left');
+  assert.equal(await w.option('2 stars').getAttribute('aria-checked'), 'true');
+  await page.close();
+});
+
+test('the script tag starts fetching the core while it is evaluated (a widget with a session id is on the page)', async () => {
+  const page = await newPage(browser);
+  // fetch() calls noted with whether the script had finished evaluating (its load event, fired
+  // right after). Without the early start the widget asks for the core a task later.
+  const before = `<script>window.__fetched = []; window.__done = false; const f = window.fetch;
+window.fetch = function (u, ...a) { window.__fetched.push([String(u), window.__done]); return f.call(this, u, ...a); };
+document.addEventListener('load', (e) => { if (String(e.target.src).endsWith('/session-rating.js')) window.__done = true; }, true);</script>`;
+  const url = elementPage(server, { sessionId: 'prefetch-1', before });
+  await page.goto(url);
+  await widget(page).group.waitFor();
+  const fetched = await page.evaluate(() => window.__fetched.filter(([u]) => u.endsWith('.wasm')));
+  assert.equal(fetched.length, 1, 'the core is fetched once');
+  assert.equal(fetched[0][1], false, 'the .wasm fetch began before the script finished evaluating');
+  await page.close();
+});
