@@ -19,20 +19,10 @@ import { join } from 'node:path';
 import {
   startCollector, record, recordV2, post, admin, setClock, CLI, TEST_DB,
 } from './helpers.mjs';
+import { rng } from '../../web/test/helpers.mjs'; // mulberry32, seeded
 
 const DAY = 86400_000;
 
-// mulberry32: a small seeded generator.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const QUESTIONS = [
   { question: 'overall', scale: 'stars' },
