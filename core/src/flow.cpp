@@ -562,9 +562,48 @@ void Flow::append_view(std::string& out) const {
   w.end_object();
 }
 
+// The view without its config-only parts (docs/view.md, "The wire form").
+void Flow::append_wire_view(std::string& out) const {
+  internal::JsonWriter w(out);
+  w.begin_object();
+  w.key("step"); w.string(step_name(step_));
+  w.key("open"); w.boolean(open_);
+  w.key("questions");
+  w.begin_array();
+  for (std::size_t q = 0; q < config_.questions.size(); ++q) {
+    const Answer& d = draft_[q];
+    w.begin_object();
+    w.key("score");
+    if (d.score) w.integer(*d.score); else w.null();
+    w.key("low"); w.boolean(draft_low(q));
+    w.key("selected");
+    w.begin_array();
+    for (unsigned char picked : d.problems) w.boolean(picked != 0);
+    w.end_array();
+    w.key("text"); w.string(d.comment);
+    w.key("remaining");
+    w.integer(config_.questions[q].comment.max_length -
+              static_cast<int64_t>(code_points(d.comment)));
+    w.end_object();
+  }
+  w.end_array();
+  w.key("can_submit"); w.boolean(submit_blocker() == nullptr);
+  w.key("can_edit"); w.boolean(step_ == Step::Thanks);
+  w.key("revision"); w.integer(revision_);
+  w.key("edit_deadline");
+  std::optional<int64_t> dl = deadline();
+  if (dl) w.integer(*dl); else w.null();
+  w.key("final"); w.boolean(step_ == Step::Final);
+  w.end_object();
+}
+
 std::string Flow::result_json(const DispatchResult& result) const {
+  return result_text(result, false);
+}
+
+std::string Flow::result_text(const DispatchResult& result, bool wire) const {
   std::string out;
-  out.reserve(3072);
+  out.reserve(wire ? 512 : 3072);
   internal::JsonWriter w(out);
   w.begin_object();
   w.key("ok"); w.boolean(result.ok);
@@ -576,7 +615,7 @@ std::string Flow::result_json(const DispatchResult& result) const {
     w.end_object();
   }
   w.key("view");
-  append_view(out);
+  if (wire) append_wire_view(out); else append_view(out);
   w.key("emit");
   w.begin_array();
   for (const Record& r : result.emit) w.raw(record_to_json(r));
@@ -586,7 +625,11 @@ std::string Flow::result_json(const DispatchResult& result) const {
 }
 
 std::string Flow::dispatch_json(std::string_view event_json) {
-  return result_json(dispatch(event_json));
+  return result_text(dispatch(event_json), false);
+}
+
+std::string Flow::dispatch_wire_json(std::string_view event_json) {
+  return result_text(dispatch(event_json), true);
 }
 
 // Snapshot ----------------------------------------------------------------------------------
