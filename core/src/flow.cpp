@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
@@ -562,39 +563,59 @@ void Flow::append_view(std::string& out) const {
   w.end_object();
 }
 
-// The view without its config-only parts (docs/view.md, "The wire form").
+// The view without its config-only parts (docs/view.md, "The wire form"). Written straight
+// into a buffer sized for the worst case, not through JsonWriter: in the -Oz WASM build every
+// std::string call is a real call, and this runs on every dispatch (docs/wasm.md, "Speed").
 void Flow::append_wire_view(std::string& out) const {
-  internal::JsonWriter w(out);
-  w.begin_object();
-  w.key("step"); w.string(step_name(step_));
-  w.key("open"); w.boolean(open_);
-  w.key("questions");
-  w.begin_array();
-  for (std::size_t q = 0; q < config_.questions.size(); ++q) {
+  // Worst case: the fixed members with two 20-byte integers (< 180 bytes); per question its
+  // members with two 20-byte integers (< 110), 6 per problem flag, 6 per comment byte.
+  std::size_t bound = 256;
+  for (const Answer& d : draft_) bound += 128 + 6 * d.problems.size() + 6 * d.comment.size();
+  const std::size_t start = out.size();
+  out.resize(start + bound);
+  char* const begin = &out[start];
+  char* p = begin;
+  auto lit = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  auto boolean = [&lit](bool b) { lit(b ? std::string_view("true", 4) : std::string_view("false", 5)); };
+  lit("{\"step\":");
+  p = internal::write_json_string(p, step_name(step_));
+  lit(",\"open\":");
+  boolean(open_);
+  lit(",\"questions\":[");
+  for (std::size_t q = 0; q < draft_.size(); ++q) {
     const Answer& d = draft_[q];
-    w.begin_object();
-    w.key("score");
-    if (d.score) w.integer(*d.score); else w.null();
-    w.key("low"); w.boolean(draft_low(q));
-    w.key("selected");
-    w.begin_array();
-    for (unsigned char picked : d.problems) w.boolean(picked != 0);
-    w.end_array();
-    w.key("text"); w.string(d.comment);
-    w.key("remaining");
-    w.integer(config_.questions[q].comment.max_length -
-              static_cast<int64_t>(code_points(d.comment)));
-    w.end_object();
+    lit(q ? ",{\"score\":" : "{\"score\":");
+    if (d.score) p = internal::write_int(p, *d.score); else lit("null");
+    lit(",\"low\":");
+    boolean(draft_low(q));
+    lit(",\"selected\":[");
+    for (std::size_t i = 0; i < d.problems.size(); ++i) {
+      if (i) *p++ = ',';
+      boolean(d.problems[i] != 0);
+    }
+    lit("],\"text\":");
+    p = internal::write_json_string(p, d.comment);
+    lit(",\"remaining\":");
+    p = internal::write_int(p, config_.questions[q].comment.max_length -
+                                   static_cast<int64_t>(code_points(d.comment)));
+    *p++ = '}';
   }
-  w.end_array();
-  w.key("can_submit"); w.boolean(submit_blocker() == nullptr);
-  w.key("can_edit"); w.boolean(step_ == Step::Thanks);
-  w.key("revision"); w.integer(revision_);
-  w.key("edit_deadline");
+  lit("],\"can_submit\":");
+  boolean(submit_blocker() == nullptr);
+  lit(",\"can_edit\":");
+  boolean(step_ == Step::Thanks);
+  lit(",\"revision\":");
+  p = internal::write_int(p, revision_);
+  lit(",\"edit_deadline\":");
   std::optional<int64_t> dl = deadline();
-  if (dl) w.integer(*dl); else w.null();
-  w.key("final"); w.boolean(step_ == Step::Final);
-  w.end_object();
+  if (dl) p = internal::write_int(p, *dl); else lit("null");
+  lit(",\"final\":");
+  boolean(step_ == Step::Final);
+  *p++ = '}';
+  out.resize(start + static_cast<std::size_t>(p - begin));
 }
 
 std::string Flow::result_json(const DispatchResult& result) const {

@@ -275,6 +275,47 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+// append_json_string() into a buffer the caller has made big enough (6 bytes per byte of `s`,
+// + 2): returns the end of what it wrote. Same escapes, byte for byte.
+inline char* write_json_string(char* p, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  *p++ = '"';
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') { *p++ = ch; continue; }
+    *p++ = '\\';
+    switch (c) {
+      case '"': *p++ = '"'; break;
+      case '\\': *p++ = '\\'; break;
+      case '\n': *p++ = 'n'; break;
+      case '\r': *p++ = 'r'; break;
+      case '\t': *p++ = 't'; break;
+      case '\b': *p++ = 'b'; break;
+      case '\f': *p++ = 'f'; break;
+      default:
+        *p++ = 'u'; *p++ = '0'; *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 15];
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
+// append_int() into a buffer with room for 20 bytes: returns the end of what it wrote.
+inline char* write_int(char* p, int64_t v) {
+  char buf[24];
+  int n = 24;
+  uint64_t u = v < 0 ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    buf[--n] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) buf[--n] = '-';
+  std::memcpy(p, buf + n, static_cast<std::size_t>(24 - n));
+  return p + (24 - n);
+}
+
 // Appends a signed integer in decimal (one append: in the -Oz WASM build every std::string
 // call is a real call, so the digits are written into a buffer first).
 inline void append_int(std::string& out, int64_t v) {
