@@ -86,6 +86,23 @@ const wasmText = throughput(textCall);
 const wasmObject = throughput(objectCall);
 const latText = latency(textCall);
 const latObject = latency(objectCall);
+// The core alone: _sr_flow_dispatch on events already in WASM memory, result freed unread.
+const m = core._m;
+const eventPtrs = EVENTS.map((e) => {
+  const bytes = new TextEncoder().encode(e);
+  const p = m._sr_alloc(bytes.length);
+  m.HEAPU8.set(bytes, p);
+  return [p, bytes.length];
+});
+const rawCall = (i) => m._sr_free(m._sr_flow_dispatch(flow._handle, ...eventPtrs[i % 5]));
+const latRaw = latency(rawCall);
+const wireBytes = (() => {
+  const p = m._sr_flow_dispatch(flow._handle, ...eventPtrs[4]);
+  const n = m.HEAPU8.indexOf(0, p) - p;
+  m._sr_free(p);
+  return n;
+})();
+for (const [p] of eventPtrs) m._sr_free(p);
 const resultBytes = Buffer.byteLength(flow.dispatchJSON(EVENTS[4]));
 flow.destroy();
 
@@ -121,5 +138,6 @@ for (const [label, perSecond, lat] of [
       `(${fmt(perSecond.wall)}/s wall); latency median ${lat.median.toFixed(1)} µs, p99 ${lat.p99.toFixed(1)} µs`,
   );
 }
+console.log(`wasm, raw _sr_flow_dispatch:  latency median ${latRaw.median.toFixed(1)} µs, p99 ${latRaw.p99.toFixed(1)} µs (${wireBytes} bytes written: the wire form)`);
 console.log('(ratios against native BM_DispatchDetailsEvents: the whole result, as the native CLI writes it)');
 console.log('targets (issue 14): throughput >= 0.4x native, median latency <= 5 µs');
