@@ -37,7 +37,10 @@ function randomEvent(next, view, at) {
   if (type === 'toggle_problem') {
     e.id = q.problems.length ? q.problems[Math.floor(next() * q.problems.length)].id : 'audio';
   }
-  if (type === 'comment') e.text = next() < 0.5 ? 'call me at jane@example.com' : 'ok 😀'.repeat(Math.floor(next() * 12));
+  if (type === 'comment') {
+    const texts = ['call me at jane@example.com', 'ok 😀', 'a "quoted" \\ back\nslash\t\u0001\u001f\u007f'];
+    e.text = texts[Math.floor(next() * texts.length)].repeat(Math.floor(next() * 12));
+  }
   return e;
 }
 
