@@ -93,7 +93,7 @@ class Flow {
   };
 
   DispatchResult refuse(const char* code, std::string message) const;
-  struct Event;  // a parsed event (defined in flow.cpp: the JSON library stays internal)
+  struct Event;  // an event's fields, as read from its JSON (defined in flow.cpp)
   DispatchResult apply(const Event& event);
   void finalise(DispatchResult& result);
   void drop_change();  // drafts := last submitted revision
