@@ -8,7 +8,9 @@
 //  * JsonLexer — the tokens of RFC 8259: whitespace, punctuation, literals, strings (escapes,
 //    surrogate pairs, control characters and UTF-8 checked exactly as nlohmann does) and
 //    numbers (grammar only). parse_json() builds nlohmann values with it; scan_record()
-//    (record_scan.cpp) reads records straight into the Record struct with it.
+//    (record_scan.cpp) reads records straight into the Record struct with it; scan_event()
+//    (flow.cpp) reads plain events into their fields with it, and leaves everything else,
+//    every refusal included, to parse_json() (docs/wasm.md).
 //  * parse_json(text) — what nlohmann::json::parse(text, nullptr, false) gives, without
 //    nlohmann's lexer/parser/SAX machinery, which would put the WASM build over its size cap
 //    (measured in docs/json.md). Differential-tested against nlohmann in
