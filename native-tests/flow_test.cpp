@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "test_util.h"
 
 using namespace session_rating;
@@ -154,4 +157,42 @@ TEST(Flow, several_questions_submit_one_record_per_revision_and_restore) {
   Record parsed;
   EXPECT_TRUE(record_from_json(rec.dump(), parsed).empty());
   EXPECT_EQ(copy->revision(), 1);
+}
+
+// The fast event reader (flow.cpp, scan_event) and the tree reader agree: each event text goes
+// to one flow as it is (the plain shape takes the fast path) and to a twin flow with an extra
+// member the flow ignores ("_":0, which always sends it down the tree path); the two results
+// and views must be the same bytes, refusals (code, message) included.
+TEST(Flow, fast_event_reader_agrees_with_tree_reader) {
+  const std::vector<std::vector<std::string>> runs = {
+      {R"({"type":"score","value":2,"at":1000})", R"({"type":"toggle_problem","id":"audio","at":1001})",
+       R"({"type":"toggle_problem","id":"nope","at":1002})", R"({"type":"comment","text":"It kept dropping","at":1003})",
+       R"({"type":"comment","text":"caf\u00e9 \n","at":1004})", R"({"type":"comment","text":"café ✓","at":1004})",
+       R"({"type":"score","value":9,"at":1005})", R"({"type":"score","value":0,"at":1005})",
+       R"({"type":"score","value":3.0,"at":1006})", R"({"type":"score","value":"3","at":1006})",
+       R"({"type":"score","at":1006})", R"({"type":"score","value":-1,"at":1006})",
+       R"({"type":"score","value":99999999999999999999,"at":1006})", R"({"type":"tick","at":999})",
+       R"({ "type" : "tick" , "at" : 1007 })", R"({"type":"tick","at":1007,"value":"x"})",
+       R"({"type":"score","question":"q1","value":2,"at":1008})", R"({"type":"score","question":"zz","value":2,"at":1008})",
+       R"({"type":"score","question":3,"value":2,"at":1008})", R"({"type":"blah","at":1009})",
+       R"({"type":"","at":1009})", R"({"type":"tick","at":-0})", R"({"type":"tick","at":1.5})",
+       R"({"type":"tick","at":"1"})", R"({"type":"tick","at":253402300799999})",
+       R"({"type":"tick","at":253402300800000})", R"({"type":"tick","at":1010,"at":1011})",
+       R"({"type":"tick","type":"tick","at":1011})", R"({"type":"tick","at":1011)", R"({"type":"ti\u0063k","at":1011})",
+       R"({"type":"comment","at":1012})", R"({"type":"toggle_problem","id":7,"at":1012})",
+       R"({"type":"submit","at":1013})", R"({"type":"edit","at":1014})", R"({"type":"dismiss","at":1015})",
+       R"({"type":"session_end","at":1016})", R"({"type":"session_end","at":1017})", R"({"type":"submit","at":1018})"},
+      {R"({"type":"submit","at":5})", R"({"type":"dismiss","at":6})", R"({"type":"score","value":5,"at":7})",
+       R"({"type":"tick","at":86400000000})", R"({"type":"score","value":5,"at":86400000001})"},
+  };
+  const json config = {{"comment", {{"enabled", true}, {"max_length", 10}}}};
+  for (const auto& run : runs) {
+    auto fast = sr_test::make(config);
+    auto tree = sr_test::make(config);
+    for (const std::string& text : run) {
+      const std::string twin = "{\"_\":0," + text.substr(1);
+      EXPECT_EQ(fast->dispatch_json(text), tree->dispatch_json(twin)) << text;
+      EXPECT_EQ(fast->view_json(), tree->view_json()) << text;
+    }
+  }
 }

@@ -121,11 +121,13 @@ SR_EXPORT int32_t sr_flow_restore(const char* config, size_t config_len, const c
   return created(std::move(errors), std::move(flow), errors_out);
 }
 
-// One event in, {"ok",...,"view","emit"} out (Flow::dispatch_json).
+// One event in, {"ok",...,"view","emit"} out in the wire form (Flow::dispatch_wire_json):
+// the view without its config-only parts, which web/core.mjs takes from sr_flow_view()
+// (docs/view.md, "The wire form").
 SR_EXPORT char* sr_flow_dispatch(int32_t handle, const char* event, size_t event_len) {
   sr::Flow* flow = flow_at(handle);
   if (flow == nullptr) return nullptr;
-  return to_c(flow->dispatch_json(view_of(event, event_len)));
+  return to_c(flow->dispatch_wire_json(view_of(event, event_len)));
 }
 
 SR_EXPORT char* sr_flow_view(int32_t handle) {

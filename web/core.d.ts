@@ -97,7 +97,9 @@ export interface Flow {
   view(): View;
   /** Plain object; restoreFlow(config, snapshot) with the same config resumes it. */
   snapshot(): { [key: string]: Json };
-  /** Low-level text variants: JSON text in, the core's JSON text out. */
+  /** Low-level text variants: JSON text in, JSON text out. dispatchJSON() is dispatch()'s
+   *  result as JSON.stringify writes it (the core sends the view in its wire form, docs/view.md);
+   *  viewJSON() is the core's own text. */
   dispatchJSON(eventText: string): string;
   viewJSON(): string;
   snapshotJSON(): string;

@@ -245,6 +245,7 @@ class Flow {
   constructor(core, handle) {
     this._core = core;
     this._handle = handle;
+    this._base = null; // the view's config-only parts, from the first view (_constant)
   }
 
   /** Always true: a flow, not an error result (createFlow returns {ok: false} on errors). */
@@ -269,17 +270,83 @@ class Flow {
     return text;
   }
 
-  /** JSON text in, JSON text out: the core's answer exactly as it wrote it. */
-  dispatchJSON(eventText) {
+  // The core's answer in the wire form (docs/view.md, "The wire form"), parsed: its view
+  // holds only what events change.
+  _dispatchWire(eventText) {
     const handle = this._live('dispatch');
     const core = this._core;
-    const [p, l] = core._write(String(eventText));
-    return this._text(core._m._sr_flow_dispatch(handle, p, l), 'dispatch');
+    const [p, l] = core._write(eventText);
+    return JSON.parse(this._text(core._m._sr_flow_dispatch(handle, p, l), 'dispatch'));
+  }
+
+  // The config-only parts of the view, from one full view of this flow (the first one).
+  _constant() {
+    if (this._base === null) this._base = this.view();
+    return this._base;
+  }
+
+  // A whole view (docs/view.md) from a wire view and the flow's constant parts: the same
+  // members in the same order as view(). range, options, end_labels and strings are shared
+  // by every view of this flow (read them, do not change them).
+  _assemble(w) {
+    const base = this._constant();
+    const n = base.questions.length;
+    const questions = new Array(n);
+    for (let q = 0; q < n; q++) {
+      const s = base.questions[q];
+      const d = w.questions[q];
+      const picks = d.selected;
+      const problems = new Array(s.problems.length);
+      for (let i = 0; i < problems.length; i++) {
+        const p = s.problems[i];
+        problems[i] = { id: p.id, label: p.label, selected: picks[i] };
+      }
+      const c = s.comment;
+      questions[q] = {
+        id: s.id,
+        text: s.text,
+        scale: s.scale,
+        range: s.range,
+        options: s.options,
+        end_labels: s.end_labels,
+        required: s.required,
+        score: d.score,
+        low: d.low,
+        problems,
+        comment: {
+          enabled: c.enabled,
+          required: c.required,
+          text: d.text,
+          max_length: c.max_length,
+          remaining: d.remaining,
+        },
+      };
+    }
+    return {
+      step: w.step,
+      open: w.open,
+      locale: base.locale,
+      dir: base.dir,
+      questions,
+      can_submit: w.can_submit,
+      can_edit: w.can_edit,
+      revision: w.revision,
+      edit_deadline: w.edit_deadline,
+      final: w.final,
+      strings: base.strings,
+    };
   }
 
   /** Applies one event: {ok, view, emit} or {ok: false, error: {code, message}, view, emit}. */
   dispatch(event) {
-    return JSON.parse(this.dispatchJSON(jsonText(event)));
+    const r = this._dispatchWire(jsonText(event));
+    r.view = this._assemble(r.view);
+    return r;
+  }
+
+  /** dispatch() with JSON text in and out (the result as JSON.stringify writes it). */
+  dispatchJSON(eventText) {
+    return JSON.stringify(this.dispatch(String(eventText)));
   }
 
   viewJSON() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "internal/from_value.h"
 #include "internal/json.h"
@@ -300,12 +301,94 @@ void Flow::drop_change() {
   }
 }
 
-// A parsed event (declared in flow.h without naming the JSON library).
-struct Flow::Event {
-  const json& value;
+namespace {
+
+// The fields of an event the flow reads, from either reader below. Strings point into the
+// event text (fast path) or into its parsed tree (tree path), both alive while apply() runs.
+struct EventFields {
+  EventType type = EventType::Unknown;
+  int64_t at = 0;
+  bool has_question = false;
+  std::string_view question;
+  bool has_value = false;  // a number
+  bool value_int = false;  // ...that is an integer (as_int64)
+  int64_t value = 0;
+  bool has_id = false;   // a string
+  std::string_view id;
+  bool has_text = false;  // a string
+  std::string_view text;
 };
 
+// The fast path (docs/wasm.md, "an event reader without a tree"): reads an event of the plain
+// shape the widget sends — one flat object, each member at most once, only the members the
+// flow reads ("type", "at", "question", "value", "id", "text"), strings without escapes,
+// non-negative integers of at most 15 digits, a known type with its required member — in one
+// pass with the core's own lexer (internal::JsonLexer), no tree. False for anything else:
+// the caller then takes the tree path, so every refusal (code, path, message) comes from that
+// one path. When it returns true, the tree path would have read exactly the same fields.
+bool scan_event(std::string_view text, EventFields& e) {
+  internal::JsonLexer in(text);
+  if (!in.lit('{') || in.peek('}')) return false;
+  unsigned seen = 0;
+  bool has_type = false, has_at = false;
+  std::string_view type_text;
+  do {
+    std::string_view key;
+    bool escaped = false;
+    if (!in.string_token(key, escaped) || escaped || !in.lit(':')) return false;
+    unsigned bit;
+    if (key == "type") bit = 1;
+    else if (key == "at") bit = 2;
+    else if (key == "question") bit = 4;
+    else if (key == "value") bit = 8;
+    else if (key == "id") bit = 16;
+    else if (key == "text") bit = 32;
+    else return false;  // a member the flow ignores: the tree path reads around it
+    if (seen & bit) return false;  // a duplicate key: the tree path refuses it
+    seen |= bit;
+    if (bit == 2 || bit == 8) {  // a number
+      std::string_view token;
+      bool integral = false;
+      if (!in.number_token(token, integral) || !integral || token[0] == '-' || token.size() > 15)
+        return false;
+      int64_t n = 0;
+      for (char c : token) n = n * 10 + (c - '0');
+      if (bit == 2) {
+        e.at = n;
+        has_at = true;
+      } else {
+        e.value = n;
+        e.has_value = e.value_int = true;
+      }
+    } else {  // a string
+      std::string_view v;
+      if (!in.string_token(v, escaped) || escaped) return false;
+      if (bit == 1) type_text = v, has_type = true;
+      else if (bit == 4) e.question = v, e.has_question = true;
+      else if (bit == 16) e.id = v, e.has_id = true;
+      else e.text = v, e.has_text = true;
+    }
+  } while (in.lit(','));
+  if (!in.lit('}') || !in.at_end() || !has_type || !has_at || e.at > kMaxEventTime) return false;
+  e.type = event_type(type_text);
+  switch (e.type) {
+    case EventType::Unknown: return false;
+    case EventType::Score: return e.has_value;
+    case EventType::ToggleProblem: return e.has_id;
+    case EventType::Comment: return e.has_text;
+    default: return true;
+  }
+}
+
+}  // namespace
+
+// An event's fields (declared in flow.h without naming the JSON library).
+struct Flow::Event : EventFields {};
+
 DispatchResult Flow::dispatch(std::string_view event_json) {
+  Event e;
+  if (scan_event(event_json, e)) return apply(e);
+  // The tree path: every event the fast path does not take, and every refusal.
   std::string duplicate;
   json event = internal::parse_json(event_json, &duplicate);
   if (event.is_discarded()) {
@@ -315,62 +398,74 @@ DispatchResult Flow::dispatch(std::string_view event_json) {
       return refuse("invalid_utf8", "event text is not valid UTF-8");
     return refuse("invalid_event", "event is not valid JSON");
   }
-  return apply(Event{event});
-}
-
-DispatchResult Flow::apply(const Event& parsed) {
-  const json& event = parsed.value;
   if (!event.is_object()) return refuse("invalid_event", "an event must be a JSON object");
   auto at_it = internal::find_key(event, "at");
-  int64_t at = 0;
-  if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, at) || at < 0 ||
-      at > kMaxEventTime)
+  if (at_it == event.end() || !at_it->is_number() || !internal::as_int64(*at_it, e.at) ||
+      e.at < 0 || e.at > kMaxEventTime)
     return refuse("invalid_event",
                   "\"at\" must be an integer number of ms since 1970, up to year 9999");
   auto type_it = internal::find_key(event, "type");
   if (type_it == event.end() || !type_it->is_string())
     return refuse("invalid_event", "\"type\" must be a string");
   const std::string& type_text = type_it->get_ref<const std::string&>();
-  EventType type = event_type(type_text);
-  if (type == EventType::Unknown)
+  e.type = event_type(type_text);
+  if (e.type == EventType::Unknown)
     return refuse("unknown_event", "unknown event type \"" +
                                        (is_valid_utf8(type_text) && type_text.size() <= 40
                                             ? type_text
                                             : std::string("?")) +
                                        "\"");
-
-  // Fields of each event type.
-  int value = 0;
-  bool value_in_range = true;
-  const std::string* text = nullptr;
-  const std::string* problem_id = nullptr;
-  int question = 0;  // index; -1: an id the config does not have
-  if (type == EventType::Score || type == EventType::ToggleProblem ||
-      type == EventType::Comment) {
+  if (e.type == EventType::Score || e.type == EventType::ToggleProblem ||
+      e.type == EventType::Comment) {
     auto qv = internal::find_key(event, "question");
     if (qv != event.end()) {
       if (!qv->is_string()) return refuse("invalid_event", "\"question\" must be a question id");
-      question = config_.question_index(qv->get_ref<const std::string&>());
+      e.question = qv->get_ref<const std::string&>();
+      e.has_question = true;
     }
   }
-  if (type == EventType::Score) {
+  if (e.type == EventType::Score) {
     auto v = internal::find_key(event, "value");
     if (v == event.end() || !v->is_number())
       return refuse("invalid_event", "a score event needs a numeric \"value\"");
-    int64_t n = 0;
-    const Question& q = config_.questions[question < 0 ? 0 : question];
-    if (!internal::as_int64(*v, n) || n < q.min || n > q.max) value_in_range = false;
-    else value = static_cast<int>(n);
-  } else if (type == EventType::ToggleProblem) {
+    e.has_value = true;
+    e.value_int = internal::as_int64(*v, e.value);
+  } else if (e.type == EventType::ToggleProblem) {
     auto v = internal::find_key(event, "id");
     if (v == event.end() || !v->is_string())
       return refuse("invalid_event", "a toggle_problem event needs a string \"id\"");
-    problem_id = &v->get_ref<const std::string&>();
-  } else if (type == EventType::Comment) {
+    e.id = v->get_ref<const std::string&>();
+    e.has_id = true;
+  } else if (e.type == EventType::Comment) {
     auto v = internal::find_key(event, "text");
     if (v == event.end() || !v->is_string())
       return refuse("invalid_event", "a comment event needs a string \"text\"");
-    text = &v->get_ref<const std::string&>();
+    e.text = v->get_ref<const std::string&>();
+    e.has_text = true;
+  }
+  return apply(e);
+}
+
+DispatchResult Flow::apply(const Event& e) {
+  const EventType type = e.type;
+  int64_t at = e.at;
+  // Fields of each event type (the readers checked that the type's required one is there).
+  int value = 0;
+  bool value_in_range = true;
+  const std::string_view* text = nullptr;
+  const std::string_view* problem_id = nullptr;
+  int question = 0;  // index; -1: an id the config does not have
+  if ((type == EventType::Score || type == EventType::ToggleProblem ||
+       type == EventType::Comment) && e.has_question)
+    question = config_.question_index(e.question);
+  if (type == EventType::Score) {
+    const Question& q = config_.questions[question < 0 ? 0 : question];
+    if (!e.value_int || e.value < q.min || e.value > q.max) value_in_range = false;
+    else value = static_cast<int>(e.value);
+  } else if (type == EventType::ToggleProblem) {
+    problem_id = &e.id;
+  } else if (type == EventType::Comment) {
+    text = &e.text;
   }
 
   if (seen_event_ && at < last_at_) at = last_at_;
@@ -562,9 +657,68 @@ void Flow::append_view(std::string& out) const {
   w.end_object();
 }
 
+// The view without its config-only parts (docs/view.md, "The wire form"). Written straight
+// into a buffer sized for the worst case, not through JsonWriter: in the -Oz WASM build every
+// std::string call is a real call, and this runs on every dispatch (docs/wasm.md, "Speed").
+void Flow::append_wire_view(std::string& out) const {
+  // Worst case: the fixed members with two 20-byte integers (< 180 bytes); per question its
+  // members with two 20-byte integers (< 110), 6 per problem flag, 6 per comment byte.
+  std::size_t bound = 256;
+  for (const Answer& d : draft_) bound += 128 + 6 * d.problems.size() + 6 * d.comment.size();
+  const std::size_t start = out.size();
+  out.resize(start + bound);
+  char* const begin = &out[start];
+  char* p = begin;
+  auto lit = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  auto boolean = [&lit](bool b) { lit(b ? std::string_view("true", 4) : std::string_view("false", 5)); };
+  lit("{\"step\":");
+  p = internal::write_json_string(p, step_name(step_));
+  lit(",\"open\":");
+  boolean(open_);
+  lit(",\"questions\":[");
+  for (std::size_t q = 0; q < draft_.size(); ++q) {
+    const Answer& d = draft_[q];
+    lit(q ? ",{\"score\":" : "{\"score\":");
+    if (d.score) p = internal::write_int(p, *d.score); else lit("null");
+    lit(",\"low\":");
+    boolean(draft_low(q));
+    lit(",\"selected\":[");
+    for (std::size_t i = 0; i < d.problems.size(); ++i) {
+      if (i) *p++ = ',';
+      boolean(d.problems[i] != 0);
+    }
+    lit("],\"text\":");
+    p = internal::write_json_string(p, d.comment);
+    lit(",\"remaining\":");
+    p = internal::write_int(p, config_.questions[q].comment.max_length -
+                                   static_cast<int64_t>(code_points(d.comment)));
+    *p++ = '}';
+  }
+  lit("],\"can_submit\":");
+  boolean(submit_blocker() == nullptr);
+  lit(",\"can_edit\":");
+  boolean(step_ == Step::Thanks);
+  lit(",\"revision\":");
+  p = internal::write_int(p, revision_);
+  lit(",\"edit_deadline\":");
+  std::optional<int64_t> dl = deadline();
+  if (dl) p = internal::write_int(p, *dl); else lit("null");
+  lit(",\"final\":");
+  boolean(step_ == Step::Final);
+  *p++ = '}';
+  out.resize(start + static_cast<std::size_t>(p - begin));
+}
+
 std::string Flow::result_json(const DispatchResult& result) const {
+  return result_text(result, false);
+}
+
+std::string Flow::result_text(const DispatchResult& result, bool wire) const {
   std::string out;
-  out.reserve(3072);
+  out.reserve(wire ? 512 : 3072);
   internal::JsonWriter w(out);
   w.begin_object();
   w.key("ok"); w.boolean(result.ok);
@@ -576,7 +730,7 @@ std::string Flow::result_json(const DispatchResult& result) const {
     w.end_object();
   }
   w.key("view");
-  append_view(out);
+  if (wire) append_wire_view(out); else append_view(out);
   w.key("emit");
   w.begin_array();
   for (const Record& r : result.emit) w.raw(record_to_json(r));
@@ -586,7 +740,11 @@ std::string Flow::result_json(const DispatchResult& result) const {
 }
 
 std::string Flow::dispatch_json(std::string_view event_json) {
-  return result_json(dispatch(event_json));
+  return result_text(dispatch(event_json), false);
+}
+
+std::string Flow::dispatch_wire_json(std::string_view event_json) {
+  return result_text(dispatch(event_json), true);
 }
 
 // Snapshot ----------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ std::unique_ptr<Flow> new_flow(const char* config) {
 }
 
 // Events a person produces on the details step, repeated (no finalisation: times stay
-// inside the window).
-void BM_DispatchDetailsEvents(benchmark::State& state) {
+// inside the window). `wire`: the answer in the form the WebAssembly bridge sends
+// (dispatch_wire_json, docs/view.md), for scripts/bench-wasm.mjs's like-for-like ratio.
+void dispatch_details_events(benchmark::State& state, bool wire) {
   auto flow = new_flow(R"({"comment":{"enabled":true}})");
   flow->dispatch_json(R"({"type":"score","value":2,"at":1000})");
   const std::vector<std::string> events = {
@@ -31,7 +32,7 @@ void BM_DispatchDetailsEvents(benchmark::State& state) {
   };
   std::size_t i = 0, bytes = 0;
   for (auto _ : state) {
-    std::string out = flow->dispatch_json(events[i]);
+    std::string out = wire ? flow->dispatch_wire_json(events[i]) : flow->dispatch_json(events[i]);
     bytes += out.size();
     benchmark::DoNotOptimize(out);
     i = (i + 1) % events.size();
@@ -39,7 +40,12 @@ void BM_DispatchDetailsEvents(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.counters["result_bytes"] = static_cast<double>(bytes) / static_cast<double>(state.iterations());
 }
+
+void BM_DispatchDetailsEvents(benchmark::State& state) { dispatch_details_events(state, false); }
 BENCHMARK(BM_DispatchDetailsEvents);
+
+void BM_DispatchDetailsEventsWire(benchmark::State& state) { dispatch_details_events(state, true); }
+BENCHMARK(BM_DispatchDetailsEventsWire);
 
 // A 3-question prompt (stars with problems and a comment, NPS, the helpful thumbs): the
 // events a person produces answering all three, changing answers, ticking. The issue's

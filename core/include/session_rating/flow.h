@@ -50,6 +50,12 @@ class Flow {
   // {"ok":true,"view":{...},"emit":[...]} or {"ok":false,"error":{"code","message"},...}.
   std::string dispatch_json(std::string_view event_json);
 
+  // dispatch() and then the answer in the "wire" form the WebAssembly bridge returns
+  // (docs/view.md, "The wire form"): as dispatch_json(), but the view holds only what events
+  // change (step, open, per question score/low/selected/text/remaining, can_submit, can_edit,
+  // revision, edit_deadline, final); web/core.mjs adds the config-only parts from view_json().
+  std::string dispatch_wire_json(std::string_view event_json);
+
   // The current view as JSON text (see docs/contracts.md for every field).
   std::string view_json() const;
 
@@ -87,7 +93,7 @@ class Flow {
   };
 
   DispatchResult refuse(const char* code, std::string message) const;
-  struct Event;  // a parsed event (defined in flow.cpp: the JSON library stays internal)
+  struct Event;  // an event's fields, as read from its JSON (defined in flow.cpp)
   DispatchResult apply(const Event& event);
   void finalise(DispatchResult& result);
   void drop_change();  // drafts := last submitted revision
@@ -102,6 +108,8 @@ class Flow {
 
   void build_view_cache();
   void append_view(std::string& out) const;
+  void append_wire_view(std::string& out) const;
+  std::string result_text(const DispatchResult& result, bool wire) const;
 
   Config config_;
   Context context_;

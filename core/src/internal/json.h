@@ -8,7 +8,9 @@
 //  * JsonLexer — the tokens of RFC 8259: whitespace, punctuation, literals, strings (escapes,
 //    surrogate pairs, control characters and UTF-8 checked exactly as nlohmann does) and
 //    numbers (grammar only). parse_json() builds nlohmann values with it; scan_record()
-//    (record_scan.cpp) reads records straight into the Record struct with it.
+//    (record_scan.cpp) reads records straight into the Record struct with it; scan_event()
+//    (flow.cpp) reads plain events into their fields with it, and leaves everything else,
+//    every refusal included, to parse_json() (docs/wasm.md).
 //  * parse_json(text) — what nlohmann::json::parse(text, nullptr, false) gives, without
 //    nlohmann's lexer/parser/SAX machinery, which would put the WASM build over its size cap
 //    (measured in docs/json.md). Differential-tested against nlohmann in
@@ -275,17 +277,59 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-// Appends a signed integer in decimal.
-inline void append_int(std::string& out, int64_t v) {
+// append_json_string() into a buffer the caller has made big enough (6 bytes per byte of `s`,
+// + 2): returns the end of what it wrote. Same escapes, byte for byte.
+inline char* write_json_string(char* p, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  *p++ = '"';
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') { *p++ = ch; continue; }
+    *p++ = '\\';
+    switch (c) {
+      case '"': *p++ = '"'; break;
+      case '\\': *p++ = '\\'; break;
+      case '\n': *p++ = 'n'; break;
+      case '\r': *p++ = 'r'; break;
+      case '\t': *p++ = 't'; break;
+      case '\b': *p++ = 'b'; break;
+      case '\f': *p++ = 'f'; break;
+      default:
+        *p++ = 'u'; *p++ = '0'; *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 15];
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
+// append_int() into a buffer with room for 20 bytes: returns the end of what it wrote.
+inline char* write_int(char* p, int64_t v) {
   char buf[24];
-  int n = 0;
+  int n = 24;
   uint64_t u = v < 0 ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   do {
-    buf[n++] = static_cast<char>('0' + u % 10);
+    buf[--n] = static_cast<char>('0' + u % 10);
     u /= 10;
   } while (u != 0);
-  if (v < 0) out.push_back('-');
-  while (n > 0) out.push_back(buf[--n]);
+  if (v < 0) buf[--n] = '-';
+  std::memcpy(p, buf + n, static_cast<std::size_t>(24 - n));
+  return p + (24 - n);
+}
+
+// Appends a signed integer in decimal (one append: in the -Oz WASM build every std::string
+// call is a real call, so the digits are written into a buffer first).
+inline void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  int n = 24;
+  uint64_t u = v < 0 ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    buf[--n] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) buf[--n] = '-';
+  out.append(buf + n, static_cast<std::size_t>(24 - n));
 }
 
 // object.find(key) through one instantiation of nlohmann's find() template (it has one per
@@ -315,15 +359,38 @@ class JsonWriter {
   void end_array() { out_.push_back(']'); first_ = false; }
   // Object member name; the next call writes its value.
   void key(std::string_view k) {
+    after_key_ = true;
+    // Member names are short and plain (the core's own names, config string keys): one
+    // append of ,"name": instead of four string calls per key (dispatch speed, docs/wasm.md).
+    char buf[64];
+    std::size_t n = 0;
+    if (!first_) buf[n++] = ',';
+    buf[n++] = '"';
+    if (k.size() <= sizeof buf - 4) {
+      for (char ch : k) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == '"' || c == '\\') { n = 0; break; }
+        buf[n++] = ch;
+      }
+      if (n != 0) {
+        buf[n++] = '"';
+        buf[n++] = ':';
+        out_.append(buf, n);
+        return;
+      }
+    }
     if (!first_) out_.push_back(',');
     append_json_string(out_, k);
     out_.push_back(':');
-    after_key_ = true;
   }
   void string(std::string_view s) { value_prefix(); append_json_string(out_, s); first_ = false; }
   void integer(int64_t v) { value_prefix(); append_int(out_, v); first_ = false; }
-  void boolean(bool b) { value_prefix(); out_.append(b ? "true" : "false"); first_ = false; }
-  void null() { value_prefix(); out_.append("null"); first_ = false; }
+  void boolean(bool b) {
+    value_prefix();
+    out_.append(b ? "true" : "false", b ? 4 : 5);
+    first_ = false;
+  }
+  void null() { value_prefix(); out_.append("null", 4); first_ = false; }
   // A number that append_short_number() can write (callers check it first).
   void number(double v) {
     value_prefix();
