@@ -427,6 +427,7 @@ void PgWriteTx::begin(std::vector<OutboxTarget> targets, int64_t now_ms) {
   now_ms_ = now_ms;
   failed_ = false;
   wrote_ = false;
+  busy_ = false;
   error_.clear();
   state_.clear();
 }
@@ -438,23 +439,52 @@ int64_t PgWriteTx::take_enqueued() {
 }
 
 PgResult PgWriteTx::run(const std::string& sql, const std::vector<PgParam>& params) {
+  // A job of a group that met a busy lock stops there: its savepoint is rolled back and it
+  // runs again on its own (PgWriter::run_group); nothing more of it may wait on a lock.
+  if (busy_) return PgResult();
   PgResult r = db_.query(sql, params);
   if (r.ok() && r.changed_rows()) wrote_ = true;
   if (!r.ok() && !failed_) {
     failed_ = true;
     error_ = pg_error(db_, r);
     state_ = r.sqlstate();
+    if (group_ && state_ == "55P03") busy_ = true;  // lock_not_available (NOWAIT)
   }
   return r;
 }
 
+bool PgWriteTx::lock(const std::string& key, const std::vector<PgParam>& params) {
+  if (!group_) return run("SELECT pg_advisory_xact_lock(" + key + ")", params).ok();
+  PgResult r = run("SELECT pg_try_advisory_xact_lock(" + key + ")", params);
+  if (!r.ok()) return false;
+  if (r.rows() == 1 && r.text_col(0, 0) == "t") return true;
+  if (!failed_) {
+    failed_ = true;
+    busy_ = true;
+    error_ = "advisory lock busy";
+  }
+  return false;
+}
+
+void PgWriteTx::begin_job() {
+  failed_ = false;
+  busy_ = false;
+  error_.clear();
+  state_.clear();
+}
+
+void PgWriteTx::undo_job(bool wrote, int64_t enqueued) {
+  wrote_ = wrote;
+  enqueued_ = enqueued;
+}
+
 std::optional<Head> PgWriteTx::head(const std::string& rating_id) {
   // Every writer of this rating, in any process, decides after the previous one committed.
-  if (!run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {rating_id}).ok())
+  if (!lock("hashtextextended($1, 0)", {rating_id}))
     return std::nullopt;
   PgResult r = run(
       "SELECT id, revision, final, first_seen_at, deadline_at, content_hash, context_trust "
-      "FROM ratings WHERE rating_id = $1 FOR UPDATE",
+      "FROM ratings WHERE rating_id = $1" + for_update(),
       {rating_id});
   if (!r.ok() || r.rows() == 0) return std::nullopt;
   Head h;
@@ -587,7 +617,7 @@ bool PgWriteTx::finalise_row(int64_t id, const std::string& rating_id, int64_t r
 }
 
 bool PgWriteTx::mark_final(int64_t id) {
-  PgResult r = run("SELECT rating_id, revision, record FROM ratings WHERE id = $1 FOR UPDATE",
+  PgResult r = run(std::string("SELECT rating_id, revision, record FROM ratings WHERE id = $1") + for_update(),
                    {pg(id)});
   if (!r.ok()) return false;
   if (r.rows() == 0) return true;
@@ -596,9 +626,9 @@ bool PgWriteTx::mark_final(int64_t id) {
 
 int64_t PgWriteTx::finalise_due(int64_t now_ms) {
   // One finaliser at a time across processes: a rating is finalised, and announced, once.
-  if (!run("SELECT pg_advisory_xact_lock($1::bigint)", {std::string(kFinaliseLock)}).ok()) return -1;
+  if (!lock("$1::bigint", {std::string(kFinaliseLock)})) return -1;
   PgResult due = run("SELECT id, rating_id, revision, record FROM ratings "
-                     "WHERE final = 0 AND deadline_at <= $1 ORDER BY id FOR UPDATE",
+                     "WHERE final = 0 AND deadline_at <= $1 ORDER BY id" + for_update(),
                      {pg(now_ms)});
   if (!due.ok()) return -1;
   for (int i = 0; i < due.rows(); ++i)
@@ -613,7 +643,7 @@ std::optional<int64_t> PgWriteTx::session_end(const std::string& session_id) {
   // rating; POST /v1/sessions/{id}/end: whether to store the end and which open ratings get
   // end + window). Two processes deciding at once would each miss the other's uncommitted
   // write (a rating left with an open deadline, never final): the session's lock orders them.
-  if (!run("SELECT pg_advisory_xact_lock(hashtextextended('session:' || $1, 0))", {session_id}).ok())
+  if (!lock("hashtextextended('session:' || $1, 0)", {session_id}))
     return std::nullopt;
   PgResult r = run("SELECT ended_at FROM sessions WHERE session_id = $1", {session_id});
   if (!r.ok() || r.rows() == 0) return std::nullopt;
@@ -629,8 +659,8 @@ bool PgWriteTx::put_session_end(const std::string& session_id, int64_t ended_at,
 
 int64_t PgWriteTx::set_session_deadline(const std::string& session_id, int64_t deadline) {
   PgResult open = run("SELECT id, rating_id, first_seen_at, record FROM ratings "
-                      "WHERE session_id = $1 AND final = 0 AND deadline_at = $2 ORDER BY id "
-                      "FOR UPDATE",
+                      "WHERE session_id = $1 AND final = 0 AND deadline_at = $2 ORDER BY id" +
+                          for_update(),
                       {session_id, pg(kOpenDeadline)});
   if (!open.ok()) return -1;
   for (int i = 0; i < open.rows(); ++i) {
@@ -671,7 +701,7 @@ constexpr const char* kSiteLock = "7553326953582224485";  // "srsite" + e
 }
 
 bool PgWriteTx::put_site(const std::string& doc, int64_t now_ms) {
-  if (!run("SELECT pg_advisory_xact_lock($1::bigint)", {std::string(kSiteLock)}).ok()) return false;
+  if (!lock("$1::bigint", {std::string(kSiteLock)})) return false;
   // Other processes read the document again once this commits.
   if (!run("SELECT pg_notify('sr_site', $1)", {origin_}).ok()) return false;
   return run("INSERT INTO site (id, doc, updated_at) VALUES (1, $1, $2) ON CONFLICT (id) DO "
@@ -682,7 +712,7 @@ bool PgWriteTx::put_site(const std::string& doc, int64_t now_ms) {
 
 bool PgWriteTx::get_site(std::string& doc, int64_t& updated_at) {
   // Read-modify-write of the site document: one transaction at a time, in any process.
-  if (!run("SELECT pg_advisory_xact_lock($1::bigint)", {std::string(kSiteLock)}).ok()) return false;
+  if (!lock("$1::bigint", {std::string(kSiteLock)})) return false;
   PgResult r = run("SELECT doc, updated_at FROM site WHERE id = 1", {});
   if (!r.ok()) return false;
   doc = r.rows() ? r.text_col(0, 0) : std::string();
@@ -693,7 +723,7 @@ bool PgWriteTx::get_site(std::string& doc, int64_t& updated_at) {
 int64_t PgWriteTx::add_session_event(const std::string& session_id, const std::string& type,
                                      const std::string& data, int64_t now_ms) {
   // Within a session, ids are taken and committed in one order (Last-Event-ID replay).
-  if (!run("SELECT pg_advisory_xact_lock(hashtextextended('sse:' || $1, 0))", {session_id}).ok())
+  if (!lock("hashtextextended('sse:' || $1, 0)", {session_id}))
     return -1;
   PgResult r = run("INSERT INTO session_events (session_id, type, data, created_at) "
                    "VALUES ($1,$2,$3,$4) RETURNING id",
@@ -721,9 +751,7 @@ std::optional<int64_t> PgWriteTx::last_request_at(const std::string& session_id,
                                                   const std::string& agent_id, bool& ok) {
   // The cooldown is checked and the request stored in one transaction; two processes (or
   // write connections) asking at once for one agent and session decide one after the other.
-  ok = run("SELECT pg_advisory_xact_lock(hashtextextended('req:' || $1 || '/' || $2, 0))",
-           {session_id, agent_id})
-           .ok();
+  ok = lock("hashtextextended('req:' || $1 || '/' || $2, 0)", {session_id, agent_id});
   if (!ok) return std::nullopt;
   PgResult r = run("SELECT max(requested_at) FROM rating_requests WHERE session_id = $1 AND "
                    "agent_id = $2",
@@ -837,44 +865,155 @@ bool PgWriter::run_job(PgConn& conn, PgWriteTx& tx, const Job& job, bool& change
   return true;
 }
 
+void PgWriter::finish(Pending* p, bool ok) {
+  if (p->on_done) {
+    p->on_done(ok);
+    delete p;
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  p->ok = ok;
+  p->done = true;
+  done_cv_.notify_all();
+}
+
+// One job in its own transaction; locks are waited for.
+void PgWriter::run_alone(PgConn& conn, PgWriteTx& tx, Pending* p) {
+  tx.set_group(false);
+  bool changed = false;
+  std::string error;
+  bool ok = run_job(conn, tx, p->job, changed, error);
+  // Another process's transaction crossed this one: once more, in a fresh transaction.
+  if (!ok && (tx.error_state() == "40001" || tx.error_state() == "40P01")) {
+    error.clear();
+    ok = run_job(conn, tx, p->job, changed, error);
+  }
+  // A job that failed on its own terms (a bad record: failed() without a database error
+  // state) is not a storage failure; anything else is.
+  const bool storage_failure = !ok && (!tx.error_state().empty() || !conn.healthy() ||
+                                       !tx.failed());
+  note_write(storage_failure, ok && changed, storage_failure && !conn.healthy(), error);
+  if (ok) {
+    commits_.fetch_add(1);
+    jobs_.fetch_add(1);
+    if (tx.take_enqueued() > 0 && hooks_.outbox_committed) hooks_.outbox_committed();
+  }
+  finish(p, ok);
+}
+
+void PgWriter::run_group(PgConn& conn, PgWriteTx& tx, const std::vector<Pending*>& group,
+                         std::vector<Pending*>& alone) {
+  const auto retryable = [](const std::string& state) {
+    return state == "40001" || state == "40P01";
+  };
+  tx.begin(hooks_.targets ? hooks_.targets() : std::vector<OutboxTarget>{},
+           hooks_.now_ms ? hooks_.now_ms() : 0);
+  tx.take_enqueued();
+  tx.set_group(true);
+  if (!conn.healthy()) conn.reset();
+  std::vector<char> released(group.size(), 0);  // ran and released inside the transaction
+  std::string error, job_error;  // a failure of the transaction; a job's database error
+  bool retry_alone = false;      // 40001/40P01: every job again, one by one
+  bool aborted = !conn.exec("BEGIN").ok();
+  if (aborted) error = conn.last_error();
+  for (size_t i = 0; !aborted && i < group.size(); ++i) {
+    if (!conn.exec("SAVEPOINT job").ok()) {
+      error = conn.last_error();
+      aborted = true;
+      break;
+    }
+    const bool wrote = tx.wrote();
+    const int64_t enqueued = tx.enqueued();
+    tx.begin_job();
+    group[i]->job(tx);
+    if (!tx.failed()) {
+      if (conn.exec("RELEASE job").ok()) {
+        released[i] = 1;
+        continue;
+      }
+      error = conn.last_error();
+      retry_alone = retryable(tx.error_state());
+      aborted = true;
+      break;
+    }
+    if (retryable(tx.error_state())) {
+      retry_alone = true;
+      aborted = true;
+      break;
+    }
+    if (!conn.healthy() || !conn.exec("ROLLBACK TO job; RELEASE job").ok()) {
+      error = tx.error().empty() ? conn.last_error() : tx.error();
+      aborted = true;
+      break;
+    }
+    tx.undo_job(wrote, enqueued);
+    if (tx.busy()) {
+      alone.push_back(group[i]);  // after the commit, in its own transaction
+    } else if (!tx.error_state().empty()) {
+      job_error = tx.error();  // a database error of this job alone (answered false)
+    }
+  }
+  bool committed = false;
+  if (!aborted) {
+    PgResult commit = conn.exec("COMMIT");
+    committed = commit.ok();
+    if (!committed) {
+      error = conn.last_error();
+      retry_alone = retryable(commit.sqlstate());
+    }
+  } else if (conn.healthy()) {
+    conn.exec("ROLLBACK");
+  }
+  tx.set_group(false);
+  if (retry_alone) {
+    // Nothing of the group was committed: every job again on its own (busy ones are in
+    // `alone` already), so none is lost or applied twice.
+    for (size_t i = 0; i < group.size(); ++i)
+      if (std::find(alone.begin(), alone.end(), group[i]) == alone.end())
+        alone.push_back(group[i]);
+    return;
+  }
+  if (!committed) {
+    // The transaction failed (connection lost, disk full, ...): no job of it was stored.
+    // Busy ones are answered false too, not run alone now: the next group tries again.
+    note_write(true, false, !conn.healthy(), error);
+    for (Pending* p : group) finish(p, false);
+    alone.clear();
+    return;
+  }
+  int64_t n = 0;
+  for (char r : released) n += r;
+  commits_.fetch_add(1);
+  jobs_.fetch_add(n);
+  note_write(!job_error.empty(), tx.wrote(), false, job_error);
+  if (tx.take_enqueued() > 0 && hooks_.outbox_committed) hooks_.outbox_committed();
+  for (size_t i = 0; i < group.size(); ++i)
+    if (released[i] || std::find(alone.begin(), alone.end(), group[i]) == alone.end())
+      finish(group[i], released[i] != 0);
+}
+
 void PgWriter::run(PgConn& conn) {
   PgWriteTx tx(conn, origin_);
   for (;;) {
-    Pending* p = nullptr;
+    std::vector<Pending*> group;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
-      p = queue_.front();
-      queue_.pop_front();
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      // Others are waiting too: leave them work when the queue is short.
+      if (!queue_.empty()) cv_.notify_one();
     }
-    bool changed = false;
-    std::string error;
-    bool ok = run_job(conn, tx, p->job, changed, error);
-    // Another process's transaction crossed this one: once more, in a fresh transaction.
-    if (!ok && (tx.error_state() == "40001" || tx.error_state() == "40P01")) {
-      error.clear();
-      ok = run_job(conn, tx, p->job, changed, error);
+    if (group.size() == 1) {
+      run_alone(conn, tx, group[0]);
+      continue;
     }
-    // A job that failed on its own terms (a bad record: failed() without a database error
-    // state) is not a storage failure; anything else is.
-    const bool storage_failure = !ok && (!tx.error_state().empty() || !conn.healthy() ||
-                                         !tx.failed());
-    note_write(storage_failure, ok && changed, storage_failure && !conn.healthy(), error);
-    if (ok) {
-      commits_.fetch_add(1);
-      jobs_.fetch_add(1);
-      if (tx.take_enqueued() > 0 && hooks_.outbox_committed) hooks_.outbox_committed();
-    }
-    if (p->on_done) {
-      p->on_done(ok);
-      delete p;
-    } else {
-      std::lock_guard<std::mutex> lock(mu_);
-      p->ok = ok;
-      p->done = true;
-      done_cv_.notify_all();
-    }
+    std::vector<Pending*> alone;
+    run_group(conn, tx, group, alone);
+    for (Pending* p : alone) run_alone(conn, tx, p);
   }
 }
 

@@ -1,8 +1,8 @@
 // pg_store.h — the PostgreSQL backend of the store (store.h, docs/store.md), through libpq.
 // Several collector processes may share one database: writes take advisory locks per
-// rating_id and per session, every job runs in its own transaction on one of a few write
-// connections, and a job that fails with a serialization failure or a deadlock is run once
-// more. Schema versions are those of SQLite (kSchemaVersion), in table schema_version.
+// rating_id and per session; a few write connections each run queued jobs in groups, one
+// transaction per group and a savepoint per job (PgWriter), and a job run alone that fails
+// with a serialization failure or a deadlock is run once more. Schema versions are those of SQLite (kSchemaVersion), in table schema_version.
 //
 // The read queries are shared with SQLite (sql.h). SSE events and site changes reach every
 // process through LISTEN/NOTIFY; the webhook outbox is claimed with leases (FOR UPDATE SKIP
@@ -96,6 +96,15 @@ class PgWriteTx final : public WriteTx {
   const std::string& error() const { return error_; }
   const std::string& error_state() const { return state_; }  // SQLSTATE of the failure
   bool wrote() const { return wrote_; }  // a statement of this transaction changed rows
+  // Group mode (PgWriter's group commit): advisory locks are tried, rows locked NOWAIT, so
+  // a group's transaction never waits for a lock; a job that meets a busy one fails with
+  // busy() and runs again alone. Off: locks wait (one job per transaction).
+  void set_group(bool on) { group_ = on; }
+  bool busy() const { return busy_; }
+  void begin_job();  // clears the previous job's failure (within one group transaction)
+  int64_t enqueued() const { return enqueued_; }
+  // A job rolled back to its savepoint: what it wrote or enqueued does not count.
+  void undo_job(bool wrote, int64_t enqueued);
 
   std::optional<Head> head(const std::string& rating_id) override;
   std::optional<std::string> record(int64_t id) override;
@@ -121,6 +130,9 @@ class PgWriteTx final : public WriteTx {
  private:
   // Runs one statement; an error marks the transaction failed (PostgreSQL aborts it anyway).
   PgResult run(const std::string& sql, const std::vector<PgParam>& params);
+  // pg_advisory_xact_lock(key), or in group mode pg_try_advisory_xact_lock (busy if taken).
+  bool lock(const std::string& key, const std::vector<PgParam>& params);
+  std::string for_update() const { return group_ ? " FOR UPDATE NOWAIT" : " FOR UPDATE"; }
   bool write_children(int64_t row_id, const RatingRow& row);
   bool append_revision(const RatingRow& row);
   bool enqueue(const std::string& type, const std::string& rating_id, int64_t revision,
@@ -134,11 +146,19 @@ class PgWriteTx final : public WriteTx {
   int64_t enqueued_ = 0;
   bool failed_ = false;
   bool wrote_ = false;
+  bool group_ = false, busy_ = false;
   std::string error_, state_;
 };
 
-// A few write connections, one job per transaction (PostgreSQL groups concurrent commits'
-// WAL flushes itself).
+// A few write connections, each with its thread; a thread takes up to kMaxGroup queued jobs
+// and runs them in one transaction (group commit), each job in its own savepoint: a job that
+// fails is rolled back to its savepoint and answered false, the others commit. In a group
+// no lock is waited for (PgWriteTx group mode): a job that meets a lock held elsewhere runs
+// again alone after the group's commit, in its own transaction, where it may wait. A group
+// thus never waits on another transaction, so it is never part of a deadlock, however long
+// it holds its advisory locks. A serialization failure or deadlock of the group (which
+// should not happen) rolls it back and runs its jobs one by one. done(ok) runs after the
+// commit. docs/store.md.
 class PgWriter final : public Writer {
  public:
   PgWriter(std::vector<std::unique_ptr<PgConn>> conns, WriteHooks hooks, std::string origin);
@@ -157,9 +177,18 @@ class PgWriter final : public Writer {
     bool done = false;
     bool ok = false;
   };
+  // At most 64 savepoints that write per transaction: PostgreSQL keeps up to 64
+  // subtransaction ids per backend in shared memory (PGPROC_MAX_CACHED_SUBXIDS); past that,
+  // every snapshot in the cluster gets slower (suboverflow).
+  static constexpr size_t kMaxGroup = 64;
   void run(PgConn& conn);
   bool run_job(PgConn& conn, PgWriteTx& tx, const Job& job, bool& changed,
                std::string& error);
+  void run_alone(PgConn& conn, PgWriteTx& tx, Pending* p);
+  // Runs a group of two or more in one transaction; jobs to run alone go to `alone`.
+  void run_group(PgConn& conn, PgWriteTx& tx, const std::vector<Pending*>& group,
+                 std::vector<Pending*>& alone);
+  void finish(Pending* p, bool ok);
   void note_write(bool failed, bool changed, bool unreachable, const std::string& error);
 
   WriteHooks hooks_;
