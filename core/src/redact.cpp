@@ -207,6 +207,25 @@ struct Scanner {
     return v;
   }
 
+  // At `q`, right after a digit group of a chunk: whether the next group would start a run
+  // of local-part characters (the word scan tries an address at each such run's start) that
+  // is an e-mail address. Such a run starts right after a character that is no local-part
+  // character: a digit after ')', or after '/', ':' or ','; a '-' or '.' right after ')'.
+  // (Other groups continue a run that started before the chunk, where it was tried already.)
+  bool email_starts_group(std::size_t q) const {
+    const std::size_t n = t.size();
+    if (q == 0 || q >= n) return false;
+    std::size_t run = n;  // where the run of local-part characters starts
+    if (t[q - 1] == ')' && is_digit(t[q])) run = q;
+    else if (q + 1 < n && is_digit(t[q + 1]) &&
+             (t[q] == '/' || t[q] == ':' || t[q] == ',' ||
+              ((t[q] == '-' || t[q] == '.') && t[q - 1] == ')')))
+      run = (t[q] == '-' || t[q] == '.') ? q : q + 1;
+    if (run == n) return false;
+    std::size_t local_begin = 0;
+    return email_at(run, local_begin) != 0;
+  }
+
   // Parses one chunk starting at `p` (a digit, '+' digit, '(' digit or "(+" digit).
   // Returns false (and leaves no trace) when nothing could be read.
   bool parse_chunk(std::size_t p, bool allow_plus, Chunk& c) {
@@ -221,6 +240,7 @@ struct Scanner {
       ++q;
     }
     bool last_was_paren = false;
+    bool before_email = false;  // the chunk stopped where an e-mail address starts
     for (;;) {
       if (q < n && t[q] == '(') {
         std::size_t r = q + 1;
@@ -252,6 +272,14 @@ struct Scanner {
       }
       // What joins this item to the next one?
       if (q < n && t[q] == '(') continue;
+      // Not a group that starts an e-mail address ("…/12x@example.de", "(030)12x@…",
+      // "(030)-12x@…"): the word scan matches the address there, and a second pass sees this
+      // chunk end before "[email]", unglued. So the chunk ends here, as it will then (redaction
+      // is idempotent; found by fuzz-redact).
+      if (email_starts_group(q)) {
+        before_email = true;
+        break;
+      }
       if (last_was_paren && q < n && is_digit(t[q])) continue;
       if (q + 1 < n && is_tight_sep(t[q]) && (is_digit(t[q + 1]) || t[q + 1] == '(')) {
         if (c.sep == 0) c.sep = t[q];
@@ -267,7 +295,7 @@ struct Scanner {
       return false;
     }
     c.end = q;
-    if (q < n) {
+    if (q < n && !before_email) {
       const char e = t[q];
       if (is_word(e) || e == '@') c.glued = true;
       if ((e == '-' || e == '/' || e == '+') && q + 1 < n && is_word(t[q + 1])) c.glued = true;
