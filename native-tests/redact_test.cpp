@@ -223,8 +223,8 @@ TEST(Redact, placeholders_never_match_again) {
 TEST(Redact, digit_group_starting_an_address_ends_its_number) {
   // The last group of a number starts an e-mail address ("…/12x@example.de"): the address is
   // redacted and the number is read as it stands before "[email]", so redacting the output
-  // again changes nothing (fuzz finding; fuzz/corpus/redact/regression-number-glued-to-a-later-
-  // address). Each case: the text, the first pass, and the second pass finds nothing.
+  // again changes nothing (fuzz findings; fuzz/corpus/redact/regression-number-glued-to-a-later-
+  // address, regression-number-before-slash-and-an-address). Each case: the text, the first pass, and the second pass finds nothing.
   const std::pair<std::string, std::string> cases[] = {
       {"1724567840/12840/12x@example.de", "[phone]/[email]"},
       {"call 1724567840/12840/12@example.de", "call [phone]/[email]"},
@@ -235,6 +235,11 @@ TEST(Redact, digit_group_starting_an_address_ends_its_number) {
       {"2024-01-15/12x@example.de", "2024-01-15/[email]"},  // a date stays a date
       {"4111 1111 1111 1111/12x@example.de", "[card]/[email]"},
       {"12/34x@example.de", "12/[email]"},  // too short for a phone, before and after
+      // The address starts with a letter ("555 0100/t@y.ck", the second finding).
+      {"555 0100/t@y.ck", "[phone]/[email]"},
+      {"555 0100/_t@y.ck", "[phone]/[email]"},
+      {"(03012345)t@y.ck", "[phone][email]"},
+      {"(03012345)-x@y.ck", "[phone]-[email]"},
   };
   for (const auto& [in, want] : cases) {
     const RedactResult once = redact(in);
@@ -245,6 +250,7 @@ TEST(Redact, digit_group_starting_an_address_ends_its_number) {
   }
   // Not an address after the group: the number is glued into the word and kept, as before.
   EXPECT_TRUE(unchanged("1724567840/12840/12x@example"));
+  EXPECT_TRUE(unchanged("555 0100/t@y"));
 }
 
 TEST(Redact, random_text_never_crashes_and_is_idempotent) {

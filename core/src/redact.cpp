@@ -207,21 +207,20 @@ struct Scanner {
     return v;
   }
 
-  // At `q`, right after a digit group of a chunk: whether the next group would start a run
-  // of local-part characters (the word scan tries an address at each such run's start) that
-  // is an e-mail address. Such a run starts right after a character that is no local-part
-  // character: a digit after ')', or after '/', ':' or ','; a '-' or '.' right after ')'.
-  // (Other groups continue a run that started before the chunk, where it was tried already.)
-  bool email_starts_group(std::size_t q) const {
+  // At `q`, right after a digit group of a chunk: whether what follows starts a run of
+  // local-part characters (the word scan tries an address at each such run's start) that is
+  // an e-mail address. Such a run starts right after a character that is no local-part
+  // character: ')' (a digit, letter, '-', '.'... right after the group), or '/', ':', ','.
+  // Any other run through `q` started at or before the chunk, where it was tried already.
+  bool email_follows(std::size_t q) const {
     const std::size_t n = t.size();
     if (q == 0 || q >= n) return false;
-    std::size_t run = n;  // where the run of local-part characters starts
-    if (t[q - 1] == ')' && is_digit(t[q])) run = q;
-    else if (q + 1 < n && is_digit(t[q + 1]) &&
-             (t[q] == '/' || t[q] == ':' || t[q] == ',' ||
-              ((t[q] == '-' || t[q] == '.') && t[q - 1] == ')')))
-      run = (t[q] == '-' || t[q] == '.') ? q : q + 1;
-    if (run == n) return false;
+    std::size_t run = 0;
+    if (t[q - 1] == ')' && is_local(t[q])) run = q;
+    else if ((t[q] == '/' || t[q] == ':' || t[q] == ',') && q + 1 < n && is_local(t[q + 1]))
+      run = q + 1;
+    else
+      return false;
     std::size_t local_begin = 0;
     return email_at(run, local_begin) != 0;
   }
@@ -272,11 +271,11 @@ struct Scanner {
       }
       // What joins this item to the next one?
       if (q < n && t[q] == '(') continue;
-      // Not a group that starts an e-mail address ("…/12x@example.de", "(030)12x@…",
-      // "(030)-12x@…"): the word scan matches the address there, and a second pass sees this
-      // chunk end before "[email]", unglued. So the chunk ends here, as it will then (redaction
-      // is idempotent; found by fuzz-redact).
-      if (email_starts_group(q)) {
+      // An e-mail address starts here ("…/12x@example.de", "555 0100/t@y.ck", "(030)12x@…",
+      // "(030)-x@…"): the word scan matches it, and a second pass sees this chunk end before
+      // "[email]", not glued to a word. So the chunk ends here and is not glued, as it will be
+      // then (redaction is idempotent; found by fuzz-redact).
+      if (email_follows(q)) {
         before_email = true;
         break;
       }
