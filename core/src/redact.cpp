@@ -207,22 +207,31 @@ struct Scanner {
     return v;
   }
 
-  // At `q`, right after a digit group of a chunk: whether what follows starts a run of
-  // local-part characters (the word scan tries an address at each such run's start) that is
-  // an e-mail address. Such a run starts right after a character that is no local-part
-  // character: ')' (a digit, letter, '-', '.'... right after the group), or '/', ':', ','.
-  // Any other run through `q` started at or before the chunk, where it was tried already.
-  bool email_follows(std::size_t q) const {
+  // Whether the word scan, reaching `i` right after the character `prev`, redacts an e-mail
+  // address (at the start of a run of local-part characters) or a valid IBAN (at a word
+  // start) there: steps 1 and 2 of run().
+  bool redacted_at(std::size_t i, char prev) const {
+    const char c = t[i];
+    if (is_local(c) && !is_local(prev)) {
+      std::size_t local_begin = 0;
+      if (email_at(i, local_begin) != 0) return true;
+      if (local_begin != 0) return false;  // the run and its '@' are skipped
+    }
+    bool valid = false;
+    return is_alpha(c) && !is_word(prev) && match_iban(t, i, valid) != 0 && valid;
+  }
+
+  // At `q`, right after a group of a chunk: whether an e-mail address or an IBAN that the word
+  // scan redacts starts right here (after ')') or after one separator ("…/12x@example.de",
+  // "555 0100/t@y.ck", "32+GB82 WEST …", "(030)-x@…"). A second pass sees the chunk end
+  // before "[email]" / "[iban]", neither continued nor glued to a word, so this one must too.
+  bool redacted_follows(std::size_t q) const {
     const std::size_t n = t.size();
     if (q == 0 || q >= n) return false;
-    std::size_t run = 0;
-    if (t[q - 1] == ')' && is_local(t[q])) run = q;
-    else if ((t[q] == '/' || t[q] == ':' || t[q] == ',') && q + 1 < n && is_local(t[q + 1]))
-      run = q + 1;
-    else
-      return false;
-    std::size_t local_begin = 0;
-    return email_at(run, local_begin) != 0;
+    if (t[q - 1] == ')' && redacted_at(q, ')')) return true;
+    const char e = t[q];
+    return q + 1 < n && (e == '/' || e == ':' || e == ',' || e == '-' || e == '+' || e == '.') &&
+           redacted_at(q + 1, e);
   }
 
   // Parses one chunk starting at `p` (a digit, '+' digit, '(' digit or "(+" digit).
@@ -239,7 +248,7 @@ struct Scanner {
       ++q;
     }
     bool last_was_paren = false;
-    bool before_email = false;  // the chunk stopped where an e-mail address starts
+    bool before_email = false;  // the chunk stopped before an address or IBAN
     for (;;) {
       if (q < n && t[q] == '(') {
         std::size_t r = q + 1;
@@ -271,11 +280,9 @@ struct Scanner {
       }
       // What joins this item to the next one?
       if (q < n && t[q] == '(') continue;
-      // An e-mail address starts here ("…/12x@example.de", "555 0100/t@y.ck", "(030)12x@…",
-      // "(030)-x@…"): the word scan matches it, and a second pass sees this chunk end before
-      // "[email]", not glued to a word. So the chunk ends here and is not glued, as it will be
-      // then (redaction is idempotent; found by fuzz-redact).
-      if (email_follows(q)) {
+      // An e-mail address or IBAN follows (redacted_follows): the chunk ends here and is not
+      // glued, as a second pass will read it (redaction is idempotent; found by fuzz-redact).
+      if (redacted_follows(q)) {
         before_email = true;
         break;
       }
