@@ -7,6 +7,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -217,6 +218,45 @@ TEST(Redact, placeholders_never_match_again) {
   const std::string once = text_of("[email] [phone] [card] [iban] [ssn] a@example.com 555-123-4567");
   EXPECT_EQ(once, "[email] [phone] [card] [iban] [ssn] [email] [phone]");
   EXPECT_TRUE(unchanged(once));
+}
+
+TEST(Redact, digit_group_starting_an_address_ends_its_number) {
+  // The last group of a number starts an e-mail address ("…/12x@example.de"): the address is
+  // redacted and the number is read as it stands before "[email]", so redacting the output
+  // again changes nothing (fuzz findings; fuzz/corpus/redact/regression-number-glued-to-a-later-
+  // address, regression-number-before-slash-and-an-address, regression-number-before-plus-and-
+  // an-iban; an IBAN after the number is read the same way). Each case: the text, the first pass, and the second pass finds nothing.
+  const std::pair<std::string, std::string> cases[] = {
+      {"1724567840/12840/12x@example.de", "[phone]/[email]"},
+      {"call 1724567840/12840/12@example.de", "call [phone]/[email]"},
+      {"555 1234/12x@example.de", "[phone]/[email]"},
+      {"(03012345)12x@example.de", "[phone][email]"},
+      {"(03012345)-12x@example.de", "[phone]-[email]"},
+      {"0301234567:12x@example.de", "[phone]:[email]"},
+      {"2024-01-15/12x@example.de", "2024-01-15/[email]"},  // a date stays a date
+      {"4111 1111 1111 1111/12x@example.de", "[card]/[email]"},
+      {"12/34x@example.de", "12/[email]"},  // too short for a phone, before and after
+      // The address starts with a letter ("555 0100/t@y.ck", the second finding).
+      {"555 0100/t@y.ck", "[phone]/[email]"},
+      {"555 0100/_t@y.ck", "[phone]/[email]"},
+      {"(03012345)t@y.ck", "[phone][email]"},
+      {"(03012345)-x@y.ck", "[phone]-[email]"},
+      // An IBAN after '+', '-' or '/' (the third finding) or right after ')'.
+      {"97654 32+GB82 WEST 1234 5698 7654 32", "[phone]+[iban]"},
+      {"97654 32-GB82WEST12345698765432", "[phone]-[iban]"},
+      {"(97654032)GB82WEST12345698765432", "[phone][iban]"},
+  };
+  for (const auto& [in, want] : cases) {
+    const RedactResult once = redact(in);
+    ASSERT_TRUE(once.ok) << in;
+    EXPECT_EQ(once.text, want) << in;
+    EXPECT_TRUE(unchanged(once.text)) << in << " -> " << once.text << " -> "
+                                      << redact(once.text).text;
+  }
+  // Not an address after the group: the number is glued into the word and kept, as before.
+  EXPECT_TRUE(unchanged("1724567840/12840/12x@example"));
+  EXPECT_TRUE(unchanged("555 0100/t@y"));
+  EXPECT_TRUE(unchanged("97654 32+GB82 WEST 1234 5698 7654 33"));  // mod-97 fails: kept whole
 }
 
 TEST(Redact, random_text_never_crashes_and_is_idempotent) {

@@ -207,6 +207,33 @@ struct Scanner {
     return v;
   }
 
+  // Whether the word scan, reaching `i` right after the character `prev`, redacts an e-mail
+  // address (at the start of a run of local-part characters) or a valid IBAN (at a word
+  // start) there: steps 1 and 2 of run().
+  bool redacted_at(std::size_t i, char prev) const {
+    const char c = t[i];
+    if (is_local(c) && !is_local(prev)) {
+      std::size_t local_begin = 0;
+      if (email_at(i, local_begin) != 0) return true;
+      if (local_begin != 0) return false;  // the run and its '@' are skipped
+    }
+    bool valid = false;
+    return is_alpha(c) && !is_word(prev) && match_iban(t, i, valid) != 0 && valid;
+  }
+
+  // At `q`, right after a group of a chunk: whether an e-mail address or an IBAN that the word
+  // scan redacts starts right here (after ')') or after one separator ("…/12x@example.de",
+  // "555 0100/t@y.ck", "32+GB82 WEST …", "(030)-x@…"). A second pass sees the chunk end
+  // before "[email]" / "[iban]", neither continued nor glued to a word, so this one must too.
+  bool redacted_follows(std::size_t q) const {
+    const std::size_t n = t.size();
+    if (q == 0 || q >= n) return false;
+    if (t[q - 1] == ')' && redacted_at(q, ')')) return true;
+    const char e = t[q];
+    return q + 1 < n && (e == '/' || e == ':' || e == ',' || e == '-' || e == '+' || e == '.') &&
+           redacted_at(q + 1, e);
+  }
+
   // Parses one chunk starting at `p` (a digit, '+' digit, '(' digit or "(+" digit).
   // Returns false (and leaves no trace) when nothing could be read.
   bool parse_chunk(std::size_t p, bool allow_plus, Chunk& c) {
@@ -221,6 +248,7 @@ struct Scanner {
       ++q;
     }
     bool last_was_paren = false;
+    bool before_email = false;  // the chunk stopped before an address or IBAN
     for (;;) {
       if (q < n && t[q] == '(') {
         std::size_t r = q + 1;
@@ -252,6 +280,12 @@ struct Scanner {
       }
       // What joins this item to the next one?
       if (q < n && t[q] == '(') continue;
+      // An e-mail address or IBAN follows (redacted_follows): the chunk ends here and is not
+      // glued, as a second pass will read it (redaction is idempotent; found by fuzz-redact).
+      if (redacted_follows(q)) {
+        before_email = true;
+        break;
+      }
       if (last_was_paren && q < n && is_digit(t[q])) continue;
       if (q + 1 < n && is_tight_sep(t[q]) && (is_digit(t[q + 1]) || t[q + 1] == '(')) {
         if (c.sep == 0) c.sep = t[q];
@@ -267,7 +301,7 @@ struct Scanner {
       return false;
     }
     c.end = q;
-    if (q < n) {
+    if (q < n && !before_email) {
       const char e = t[q];
       if (is_word(e) || e == '@') c.glued = true;
       if ((e == '-' || e == '/' || e == '+') && q + 1 < n && is_word(t[q + 1])) c.glued = true;
