@@ -322,14 +322,7 @@ inline char* write_int(char* p, int64_t v) {
 // call is a real call, so the digits are written into a buffer first).
 inline void append_int(std::string& out, int64_t v) {
   char buf[24];
-  int n = 24;
-  uint64_t u = v < 0 ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    buf[--n] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  if (v < 0) buf[--n] = '-';
-  out.append(buf + n, static_cast<std::size_t>(24 - n));
+  out.append(buf, static_cast<std::size_t>(write_int(buf, v) - buf));
 }
 
 // object.find(key) through one instantiation of nlohmann's find() template (it has one per
