@@ -426,7 +426,7 @@ void Ingestor::ingest_async(std::string_view body, std::function<void(IngestResu
           // (disk full, I/O error) 500 (docs/collector.md, POST /v1/ratings).
           if (queue.health().unreachable) {
             r.http_status = 503;
-            r.body = error_body("db_unavailable", "the database cannot be reached; retry later");
+            r.body = error_body("db_unavailable", kDbUnavailableMessage);
           } else {
             r.http_status = 500;
             r.body = error_body("storage_error", "the ratings could not be stored; retry later");

@@ -37,6 +37,11 @@ struct Outcome {
   session_rating::Errors errors;  // for invalid (the core's errors) and every refusal
 };
 
+// The answer to a store that cannot be reached (PostgreSQL down): 503 db_unavailable with
+// this message and Retry-After in seconds, on every route (handlers::db_unavailable).
+inline constexpr unsigned kDbUnavailableRetryS = 5;
+inline constexpr const char* kDbUnavailableMessage = "the database cannot be reached; retry later";
+
 struct IngestResult {
   int http_status = 200;
   std::string body;             // {"results": [...]} or {"errors": [...]}

@@ -46,10 +46,9 @@ void add_static(http::Router& r, App& app);
 
 // 503 db_unavailable with Retry-After: 5 — the database cannot be reached (PostgreSQL down or
 // restarting, no read connection could be opened); nothing was stored, retry later.
-inline constexpr unsigned kDbUnavailableRetryS = 5;
 inline void db_unavailable(http::Response& res) {
   res.set_header("Retry-After", std::to_string(kDbUnavailableRetryS));
-  res.error(503, "db_unavailable", "the database cannot be reached; retry later");
+  res.error(503, "db_unavailable", kDbUnavailableMessage);
 }
 // A failed store call: 503 db_unavailable when the database cannot be reached (the last
 // write lost its connection, or `conn`, the read connection the call used, no longer

@@ -329,8 +329,7 @@ void post_feedback(App& app, const http::Request& req, http::Response& res) {
     if (status == "conflict" || status == "stale") continue;  // raced: read again
     if (result.http_status == 503) {
       res.set_header("Retry-After", std::to_string(kDbUnavailableRetryS));
-      return feedback_error(res, 503, {"", "db_unavailable",
-                                       "the database cannot be reached; retry later"});
+      return feedback_error(res, 503, {"", "db_unavailable", kDbUnavailableMessage});
     }
     if (result.http_status >= 500)
       return feedback_error(res, 500, {"", "storage_error", "the rating could not be stored"});
