@@ -286,16 +286,19 @@ class Flow {
   }
 
   // A whole view (docs/view.md) from a wire view and the flow's constant parts: the same
-  // members in the same order as view(). range, options, end_labels and strings are shared
-  // by every view of this flow (read them, do not change them).
+  // members in the same order as view(). The wire view is an array by position (docs/view.md,
+  // "The wire form"): [step, open, questions, can_submit, can_edit, revision, edit_deadline,
+  // final], each question [score, low, selected, text, remaining]. range, options, end_labels
+  // and strings are shared by every view of this flow (read them, do not change them).
   _assemble(w) {
     const base = this._constant();
     const n = base.questions.length;
     const questions = new Array(n);
+    const wq = w[2];
     for (let q = 0; q < n; q++) {
       const s = base.questions[q];
-      const d = w.questions[q];
-      const picks = d.selected;
+      const d = wq[q];
+      const picks = d[2];
       const problems = new Array(s.problems.length);
       for (let i = 0; i < problems.length; i++) {
         const p = s.problems[i];
@@ -310,29 +313,29 @@ class Flow {
         options: s.options,
         end_labels: s.end_labels,
         required: s.required,
-        score: d.score,
-        low: d.low,
+        score: d[0],
+        low: d[1],
         problems,
         comment: {
           enabled: c.enabled,
           required: c.required,
-          text: d.text,
+          text: d[3],
           max_length: c.max_length,
-          remaining: d.remaining,
+          remaining: d[4],
         },
       };
     }
     return {
-      step: w.step,
-      open: w.open,
+      step: w[0],
+      open: w[1],
       locale: base.locale,
       dir: base.dir,
       questions,
-      can_submit: w.can_submit,
-      can_edit: w.can_edit,
-      revision: w.revision,
-      edit_deadline: w.edit_deadline,
-      final: w.final,
+      can_submit: w[3],
+      can_edit: w[4],
+      revision: w[5],
+      edit_deadline: w[6],
+      final: w[7],
       strings: base.strings,
     };
   }

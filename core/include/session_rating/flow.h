@@ -51,9 +51,10 @@ class Flow {
   std::string dispatch_json(std::string_view event_json);
 
   // dispatch() and then the answer in the "wire" form the WebAssembly bridge returns
-  // (docs/view.md, "The wire form"): as dispatch_json(), but the view holds only what events
-  // change (step, open, per question score/low/selected/text/remaining, can_submit, can_edit,
-  // revision, edit_deadline, final); web/core.mjs adds the config-only parts from view_json().
+  // (docs/view.md, "The wire form"): as dispatch_json(), but the view is an array of only what
+  // events change, by position: [step, open, [[score, low, selected, text, remaining], ...],
+  // can_submit, can_edit, revision, edit_deadline, final]; web/core.mjs adds the config-only
+  // parts from view_json().
   std::string dispatch_wire_json(std::string_view event_json);
 
   // The current view as JSON text (see docs/contracts.md for every field).
