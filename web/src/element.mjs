@@ -472,7 +472,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (this._pending) return; // one write after the paint takes the flow's latest state
     if (document.visibilityState !== 'visible') return this._flushSave(true);
     this._pending = true;
-    requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0));
+    // After the frame that follows the click has been drawn: a trace of the first click (1×,
+    // docs/benchmarks.md) had this write (snapshot + localStorage, 4 ms) in the task right after
+    // the main thread's commit, while the raster of what the click revealed was still running
+    // on the 2 shared cores; one frame later it is out of the way.
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0)));
   }
 
   // Writes the pending snapshot (`now`: even when none is pending).
