@@ -234,10 +234,26 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this.open(true);
     }
     this._dropProbe(); // not taken (restored, suppressed, button mode): freed
-    // The page's first requestAnimationFrame() call costs 0.1-1.5 ms at 4x CPU (set-up): made
-    // once while idle, so the first click's handler (which asks for a frame to store the
-    // snapshot after the paint) does not pay it.
-    (globalThis.requestIdleCallback || setTimeout)(() => requestAnimationFrame(() => {}));
+    // While idle after start-up, two first-use costs are paid that a first click would pay:
+    // - the page's first requestAnimationFrame() call (0.1-1.5 ms at 4x CPU: set-up), which the
+    //   click's handler makes (it asks for a frame to store the snapshot after the paint);
+    // - the core's event path, compiled on first call (the JS, and the .wasm's functions): a
+    //   trace of a click right after start-up had a 5 ms handler at 1x, 1.6 ms for the same click
+    //   a second later. A throwaway copy of the flow takes the lowest score once; its result is
+    //   dropped (nothing is stored, sent, emitted or shown) and the copy is freed.
+    // A warm-up only: whatever goes wrong in it is ignored (the widget runs as it would without).
+    (globalThis.requestIdleCallback || setTimeout)(() => {
+      requestAnimationFrame(() => {});
+      let copy;
+      try {
+        const q = this._view.questions[0];
+        if (this._flow && !signal.aborted && this._view.step === 'score') {
+          copy = core.restoreFlow(config, this._flow.snapshot());
+          copy.dispatch({ type: 'score', value: q.options[0].value, question: q.id, at: Date.now() });
+        }
+      } catch { /* nothing to do */ }
+      try { copy?.destroy(); } catch { /* not a flow */ }
+    });
     // Back from the background (where timers are slowed): let the core finalise on time.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this._flow) this._guard(() => this._dispatch({ type: 'tick' }));
