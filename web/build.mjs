@@ -17,6 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeNames } from './glue-names.mjs';
+import { iconCss } from './src/icon-paths.mjs';
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = resolve(web, '..');
@@ -100,7 +101,9 @@ const common = {
     name: 'css-text',
     setup(b) {
       b.onLoad({ filter: /\.css$/ }, async (args) => {
-        const { code } = await transform(readFileSync(args.path, 'utf8'), { loader: 'css', minify: true });
+        // widget.css + the icons' rules, made here from their shapes (no SVG elements at run time).
+        const css = readFileSync(args.path, 'utf8') + (args.path.endsWith('widget.css') ? '\n' + iconCss() : '');
+        const { code } = await transform(css, { loader: 'css', minify: true });
         return { contents: `export default ${JSON.stringify(code.trim())};`, loader: 'js' };
       });
     },

@@ -7,7 +7,7 @@
 import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from './options.mjs';
 import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
 import { Prompt } from './render.mjs';
-import { outboxFor } from './outbox.mjs';
+import { outboxFor, outboxUrl } from './outbox.mjs';
 import { listen } from './listen.mjs';
 import { raterId } from './rater.mjs';
 import { readHistory, notePrompted, noteRated, flowKey, tidyFlows, readFlow, saveFlow, dropFlow } from './session-store.mjs';
@@ -174,20 +174,21 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (signal.aborted) return false;
     this._config = config;
     this._ctx = ctx;
-    const box = (this._box = outboxFor(o.endpoint, o.writeKey, o.retry));
+    const url = (this._url = outboxUrl(o.endpoint, o.writeKey));
     tidyFlows(Date.now());
-    this._key = flowKey(box.url, ctx.rating_id);
+    this._key = flowKey(url, ctx.rating_id);
     let saved = readFlow(this._key);
     if (!saved && !o.ratingId && !o.subjectId && ctx.rating_id !== ctx.session_id) {
       // A rating begun by a widget from before rater ids (rating id = session id) goes on.
-      const key = flowKey(box.url, ctx.session_id);
+      const key = flowKey(url, ctx.session_id);
       if ((saved = readFlow(key))) {
         this._key = key;
         ctx.rating_id = ctx.session_id;
       }
     }
-    this._unsub = box.subscribe(ctx.rating_id, (name, detail) => this._emit(name, detail));
-    box.pump(); // records left over from earlier pages go now
+    // Records left over from earlier pages go now (the outbox is made only when there are some,
+    // or when this run first hands it records: _outbox()).
+    this._outbox(true)?.pump();
     await nextTask();
     if (signal.aborted) return false;
     // A snapshot waiting for the next paint is stored before the page goes away or is hidden.
@@ -233,10 +234,26 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       this.open(true);
     }
     this._dropProbe(); // not taken (restored, suppressed, button mode): freed
-    // The page's first requestAnimationFrame() call costs 0.1-1.5 ms at 4x CPU (set-up): made
-    // once while idle, so the first click's handler (which asks for a frame to store the
-    // snapshot after the paint) does not pay it.
-    (globalThis.requestIdleCallback || setTimeout)(() => requestAnimationFrame(() => {}));
+    // While idle after start-up, two first-use costs are paid that a first click would pay:
+    // - the page's first requestAnimationFrame() call (0.1-1.5 ms at 4x CPU: set-up), which the
+    //   click's handler makes (it asks for a frame to store the snapshot after the paint);
+    // - the core's event path, compiled on first call (the JS, and the .wasm's functions): a
+    //   trace of a click right after start-up had a 5 ms handler at 1x, 1.6 ms for the same click
+    //   a second later. A throwaway copy of the flow takes the lowest score once; its result is
+    //   dropped (nothing is stored, sent, emitted or shown) and the copy is freed.
+    // A warm-up only: whatever goes wrong in it is ignored (the widget runs as it would without).
+    (globalThis.requestIdleCallback || setTimeout)(() => {
+      requestAnimationFrame(() => {});
+      let copy;
+      try {
+        const q = this._view.questions[0];
+        if (this._flow && !signal.aborted && this._view.step === 'score') {
+          copy = core.restoreFlow(config, this._flow.snapshot());
+          copy.dispatch({ type: 'score', value: q.options[0].value, question: q.id, at: Date.now() });
+        }
+      } catch { /* nothing to do */ }
+      try { copy?.destroy(); } catch { /* not a flow */ }
+    });
     // Back from the background (where timers are slowed): let the core finalise on time.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this._flow) this._guard(() => this._dispatch({ type: 'tick' }));
@@ -337,6 +354,18 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     return true;
   }
 
+  // The page's outbox for this run's endpoint, subscribed to for this rating's notices (once per
+  // run); `ifPending`: null when there is no outbox yet and nothing stored to deliver.
+  _outbox(ifPending) {
+    if (this._box) return this._box;
+    const box = outboxFor(this._url, this._o.retry, ifPending);
+    if (box) {
+      this._box = box;
+      this._unsub = box.subscribe(this._ctx.rating_id, (name, detail) => this._emit(name, detail));
+    }
+    return box;
+  }
+
   // Releases what the run holds: timer, page listeners, outbox subscription, flow, DOM.
   _stop() {
     this._flushSave();
@@ -345,7 +374,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     this._unlisten = null;
     if (this._life) this._life.abort();
     if (this._unsub) this._unsub();
-    this._unsub = null;
+    this._unsub = this._box = null;
     this._dropProbe();
     try { this._flow?.destroy(); } catch { /* already gone */ }
     this._flow = null;
@@ -421,7 +450,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
       // to the outbox (stored before anything else happens): a reload resumes the flow that sent them.
       this._flushSave(true);
       this._saved = true;
-      this._box.add(emit);
+      this._outbox().add(emit);
       if (this._hkey && emit.some(submitted)) noteRated(this._hkey, Date.now());
     } else if (event.type !== 'tick' || this._saved) this._save(); // an untouched button-mode flow is not stored
     for (const rec of emit) {
@@ -459,7 +488,11 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     if (this._pending) return; // one write after the paint takes the flow's latest state
     if (document.visibilityState !== 'visible') return this._flushSave(true);
     this._pending = true;
-    requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0));
+    // After the frame that follows the click has been drawn: a trace of the first click (1×,
+    // docs/benchmarks.md) had this write (snapshot + localStorage, 4 ms) in the task right after
+    // the main thread's commit, while the raster of what the click revealed was still running
+    // on the 2 shared cores; one frame later it is out of the way.
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0)));
   }
 
   // Writes the pending snapshot (`now`: even when none is pending).

@@ -17,10 +17,13 @@ import { PREFIX, read, write, remove, keys, hash } from './storage.mjs';
 const KEEP_AFTER_DEADLINE = 24 * 3600e3; // entries expire this long after edit_deadline
 const MAX_ENTRIES = 500;                 // per outbox (≈ 1 KB each); the oldest go first
 const nav = globalThis.navigator;
+// Web Locks, looked up when a record is first sent (touching navigator.locks makes the browser
+// build its LockManager bindings: +16.5 KB of JS heap on a page that never sends anything).
+const locks = () => nav?.locks;
 // How long a tab owns a record it is sending. With Web Locks the record's lock (held for the
 // send) is what keeps other tabs off; the lease then only covers their view of localStorage
 // lagging behind, and a tab that crashes mid-send (no pagehide) holds its records 5 s, not 30.
-const LEASE_MS = nav?.locks ? 5e3 : 30e3;
+const leaseMs = () => (locks() ? 5e3 : 30e3);
 const TIMEOUT_MS = 20e3;                 // a send that takes longer counts as a network error
 const RETRY_AFTER_CAP_MS = 600e3;        // Retry-After is honoured up to 10 minutes
 const BEACON_GAP_MS = 5e3;               // no second beacon for a record within this time
@@ -30,13 +33,24 @@ export const TAB = Math.random().toString(36).slice(2, 10) + Date.now().toString
 
 const outboxes = new Map();
 
-/** The page's one outbox for an endpoint + write key. */
-export function outboxFor(endpoint, writeKey, retry) {
+/** The URL records go to: the endpoint (resolved against the page) with the write key in `?key=`. */
+export function outboxUrl(endpoint, writeKey) {
   const url = new URL(endpoint, document.baseURI);
   if (writeKey) url.searchParams.set('key', writeKey);
-  const id = hash(url.href);
+  return url.href;
+}
+
+/**
+ * The page's one outbox for an outbox URL (outboxUrl()); with `ifPending`, only when it exists
+ * already or storage holds records for it (from an earlier page), else null. The widget asks
+ * that way at start-up and makes the outbox when it first hands it records: a page with
+ * nothing to deliver runs none of the delivery code and adds none of its page listeners.
+ */
+export function outboxFor(url, retry, ifPending) {
+  const id = hash(url);
   let box = outboxes.get(id);
-  if (!box) outboxes.set(id, (box = new Outbox(url.href, id, retry)));
+  if (!box && ifPending && !keys(`out:${id}|`).length) return null;
+  if (!box) outboxes.set(id, (box = new Outbox(url, id, retry)));
   return box;
 }
 
@@ -156,7 +170,7 @@ class Outbox {
       const now = Date.now();
       const e = read(k);
       if (!e || (e.next > now && !this._ok) || (e.lease && e.lease.until > now && e.lease.tab !== TAB)) return;
-      e.lease = { tab: TAB, until: now + LEASE_MS };
+      e.lease = { tab: TAB, until: now + leaseMs() };
       write(k, e);
       this._sending.add(k);
       try {
@@ -166,8 +180,8 @@ class Outbox {
       }
       await new Promise((r) => setTimeout(r, GRACE_MS));
     };
-    const locks = nav?.locks;
-    const p = locks?.request ? locks.request(`${this._lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
+    const l = locks();
+    const p = l?.request ? l.request(`${this._lock}|${k}`, { ifAvailable: true }, run).catch(() => run(true)) : run(true);
     p.catch(() => {}).then(() => {
       this._inflight.delete(k);
       this._ok ? this.pump() : this._schedule();

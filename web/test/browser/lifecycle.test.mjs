@@ -65,12 +65,30 @@ test('destroy() removes every page listener the widget added (none left over aft
     out.push([await early.ready, window.__listeners()]);
     return out;
   }, server.endpoint);
-  // The outbox is the page's, one per endpoint, and keeps delivering after destroy():
-  // pagehide, pageshow, visibilitychange and online, added once by the first widget.
-  const outbox = ['document:visibilitychange', 'window:online', 'window:pagehide', 'window:pageshow'];
-  assert.deepEqual(after[0], [...before, ...outbox].sort(), 'after the first destroy: only the outbox\'s');
+  // Nothing was rated, so no outbox was made (it is made when a widget first stores records, or
+  // at start-up when storage holds some from an earlier page): no page listener is left.
+  assert.deepEqual(after[0], before, 'after the first destroy: none of the widget\'s');
   for (let i = 1; i < 4; i++) assert.deepEqual(after[i], after[0], `cycle ${i + 1} left listeners behind`);
   assert.deepEqual(after[4], [false, after[0]], 'destroyed during start-up');
+  // A rating stores a record: the page's outbox (one per endpoint) is made then and keeps
+  // delivering after destroy(): its pagehide, pageshow, visibilitychange and online, added once.
+  const rated = await page.evaluate(async (endpoint) => {
+    const out = [];
+    for (let i = 0; i < 2; i++) {
+      const ctl = SessionRating.mount(document.getElementById('slot'), { sessionId: `leak-r${i}`, endpoint, writeKey: 'pk_test', config: { scale: 'thumbs' } });
+      if (!(await ctl.ready)) throw new Error('not ready');
+      await new Promise((r) => setTimeout(r, 50)); // the first paint
+      ctl.element.shadowRoot.querySelector('.opt[data-v="1"]').click(); // thumbs up: submitted
+      await new Promise((r) => setTimeout(r, 50));
+      ctl.destroy();
+      out.push(window.__listeners());
+    }
+    return out;
+  }, server.endpoint);
+  const outbox = ['document:visibilitychange', 'window:online', 'window:pagehide', 'window:pageshow'];
+  assert.deepEqual(rated[0], [...before, ...outbox].sort(), 'after a rating and destroy(): only the outbox\'s');
+  assert.deepEqual(rated[1], rated[0], 'a second rating on the same endpoint: the same outbox');
+  await waitFor(() => storedFor('leak-r0').length === 1 && storedFor('leak-r1').length === 1, { message: 'both delivered' });
   assert.equal(await page.locator('session-rating').count(), 0);
   assert.deepEqual(page.errors, []);
   await page.context().close();

@@ -63,9 +63,9 @@ test('destroy() or a disconnect right after a click keeps the snapshot; a later 
     assert.equal(r.atClick, r.before, `${id}: not written in the click handler`);
     if (then) assert.notEqual(r.after, r.before, `${id}: written synchronously by ${then}`);
     else {
-      await page.waitForTimeout(200); // after the next frame and task
-      const now = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('session-rating:v1:flow:')).map((k) => localStorage.getItem(k))[0]);
-      assert.notEqual(now, r.before, `${id}: written after the paint`);
+      // Written after the paint (two frames and a task later), without any page event.
+      const now = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('session-rating:v1:flow:')).map((k) => localStorage.getItem(k))[0]);
+      await waitFor(async () => (await now()) !== r.before, { message: `${id}: written after the paint` });
     }
     await page.goto(elementPage(server, { sessionId: id, config: CONFIG }));
     const w2 = widget(page);
