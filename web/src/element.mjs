@@ -239,8 +239,9 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     //   click's handler makes (it asks for a frame to store the snapshot after the paint);
     // - the core's event path, compiled on first call (the JS, and the .wasm's functions): a
     //   trace of a click right after start-up had a 5 ms handler at 1x, 1.6 ms for the same click
-    //   a second later. A throwaway copy of the flow takes the lowest score once; its result is
-    //   dropped (nothing is stored, sent, emitted or shown) and the copy is freed.
+    //   a second later. A throwaway copy of the flow takes the lowest score, a problem pick, a
+    //   comment and a submit; what it returns is dropped (nothing is stored, sent, emitted or
+    //   shown) and the copy is freed.
     // A warm-up only: whatever goes wrong in it is ignored (the widget runs as it would without).
     (globalThis.requestIdleCallback || setTimeout)(() => {
       requestAnimationFrame(() => {});
@@ -249,7 +250,14 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
         const q = this._view.questions[0];
         if (this._flow && !signal.aborted && this._view.step === 'score') {
           copy = core.restoreFlow(config, this._flow.snapshot());
-          copy.dispatch({ type: 'score', value: q.options[0].value, question: q.id, at: Date.now() });
+          const at = Date.now();
+          copy.dispatch({ type: 'score', value: q.options[0].value, question: q.id, at });
+          // The later interactions' paths too (a problem pick, typing, the submit with its
+          // redaction and record): at 4x CPU, 21 -> 11 long tasks over a whole rating
+          // (docs/benchmarks.md).
+          if (q.problems.length) copy.dispatch({ type: 'toggle_problem', id: q.problems[0].id, question: q.id, at });
+          if (q.comment.enabled) copy.dispatch({ type: 'comment', text: 'a', question: q.id, at });
+          copy.dispatch({ type: 'submit', at });
         }
       } catch { /* nothing to do */ }
       try { copy?.destroy(); } catch { /* not a flow */ }
