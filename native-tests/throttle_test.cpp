@@ -213,3 +213,73 @@ TEST(Throttle, parse_history_fills_entries) {
   EXPECT_EQ(h[0].prompted_at, 5);
   EXPECT_TRUE(h[0].rated);
 }
+
+// should_prompt_json reads a plain history in one pass without a JSON tree, and everything
+// else through the tree (docs/throttle.md). Each text goes in as it is, and as a twin whose
+// member names are written with a \u escape (the same JSON value, which the one-pass reader
+// never takes): the answers must be byte-identical, so the fast reader decides exactly what
+// the tree path decides, refusals included.
+TEST(Throttle, fast_history_reader_agrees_with_tree_reader) {
+  const std::string k257(257, 'k'), k258(258, 'k');
+  const std::string big = [] {
+    std::string t = "[";
+    for (int i = 0; i < 200; ++i) {
+      if (i) t += ',';
+      t += R"({"key":"s)" + std::to_string(i) + R"(","prompted_at":)" +
+           std::to_string(kNow - i * 3600000) + R"(,"rated":)" + (i == 150 ? "true" : "false") + "}";
+    }
+    return t + "]";
+  }();
+  const std::vector<std::string> texts = {
+      "[]", " [ ] ", big,
+      R"([{"key":"s1","prompted_at":5,"rated":true}])",
+      R"([{"rated":false,"prompted_at":1767225000000,"key":"s1"}])",
+      R"([ {"key" : "s1" , "prompted_at" : 1767225000000 , "rated" : false } ])",
+      R"([{"key":"s2","prompted_at":1767225000000,"rated":false},{"key":"s1","prompted_at":1,"rated":true}])",
+      "[{\"key\":\"" + k257 + "\",\"prompted_at\":1,\"rated\":false}]",
+      "[{\"key\":\"" + k258 + "\",\"prompted_at\":1,\"rated\":false}]",
+      R"([{"key":"","prompted_at":1,"rated":false}])",
+      "[{\"key\":\"a\x7f\",\"prompted_at\":1,\"rated\":false}]",
+      "[{\"key\":\"s\xc3\xa9\",\"prompted_at\":1,\"rated\":false}]",
+      "[{\"key\":\"s\xc2\x85\",\"prompted_at\":1,\"rated\":false}]",
+      R"([{"key":"s\u0031","prompted_at":1,"rated":true}])",
+      R"([{"key":"s1","prompted_at":999999999999999,"rated":false}])",
+      R"([{"key":"s1","prompted_at":9999999999999999,"rated":false}])",
+      R"([{"key":"s1","prompted_at":9223372036854775808,"rated":false}])",
+      R"([{"key":"s1","prompted_at":-1,"rated":false}])",
+      R"([{"key":"s1","prompted_at":1.5,"rated":false}])",
+      R"([{"key":"s1","prompted_at":1e3,"rated":false}])",
+      R"([{"key":"s1","prompted_at":"1","rated":false}])",
+      R"([{"key":"s1","prompted_at":1,"rated":"true"}])",
+      R"([{"key":"s1","prompted_at":1,"rated":truex}])",
+      R"([{"key":"s1","prompted_at":1,"rated":null}])",
+      R"([{"key":"s1","key":"s2","prompted_at":1,"rated":false}])",
+      R"([{"key":"s1","prompted_at":1}])",
+      R"([{"key":"s1","prompted_at":1,"rated":false,"extra":0}])",
+      R"([{"key":"s1","prompted_at":1,"rated":false},])",
+      R"([{"key":"s1","prompted_at":1,"rated":false}] x)",
+      R"([{"key":"s1","prompted_at":1,"rated":false})",
+      R"([[]])", R"([1])", R"({})", "", "\xef\xbb\xbf[]",
+  };
+  auto twin = [](std::string t) {
+    for (const char* name : {"key", "prompted_at", "rated"}) {
+      const std::string plain = std::string("\"") + name + "\":";
+      const std::string escaped = std::string("\"\\u00") + (name[0] == 'k' ? "6b" : name[0] == 'p' ? "70" : "72") +
+                                  (name + 1) + "\":";
+      for (std::size_t at = t.find(plain); at != std::string::npos; at = t.find(plain, at + escaped.size()))
+        t.replace(at, plain.size(), escaped);
+    }
+    return t;
+  };
+  ASSERT_NE(twin(texts[3]), texts[3]);
+  for (const char* throttle : {R"({"cooldown_days":7})", "{}"}) {
+    for (const std::string& t : texts) {
+      const std::string fast = should_prompt_json(t, R"({"session_id":"s1"})", kNow, throttle);
+      const std::string tree = should_prompt_json(twin(t), R"({"session_id":"s1"})", kNow, throttle);
+      EXPECT_EQ(fast, tree) << "history: " << t.substr(0, 120);
+    }
+  }
+  // The big history decides from its entry 150 (rated), read by the one-pass reader.
+  const std::string big_s150 = should_prompt_json(big, R"({"session_id":"s150"})", kNow, "{}");
+  EXPECT_NE(big_s150.find("already_rated"), std::string::npos) << big_s150;
+}

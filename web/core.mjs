@@ -107,6 +107,21 @@ export class CoreUsageError extends Error {
   }
 }
 
+// Bytes of `t` in UTF-8 (what TextEncoder writes: a lone surrogate becomes U+FFFD, 3 bytes).
+function utf8Length(t) {
+  let n = t.length;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < t.length && (t.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
 // JSON text of an argument: strings are JSON text already. JSON.stringify failures (cycles,
 // BigInt) and `undefined` become text the core rejects as invalid JSON.
 function jsonText(value) {
@@ -146,15 +161,18 @@ class Core {
   }
 
   // Writes the strings one after another into the scratch buffer; returns [ptr, len, ...].
+  // The buffer is made as large as the UTF-8 text, not its worst case (3 bytes per UTF-16
+  // unit): it is kept for the next call, and WebAssembly memory never shrinks, so a 20 KB
+  // prompt history reserved at 3x grew the memory from 128 to 256 KiB (docs/wasm.md).
   _write(...texts) {
     let need = 0;
-    for (const t of texts) need += t.length * 3;
+    for (const t of texts) need += utf8Length(t);
     this._reserve(need);
     const heap = this._m.HEAPU8;
     const args = [];
     let at = this._scratch;
     for (const t of texts) {
-      const { written } = encoder.encodeInto(t, heap.subarray(at, at + t.length * 3));
+      const { written } = encoder.encodeInto(t, heap.subarray(at, this._scratch + need));
       args.push(at, written);
       at += written;
     }

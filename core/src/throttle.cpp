@@ -139,6 +139,61 @@ std::string prompt_decision_to_json(const PromptDecision& decision) {
 
 namespace {
 
+// The history as the widget stores it, read in one pass with the core's JSON lexer and no
+// JSON tree: an array of objects with exactly "key" (printable ASCII, 1-257 bytes, no escapes),
+// "prompted_at" (a non-negative integer of at most 15 digits) and "rated" (true/false), each
+// once, in any order. Anything else — and so every refusal — goes down the tree path
+// (parse_json + parse_prompt_history_value), which reads the same entries from any text this
+// accepts. A 200-entry history as a tree (~64 KB in the WebAssembly heap) made the widget's
+// memory grow from 128 to 256 KiB; as entries it is ~16 KB (docs/throttle.md).
+bool scan_history(std::string_view text, std::vector<PromptHistoryEntry>& out) {
+  internal::JsonLexer in(text);
+  if (!in.lit('[')) return false;
+  if (in.lit(']')) return in.at_end();
+  do {
+    if (!in.lit('{')) return false;
+    PromptHistoryEntry e;
+    unsigned seen = 0;
+    do {
+      std::string_view key;
+      bool escaped = false;
+      if (!in.string_token(key, escaped) || escaped || !in.lit(':')) return false;
+      unsigned bit;
+      if (key == "key") bit = 1;
+      else if (key == "prompted_at") bit = 2;
+      else if (key == "rated") bit = 4;
+      else return false;  // an unknown member: the tree path names it
+      if (seen & bit) return false;  // a duplicate key: the tree path refuses it
+      seen |= bit;
+      if (bit == 1) {
+        std::string_view v;
+        if (!in.string_token(v, escaped) || escaped || v.empty() || v.size() > kMaxKeyLength)
+          return false;
+        for (char c : v)
+          if (c < 0x20 || c > 0x7E) return false;  // control or non-ASCII: the tree path
+        e.key.assign(v.data(), v.size());
+      } else if (bit == 2) {
+        std::string_view token;
+        bool integral = false;
+        if (!in.number_token(token, integral) || !integral || token[0] == '-' || token.size() > 15)
+          return false;
+        int64_t n = 0;
+        for (char c : token) n = n * 10 + (c - '0');
+        e.prompted_at = n;
+      } else if (in.peek('t') && in.word("true", 4)) {
+        e.rated = true;
+      } else if (in.peek('f') && in.word("false", 5)) {
+        e.rated = false;
+      } else {
+        return false;
+      }
+    } while (in.lit(','));
+    if (!in.lit('}') || seen != 7) return false;
+    out.push_back(std::move(e));
+  } while (in.lit(','));
+  return in.lit(']') && in.at_end();
+}
+
 // One input of should_prompt_json: parsed, or its invalid_json / duplicate_key error under
 // `where` ("/history", ...). Out of line: one copy for the three inputs.
 bool parse_input(std::string_view text, const char* where, const char* name, Errors& errors,
@@ -165,8 +220,11 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   json value;
 
   std::vector<PromptHistoryEntry> history;
-  if (parse_input(history_json, "/history", "history", errors, value))
-    append_errors(errors, parse_prompt_history_value(value, history));
+  if (!scan_history(history_json, history)) {
+    history.clear();
+    if (parse_input(history_json, "/history", "history", errors, value))
+      append_errors(errors, parse_prompt_history_value(value, history));
+  }
 
   Context context;
   // Default config: its only cross-check (finalise.from = session_end) does not apply.
