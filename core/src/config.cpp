@@ -12,6 +12,7 @@
 namespace session_rating {
 
 using internal::add_error;
+using internal::add_type_error;
 using internal::ObjectReader;
 using nlohmann::json;
 
@@ -145,8 +146,7 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
                const std::string& locale, Errors& errors, std::string& out) {
   auto check = [&](const json& s, const std::string& at) {
     if (!s.is_string()) {
-      add_error(errors, at, "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(s));
+      add_type_error(errors, at, "wrong_type", "expected a string, got ", s);
       return false;
     }
     const std::string& t = s.get_ref<const std::string&>();
@@ -172,9 +172,8 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
     return true;
   }
   if (!v.is_object()) {
-    add_error(errors, path, "wrong_type",
-              std::string("expected a string or an object of one string per locale, got ") +
-                  internal::type_name(v));
+    add_type_error(errors, path, "wrong_type",
+                   "expected a string or an object of one string per locale, got ", v);
     return false;
   }
   if (v.empty()) {
@@ -198,8 +197,7 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
 void read_problems(const json& list, const std::string& path, const std::string& locale,
                    Question& q, Errors& errors) {
   if (!list.is_array()) {
-    add_error(errors, path, "wrong_type",
-              std::string("expected an array, got ") + internal::type_name(list));
+    add_type_error(errors, path, "wrong_type", "expected an array, got ", list);
     return;
   }
   if (list.size() > 20) {
@@ -212,8 +210,7 @@ void read_problems(const json& list, const std::string& path, const std::string&
     std::string item_path = path + "/" + internal::int_text(i);
     const json& item = list[i];
     if (!item.is_object()) {
-      add_error(errors, item_path, "wrong_type",
-                std::string("expected an object {id, label}, got ") + internal::type_name(item));
+      add_type_error(errors, item_path, "wrong_type", "expected an object {id, label}, got ", item);
       continue;
     }
     ObjectReader r(item, item_path, errors);
@@ -222,8 +219,7 @@ void read_problems(const json& list, const std::string& path, const std::string&
     bool has_id = false, has_label = false;
     if (const json* id = r.find("id")) {
       if (!id->is_string()) {
-        add_error(errors, r.path("id"), "wrong_type",
-                  std::string("expected a string, got ") + internal::type_name(*id));
+        add_type_error(errors, r.path("id"), "wrong_type", "expected a string, got ", *id);
       } else {
         const std::string& s = id->get_ref<const std::string&>();
         if (s.empty() || s.size() > 40)
@@ -279,8 +275,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     q.id.clear();
     if (const json* id = r.find("id")) {
       if (!id->is_string())
-        add_error(errors, r.path("id"), "wrong_type",
-                  std::string("expected a string, got ") + internal::type_name(*id));
+        add_type_error(errors, r.path("id"), "wrong_type", "expected a string, got ", *id);
       else if (!is_valid_question_id(id->get_ref<const std::string&>()))
         add_error(errors, r.path("id"), "invalid_value",
                   "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
@@ -388,8 +383,8 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     if (q.scale != Scale::Numeric && q.scale != Scale::Nps) {
       add_error(errors, r.path("labels"), "conflict", "end labels are for numeric and nps scales");
     } else if (!labels->is_object()) {
-      add_error(errors, r.path("labels"), "wrong_type",
-                std::string("expected an object {min, max}, got ") + internal::type_name(*labels));
+      add_type_error(errors, r.path("labels"), "wrong_type",
+                     "expected an object {min, max}, got ", *labels);
     } else {
       ObjectReader lr(*labels, r.path("labels"), errors);
       lr.reject_unknown({"min", "max"});
@@ -416,8 +411,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   // Comment.
   if (const json* comment = r.find("comment")) {
     if (!comment->is_object()) {
-      add_error(errors, r.path("comment"), "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*comment));
+      add_type_error(errors, r.path("comment"), "wrong_type", "expected an object, got ", *comment);
     } else {
       ObjectReader cr(*comment, r.path("comment"), errors);
       cr.reject_unknown({"enabled", "required", "max_length"});
@@ -507,8 +501,7 @@ std::string fingerprint_text(const Config& c, const QuestionRead& first, bool le
 Errors parse_config_value(const json& value, Config& out) {
   Errors errors;
   if (!value.is_object()) {
-    add_error(errors, "", "not_an_object",
-              std::string("config must be a JSON object, got ") + internal::type_name(value));
+    add_type_error(errors, "", "not_an_object", "config must be a JSON object, got ", value);
     return errors;
   }
   Config c;
@@ -532,8 +525,7 @@ Errors parse_config_value(const json& value, Config& out) {
 
   if (const json* strings = r.find("strings")) {
     if (!strings->is_object()) {
-      add_error(errors, "/strings", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*strings));
+      add_type_error(errors, "/strings", "wrong_type", "expected an object, got ", *strings);
     } else {
       ObjectReader sr(*strings, "/strings", errors);
       for (auto it = strings->begin(); it != strings->end(); ++it) {
@@ -558,8 +550,7 @@ Errors parse_config_value(const json& value, Config& out) {
         add_error(errors, r.path(key), "conflict",
                   "belongs inside a question when \"questions\" is given");
     if (!list->is_array()) {
-      add_error(errors, "/questions", "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*list));
+      add_type_error(errors, "/questions", "wrong_type", "expected an array, got ", *list);
     } else if (list->empty() || list->size() > 5) {
       add_error(errors, "/questions", "out_of_range", "a prompt has 1 to 5 questions");
     } else {
@@ -567,8 +558,7 @@ Errors parse_config_value(const json& value, Config& out) {
         const std::string base = "/questions/" + internal::int_text(i);
         const json& item = (*list)[i];
         if (!item.is_object()) {
-          add_error(errors, base, "wrong_type",
-                    std::string("expected an object, got ") + internal::type_name(item));
+          add_type_error(errors, base, "wrong_type", "expected an object, got ", item);
           continue;
         }
         Question q;
@@ -589,8 +579,7 @@ Errors parse_config_value(const json& value, Config& out) {
   int64_t n = 0;
   if (const json* fin = r.find("finalise")) {
     if (!fin->is_object()) {
-      add_error(errors, "/finalise", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*fin));
+      add_type_error(errors, "/finalise", "wrong_type", "expected an object, got ", *fin);
     } else {
       ObjectReader fr(*fin, "/finalise", errors);
       fr.reject_unknown({"window_seconds", "from"});
@@ -604,8 +593,7 @@ Errors parse_config_value(const json& value, Config& out) {
 
   if (const json* th = r.find("throttle")) {
     if (!th->is_object()) {
-      add_error(errors, "/throttle", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*th));
+      add_type_error(errors, "/throttle", "wrong_type", "expected an object, got ", *th);
     } else {
       ObjectReader tr(*th, "/throttle", errors);
       tr.reject_unknown({"key", "cooldown_days", "sample_percent"});
@@ -644,8 +632,8 @@ Errors parse_config(std::string_view json_text, Config& out) {
 Errors parse_context_value(const json& value, const Config& config, Context& out) {
   Errors errors;
   if (!value.is_object()) {
-    add_error(errors, "/context", "not_an_object",
-              std::string("context must be a JSON object, got ") + internal::type_name(value));
+    add_type_error(errors, "/context", "not_an_object",
+                   "context must be a JSON object, got ", value);
     return errors;
   }
   Context c;
@@ -659,8 +647,7 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
       return false;
     }
     if (!v->is_string()) {
-      add_error(errors, r.path(key), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*v));
+      add_type_error(errors, r.path(key), "wrong_type", "expected a string, got ", *v);
       return false;
     }
     const std::string& s = v->get_ref<const std::string&>();
@@ -693,8 +680,8 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   }
   if (const json* v = r.find("context_signature"); v && !v->is_null()) {  // null: none, like topic
     if (!v->is_string())
-      add_error(errors, r.path("context_signature"), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*v));
+      add_type_error(errors, r.path("context_signature"), "wrong_type",
+                     "expected a string, got ", *v);
     else if (!is_context_signature_syntax(v->get_ref<const std::string&>()))
       add_error(errors, r.path("context_signature"), "invalid_value",
                 "a context signature is sr1.<expiry ms>.<43 base64url characters>");

@@ -14,6 +14,7 @@
 namespace session_rating {
 
 using internal::add_error;
+using internal::add_type_error;
 using internal::ObjectReader;
 using nlohmann::json;
 
@@ -348,8 +349,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   if (sent >= 0) a.sentiment = static_cast<Sentiment>(sent);
   if (const json* p = r.find("problems")) {
     if (!p->is_array()) {
-      add_error(errors, r.path("problems"), "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*p));
+      add_type_error(errors, r.path("problems"), "wrong_type", "expected an array, got ", *p);
     } else if (p->size() > 20) {
       add_error(errors, r.path("problems"), "out_of_range", "at most 20 problems");
     } else {
@@ -365,16 +365,14 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   }
   if (const json* c = r.find("comment")) {
     if (!c->is_string())
-      add_error(errors, r.path("comment"), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*c));
+      add_type_error(errors, r.path("comment"), "wrong_type", "expected a string, got ", *c);
     else
       a.comment = c->get<std::string>();
   }
   if (const json* x = r.find("redactions")) {
     const std::string xpath = r.path("redactions");
     if (!x->is_array()) {
-      add_error(errors, xpath, "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*x));
+      add_type_error(errors, xpath, "wrong_type", "expected an array, got ", *x);
     } else if (x->size() > 5) {
       add_error(errors, xpath, "out_of_range", "at most one entry per kind");
     } else {
@@ -398,8 +396,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   }
   if (const json* th = r.find("thresholds")) {
     if (!th->is_object()) {
-      add_error(errors, r.path("thresholds"), "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*th));
+      add_type_error(errors, r.path("thresholds"), "wrong_type", "expected an object, got ", *th);
     } else {
       ObjectReader tr(*th, r.path("thresholds"), errors);
       tr.reject_unknown({"low_score_max", "positive_min"});
@@ -417,8 +414,7 @@ void read_optional_id(ObjectReader& r, Errors& errors, const char* key,
   const json* v = r.find(key);
   if (!v || v->is_null()) return;
   if (!v->is_string())
-    add_error(errors, r.path(key), "wrong_type",
-              std::string("expected a string or null, got ") + internal::type_name(*v));
+    add_type_error(errors, r.path(key), "wrong_type", "expected a string or null, got ", *v);
   else
     out = v->get<std::string>();
 }
@@ -434,8 +430,7 @@ void to_v1_paths(Errors& errors) {
 Errors record_from_value(const json& value, Record& out, int* schema_version) {
   Errors errors;
   if (!value.is_object()) {
-    add_error(errors, "", "not_an_object",
-              std::string("a record must be a JSON object, got ") + internal::type_name(value));
+    add_type_error(errors, "", "not_an_object", "a record must be a JSON object, got ", value);
     return errors;
   }
   ObjectReader r(value, "", errors);
@@ -468,8 +463,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
     const json* v = r.find(key);
     if (!v) return;
     if (!v->is_string())
-      add_error(errors, r.path(key), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*v));
+      add_type_error(errors, r.path(key), "wrong_type", "expected a string, got ", *v);
     else
       dst = v->get<std::string>();
   };
@@ -490,8 +484,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
     read_optional_id(r, errors, "subject_id", rec.subject_id);
     if (const json* list = r.find("answers")) {
       if (!list->is_array()) {
-        add_error(errors, "/answers", "wrong_type",
-                  std::string("expected an array, got ") + internal::type_name(*list));
+        add_type_error(errors, "/answers", "wrong_type", "expected an array, got ", *list);
       } else if (list->empty() || list->size() > 5) {
         add_error(errors, "/answers", "out_of_range", "a record holds 1 to 5 answers");
       } else {
@@ -499,8 +492,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
           const std::string base = "/answers/" + internal::int_text(i);
           const json& item = (*list)[i];
           if (!item.is_object()) {
-            add_error(errors, base, "wrong_type",
-                      std::string("expected an object, got ") + internal::type_name(item));
+            add_type_error(errors, base, "wrong_type", "expected an object, got ", item);
             continue;
           }
           ObjectReader ar(item, base, errors);
@@ -534,8 +526,8 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
     if (version == 1 || d->is_number()) {
       if (r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n)) rec.edit_deadline = n;
     } else {
-      add_error(errors, "/edit_deadline", "wrong_type",
-                std::string("expected an integer or null, got ") + internal::type_name(*d));
+      add_type_error(errors, "/edit_deadline", "wrong_type",
+                     "expected an integer or null, got ", *d);
     }
   } else if (d && version == 1) {
     r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n);  // v1: null is wrong_type
@@ -543,8 +535,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   r.read_bool("internal", rec.internal);
   if (const json* t = r.find("topic"); t && !t->is_null()) {
     if (!t->is_string())
-      add_error(errors, "/topic", "wrong_type",
-                std::string("expected a string or null, got ") + internal::type_name(*t));
+      add_type_error(errors, "/topic", "wrong_type", "expected a string or null, got ", *t);
     else
       rec.topic = t->get<std::string>();
   }
@@ -552,8 +543,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   const json* sig = version == 2 ? r.find("context_signature") : nullptr;  // v1: unknown_field
   if (sig) {
     if (!sig->is_string())
-      add_error(errors, "/context_signature", "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*sig));
+      add_type_error(errors, "/context_signature", "wrong_type", "expected a string, got ", *sig);
     else
       rec.context_signature = sig->get<std::string>();
   }

@@ -11,6 +11,7 @@
 
 namespace session_rating {
 
+using internal::add_type_error;
 using nlohmann::json;
 
 namespace {
@@ -90,8 +91,7 @@ PromptDecision should_prompt(const std::vector<PromptHistoryEntry>& history,
 Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEntry>& out) {
   Errors errors;
   if (!value.is_array()) {
-    add_error(errors, "/history", "wrong_type",
-              std::string("history must be an array, got ") + internal::type_name(value));
+    add_type_error(errors, "/history", "wrong_type", "history must be an array, got ", value);
     return errors;
   }
   std::vector<PromptHistoryEntry> entries;
@@ -100,9 +100,8 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
     const json& item = value[i];
     const std::string base = "/history/" + internal::int_text(i);
     if (!item.is_object()) {
-      add_error(errors, base, "not_an_object",
-                std::string("a history entry must be an object, got ") +
-                    internal::type_name(item));
+      add_type_error(errors, base, "not_an_object",
+                     "a history entry must be an object, got ", item);
       continue;
     }
     internal::ObjectReader r(item, base, errors);

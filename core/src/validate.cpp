@@ -33,6 +33,11 @@ const char* type_name(const json& v) {
   }
 }
 
+void add_type_error(Errors& errors, std::string path, const char* code, const char* prefix,
+                    const json& value) {
+  add_error(errors, std::move(path), code, std::string(prefix) + type_name(value));
+}
+
 bool as_int64(const json& v, int64_t& out) {
   if (v.is_number_integer() && !v.is_number_unsigned()) {
     out = v.get<int64_t>();
@@ -74,8 +79,7 @@ bool ObjectReader::read_bool(const char* key, bool& out) {
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_boolean()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a boolean, got ") + type_name(*v));
+    add_type_error(errors_, path(key), "wrong_type", "expected a boolean, got ", *v);
     return false;
   }
   out = v->get<bool>();
@@ -105,8 +109,7 @@ bool ObjectReader::read_number(const char* key, double min, double max, double& 
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_number()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a number, got ") + type_name(*v));
+    add_type_error(errors_, path(key), "wrong_type", "expected a number, got ", *v);
     return false;
   }
   double d = v->get<double>();
@@ -125,8 +128,7 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_string()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a string, got ") + type_name(*v));
+    add_type_error(errors_, path(key), "wrong_type", "expected a string, got ", *v);
     return false;
   }
   const std::string& s = v->get_ref<const std::string&>();
@@ -153,8 +155,7 @@ int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> 
   const json* v = find(key);
   if (!v) return -1;
   if (!v->is_string()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a string, got ") + type_name(*v));
+    add_type_error(errors_, path(key), "wrong_type", "expected a string, got ", *v);
     return -1;
   }
   const std::string& s = v->get_ref<const std::string&>();
@@ -184,8 +185,7 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
                      Properties& out) {
   out.clear();
   if (!value.is_object()) {
-    add_error(errors, path, "wrong_type",
-              std::string("expected an object, got ") + type_name(value));
+    add_type_error(errors, path, "wrong_type", "expected an object, got ", value);
     return;
   }
   if (value.size() > kMaxProperties) {
@@ -236,9 +236,8 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
       pv.kind = PropertyValue::Kind::Number;
       pv.number = d;
     } else {
-      add_error(errors, key_path, "wrong_type",
-                std::string("property values are a string, a number or a boolean, got ") +
-                    type_name(v));
+      add_type_error(errors, key_path, "wrong_type",
+                     "property values are a string, a number or a boolean, got ", v);
       continue;
     }
     out.emplace_back(key, std::move(pv));

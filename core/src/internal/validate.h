@@ -19,6 +19,11 @@ inline void add_error(Errors& errors, std::string path, const char* code, std::s
   errors.push_back(Error{std::move(path), code, std::move(message)});
 }
 
+// Appends a type error: `prefix` (e.g. "expected a string, got ") + type_name(value). One
+// out-of-line helper for the ~40 call sites (smaller WebAssembly, docs/wasm.md).
+void add_type_error(Errors& errors, std::string path, const char* code, const char* prefix,
+                    const json& value);
+
 // Escapes a key for use in a JSON pointer (RFC 6901).
 std::string pointer_token(std::string_view key);
 
