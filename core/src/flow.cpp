@@ -75,7 +75,10 @@ std::string hex64(uint64_t v) {
 
 }  // namespace
 
-Flow::Flow(Config config, Context context)
+Flow::Flow(const Config& config, const Context& context)
+    : Flow(Config(config), Context(context)) {}
+
+Flow::Flow(Config&& config, Context&& context)
     : config_(std::move(config)), context_(std::move(context)) {
   draft_.resize(config_.questions.size());
   for (std::size_t q = 0; q < config_.questions.size(); ++q)
