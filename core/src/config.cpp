@@ -219,32 +219,32 @@ void read_problems(const json& list, const std::string& path, const std::string&
     bool has_id = false, has_label = false;
     if (const json* id = r.find("id")) {
       if (!id->is_string()) {
-        add_type_error(errors, r.path("id"), "wrong_type", "expected a string, got ", *id);
+        r.type_error("id", "wrong_type", "expected a string, got ", *id);
       } else {
         const std::string& s = id->get_ref<const std::string&>();
         if (s.empty() || s.size() > 40)
-          add_error(errors, r.path("id"), "out_of_range", "id must be 1 to 40 characters");
+          r.error("id", "out_of_range", "id must be 1 to 40 characters");
         else if (!is_problem_id(s))
-          add_error(errors, r.path("id"), "invalid_value",
-                    "id may only contain a-z, 0-9, '_' and '-'");
+          r.error("id", "invalid_value",
+                  "id may only contain a-z, 0-9, '_' and '-'");
         else {
           p.id = s;
           has_id = true;
         }
       }
     } else {
-      add_error(errors, r.path("id"), "invalid_value", "required field is missing");
+      r.error("id", "invalid_value", "required field is missing");
     }
     if (const json* label = r.find("label")) {
       has_label = read_text(*label, r.path("label"), 80, locale, errors, p.label);
     } else {
-      add_error(errors, r.path("label"), "invalid_value", "required field is missing");
+      r.error("label", "invalid_value", "required field is missing");
     }
     if (has_id) {
       for (const Problem& other : problems) {
         if (other.id == p.id) {
-          add_error(errors, r.path("id"), "duplicate_id", "problem id \"" + p.id +
-                                                              "\" is used more than once");
+          r.error("id", "duplicate_id", "problem id \"" + p.id +
+                  "\" is used more than once");
           has_id = false;
           break;
         }
@@ -275,14 +275,14 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     q.id.clear();
     if (const json* id = r.find("id")) {
       if (!id->is_string())
-        add_type_error(errors, r.path("id"), "wrong_type", "expected a string, got ", *id);
+        r.type_error("id", "wrong_type", "expected a string, got ", *id);
       else if (!is_valid_question_id(id->get_ref<const std::string&>()))
-        add_error(errors, r.path("id"), "invalid_value",
-                  "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
+        r.error("id", "invalid_value",
+                "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
       else
         q.id = id->get<std::string>();
     } else {
-      add_error(errors, r.path("id"), "invalid_value", "required field is missing");
+      r.error("id", "invalid_value", "required field is missing");
     }
     q.required = index == 0;
     r.read_bool("required", q.required);
@@ -299,11 +299,11 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     info.legacy = false;
     int64_t lo = 0, hi = 0;
     if (q.scale != Scale::Numeric) {
-      add_error(errors, r.path("range"), "conflict", "range is only for the numeric scale");
+      r.error("range", "conflict", "range is only for the numeric scale");
       range_ok = false;
     } else if (!range->is_array() || range->size() != 2 ||
                !internal::as_int64((*range)[0], lo) || !internal::as_int64((*range)[1], hi)) {
-      add_error(errors, r.path("range"), "wrong_type", "expected [min, max] integers");
+      r.error("range", "wrong_type", "expected [min, max] integers");
       range_ok = false;
     } else {
       if (lo != 0 && lo != 1) {
@@ -320,7 +320,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
       }
     }
   } else if (q.scale == Scale::Numeric) {
-    add_error(errors, r.path("range"), "invalid_value", "the numeric scale needs a range [min, max]");
+    r.error("range", "invalid_value", "the numeric scale needs a range [min, max]");
     range_ok = false;
   }
   if (q.scale != Scale::Numeric) fixed_range(q.scale, q.min, q.max);
@@ -343,9 +343,9 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     // Fixed thresholds (thumbs 0/1, nps 6/9): only their own values are accepted.
     const char* fixed = "thresholds are fixed on this scale (thumbs 0/1, nps 6/9)";
     if (low_v && r.read_int("low_score_max", INT64_MIN, INT64_MAX, n) && n != low)
-      add_error(errors, r.path("low_score_max"), "conflict", fixed);
+      r.error("low_score_max", "conflict", fixed);
     if (pos_v && r.read_int("positive_min", INT64_MIN, INT64_MAX, n) && n != pos)
-      add_error(errors, r.path("positive_min"), "conflict", fixed);
+      r.error("positive_min", "conflict", fixed);
   } else if (range_ok) {
     const int lo_min = q.scale == Scale::Numeric ? q.min : 1;
     const int lo_max = q.scale == Scale::Numeric ? q.max - 1 : 4;
@@ -381,10 +381,10 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   if (const json* labels = r.find("labels")) {
     info.legacy = false;
     if (q.scale != Scale::Numeric && q.scale != Scale::Nps) {
-      add_error(errors, r.path("labels"), "conflict", "end labels are for numeric and nps scales");
+      r.error("labels", "conflict", "end labels are for numeric and nps scales");
     } else if (!labels->is_object()) {
-      add_type_error(errors, r.path("labels"), "wrong_type",
-                     "expected an object {min, max}, got ", *labels);
+      r.type_error("labels", "wrong_type",
+                   "expected an object {min, max}, got ", *labels);
     } else {
       ObjectReader lr(*labels, r.path("labels"), errors);
       lr.reject_unknown({"min", "max"});
@@ -411,7 +411,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   // Comment.
   if (const json* comment = r.find("comment")) {
     if (!comment->is_object()) {
-      add_type_error(errors, r.path("comment"), "wrong_type", "expected an object, got ", *comment);
+      r.type_error("comment", "wrong_type", "expected an object, got ", *comment);
     } else {
       ObjectReader cr(*comment, r.path("comment"), errors);
       cr.reject_unknown({"enabled", "required", "max_length"});
@@ -419,8 +419,8 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
       cr.read_bool("required", q.comment.required);
       if (cr.read_int("max_length", 1, 5000, n)) q.comment.max_length = static_cast<int>(n);
       if (q.comment.required && !q.comment.enabled)
-        add_error(errors, cr.path("required"), "conflict",
-                  "a comment can only be required when the comment box is enabled");
+        cr.error("required", "conflict",
+                 "a comment can only be required when the comment box is enabled");
     }
   }
   (void)before;
@@ -547,8 +547,8 @@ Errors parse_config_value(const json& value, Config& out) {
     for (const char* key : {"scale", "question", "range", "labels", "low_score_max",
                             "positive_min", "problems", "comment"})
       if (r.find(key))
-        add_error(errors, r.path(key), "conflict",
-                  "belongs inside a question when \"questions\" is given");
+        r.error(key, "conflict",
+                "belongs inside a question when \"questions\" is given");
     if (!list->is_array()) {
       add_type_error(errors, "/questions", "wrong_type", "expected an array, got ", *list);
     } else if (list->empty() || list->size() > 5) {
@@ -643,17 +643,17 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   auto read_id = [&](const char* key, bool required, std::string& dst) -> bool {
     const json* v = r.find(key);
     if (!v || v->is_null()) {
-      if (required) add_error(errors, r.path(key), "invalid_value", "required field is missing");
+      if (required) r.error(key, "invalid_value", "required field is missing");
       return false;
     }
     if (!v->is_string()) {
-      add_type_error(errors, r.path(key), "wrong_type", "expected a string, got ", *v);
+      r.type_error(key, "wrong_type", "expected a string, got ", *v);
       return false;
     }
     const std::string& s = v->get_ref<const std::string&>();
     if (!is_valid_id(s)) {
-      add_error(errors, r.path(key), "invalid_value",
-                "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+      r.error(key, "invalid_value",
+              "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
       return false;
     }
     dst = s;
@@ -680,11 +680,11 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   }
   if (const json* v = r.find("context_signature"); v && !v->is_null()) {  // null: none, like topic
     if (!v->is_string())
-      add_type_error(errors, r.path("context_signature"), "wrong_type",
-                     "expected a string, got ", *v);
+      r.type_error("context_signature", "wrong_type",
+                   "expected a string, got ", *v);
     else if (!is_context_signature_syntax(v->get_ref<const std::string&>()))
-      add_error(errors, r.path("context_signature"), "invalid_value",
-                "a context signature is sr1.<expiry ms>.<43 base64url characters>");
+      r.error("context_signature", "invalid_value",
+              "a context signature is sr1.<expiry ms>.<43 base64url characters>");
     else
       c.context_signature = v->get<std::string>();
   }

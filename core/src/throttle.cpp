@@ -108,8 +108,8 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
     r.reject_unknown({"key", "prompted_at", "rated"});
     for (const char* field : {"key", "prompted_at", "rated"}) {
       if (!r.find(field)) {
-        add_error(errors, r.path(field), kMissingCode,
-                  "required field is missing");
+        r.error(field, kMissingCode,
+                "required field is missing");
       }
     }
     PromptHistoryEntry e;

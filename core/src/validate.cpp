@@ -59,6 +59,15 @@ bool as_int64(const json& v, int64_t& out) {
   return false;
 }
 
+void ObjectReader::error(std::string_view key, const char* code, std::string message) {
+  add_error(errors_, path(key), code, std::move(message));
+}
+
+void ObjectReader::type_error(std::string_view key, const char* code, const char* prefix,
+                              const json& value) {
+  add_type_error(errors_, path(key), code, prefix, value);
+}
+
 void ObjectReader::reject_unknown(std::initializer_list<const char*> allowed) {
   for (auto it = obj_.begin(); it != obj_.end(); ++it) {
     bool known = false;
@@ -79,7 +88,7 @@ bool ObjectReader::read_bool(const char* key, bool& out) {
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_boolean()) {
-    add_type_error(errors_, path(key), "wrong_type", "expected a boolean, got ", *v);
+    type_error(key, "wrong_type", "expected a boolean, got ", *v);
     return false;
   }
   out = v->get<bool>();
@@ -91,14 +100,14 @@ bool ObjectReader::read_int(const char* key, int64_t min, int64_t max, int64_t& 
   if (!v) return false;
   int64_t n = 0;
   if (!v->is_number() || !as_int64(*v, n)) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected an integer, got ") +
-                  (v->is_number() ? "a non-integer number" : type_name(*v)));
+    error(key, "wrong_type",
+          std::string("expected an integer, got ") +
+              (v->is_number() ? "a non-integer number" : type_name(*v)));
     return false;
   }
   if (n < min || n > max) {
-    add_error(errors_, path(key), "out_of_range",
-              "must be between " + internal::int_text(min) + " and " + internal::int_text(max));
+    error(key, "out_of_range",
+          "must be between " + internal::int_text(min) + " and " + internal::int_text(max));
     return false;
   }
   out = n;
@@ -109,14 +118,14 @@ bool ObjectReader::read_number(const char* key, double min, double max, double& 
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_number()) {
-    add_type_error(errors_, path(key), "wrong_type", "expected a number, got ", *v);
+    type_error(key, "wrong_type", "expected a number, got ", *v);
     return false;
   }
   double d = v->get<double>();
   if (!(d >= min && d <= max)) {
-    add_error(errors_, path(key), "out_of_range",
-              "must be between " + internal::int_text(static_cast<int64_t>(min)) + " and " +
-                  internal::int_text(static_cast<int64_t>(max)));
+    error(key, "out_of_range",
+          "must be between " + internal::int_text(static_cast<int64_t>(min)) + " and " +
+              internal::int_text(static_cast<int64_t>(max)));
     return false;
   }
   out = d;
@@ -128,23 +137,23 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_string()) {
-    add_type_error(errors_, path(key), "wrong_type", "expected a string, got ", *v);
+    type_error(key, "wrong_type", "expected a string, got ", *v);
     return false;
   }
   const std::string& s = v->get_ref<const std::string&>();
   if (!is_valid_utf8(s)) {
-    add_error(errors_, path(key), "invalid_value", "not valid UTF-8");
+    error(key, "invalid_value", "not valid UTF-8");
     return false;
   }
   if (has_control_chars(s)) {
-    add_error(errors_, path(key), "invalid_value", "control characters are not allowed");
+    error(key, "invalid_value", "control characters are not allowed");
     return false;
   }
   std::size_t n = code_points(s);
   if (n < min_len || n > max_len) {
-    add_error(errors_, path(key), "out_of_range",
-              "length must be " + internal::int_text(min_len) + " to " + internal::int_text(max_len) +
-                  " characters, got " + internal::int_text(n));
+    error(key, "out_of_range",
+          "length must be " + internal::int_text(min_len) + " to " + internal::int_text(max_len) +
+              " characters, got " + internal::int_text(n));
     return false;
   }
   out = s;
@@ -155,7 +164,7 @@ int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> 
   const json* v = find(key);
   if (!v) return -1;
   if (!v->is_string()) {
-    add_type_error(errors_, path(key), "wrong_type", "expected a string, got ", *v);
+    type_error(key, "wrong_type", "expected a string, got ", *v);
     return -1;
   }
   const std::string& s = v->get_ref<const std::string&>();
@@ -166,7 +175,7 @@ int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> 
     list += (i ? ", \"" : "\"") + std::string(c) + "\"";
     ++i;
   }
-  add_error(errors_, path(key), "invalid_value", "must be one of " + list);
+  error(key, "invalid_value", "must be one of " + list);
   return -1;
 }
 

@@ -42,6 +42,11 @@ class ObjectReader {
   // Path of a member.
   std::string path(std::string_view key) const { return base_ + "/" + pointer_token(key); }
 
+  // Appends an error (add_error) / a type error (add_type_error) at path(key). Out of line:
+  // no path string built at each call site (smaller WebAssembly, docs/wasm.md).
+  void error(std::string_view key, const char* code, std::string message);
+  void type_error(std::string_view key, const char* code, const char* prefix, const json& value);
+
   // Member or nullptr when absent.
   const json* find(const char* key) const;
 
