@@ -915,7 +915,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
   auto bad = [&](const char* field) {
     add_error(errors, std::string("/snapshot") + (*field ? "/" : "") + field, "invalid_value",
               std::string("snapshot is malformed") + (*field ? std::string(" at ") + field : ""));
-    return errors;
+    return std::move(errors);  // each `return bad(...)` ends restore(): no copy of the list
   };
   if (s.is_discarded() || !s.is_object()) return bad("");
   auto str = [&](const char* key) -> const std::string* {
