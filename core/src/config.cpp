@@ -214,7 +214,7 @@ void read_problems(const json& list, const std::string& path, const std::string&
       continue;
     }
     ObjectReader r(item, item_path, errors);
-    r.reject_unknown({"id", "label"});
+    r.reject_unknown("id\0" "label\0");
     Problem p;
     bool has_id = false, has_label = false;
     if (const json* id = r.find("id")) {
@@ -270,8 +270,8 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   const std::size_t before = errors.size();
   if (!shorthand) {
     info.legacy = false;
-    r.reject_unknown({"id", "text", "scale", "range", "labels", "low_score_max", "positive_min",
-                      "problems", "comment", "required"});
+    r.reject_unknown("id\0" "text\0" "scale\0" "range\0" "labels\0" "low_score_max\0"
+                     "positive_min\0" "problems\0" "comment\0" "required\0");
     q.id.clear();
     if (const json* id = r.find("id")) {
       if (!id->is_string())
@@ -289,7 +289,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   }
   const bool pair_code = q.id == "HELPFUL_THUMBS" || q.id == "EXPERIENCE_THUMBS";
   q.scale = pair_code ? Scale::Thumbs : Scale::Stars;
-  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs", "numeric", "nps"});
+  int scale = r.read_enum("scale", "stars\0" "emoji\0" "thumbs\0" "numeric\0" "nps\0");
   if (scale >= 0) q.scale = static_cast<Scale>(scale);
   if (q.scale == Scale::Numeric || q.scale == Scale::Nps) info.legacy = false;
 
@@ -387,7 +387,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
                    "expected an object {min, max}, got ", *labels);
     } else {
       ObjectReader lr(*labels, r.path("labels"), errors);
-      lr.reject_unknown({"min", "max"});
+      lr.reject_unknown("min\0" "max\0");
       if (const json* v = lr.find("min")) read_text(*v, lr.path("min"), 80, c.locale, errors, q.min_label);
       if (const json* v = lr.find("max")) read_text(*v, lr.path("max"), 80, c.locale, errors, q.max_label);
     }
@@ -414,7 +414,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
       r.type_error("comment", "wrong_type", "expected an object, got ", *comment);
     } else {
       ObjectReader cr(*comment, r.path("comment"), errors);
-      cr.reject_unknown({"enabled", "required", "max_length"});
+      cr.reject_unknown("enabled\0" "required\0" "max_length\0");
       cr.read_bool("enabled", q.comment.enabled);
       cr.read_bool("required", q.comment.required);
       if (cr.read_int("max_length", 1, 5000, n)) q.comment.max_length = static_cast<int>(n);
@@ -506,11 +506,11 @@ Errors parse_config_value(const json& value, Config& out) {
   }
   Config c;
   ObjectReader r(value, "", errors);
-  r.reject_unknown({"questions", "scale", "question", "range", "labels", "low_score_max",
-                    "positive_min", "problems", "preset", "comment", "finalise", "redact_pii",
-                    "locale", "strings", "throttle"});
+  r.reject_unknown("questions\0" "scale\0" "question\0" "range\0" "labels\0" "low_score_max\0"
+                   "positive_min\0" "problems\0" "preset\0" "comment\0" "finalise\0" "redact_pii\0"
+                   "locale\0" "strings\0" "throttle\0");
 
-  int preset = r.read_enum("preset", {"call", "chat"});
+  int preset = r.read_enum("preset", "call\0" "chat\0");
   if (preset == 1) c.preset = "chat";
 
   std::string locale = "en";
@@ -582,9 +582,9 @@ Errors parse_config_value(const json& value, Config& out) {
       add_type_error(errors, "/finalise", "wrong_type", "expected an object, got ", *fin);
     } else {
       ObjectReader fr(*fin, "/finalise", errors);
-      fr.reject_unknown({"window_seconds", "from"});
+      fr.reject_unknown("window_seconds\0" "from\0");
       if (fr.read_int("window_seconds", 0, 2592000, n)) c.finalise.window_seconds = n;
-      int from = fr.read_enum("from", {"first_submit", "session_end"});
+      int from = fr.read_enum("from", "first_submit\0" "session_end\0");
       if (from == 1) c.finalise.from = FinaliseFrom::SessionEnd;
     }
   }
@@ -596,8 +596,8 @@ Errors parse_config_value(const json& value, Config& out) {
       add_type_error(errors, "/throttle", "wrong_type", "expected an object, got ", *th);
     } else {
       ObjectReader tr(*th, "/throttle", errors);
-      tr.reject_unknown({"key", "cooldown_days", "sample_percent"});
-      int key = tr.read_enum("key", {"session", "agent_session"});
+      tr.reject_unknown("key\0" "cooldown_days\0" "sample_percent\0");
+      int key = tr.read_enum("key", "session\0" "agent_session\0");
       if (key == 1) c.throttle.key = ThrottleKey::AgentSession;
       if (tr.read_int("cooldown_days", 0, 365, n)) c.throttle.cooldown_days = static_cast<int>(n);
       tr.read_number("sample_percent", 0, 100, c.throttle.sample_percent);
@@ -638,8 +638,8 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   }
   Context c;
   ObjectReader r(value, "/context", errors);
-  r.reject_unknown({"session_id", "rating_id", "rater_id", "subject_id", "session_ended_at",
-                    "internal", "topic", "agent_id", "properties", "context_signature"});
+  r.reject_unknown("session_id\0" "rating_id\0" "rater_id\0" "subject_id\0" "session_ended_at\0"
+                   "internal\0" "topic\0" "agent_id\0" "properties\0" "context_signature\0");
   auto read_id = [&](const char* key, bool required, std::string& dst) -> bool {
     const json* v = r.find(key);
     if (!v || v->is_null()) {

@@ -340,12 +340,12 @@ namespace {
 // `keys_v1`: the v1 layout (scale/score/... at the top, no question/range).
 void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   int64_t n = 0;
-  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs", "numeric", "nps"});
+  int scale = r.read_enum("scale", "stars\0" "emoji\0" "thumbs\0" "numeric\0" "nps\0");
   if (scale >= 0) a.scale = static_cast<Scale>(scale);
   if (r.read_int("score", INT64_MIN, INT64_MAX, n))
     a.score = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
   r.read_bool("positive", a.positive);
-  int sent = r.read_enum("sentiment", {"negative", "neutral", "positive"});
+  int sent = r.read_enum("sentiment", "negative\0" "neutral\0" "positive\0");
   if (sent >= 0) a.sentiment = static_cast<Sentiment>(sent);
   if (const json* p = r.find("problems")) {
     if (!p->is_array()) {
@@ -384,7 +384,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
           continue;
         }
         ObjectReader ir(item, path, errors);
-        ir.reject_unknown({"kind", "count"});
+        ir.reject_unknown("kind\0" "count\0");
         require(ir, errors, {"kind", "count"});
         Redaction red;
         std::string kind;
@@ -399,7 +399,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
       add_type_error(errors, r.path("thresholds"), "wrong_type", "expected an object, got ", *th);
     } else {
       ObjectReader tr(*th, r.path("thresholds"), errors);
-      tr.reject_unknown({"low_score_max", "positive_min"});
+      tr.reject_unknown("low_score_max\0" "positive_min\0");
       require(tr, errors, {"low_score_max", "positive_min"});
       if (tr.read_int("low_score_max", INT64_MIN, INT64_MAX, n))
         a.low_score_max = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
@@ -439,18 +439,19 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
       s != value.end() && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
     version = 1;
   if (version == 1) {
-    r.reject_unknown({"schema", "rating_id", "session_id", "revision", "final", "scale", "score",
-                      "positive", "sentiment", "problems", "comment", "redactions",
-                      "submitted_at", "first_submitted_at", "edit_deadline", "internal", "topic",
-                      "agent_id", "thresholds"});
+    r.reject_unknown("schema\0" "rating_id\0" "session_id\0" "revision\0" "final\0" "scale\0"
+                     "score\0" "positive\0" "sentiment\0" "problems\0" "comment\0" "redactions\0"
+                     "submitted_at\0" "first_submitted_at\0" "edit_deadline\0" "internal\0"
+                     "topic\0" "agent_id\0" "thresholds\0");
     require(r, errors, {"schema", "rating_id", "session_id", "revision", "final", "scale",
                         "score", "positive", "sentiment", "problems", "comment", "redactions",
                         "submitted_at", "first_submitted_at", "edit_deadline", "internal",
                         "thresholds"});
   } else {
-    r.reject_unknown({"schema", "rating_id", "session_id", "rater_id", "subject_id", "revision",
-                      "final", "answers", "submitted_at", "first_submitted_at", "edit_deadline",
-                      "internal", "topic", "agent_id", "properties", "context_signature"});
+    r.reject_unknown("schema\0" "rating_id\0" "session_id\0" "rater_id\0" "subject_id\0"
+                     "revision\0" "final\0" "answers\0" "submitted_at\0" "first_submitted_at\0"
+                     "edit_deadline\0" "internal\0" "topic\0" "agent_id\0" "properties\0"
+                     "context_signature\0");
     require(r, errors, {"schema", "rating_id", "session_id", "rater_id", "subject_id",
                         "revision", "final", "answers", "submitted_at", "first_submitted_at",
                         "edit_deadline", "internal", "topic", "agent_id", "properties"});
@@ -496,8 +497,8 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
             continue;
           }
           ObjectReader ar(item, base, errors);
-          ar.reject_unknown({"question", "scale", "range", "score", "positive", "sentiment",
-                             "problems", "comment", "redactions", "thresholds"});
+          ar.reject_unknown("question\0" "scale\0" "range\0" "score\0" "positive\0" "sentiment\0"
+                            "problems\0" "comment\0" "redactions\0" "thresholds\0");
           require(ar, errors, {"question", "scale", "range", "score", "positive", "sentiment",
                                "problems", "comment", "redactions", "thresholds"});
           Answer a;

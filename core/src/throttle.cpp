@@ -105,7 +105,7 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
       continue;
     }
     internal::ObjectReader r(item, base, errors);
-    r.reject_unknown({"key", "prompted_at", "rated"});
+    r.reject_unknown("key\0" "prompted_at\0" "rated\0");
     for (const char* field : {"key", "prompted_at", "rated"}) {
       if (!r.find(field)) {
         r.error(field, kMissingCode,

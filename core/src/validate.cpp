@@ -3,6 +3,7 @@
 #include "internal/properties.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "session_rating/utf8.h"
 
@@ -68,10 +69,10 @@ void ObjectReader::type_error(std::string_view key, const char* code, const char
   add_type_error(errors_, path(key), code, prefix, value);
 }
 
-void ObjectReader::reject_unknown(std::initializer_list<const char*> allowed) {
+void ObjectReader::reject_unknown(const char* allowed) {
   for (auto it = obj_.begin(); it != obj_.end(); ++it) {
     bool known = false;
-    for (const char* a : allowed)
+    for (const char* a = allowed; *a; a += std::strlen(a) + 1)
       if (it.key() == a) known = true;
     if (!known)
       add_error(errors_, path(it.key()), "unknown_field",
@@ -160,7 +161,7 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
   return true;
 }
 
-int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> choices) {
+int ObjectReader::read_enum(const char* key, const char* choices) {
   const json* v = find(key);
   if (!v) return -1;
   if (!v->is_string()) {
@@ -170,7 +171,7 @@ int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> 
   const std::string& s = v->get_ref<const std::string&>();
   int i = 0;
   std::string list;
-  for (const char* c : choices) {
+  for (const char* c = choices; *c; c += std::strlen(c) + 1) {
     if (s == c) return i;
     list += (i ? ", \"" : "\"") + std::string(c) + "\"";
     ++i;
