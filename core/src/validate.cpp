@@ -69,6 +69,15 @@ void ObjectReader::type_error(std::string_view key, const char* code, const char
   add_type_error(errors_, path(key), code, prefix, value);
 }
 
+namespace {
+
+// "must be between MIN and MAX" (read_int and read_number: one copy of the text's code).
+std::string between(int64_t min, int64_t max) {
+  return "must be between " + int_text(min) + " and " + int_text(max);
+}
+
+}  // namespace
+
 void ObjectReader::reject_unknown(const char* allowed) {
   for (auto it = obj_.begin(); it != obj_.end(); ++it) {
     bool known = false;
@@ -107,8 +116,7 @@ bool ObjectReader::read_int(const char* key, int64_t min, int64_t max, int64_t& 
     return false;
   }
   if (n < min || n > max) {
-    error(key, "out_of_range",
-          "must be between " + internal::int_text(min) + " and " + internal::int_text(max));
+    error(key, "out_of_range", between(min, max));
     return false;
   }
   out = n;
@@ -124,9 +132,7 @@ bool ObjectReader::read_number(const char* key, double min, double max, double& 
   }
   double d = v->get<double>();
   if (!(d >= min && d <= max)) {
-    error(key, "out_of_range",
-          "must be between " + internal::int_text(static_cast<int64_t>(min)) + " and " +
-              internal::int_text(static_cast<int64_t>(max)));
+    error(key, "out_of_range", between(static_cast<int64_t>(min), static_cast<int64_t>(max)));
     return false;
   }
   out = d;
