@@ -1,5 +1,7 @@
 #include "session_rating/config.h"
 
+#include <cstring>
+
 #include "internal/from_value.h"
 #include "internal/json.h"
 #include "internal/properties.h"
@@ -544,8 +546,9 @@ Errors parse_config_value(const json& value, Config& out) {
   bool legacy = true;
   if (const json* list = r.find("questions")) {
     legacy = false;
-    for (const char* key : {"scale", "question", "range", "labels", "low_score_max",
-                            "positive_min", "problems", "comment"})
+    for (const char* key = "scale\0" "question\0" "range\0" "labels\0" "low_score_max\0"
+                           "positive_min\0" "problems\0" "comment\0";
+         *key; key += std::strlen(key) + 1)
       if (r.find(key))
         r.error(key, "conflict",
                 "belongs inside a question when \"questions\" is given");
