@@ -108,8 +108,7 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
     r.reject_unknown("key\0" "prompted_at\0" "rated\0");
     for (const char* field : {"key", "prompted_at", "rated"}) {
       if (!r.find(field)) {
-        r.error(field, kMissingCode,
-                "required field is missing");
+        r.error(field, kMissingCode, "required field is missing");
       }
     }
     PromptHistoryEntry e;
