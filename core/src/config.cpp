@@ -437,10 +437,10 @@ constexpr uint64_t kFlowV1FingerprintBasis = 1469598103934665603ull;
 // String keys added with rating model v2: left out of a one-question legacy config's
 // fingerprint, so that snapshots stored before them still restore.
 bool is_v2_string_key(const std::string& key) {
-  static const char* const kV2[] = {"question_nps", "question_helpful", "question_experience",
-                                    "n_of_m", "numeric_min", "numeric_max", "nps_min",
-                                    "nps_max", "trigger", "err_answer_required"};
-  for (const char* k : kV2)
+  for (const char* k = "question_nps\0" "question_helpful\0" "question_experience\0" "n_of_m\0"
+                      "numeric_min\0" "numeric_max\0" "nps_min\0" "nps_max\0" "trigger\0"
+                      "err_answer_required\0";
+       *k; k += std::strlen(k) + 1)
     if (key == k) return true;
   return false;
 }
