@@ -119,9 +119,10 @@ bool is_problem_id(std::string_view id) {
   return true;
 }
 
-const char* const kCallPreset[] = {"audio", "video", "connection", "screen_share", "other"};
-const char* const kChatPreset[] = {"not_answered", "wrong_answer", "too_slow",
-                                   "hard_to_understand", "other"};
+// The presets' problem ids, each ended by '\0'.
+const char kCallPreset[] = "audio\0" "video\0" "connection\0" "screen_share\0" "other\0";
+const char kChatPreset[] =
+    "not_answered\0" "wrong_answer\0" "too_slow\0" "hard_to_understand\0" "other\0";
 
 // The locale's entry of a per-locale text object: exact tag, its language, "en", then the
 // first key in byte order (the built-in strings' fallback, plus a last resort).
@@ -406,7 +407,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     read_problems(*problems, r.path("problems"), c.locale, q, errors);
   } else if (shorthand) {
     const bool chat = c.preset == "chat";
-    for (const char* id : chat ? kChatPreset : kCallPreset)
+    for (const char* id = chat ? kChatPreset : kCallPreset; *id; id += std::strlen(id) + 1)
       q.problems.push_back(Problem{id, c.strings.at("problem_" + std::string(id))});
   }
 
