@@ -111,11 +111,10 @@ void Flow::build_view_cache() {
           w.string(config_.strings.find(v ? "thumbs_up" : "thumbs_down")->second);
           break;
         case Scale::Stars:
-        case Scale::Emoji: {
-          static const char* const stars[] = {"star_1", "star_2", "star_3", "star_4", "star_5"};
-          static const char* const faces[] = {"emoji_1", "emoji_2", "emoji_3", "emoji_4",
-                                              "emoji_5"};
-          w.string(config_.strings.find((q.scale == Scale::Stars ? stars : faces)[v - 1])->second);
+        case Scale::Emoji: {  // "star_1".."star_5", "emoji_1".."emoji_5"
+          std::string key = q.scale == Scale::Stars ? "star_" : "emoji_";
+          key.push_back(static_cast<char>('0' + v));
+          w.string(config_.strings.find(key)->second);
           break;
         }
         case Scale::Numeric:
