@@ -596,9 +596,8 @@ struct Scanner {
       const std::string_view word_text(buf, len);
       if (each_word(kAscii, [&](std::string_view s) { return word_text == s; })) return true;
       // "No.", "Nr.", "number" say nothing by themselves: look one word further back.
-      if (word_text == "no" || word_text == "nr" || word_text == "number" ||
-          word_text == "num" || word_text == "nummer" || word_text == "numero" ||
-          word_text == "n") {
+      if (each_word("no\0" "nr\0" "number\0" "num\0" "nummer\0" "numero\0" "n\0",
+                    [&](std::string_view s) { return word_text == s; })) {
         p = w;
         continue;
       }
