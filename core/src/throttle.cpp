@@ -174,8 +174,11 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   Config config;
   if (parse_input(throttle_json, "/throttle", "throttle", errors, value)) {
     // Validated by the config parser itself, so the rules and messages are the config's.
+    // Inserted as parse_json inserts members (emplace of a std::string key): no
+    // json::operator[] instantiated for this one call.
     json wrapper(json::value_t::object);
-    wrapper["throttle"] = std::move(value);
+    const std::string key = "throttle";
+    wrapper.get_ref<json::object_t&>().emplace(key, nullptr).first->second = std::move(value);
     append_errors(errors, parse_config_value(wrapper, config));
   }
 
