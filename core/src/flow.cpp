@@ -80,9 +80,10 @@ Flow::Flow(const Config& config, const Context& context)
 
 Flow::Flow(Config&& config, Context&& context)
     : config_(std::move(config)), context_(std::move(context)) {
-  // Both start empty, one problem flag per problem (no copy of draft_: no vector<Answer> copy).
-  draft_.resize(config_.questions.size());
-  submitted_.resize(config_.questions.size());
+  // Both start empty, one problem flag per problem: built at their size (no resize() and its
+  // grow path) and filled alike (no copy of draft_: no vector<Answer> copy).
+  draft_ = std::vector<Answer>(config_.questions.size());
+  submitted_ = std::vector<Answer>(config_.questions.size());
   for (std::size_t q = 0; q < config_.questions.size(); ++q) {
     draft_[q].problems.assign(config_.questions[q].problems.size(), 0);
     submitted_[q].problems.assign(config_.questions[q].problems.size(), 0);
