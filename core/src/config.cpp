@@ -558,26 +558,32 @@ Errors parse_config_value(const json& value, Config& out) {
     } else if (list->empty() || list->size() > 5) {
       add_error(errors, "/questions", "out_of_range", "a prompt has 1 to 5 questions");
     } else {
+      // Read in place into a list built at its size (no push_back of a Question: smaller
+      // WebAssembly, docs/wasm.md). A slot whose item is not an object gets an empty id, which
+      // no question id matches (ids are 1 to 40 characters).
+      c.questions = std::vector<Question>(list->size());
       for (std::size_t i = 0; i < list->size(); ++i) {
         const std::string base = "/questions/" + internal::int_text(i);
         const json& item = (*list)[i];
+        Question& q = c.questions[i];
         if (!item.is_object()) {
           add_type_error(errors, base, "wrong_type", "expected an object, got ", item);
+          q.id.clear();
           continue;
         }
-        Question q;
         QuestionRead info = read_question(item, base, false, i, c, errors, q);
         if (i == 0) first = info;
-        if (!q.id.empty() && c.question_index(q.id) >= 0)
-          add_error(errors, base + "/id", "duplicate_id", "question ids must be unique");
-        c.questions.push_back(std::move(q));
+        for (std::size_t j = 0; j < i && !q.id.empty(); ++j)
+          if (c.questions[j].id == q.id) {
+            add_error(errors, base + "/id", "duplicate_id", "question ids must be unique");
+            break;
+          }
       }
     }
   } else {
-    Question q;
-    first = read_question(value, "", true, 0, c, errors, q);
+    c.questions = std::vector<Question>(1);
+    first = read_question(value, "", true, 0, c, errors, c.questions[0]);
     legacy = first.legacy;
-    c.questions.push_back(std::move(q));
   }
 
   int64_t n = 0;
