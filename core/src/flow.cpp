@@ -78,12 +78,13 @@ std::string hex64(uint64_t v) {
 Flow::Flow(const Config& config, const Context& context)
     : Flow(Config(config), Context(context)) {}
 
+// draft_ and submitted_ start empty, one problem flag per problem: constructed at their size
+// (no resize() and its grow path) and filled alike (no copy of draft_: no vector<Answer> copy).
 Flow::Flow(Config&& config, Context&& context)
-    : config_(std::move(config)), context_(std::move(context)) {
-  // Both start empty, one problem flag per problem: built at their size (no resize() and its
-  // grow path) and filled alike (no copy of draft_: no vector<Answer> copy).
-  draft_ = std::vector<Answer>(config_.questions.size());
-  submitted_ = std::vector<Answer>(config_.questions.size());
+    : config_(std::move(config)),
+      context_(std::move(context)),
+      draft_(config_.questions.size()),
+      submitted_(config_.questions.size()) {
   for (std::size_t q = 0; q < config_.questions.size(); ++q) {
     draft_[q].problems.assign(config_.questions[q].problems.size(), 0);
     submitted_[q].problems.assign(config_.questions[q].problems.size(), 0);
