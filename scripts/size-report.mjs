@@ -10,7 +10,8 @@
 //       after `node web/build.mjs`.
 //   node scripts/size-report.mjs --functions [N] [--wasm FILE]
 //       where the bytes go: code bytes per function and per area, read from the
-//       --profiling-funcs build (`cmake --build --preset wasm-profiling`); top N functions.
+//       --profiling-funcs build (`cmake --build --preset wasm-profiling`); top N functions
+//       (--full-names: with their template arguments and parameters).
 //
 // Imported (scripts/bench-web.mjs): sizes(dir) -> {rows: [{file, raw, gzip, brotli}], total}.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -239,7 +240,8 @@ function functions() {
   }
   console.log(`\nlargest ${top} functions (code bytes):`);
   for (const f of [...funcs].sort((a, b) => b.size - a.size).slice(0, top)) {
-    console.log(`  ${String(f.size).padStart(7)}  ${shortName(f.name).slice(0, 140)}`);
+    const shown = args.includes('--full-names') ? f.name : shortName(f.name).slice(0, 140);
+    console.log(`  ${String(f.size).padStart(7)}  ${shown}`);
   }
 }
 

@@ -79,17 +79,18 @@ std::string verdict(const sr::Errors& errors) {
   return out;
 }
 
-// Creation results: a handle, or 0 with the errors JSON written to *errors_out.
-int32_t created(sr::Errors errors, std::unique_ptr<sr::Flow> flow, char** errors_out) {
-  if (errors.empty() && !flow) {
-    errors.push_back({"", "invalid_value", "the flow could not be created"});
+// Creation results: a handle, or 0 with the errors JSON written to *errors_out. No errors and
+// no flow (not expected) is reported as one error, written as text (no Error built for it).
+int32_t created(const sr::Errors& errors, std::unique_ptr<sr::Flow> flow, char** errors_out) {
+  if (errors.empty() && flow) {
+    if (errors_out != nullptr) *errors_out = nullptr;
+    return adopt(std::move(flow));
   }
-  if (!errors.empty()) {
-    if (errors_out != nullptr) *errors_out = to_c(sr::errors_to_json(errors));
-    return 0;
-  }
-  if (errors_out != nullptr) *errors_out = nullptr;
-  return adopt(std::move(flow));
+  if (errors_out != nullptr)
+    *errors_out = errors.empty() ? to_c("[{\"path\":\"\",\"code\":\"invalid_value\","
+                                        "\"message\":\"the flow could not be created\"}]")
+                                 : to_c(sr::errors_to_json(errors));
+  return 0;
 }
 
 }  // namespace
@@ -107,7 +108,7 @@ SR_EXPORT int32_t sr_flow_create(const char* config, size_t config_len, const ch
   std::unique_ptr<sr::Flow> flow;
   sr::Errors errors =
       sr::make_flow(view_of(config, config_len), view_of(context, context_len), flow);
-  return created(std::move(errors), std::move(flow), errors_out);
+  return created(errors, std::move(flow), errors_out);
 }
 
 // Rebuilds a flow from sr_flow_snapshot() output with the same config (contract 4).
@@ -118,7 +119,7 @@ SR_EXPORT int32_t sr_flow_restore(const char* config, size_t config_len, const c
   std::unique_ptr<sr::Flow> flow;
   if (errors.empty())
     errors = sr::Flow::restore(std::move(parsed), view_of(snapshot, snapshot_len), flow);
-  return created(std::move(errors), std::move(flow), errors_out);
+  return created(errors, std::move(flow), errors_out);
 }
 
 // One event in, {"ok",...,"view","emit"} out in the wire form (Flow::dispatch_wire_json):

@@ -1,5 +1,7 @@
 #include "session_rating/config.h"
 
+#include <cstring>
+
 #include "internal/from_value.h"
 #include "internal/json.h"
 #include "internal/properties.h"
@@ -12,6 +14,7 @@
 namespace session_rating {
 
 using internal::add_error;
+using internal::add_type_error;
 using internal::ObjectReader;
 using nlohmann::json;
 
@@ -116,9 +119,10 @@ bool is_problem_id(std::string_view id) {
   return true;
 }
 
-const char* const kCallPreset[] = {"audio", "video", "connection", "screen_share", "other"};
-const char* const kChatPreset[] = {"not_answered", "wrong_answer", "too_slow",
-                                   "hard_to_understand", "other"};
+// The presets' problem ids, each ended by '\0'.
+const char kCallPreset[] = "audio\0" "video\0" "connection\0" "screen_share\0" "other\0";
+const char kChatPreset[] =
+    "not_answered\0" "wrong_answer\0" "too_slow\0" "hard_to_understand\0" "other\0";
 
 // The locale's entry of a per-locale text object: exact tag, its language, "en", then the
 // first key in byte order (the built-in strings' fallback, plus a last resort).
@@ -145,8 +149,7 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
                const std::string& locale, Errors& errors, std::string& out) {
   auto check = [&](const json& s, const std::string& at) {
     if (!s.is_string()) {
-      add_error(errors, at, "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(s));
+      add_type_error(errors, at, "wrong_type", "expected a string, got ", s);
       return false;
     }
     const std::string& t = s.get_ref<const std::string&>();
@@ -172,9 +175,8 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
     return true;
   }
   if (!v.is_object()) {
-    add_error(errors, path, "wrong_type",
-              std::string("expected a string or an object of one string per locale, got ") +
-                  internal::type_name(v));
+    add_type_error(errors, path, "wrong_type",
+                   "expected a string or an object of one string per locale, got ", v);
     return false;
   }
   if (v.empty()) {
@@ -198,8 +200,7 @@ bool read_text(const json& v, const std::string& path, std::size_t max_len,
 void read_problems(const json& list, const std::string& path, const std::string& locale,
                    Question& q, Errors& errors) {
   if (!list.is_array()) {
-    add_error(errors, path, "wrong_type",
-              std::string("expected an array, got ") + internal::type_name(list));
+    add_type_error(errors, path, "wrong_type", "expected an array, got ", list);
     return;
   }
   if (list.size() > 20) {
@@ -212,43 +213,41 @@ void read_problems(const json& list, const std::string& path, const std::string&
     std::string item_path = path + "/" + internal::int_text(i);
     const json& item = list[i];
     if (!item.is_object()) {
-      add_error(errors, item_path, "wrong_type",
-                std::string("expected an object {id, label}, got ") + internal::type_name(item));
+      add_type_error(errors, item_path, "wrong_type", "expected an object {id, label}, got ", item);
       continue;
     }
     ObjectReader r(item, item_path, errors);
-    r.reject_unknown({"id", "label"});
+    r.reject_unknown("id\0" "label\0");
     Problem p;
     bool has_id = false, has_label = false;
     if (const json* id = r.find("id")) {
       if (!id->is_string()) {
-        add_error(errors, r.path("id"), "wrong_type",
-                  std::string("expected a string, got ") + internal::type_name(*id));
+        r.type_error("id", "wrong_type", "expected a string, got ", *id);
       } else {
         const std::string& s = id->get_ref<const std::string&>();
         if (s.empty() || s.size() > 40)
-          add_error(errors, r.path("id"), "out_of_range", "id must be 1 to 40 characters");
+          r.error("id", "out_of_range", "id must be 1 to 40 characters");
         else if (!is_problem_id(s))
-          add_error(errors, r.path("id"), "invalid_value",
-                    "id may only contain a-z, 0-9, '_' and '-'");
+          r.error("id", "invalid_value",
+                  "id may only contain a-z, 0-9, '_' and '-'");
         else {
           p.id = s;
           has_id = true;
         }
       }
     } else {
-      add_error(errors, r.path("id"), "invalid_value", "required field is missing");
+      r.error("id", "invalid_value", "required field is missing");
     }
     if (const json* label = r.find("label")) {
       has_label = read_text(*label, r.path("label"), 80, locale, errors, p.label);
     } else {
-      add_error(errors, r.path("label"), "invalid_value", "required field is missing");
+      r.error("label", "invalid_value", "required field is missing");
     }
     if (has_id) {
       for (const Problem& other : problems) {
         if (other.id == p.id) {
-          add_error(errors, r.path("id"), "duplicate_id", "problem id \"" + p.id +
-                                                              "\" is used more than once");
+          r.error("id", "duplicate_id", "problem id \"" + p.id +
+                  "\" is used more than once");
           has_id = false;
           break;
         }
@@ -274,27 +273,26 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   const std::size_t before = errors.size();
   if (!shorthand) {
     info.legacy = false;
-    r.reject_unknown({"id", "text", "scale", "range", "labels", "low_score_max", "positive_min",
-                      "problems", "comment", "required"});
+    r.reject_unknown("id\0" "text\0" "scale\0" "range\0" "labels\0" "low_score_max\0"
+                     "positive_min\0" "problems\0" "comment\0" "required\0");
     q.id.clear();
     if (const json* id = r.find("id")) {
       if (!id->is_string())
-        add_error(errors, r.path("id"), "wrong_type",
-                  std::string("expected a string, got ") + internal::type_name(*id));
+        r.type_error("id", "wrong_type", "expected a string, got ", *id);
       else if (!is_valid_question_id(id->get_ref<const std::string&>()))
-        add_error(errors, r.path("id"), "invalid_value",
-                  "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
+        r.error("id", "invalid_value",
+                "question ids are 1 to 40 characters of A-Z a-z 0-9 _ -");
       else
         q.id = id->get<std::string>();
     } else {
-      add_error(errors, r.path("id"), "invalid_value", "required field is missing");
+      r.error("id", "invalid_value", "required field is missing");
     }
     q.required = index == 0;
     r.read_bool("required", q.required);
   }
   const bool pair_code = q.id == "HELPFUL_THUMBS" || q.id == "EXPERIENCE_THUMBS";
   q.scale = pair_code ? Scale::Thumbs : Scale::Stars;
-  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs", "numeric", "nps"});
+  int scale = r.read_enum("scale", "stars\0" "emoji\0" "thumbs\0" "numeric\0" "nps\0");
   if (scale >= 0) q.scale = static_cast<Scale>(scale);
   if (q.scale == Scale::Numeric || q.scale == Scale::Nps) info.legacy = false;
 
@@ -304,11 +302,11 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     info.legacy = false;
     int64_t lo = 0, hi = 0;
     if (q.scale != Scale::Numeric) {
-      add_error(errors, r.path("range"), "conflict", "range is only for the numeric scale");
+      r.error("range", "conflict", "range is only for the numeric scale");
       range_ok = false;
     } else if (!range->is_array() || range->size() != 2 ||
                !internal::as_int64((*range)[0], lo) || !internal::as_int64((*range)[1], hi)) {
-      add_error(errors, r.path("range"), "wrong_type", "expected [min, max] integers");
+      r.error("range", "wrong_type", "expected [min, max] integers");
       range_ok = false;
     } else {
       if (lo != 0 && lo != 1) {
@@ -325,7 +323,7 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
       }
     }
   } else if (q.scale == Scale::Numeric) {
-    add_error(errors, r.path("range"), "invalid_value", "the numeric scale needs a range [min, max]");
+    r.error("range", "invalid_value", "the numeric scale needs a range [min, max]");
     range_ok = false;
   }
   if (q.scale != Scale::Numeric) fixed_range(q.scale, q.min, q.max);
@@ -348,9 +346,9 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     // Fixed thresholds (thumbs 0/1, nps 6/9): only their own values are accepted.
     const char* fixed = "thresholds are fixed on this scale (thumbs 0/1, nps 6/9)";
     if (low_v && r.read_int("low_score_max", INT64_MIN, INT64_MAX, n) && n != low)
-      add_error(errors, r.path("low_score_max"), "conflict", fixed);
+      r.error("low_score_max", "conflict", fixed);
     if (pos_v && r.read_int("positive_min", INT64_MIN, INT64_MAX, n) && n != pos)
-      add_error(errors, r.path("positive_min"), "conflict", fixed);
+      r.error("positive_min", "conflict", fixed);
   } else if (range_ok) {
     const int lo_min = q.scale == Scale::Numeric ? q.min : 1;
     const int lo_max = q.scale == Scale::Numeric ? q.max - 1 : 4;
@@ -386,13 +384,13 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
   if (const json* labels = r.find("labels")) {
     info.legacy = false;
     if (q.scale != Scale::Numeric && q.scale != Scale::Nps) {
-      add_error(errors, r.path("labels"), "conflict", "end labels are for numeric and nps scales");
+      r.error("labels", "conflict", "end labels are for numeric and nps scales");
     } else if (!labels->is_object()) {
-      add_error(errors, r.path("labels"), "wrong_type",
-                std::string("expected an object {min, max}, got ") + internal::type_name(*labels));
+      r.type_error("labels", "wrong_type",
+                   "expected an object {min, max}, got ", *labels);
     } else {
       ObjectReader lr(*labels, r.path("labels"), errors);
-      lr.reject_unknown({"min", "max"});
+      lr.reject_unknown("min\0" "max\0");
       if (const json* v = lr.find("min")) read_text(*v, lr.path("min"), 80, c.locale, errors, q.min_label);
       if (const json* v = lr.find("max")) read_text(*v, lr.path("max"), 80, c.locale, errors, q.max_label);
     }
@@ -409,24 +407,23 @@ QuestionRead read_question(const json& obj, const std::string& base, bool shorth
     read_problems(*problems, r.path("problems"), c.locale, q, errors);
   } else if (shorthand) {
     const bool chat = c.preset == "chat";
-    for (const char* id : chat ? kChatPreset : kCallPreset)
+    for (const char* id = chat ? kChatPreset : kCallPreset; *id; id += std::strlen(id) + 1)
       q.problems.push_back(Problem{id, c.strings.at("problem_" + std::string(id))});
   }
 
   // Comment.
   if (const json* comment = r.find("comment")) {
     if (!comment->is_object()) {
-      add_error(errors, r.path("comment"), "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*comment));
+      r.type_error("comment", "wrong_type", "expected an object, got ", *comment);
     } else {
       ObjectReader cr(*comment, r.path("comment"), errors);
-      cr.reject_unknown({"enabled", "required", "max_length"});
+      cr.reject_unknown("enabled\0" "required\0" "max_length\0");
       cr.read_bool("enabled", q.comment.enabled);
       cr.read_bool("required", q.comment.required);
       if (cr.read_int("max_length", 1, 5000, n)) q.comment.max_length = static_cast<int>(n);
       if (q.comment.required && !q.comment.enabled)
-        add_error(errors, cr.path("required"), "conflict",
-                  "a comment can only be required when the comment box is enabled");
+        cr.error("required", "conflict",
+                 "a comment can only be required when the comment box is enabled");
     }
   }
   (void)before;
@@ -441,10 +438,10 @@ constexpr uint64_t kFlowV1FingerprintBasis = 1469598103934665603ull;
 // String keys added with rating model v2: left out of a one-question legacy config's
 // fingerprint, so that snapshots stored before them still restore.
 bool is_v2_string_key(const std::string& key) {
-  static const char* const kV2[] = {"question_nps", "question_helpful", "question_experience",
-                                    "n_of_m", "numeric_min", "numeric_max", "nps_min",
-                                    "nps_max", "trigger", "err_answer_required"};
-  for (const char* k : kV2)
+  for (const char* k = "question_nps\0" "question_helpful\0" "question_experience\0" "n_of_m\0"
+                      "numeric_min\0" "numeric_max\0" "nps_min\0" "nps_max\0" "trigger\0"
+                      "err_answer_required\0";
+       *k; k += std::strlen(k) + 1)
     if (key == k) return true;
   return false;
 }
@@ -507,17 +504,16 @@ std::string fingerprint_text(const Config& c, const QuestionRead& first, bool le
 Errors parse_config_value(const json& value, Config& out) {
   Errors errors;
   if (!value.is_object()) {
-    add_error(errors, "", "not_an_object",
-              std::string("config must be a JSON object, got ") + internal::type_name(value));
+    add_type_error(errors, "", "not_an_object", "config must be a JSON object, got ", value);
     return errors;
   }
   Config c;
   ObjectReader r(value, "", errors);
-  r.reject_unknown({"questions", "scale", "question", "range", "labels", "low_score_max",
-                    "positive_min", "problems", "preset", "comment", "finalise", "redact_pii",
-                    "locale", "strings", "throttle"});
+  r.reject_unknown("questions\0" "scale\0" "question\0" "range\0" "labels\0" "low_score_max\0"
+                   "positive_min\0" "problems\0" "preset\0" "comment\0" "finalise\0" "redact_pii\0"
+                   "locale\0" "strings\0" "throttle\0");
 
-  int preset = r.read_enum("preset", {"call", "chat"});
+  int preset = r.read_enum("preset", "call\0" "chat\0");
   if (preset == 1) c.preset = "chat";
 
   std::string locale = "en";
@@ -532,8 +528,7 @@ Errors parse_config_value(const json& value, Config& out) {
 
   if (const json* strings = r.find("strings")) {
     if (!strings->is_object()) {
-      add_error(errors, "/strings", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*strings));
+      add_type_error(errors, "/strings", "wrong_type", "expected an object, got ", *strings);
     } else {
       ObjectReader sr(*strings, "/strings", errors);
       for (auto it = strings->begin(); it != strings->end(); ++it) {
@@ -552,50 +547,54 @@ Errors parse_config_value(const json& value, Config& out) {
   bool legacy = true;
   if (const json* list = r.find("questions")) {
     legacy = false;
-    for (const char* key : {"scale", "question", "range", "labels", "low_score_max",
-                            "positive_min", "problems", "comment"})
+    for (const char* key = "scale\0" "question\0" "range\0" "labels\0" "low_score_max\0"
+                           "positive_min\0" "problems\0" "comment\0";
+         *key; key += std::strlen(key) + 1)
       if (r.find(key))
-        add_error(errors, r.path(key), "conflict",
-                  "belongs inside a question when \"questions\" is given");
+        r.error(key, "conflict",
+                "belongs inside a question when \"questions\" is given");
     if (!list->is_array()) {
-      add_error(errors, "/questions", "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*list));
+      add_type_error(errors, "/questions", "wrong_type", "expected an array, got ", *list);
     } else if (list->empty() || list->size() > 5) {
       add_error(errors, "/questions", "out_of_range", "a prompt has 1 to 5 questions");
     } else {
+      // Read in place into a list built at its size (no push_back of a Question: smaller
+      // WebAssembly, docs/wasm.md). A slot whose item is not an object gets an empty id, which
+      // no question id matches (ids are 1 to 40 characters).
+      c.questions = std::vector<Question>(list->size());
       for (std::size_t i = 0; i < list->size(); ++i) {
         const std::string base = "/questions/" + internal::int_text(i);
         const json& item = (*list)[i];
+        Question& q = c.questions[i];
         if (!item.is_object()) {
-          add_error(errors, base, "wrong_type",
-                    std::string("expected an object, got ") + internal::type_name(item));
+          add_type_error(errors, base, "wrong_type", "expected an object, got ", item);
+          q.id.clear();
           continue;
         }
-        Question q;
         QuestionRead info = read_question(item, base, false, i, c, errors, q);
         if (i == 0) first = info;
-        if (!q.id.empty() && c.question_index(q.id) >= 0)
-          add_error(errors, base + "/id", "duplicate_id", "question ids must be unique");
-        c.questions.push_back(std::move(q));
+        for (std::size_t j = 0; j < i && !q.id.empty(); ++j)
+          if (c.questions[j].id == q.id) {
+            add_error(errors, base + "/id", "duplicate_id", "question ids must be unique");
+            break;
+          }
       }
     }
   } else {
-    Question q;
-    first = read_question(value, "", true, 0, c, errors, q);
+    c.questions = std::vector<Question>(1);
+    first = read_question(value, "", true, 0, c, errors, c.questions[0]);
     legacy = first.legacy;
-    c.questions.push_back(std::move(q));
   }
 
   int64_t n = 0;
   if (const json* fin = r.find("finalise")) {
     if (!fin->is_object()) {
-      add_error(errors, "/finalise", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*fin));
+      add_type_error(errors, "/finalise", "wrong_type", "expected an object, got ", *fin);
     } else {
       ObjectReader fr(*fin, "/finalise", errors);
-      fr.reject_unknown({"window_seconds", "from"});
+      fr.reject_unknown("window_seconds\0" "from\0");
       if (fr.read_int("window_seconds", 0, 2592000, n)) c.finalise.window_seconds = n;
-      int from = fr.read_enum("from", {"first_submit", "session_end"});
+      int from = fr.read_enum("from", "first_submit\0" "session_end\0");
       if (from == 1) c.finalise.from = FinaliseFrom::SessionEnd;
     }
   }
@@ -604,12 +603,11 @@ Errors parse_config_value(const json& value, Config& out) {
 
   if (const json* th = r.find("throttle")) {
     if (!th->is_object()) {
-      add_error(errors, "/throttle", "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*th));
+      add_type_error(errors, "/throttle", "wrong_type", "expected an object, got ", *th);
     } else {
       ObjectReader tr(*th, "/throttle", errors);
-      tr.reject_unknown({"key", "cooldown_days", "sample_percent"});
-      int key = tr.read_enum("key", {"session", "agent_session"});
+      tr.reject_unknown("key\0" "cooldown_days\0" "sample_percent\0");
+      int key = tr.read_enum("key", "session\0" "agent_session\0");
       if (key == 1) c.throttle.key = ThrottleKey::AgentSession;
       if (tr.read_int("cooldown_days", 0, 365, n)) c.throttle.cooldown_days = static_cast<int>(n);
       tr.read_number("sample_percent", 0, 100, c.throttle.sample_percent);
@@ -644,29 +642,28 @@ Errors parse_config(std::string_view json_text, Config& out) {
 Errors parse_context_value(const json& value, const Config& config, Context& out) {
   Errors errors;
   if (!value.is_object()) {
-    add_error(errors, "/context", "not_an_object",
-              std::string("context must be a JSON object, got ") + internal::type_name(value));
+    add_type_error(errors, "/context", "not_an_object",
+                   "context must be a JSON object, got ", value);
     return errors;
   }
   Context c;
   ObjectReader r(value, "/context", errors);
-  r.reject_unknown({"session_id", "rating_id", "rater_id", "subject_id", "session_ended_at",
-                    "internal", "topic", "agent_id", "properties", "context_signature"});
+  r.reject_unknown("session_id\0" "rating_id\0" "rater_id\0" "subject_id\0" "session_ended_at\0"
+                   "internal\0" "topic\0" "agent_id\0" "properties\0" "context_signature\0");
   auto read_id = [&](const char* key, bool required, std::string& dst) -> bool {
     const json* v = r.find(key);
     if (!v || v->is_null()) {
-      if (required) add_error(errors, r.path(key), "invalid_value", "required field is missing");
+      if (required) r.error(key, "invalid_value", "required field is missing");
       return false;
     }
     if (!v->is_string()) {
-      add_error(errors, r.path(key), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*v));
+      r.type_error(key, "wrong_type", "expected a string, got ", *v);
       return false;
     }
     const std::string& s = v->get_ref<const std::string&>();
     if (!is_valid_id(s)) {
-      add_error(errors, r.path(key), "invalid_value",
-                "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+      r.error(key, "invalid_value",
+              "ids are 1 to 128 characters of A-Z a-z 0-9 . _ : -");
       return false;
     }
     dst = s;
@@ -693,11 +690,11 @@ Errors parse_context_value(const json& value, const Config& config, Context& out
   }
   if (const json* v = r.find("context_signature"); v && !v->is_null()) {  // null: none, like topic
     if (!v->is_string())
-      add_error(errors, r.path("context_signature"), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*v));
+      r.type_error("context_signature", "wrong_type",
+                   "expected a string, got ", *v);
     else if (!is_context_signature_syntax(v->get_ref<const std::string&>()))
-      add_error(errors, r.path("context_signature"), "invalid_value",
-                "a context signature is sr1.<expiry ms>.<43 base64url characters>");
+      r.error("context_signature", "invalid_value",
+              "a context signature is sr1.<expiry ms>.<43 base64url characters>");
     else
       c.context_signature = v->get<std::string>();
   }

@@ -75,12 +75,20 @@ std::string hex64(uint64_t v) {
 
 }  // namespace
 
-Flow::Flow(Config config, Context context)
-    : config_(std::move(config)), context_(std::move(context)) {
-  draft_.resize(config_.questions.size());
-  for (std::size_t q = 0; q < config_.questions.size(); ++q)
+Flow::Flow(const Config& config, const Context& context)
+    : Flow(Config(config), Context(context)) {}
+
+// draft_ and submitted_ start empty, one problem flag per problem: constructed at their size
+// (no resize() and its grow path) and filled alike (no copy of draft_: no vector<Answer> copy).
+Flow::Flow(Config&& config, Context&& context)
+    : config_(std::move(config)),
+      context_(std::move(context)),
+      draft_(config_.questions.size()),
+      submitted_(config_.questions.size()) {
+  for (std::size_t q = 0; q < config_.questions.size(); ++q) {
     draft_[q].problems.assign(config_.questions[q].problems.size(), 0);
-  submitted_ = draft_;
+    submitted_[q].problems.assign(config_.questions[q].problems.size(), 0);
+  }
   build_view_cache();
 }
 
@@ -108,11 +116,10 @@ void Flow::build_view_cache() {
           w.string(config_.strings.find(v ? "thumbs_up" : "thumbs_down")->second);
           break;
         case Scale::Stars:
-        case Scale::Emoji: {
-          static const char* const stars[] = {"star_1", "star_2", "star_3", "star_4", "star_5"};
-          static const char* const faces[] = {"emoji_1", "emoji_2", "emoji_3", "emoji_4",
-                                              "emoji_5"};
-          w.string(config_.strings.find((q.scale == Scale::Stars ? stars : faces)[v - 1])->second);
+        case Scale::Emoji: {  // "star_1".."star_5", "emoji_1".."emoji_5"
+          std::string key = q.scale == Scale::Stars ? "star_" : "emoji_";
+          key.push_back(static_cast<char>('0' + v));
+          w.string(config_.strings.find(key)->second);
           break;
         }
         case Scale::Numeric:
@@ -914,7 +921,7 @@ Errors Flow::restore(Config&& config, std::string_view snapshot_text, std::uniqu
   auto bad = [&](const char* field) {
     add_error(errors, std::string("/snapshot") + (*field ? "/" : "") + field, "invalid_value",
               std::string("snapshot is malformed") + (*field ? std::string(" at ") + field : ""));
-    return errors;
+    return std::move(errors);  // each `return bad(...)` ends restore(): no copy of the list
   };
   if (s.is_discarded() || !s.is_object()) return bad("");
   auto str = [&](const char* key) -> const std::string* {

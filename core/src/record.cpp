@@ -14,6 +14,7 @@
 namespace session_rating {
 
 using internal::add_error;
+using internal::add_type_error;
 using internal::ObjectReader;
 using nlohmann::json;
 
@@ -339,17 +340,16 @@ namespace {
 // `keys_v1`: the v1 layout (scale/score/... at the top, no question/range).
 void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   int64_t n = 0;
-  int scale = r.read_enum("scale", {"stars", "emoji", "thumbs", "numeric", "nps"});
+  int scale = r.read_enum("scale", "stars\0" "emoji\0" "thumbs\0" "numeric\0" "nps\0");
   if (scale >= 0) a.scale = static_cast<Scale>(scale);
   if (r.read_int("score", INT64_MIN, INT64_MAX, n))
     a.score = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
   r.read_bool("positive", a.positive);
-  int sent = r.read_enum("sentiment", {"negative", "neutral", "positive"});
+  int sent = r.read_enum("sentiment", "negative\0" "neutral\0" "positive\0");
   if (sent >= 0) a.sentiment = static_cast<Sentiment>(sent);
   if (const json* p = r.find("problems")) {
     if (!p->is_array()) {
-      add_error(errors, r.path("problems"), "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*p));
+      add_type_error(errors, r.path("problems"), "wrong_type", "expected an array, got ", *p);
     } else if (p->size() > 20) {
       add_error(errors, r.path("problems"), "out_of_range", "at most 20 problems");
     } else {
@@ -365,16 +365,14 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   }
   if (const json* c = r.find("comment")) {
     if (!c->is_string())
-      add_error(errors, r.path("comment"), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*c));
+      add_type_error(errors, r.path("comment"), "wrong_type", "expected a string, got ", *c);
     else
       a.comment = c->get<std::string>();
   }
   if (const json* x = r.find("redactions")) {
     const std::string xpath = r.path("redactions");
     if (!x->is_array()) {
-      add_error(errors, xpath, "wrong_type",
-                std::string("expected an array, got ") + internal::type_name(*x));
+      add_type_error(errors, xpath, "wrong_type", "expected an array, got ", *x);
     } else if (x->size() > 5) {
       add_error(errors, xpath, "out_of_range", "at most one entry per kind");
     } else {
@@ -386,7 +384,7 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
           continue;
         }
         ObjectReader ir(item, path, errors);
-        ir.reject_unknown({"kind", "count"});
+        ir.reject_unknown("kind\0" "count\0");
         require(ir, errors, {"kind", "count"});
         Redaction red;
         std::string kind;
@@ -398,11 +396,10 @@ void read_answer_fields(ObjectReader& r, Errors& errors, Answer& a) {
   }
   if (const json* th = r.find("thresholds")) {
     if (!th->is_object()) {
-      add_error(errors, r.path("thresholds"), "wrong_type",
-                std::string("expected an object, got ") + internal::type_name(*th));
+      add_type_error(errors, r.path("thresholds"), "wrong_type", "expected an object, got ", *th);
     } else {
       ObjectReader tr(*th, r.path("thresholds"), errors);
-      tr.reject_unknown({"low_score_max", "positive_min"});
+      tr.reject_unknown("low_score_max\0" "positive_min\0");
       require(tr, errors, {"low_score_max", "positive_min"});
       if (tr.read_int("low_score_max", INT64_MIN, INT64_MAX, n))
         a.low_score_max = static_cast<int>(n < -1000 || n > 1000 ? -1000 : n);
@@ -417,8 +414,7 @@ void read_optional_id(ObjectReader& r, Errors& errors, const char* key,
   const json* v = r.find(key);
   if (!v || v->is_null()) return;
   if (!v->is_string())
-    add_error(errors, r.path(key), "wrong_type",
-              std::string("expected a string or null, got ") + internal::type_name(*v));
+    add_type_error(errors, r.path(key), "wrong_type", "expected a string or null, got ", *v);
   else
     out = v->get<std::string>();
 }
@@ -434,8 +430,7 @@ void to_v1_paths(Errors& errors) {
 Errors record_from_value(const json& value, Record& out, int* schema_version) {
   Errors errors;
   if (!value.is_object()) {
-    add_error(errors, "", "not_an_object",
-              std::string("a record must be a JSON object, got ") + internal::type_name(value));
+    add_type_error(errors, "", "not_an_object", "a record must be a JSON object, got ", value);
     return errors;
   }
   ObjectReader r(value, "", errors);
@@ -444,18 +439,19 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
       s != value.end() && s->is_string() && s->get_ref<const std::string&>() == "rating.v1")
     version = 1;
   if (version == 1) {
-    r.reject_unknown({"schema", "rating_id", "session_id", "revision", "final", "scale", "score",
-                      "positive", "sentiment", "problems", "comment", "redactions",
-                      "submitted_at", "first_submitted_at", "edit_deadline", "internal", "topic",
-                      "agent_id", "thresholds"});
+    r.reject_unknown("schema\0" "rating_id\0" "session_id\0" "revision\0" "final\0" "scale\0"
+                     "score\0" "positive\0" "sentiment\0" "problems\0" "comment\0" "redactions\0"
+                     "submitted_at\0" "first_submitted_at\0" "edit_deadline\0" "internal\0"
+                     "topic\0" "agent_id\0" "thresholds\0");
     require(r, errors, {"schema", "rating_id", "session_id", "revision", "final", "scale",
                         "score", "positive", "sentiment", "problems", "comment", "redactions",
                         "submitted_at", "first_submitted_at", "edit_deadline", "internal",
                         "thresholds"});
   } else {
-    r.reject_unknown({"schema", "rating_id", "session_id", "rater_id", "subject_id", "revision",
-                      "final", "answers", "submitted_at", "first_submitted_at", "edit_deadline",
-                      "internal", "topic", "agent_id", "properties", "context_signature"});
+    r.reject_unknown("schema\0" "rating_id\0" "session_id\0" "rater_id\0" "subject_id\0"
+                     "revision\0" "final\0" "answers\0" "submitted_at\0" "first_submitted_at\0"
+                     "edit_deadline\0" "internal\0" "topic\0" "agent_id\0" "properties\0"
+                     "context_signature\0");
     require(r, errors, {"schema", "rating_id", "session_id", "rater_id", "subject_id",
                         "revision", "final", "answers", "submitted_at", "first_submitted_at",
                         "edit_deadline", "internal", "topic", "agent_id", "properties"});
@@ -468,8 +464,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
     const json* v = r.find(key);
     if (!v) return;
     if (!v->is_string())
-      add_error(errors, r.path(key), "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*v));
+      add_type_error(errors, r.path(key), "wrong_type", "expected a string, got ", *v);
     else
       dst = v->get<std::string>();
   };
@@ -490,8 +485,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
     read_optional_id(r, errors, "subject_id", rec.subject_id);
     if (const json* list = r.find("answers")) {
       if (!list->is_array()) {
-        add_error(errors, "/answers", "wrong_type",
-                  std::string("expected an array, got ") + internal::type_name(*list));
+        add_type_error(errors, "/answers", "wrong_type", "expected an array, got ", *list);
       } else if (list->empty() || list->size() > 5) {
         add_error(errors, "/answers", "out_of_range", "a record holds 1 to 5 answers");
       } else {
@@ -499,13 +493,12 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
           const std::string base = "/answers/" + internal::int_text(i);
           const json& item = (*list)[i];
           if (!item.is_object()) {
-            add_error(errors, base, "wrong_type",
-                      std::string("expected an object, got ") + internal::type_name(item));
+            add_type_error(errors, base, "wrong_type", "expected an object, got ", item);
             continue;
           }
           ObjectReader ar(item, base, errors);
-          ar.reject_unknown({"question", "scale", "range", "score", "positive", "sentiment",
-                             "problems", "comment", "redactions", "thresholds"});
+          ar.reject_unknown("question\0" "scale\0" "range\0" "score\0" "positive\0" "sentiment\0"
+                            "problems\0" "comment\0" "redactions\0" "thresholds\0");
           require(ar, errors, {"question", "scale", "range", "score", "positive", "sentiment",
                                "problems", "comment", "redactions", "thresholds"});
           Answer a;
@@ -534,8 +527,8 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
     if (version == 1 || d->is_number()) {
       if (r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n)) rec.edit_deadline = n;
     } else {
-      add_error(errors, "/edit_deadline", "wrong_type",
-                std::string("expected an integer or null, got ") + internal::type_name(*d));
+      add_type_error(errors, "/edit_deadline", "wrong_type",
+                     "expected an integer or null, got ", *d);
     }
   } else if (d && version == 1) {
     r.read_int("edit_deadline", INT64_MIN, INT64_MAX, n);  // v1: null is wrong_type
@@ -543,8 +536,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   r.read_bool("internal", rec.internal);
   if (const json* t = r.find("topic"); t && !t->is_null()) {
     if (!t->is_string())
-      add_error(errors, "/topic", "wrong_type",
-                std::string("expected a string or null, got ") + internal::type_name(*t));
+      add_type_error(errors, "/topic", "wrong_type", "expected a string or null, got ", *t);
     else
       rec.topic = t->get<std::string>();
   }
@@ -552,8 +544,7 @@ Errors record_from_value(const json& value, Record& out, int* schema_version) {
   const json* sig = version == 2 ? r.find("context_signature") : nullptr;  // v1: unknown_field
   if (sig) {
     if (!sig->is_string())
-      add_error(errors, "/context_signature", "wrong_type",
-                std::string("expected a string, got ") + internal::type_name(*sig));
+      add_type_error(errors, "/context_signature", "wrong_type", "expected a string, got ", *sig);
     else
       rec.context_signature = sig->get<std::string>();
   }

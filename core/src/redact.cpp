@@ -29,6 +29,18 @@
 namespace session_rating {
 namespace {
 
+// True when `f` holds for one word of `list`: words each ended by '\0', the literal's own NUL
+// ends the list. One literal instead of a table of string_views (smaller WebAssembly).
+template <class F>
+bool each_word(const char* list, F f) {
+  for (const char* w = list; *w;) {
+    const std::string_view word(w);
+    if (f(word)) return true;
+    w += word.size() + 1;
+  }
+  return false;
+}
+
 // Indexes of RedactionKind, for the scanner's tables.
 enum Kind { kEmail = 0, kPhone, kCard, kIban, kSsn, kKindCount };
 static_assert(kKindCount == kRedactionKindCount && static_cast<int>(RedactionKind::Ssn) == kSsn,
@@ -98,7 +110,7 @@ std::size_t match_email_domain(std::string_view t, std::size_t at) {
 
 struct IbanCountry {
   char code[3];
-  int length;
+  unsigned char length;  // 15..34 (one byte: 4 bytes an entry instead of 8)
 };
 // IBAN lengths per country (SWIFT IBAN registry).
 constexpr IbanCountry kIbanCountries[] = {
@@ -487,30 +499,34 @@ struct Scanner {
 
   // A currency sign or code right before or after the number: an amount, not a phone.
   bool money_around(std::size_t begin, std::size_t end) const {
-    static constexpr std::string_view kSigns[] = {"$", "\xE2\x82\xAC" /*€*/, "\xC2\xA3" /*£*/,
-                                                  "\xC2\xA5" /*¥*/, "\xE2\x82\xB9" /*₹*/,
-                                                  "\xEF\xBF\xA5" /*￥*/, "\xE5\x86\x86" /*円*/,
-                                                  "\xE5\x85\x83" /*元*/};
-    static constexpr std::string_view kCodes[] = {"eur", "usd", "gbp", "chf", "jpy", "cny",
-                                                  "rmb", "sek", "nok", "dkk", "pln", "aed",
-                                                  "sar", "yen", "euro", "euros", "dollars"};
+    // $ € £ ¥ ₹ ￥ 円 元 (words ended by '\0': each_word).
+    static constexpr const char kSigns[] =
+        "$\0" "\xE2\x82\xAC\0" "\xC2\xA3\0" "\xC2\xA5\0" "\xE2\x82\xB9\0" "\xEF\xBF\xA5\0"
+        "\xE5\x86\x86\0" "\xE5\x85\x83\0";
+    // Currency codes (each_word).
+    static constexpr const char kCodes[] =
+        "eur\0" "usd\0" "gbp\0" "chf\0" "jpy\0" "cny\0" "rmb\0" "sek\0" "nok\0" "dkk\0" "pln\0"
+        "aed\0" "sar\0" "yen\0" "euro\0" "euros\0" "dollars\0";
     std::size_t p = begin;
     if (p > 0 && t[p - 1] == ' ') --p;
-    for (std::string_view s : kSigns)
-      if (p >= s.size() && t.substr(p - s.size(), s.size()) == s) return true;
+    if (each_word(kSigns, [&](std::string_view s) {
+          return p >= s.size() && t.substr(p - s.size(), s.size()) == s;
+        }))
+      return true;
     std::size_t q = end;
     if (q < t.size() && t[q] == ' ') ++q;
-    for (std::string_view s : kSigns)
-      if (t.substr(q, s.size()) == s) return true;
+    if (each_word(kSigns, [&](std::string_view s) { return t.substr(q, s.size()) == s; }))
+      return true;
     std::size_t w = q;
     while (w < t.size() && is_alpha(t[w]) && w - q < 8) ++w;
     if (w > q && (w >= t.size() || !is_word(t[w]))) {
-      for (std::string_view s : kCodes) {
-        if (s.size() != w - q) continue;
-        bool same = true;
-        for (std::size_t k = 0; k < s.size() && same; ++k) same = lower(t[q + k]) == s[k];
-        if (same) return true;
-      }
+      if (each_word(kCodes, [&](std::string_view s) {
+            if (s.size() != w - q) return false;
+            bool same = true;
+            for (std::size_t k = 0; k < s.size() && same; ++k) same = lower(t[q + k]) == s[k];
+            return same;
+          }))
+        return true;
     }
     return false;
   }
@@ -518,30 +534,28 @@ struct Scanner {
   // "Order 12345678", "Ticket #4821937", "Bestell-Nr. 123456789", "注文番号：12345678":
   // a number labelled as an order/ticket/reference number is not a phone.
   bool label_before(std::size_t begin) const {
-    static constexpr std::string_view kAscii[] = {
-        "order", "orders", "invoice", "ticket", "case", "ref", "reference", "referenz", "id", "tracking",
-        "booking", "confirmation", "transaction", "serial", "version", "build", "release",
-        "customer", "account", "po", "sku", "item", "article", "product", "issue", "bug",
-        "error", "code", "pin", "zip", "postcode", "bestellung", "bestellnummer", "bestell",
-        "rechnung", "rechnungsnummer", "auftrag", "auftragsnummer", "kundennummer", "kunden",
-        "vorgang", "seriennummer", "serien", "isbn", "ean", "upc", "imei", "commande", "facture", "dossier", "pedido", "factura", "referencia",
-        "ordine", "fattura", "bestelling", "factuur"};
-    static constexpr std::string_view kUtf8[] = {
-        "\xE6\xB3\xA8\xE6\x96\x87",                                  // 注文 (注文番号, ご注文番号)
-        "\xE5\x8F\x97\xE4\xBB\x98\xE7\x95\xAA\xE5\x8F\xB7",          // 受付番号
-        "\xE5\x95\x8F\xE3\x81\x84\xE5\x90\x88\xE3\x82\x8F\xE3\x81\x9B\xE7\x95\xAA\xE5\x8F\xB7",  // 問い合わせ番号
-        "\xE4\xBC\x9A\xE5\x93\xA1\xE7\x95\xAA\xE5\x8F\xB7",          // 会員番号
-        "\xE7\xAE\xA1\xE7\x90\x86\xE7\x95\xAA\xE5\x8F\xB7",          // 管理番号
-        "\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7",          // 注文番号
-        "\xE8\xAE\xA2\xE5\x8D\x95",                                  // 订单 (订单号)
-        "\xE5\x8D\x95\xE5\x8F\xB7",                                  // 单号
-        "\xE7\xBC\x96\xE5\x8F\xB7",                                  // 编号
-        "\xE8\xAE\xA2\xE5\x8D\x95\xE5\x8F\xB7",                      // 订单号
-        "\xD8\xA7\xD9\x84\xD8\xB7\xD9\x84\xD8\xA8",                      // الطلب
-        "\xD8\xB7\xD9\x84\xD8\xA8",                                  // طلب
-        "\xD8\xA7\xD9\x84\xD9\x81\xD8\xA7\xD8\xAA\xD9\x88\xD8\xB1\xD8\xA9",  // الفاتورة
-        "\xE7\xAC\xAC",                                              // 第 (ordinal prefix)
-    };
+    // Labels, lower case (each_word).
+    static constexpr const char kAscii[] =
+        "order\0" "orders\0" "invoice\0" "ticket\0" "case\0" "ref\0" "reference\0" "referenz\0"
+        "id\0" "tracking\0" "booking\0" "confirmation\0" "transaction\0" "serial\0" "version\0"
+        "build\0" "release\0" "customer\0" "account\0" "po\0" "sku\0" "item\0" "article\0"
+        "product\0" "issue\0" "bug\0" "error\0" "code\0" "pin\0" "zip\0" "postcode\0"
+        "bestellung\0" "bestellnummer\0" "bestell\0" "rechnung\0" "rechnungsnummer\0" "auftrag\0"
+        "auftragsnummer\0" "kundennummer\0" "kunden\0" "vorgang\0" "seriennummer\0" "serien\0"
+        "isbn\0" "ean\0" "upc\0" "imei\0" "commande\0" "facture\0" "dossier\0" "pedido\0"
+        "factura\0" "referencia\0" "ordine\0" "fattura\0" "bestelling\0" "factuur\0";
+    // 注文 受付番号 問い合わせ番号 会員番号 管理番号 注文番号 订单 单号 编号 订单号
+    // الطلب طلب الفاتورة, 第 (ordinal prefix) (each_word).
+    static constexpr const char kUtf8[] =
+        "\xE6\xB3\xA8\xE6\x96\x87\0" "\xE5\x8F\x97\xE4\xBB\x98\xE7\x95\xAA\xE5\x8F\xB7\0"
+        "\xE5\x95\x8F\xE3\x81\x84\xE5\x90\x88\xE3\x82\x8F\xE3\x81\x9B\xE7\x95\xAA\xE5\x8F\xB7\0"
+        "\xE4\xBC\x9A\xE5\x93\xA1\xE7\x95\xAA\xE5\x8F\xB7\0"
+        "\xE7\xAE\xA1\xE7\x90\x86\xE7\x95\xAA\xE5\x8F\xB7\0"
+        "\xE6\xB3\xA8\xE6\x96\x87\xE7\x95\xAA\xE5\x8F\xB7\0" "\xE8\xAE\xA2\xE5\x8D\x95\0"
+        "\xE5\x8D\x95\xE5\x8F\xB7\0" "\xE7\xBC\x96\xE5\x8F\xB7\0"
+        "\xE8\xAE\xA2\xE5\x8D\x95\xE5\x8F\xB7\0" "\xD8\xA7\xD9\x84\xD8\xB7\xD9\x84\xD8\xA8\0"
+        "\xD8\xB7\xD9\x84\xD8\xA8\0"
+        "\xD8\xA7\xD9\x84\xD9\x81\xD8\xA7\xD8\xAA\xD9\x88\xD8\xB1\xD8\xA9\0" "\xE7\xAC\xAC\0";
     std::size_t p = begin;
     for (int word = 0; word < 3; ++word) {
       // Skip separators between the label and the number.
@@ -569,9 +583,9 @@ struct Scanner {
       }
       if (p == 0) return false;
       if (!is_alpha(t[p - 1])) {
-        for (std::string_view s : kUtf8)
-          if (p >= s.size() && t.substr(p - s.size(), s.size()) == s) return true;
-        return false;
+        return each_word(kUtf8, [&](std::string_view s) {
+          return p >= s.size() && t.substr(p - s.size(), s.size()) == s;
+        });
       }
       std::size_t w = p;
       while (w > 0 && is_alpha(t[w - 1]) && p - w < 20) --w;
@@ -580,12 +594,10 @@ struct Scanner {
       const std::size_t len = p - w;
       for (std::size_t k = 0; k < len; ++k) buf[k] = lower(t[w + k]);
       const std::string_view word_text(buf, len);
-      for (std::string_view s : kAscii)
-        if (word_text == s) return true;
+      if (each_word(kAscii, [&](std::string_view s) { return word_text == s; })) return true;
       // "No.", "Nr.", "number" say nothing by themselves: look one word further back.
-      if (word_text == "no" || word_text == "nr" || word_text == "number" ||
-          word_text == "num" || word_text == "nummer" || word_text == "numero" ||
-          word_text == "n") {
+      if (each_word("no\0" "nr\0" "number\0" "num\0" "nummer\0" "numero\0" "n\0",
+                    [&](std::string_view s) { return word_text == s; })) {
         p = w;
         continue;
       }

@@ -11,6 +11,7 @@
 
 namespace session_rating {
 
+using internal::add_type_error;
 using nlohmann::json;
 
 namespace {
@@ -90,8 +91,7 @@ PromptDecision should_prompt(const std::vector<PromptHistoryEntry>& history,
 Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEntry>& out) {
   Errors errors;
   if (!value.is_array()) {
-    add_error(errors, "/history", "wrong_type",
-              std::string("history must be an array, got ") + internal::type_name(value));
+    add_type_error(errors, "/history", "wrong_type", "history must be an array, got ", value);
     return errors;
   }
   std::vector<PromptHistoryEntry> entries;
@@ -100,17 +100,15 @@ Errors parse_prompt_history_value(const json& value, std::vector<PromptHistoryEn
     const json& item = value[i];
     const std::string base = "/history/" + internal::int_text(i);
     if (!item.is_object()) {
-      add_error(errors, base, "not_an_object",
-                std::string("a history entry must be an object, got ") +
-                    internal::type_name(item));
+      add_type_error(errors, base, "not_an_object",
+                     "a history entry must be an object, got ", item);
       continue;
     }
     internal::ObjectReader r(item, base, errors);
-    r.reject_unknown({"key", "prompted_at", "rated"});
+    r.reject_unknown("key\0" "prompted_at\0" "rated\0");
     for (const char* field : {"key", "prompted_at", "rated"}) {
       if (!r.find(field)) {
-        add_error(errors, r.path(field), kMissingCode,
-                  "required field is missing");
+        r.error(field, kMissingCode, "required field is missing");
       }
     }
     PromptHistoryEntry e;
@@ -234,8 +232,11 @@ std::string should_prompt_json(std::string_view history_json, std::string_view c
   Config config;
   if (parse_input(throttle_json, "/throttle", "throttle", errors, value)) {
     // Validated by the config parser itself, so the rules and messages are the config's.
+    // Inserted as parse_json inserts members (emplace of a std::string key): no
+    // json::operator[] instantiated for this one call.
     json wrapper(json::value_t::object);
-    wrapper["throttle"] = std::move(value);
+    const std::string key = "throttle";
+    wrapper.get_ref<json::object_t&>().emplace(key, nullptr).first->second = std::move(value);
     append_errors(errors, parse_config_value(wrapper, config));
   }
 

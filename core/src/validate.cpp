@@ -3,6 +3,7 @@
 #include "internal/properties.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "session_rating/utf8.h"
 
@@ -33,6 +34,11 @@ const char* type_name(const json& v) {
   }
 }
 
+void add_type_error(Errors& errors, std::string path, const char* code, const char* prefix,
+                    const json& value) {
+  add_error(errors, std::move(path), code, std::string(prefix) + type_name(value));
+}
+
 bool as_int64(const json& v, int64_t& out) {
   if (v.is_number_integer() && !v.is_number_unsigned()) {
     out = v.get<int64_t>();
@@ -54,10 +60,28 @@ bool as_int64(const json& v, int64_t& out) {
   return false;
 }
 
-void ObjectReader::reject_unknown(std::initializer_list<const char*> allowed) {
+void ObjectReader::error(std::string_view key, const char* code, std::string message) {
+  add_error(errors_, path(key), code, std::move(message));
+}
+
+void ObjectReader::type_error(std::string_view key, const char* code, const char* prefix,
+                              const json& value) {
+  add_type_error(errors_, path(key), code, prefix, value);
+}
+
+namespace {
+
+// "must be between MIN and MAX" (read_int and read_number: one copy of the text's code).
+std::string between(int64_t min, int64_t max) {
+  return "must be between " + int_text(min) + " and " + int_text(max);
+}
+
+}  // namespace
+
+void ObjectReader::reject_unknown(const char* allowed) {
   for (auto it = obj_.begin(); it != obj_.end(); ++it) {
     bool known = false;
-    for (const char* a : allowed)
+    for (const char* a = allowed; *a; a += std::strlen(a) + 1)
       if (it.key() == a) known = true;
     if (!known)
       add_error(errors_, path(it.key()), "unknown_field",
@@ -74,8 +98,7 @@ bool ObjectReader::read_bool(const char* key, bool& out) {
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_boolean()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a boolean, got ") + type_name(*v));
+    type_error(key, "wrong_type", "expected a boolean, got ", *v);
     return false;
   }
   out = v->get<bool>();
@@ -87,14 +110,13 @@ bool ObjectReader::read_int(const char* key, int64_t min, int64_t max, int64_t& 
   if (!v) return false;
   int64_t n = 0;
   if (!v->is_number() || !as_int64(*v, n)) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected an integer, got ") +
-                  (v->is_number() ? "a non-integer number" : type_name(*v)));
+    error(key, "wrong_type",
+          std::string("expected an integer, got ") +
+              (v->is_number() ? "a non-integer number" : type_name(*v)));
     return false;
   }
   if (n < min || n > max) {
-    add_error(errors_, path(key), "out_of_range",
-              "must be between " + internal::int_text(min) + " and " + internal::int_text(max));
+    error(key, "out_of_range", between(min, max));
     return false;
   }
   out = n;
@@ -105,15 +127,12 @@ bool ObjectReader::read_number(const char* key, double min, double max, double& 
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_number()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a number, got ") + type_name(*v));
+    type_error(key, "wrong_type", "expected a number, got ", *v);
     return false;
   }
   double d = v->get<double>();
   if (!(d >= min && d <= max)) {
-    add_error(errors_, path(key), "out_of_range",
-              "must be between " + internal::int_text(static_cast<int64_t>(min)) + " and " +
-                  internal::int_text(static_cast<int64_t>(max)));
+    error(key, "out_of_range", between(static_cast<int64_t>(min), static_cast<int64_t>(max)));
     return false;
   }
   out = d;
@@ -125,47 +144,45 @@ bool ObjectReader::read_string(const char* key, std::size_t min_len, std::size_t
   const json* v = find(key);
   if (!v) return false;
   if (!v->is_string()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a string, got ") + type_name(*v));
+    type_error(key, "wrong_type", "expected a string, got ", *v);
     return false;
   }
   const std::string& s = v->get_ref<const std::string&>();
   if (!is_valid_utf8(s)) {
-    add_error(errors_, path(key), "invalid_value", "not valid UTF-8");
+    error(key, "invalid_value", "not valid UTF-8");
     return false;
   }
   if (has_control_chars(s)) {
-    add_error(errors_, path(key), "invalid_value", "control characters are not allowed");
+    error(key, "invalid_value", "control characters are not allowed");
     return false;
   }
   std::size_t n = code_points(s);
   if (n < min_len || n > max_len) {
-    add_error(errors_, path(key), "out_of_range",
-              "length must be " + internal::int_text(min_len) + " to " + internal::int_text(max_len) +
-                  " characters, got " + internal::int_text(n));
+    error(key, "out_of_range",
+          "length must be " + internal::int_text(min_len) + " to " + internal::int_text(max_len) +
+              " characters, got " + internal::int_text(n));
     return false;
   }
   out = s;
   return true;
 }
 
-int ObjectReader::read_enum(const char* key, std::initializer_list<const char*> choices) {
+int ObjectReader::read_enum(const char* key, const char* choices) {
   const json* v = find(key);
   if (!v) return -1;
   if (!v->is_string()) {
-    add_error(errors_, path(key), "wrong_type",
-              std::string("expected a string, got ") + type_name(*v));
+    type_error(key, "wrong_type", "expected a string, got ", *v);
     return -1;
   }
   const std::string& s = v->get_ref<const std::string&>();
   int i = 0;
   std::string list;
-  for (const char* c : choices) {
+  for (const char* c = choices; *c; c += std::strlen(c) + 1) {
     if (s == c) return i;
     list += (i ? ", \"" : "\"") + std::string(c) + "\"";
     ++i;
   }
-  add_error(errors_, path(key), "invalid_value", "must be one of " + list);
+  error(key, "invalid_value", "must be one of " + list);
   return -1;
 }
 
@@ -184,8 +201,7 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
                      Properties& out) {
   out.clear();
   if (!value.is_object()) {
-    add_error(errors, path, "wrong_type",
-              std::string("expected an object, got ") + type_name(value));
+    add_type_error(errors, path, "wrong_type", "expected an object, got ", value);
     return;
   }
   if (value.size() > kMaxProperties) {
@@ -236,9 +252,8 @@ void read_properties(const json& value, const std::string& path, Errors& errors,
       pv.kind = PropertyValue::Kind::Number;
       pv.number = d;
     } else {
-      add_error(errors, key_path, "wrong_type",
-                std::string("property values are a string, a number or a boolean, got ") +
-                    type_name(v));
+      add_type_error(errors, key_path, "wrong_type",
+                     "property values are a string, a number or a boolean, got ", v);
       continue;
     }
     out.emplace_back(key, std::move(pv));

@@ -39,8 +39,10 @@ struct DispatchResult {
 
 class Flow {
  public:
-  // Creates a flow in step "score". Both inputs must already be validated.
-  Flow(Config config, Context context);
+  // Creates a flow in step "score". Both inputs must already be validated. The rvalue form
+  // moves them in (one move each: smaller WebAssembly than a by-value pair), the other copies.
+  Flow(Config&& config, Context&& context);
+  Flow(const Config& config, const Context& context);
 
   // Applies one event given as JSON text. A refused event changes nothing, except that an
   // event at or after the deadline first finalises the flow.

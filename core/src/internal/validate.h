@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -19,6 +18,11 @@ inline void add_error(Errors& errors, std::string path, const char* code, std::s
   errors.push_back(Error{std::move(path), code, std::move(message)});
 }
 
+// Appends a type error: `prefix` (e.g. "expected a string, got ") + type_name(value). One
+// out-of-line helper for the ~40 call sites (smaller WebAssembly, docs/wasm.md).
+void add_type_error(Errors& errors, std::string path, const char* code, const char* prefix,
+                    const json& value);
+
 // Escapes a key for use in a JSON pointer (RFC 6901).
 std::string pointer_token(std::string_view key);
 
@@ -31,11 +35,20 @@ class ObjectReader {
   ObjectReader(const json& object, std::string base, Errors& errors)
       : obj_(object), base_(std::move(base)), errors_(errors) {}
 
+  // Name lists below are one literal of names each ended by '\0' ("id\0" "label\0"; the
+  // literal's own NUL ends the list): one pointer per call site instead of an
+  // initializer_list built on the stack (smaller WebAssembly, docs/wasm.md).
+
   // Reports every member not in `allowed` as unknown_field.
-  void reject_unknown(std::initializer_list<const char*> allowed);
+  void reject_unknown(const char* allowed);
 
   // Path of a member.
   std::string path(std::string_view key) const { return base_ + "/" + pointer_token(key); }
+
+  // Appends an error (add_error) / a type error (add_type_error) at path(key). Out of line:
+  // no path string built at each call site (smaller WebAssembly, docs/wasm.md).
+  void error(std::string_view key, const char* code, std::string message);
+  void type_error(std::string_view key, const char* code, const char* prefix, const json& value);
 
   // Member or nullptr when absent.
   const json* find(const char* key) const;
@@ -47,7 +60,7 @@ class ObjectReader {
   // String with a length limit in code points (and valid UTF-8).
   bool read_string(const char* key, std::size_t min_len, std::size_t max_len, std::string& out);
   // String that must be one of `choices`; returns the index or -1.
-  int read_enum(const char* key, std::initializer_list<const char*> choices);
+  int read_enum(const char* key, const char* choices);
 
   Errors& errors() { return errors_; }
 
