@@ -337,46 +337,33 @@ bool scan_event(std::string_view text, EventFields& e) {
   internal::JsonLexer in(text);
   if (!in.lit('{') || in.peek('}')) return false;
   unsigned seen = 0;
-  bool has_type = false, has_at = false;
   std::string_view type_text;
   do {
-    std::string_view key;
-    bool escaped = false;
-    if (!in.string_token(key, escaped) || escaped || !in.lit(':')) return false;
-    unsigned bit;
-    if (key == "type") bit = 1;
-    else if (key == "at") bit = 2;
-    else if (key == "question") bit = 4;
-    else if (key == "value") bit = 8;
-    else if (key == "id") bit = 16;
-    else if (key == "text") bit = 32;
-    else return false;  // a member the flow ignores: the tree path reads around it
-    if (seen & bit) return false;  // a duplicate key: the tree path refuses it
-    seen |= bit;
-    if (bit == 2 || bit == 8) {  // a number
-      std::string_view token;
-      bool integral = false;
-      if (!in.number_token(token, integral) || !integral || token[0] == '-' || token.size() > 15)
-        return false;
-      int64_t n = 0;
-      for (char c : token) n = n * 10 + (c - '0');
-      if (bit == 2) {
+    // An unknown member (which the flow ignores: the tree path reads around it) or a repeated
+    // one (which the tree path refuses) ends the fast path.
+    unsigned member;
+    if (!in.member("type\0at\0question\0value\0id\0text\0", seen, member)) return false;
+    if (member == 1 || member == 3) {  // a number
+      int64_t n;
+      if (!in.small_uint(n)) return false;
+      if (member == 1) {
         e.at = n;
-        has_at = true;
       } else {
         e.value = n;
         e.has_value = e.value_int = true;
       }
     } else {  // a string
       std::string_view v;
+      bool escaped = false;
       if (!in.string_token(v, escaped) || escaped) return false;
-      if (bit == 1) type_text = v, has_type = true;
-      else if (bit == 4) e.question = v, e.has_question = true;
-      else if (bit == 16) e.id = v, e.has_id = true;
+      if (member == 0) type_text = v;
+      else if (member == 2) e.question = v, e.has_question = true;
+      else if (member == 4) e.id = v, e.has_id = true;
       else e.text = v, e.has_text = true;
     }
   } while (in.lit(','));
-  if (!in.lit('}') || !in.at_end() || !has_type || !has_at || e.at > kMaxEventTime) return false;
+  // type and at are required.
+  if (!in.lit('}') || !in.at_end() || (seen & 3) != 3 || e.at > kMaxEventTime) return false;
   e.type = event_type(type_text);
   switch (e.type) {
     case EventType::Unknown: return false;

@@ -153,31 +153,20 @@ bool scan_history(std::string_view text, std::vector<PromptHistoryEntry>& out) {
     PromptHistoryEntry e;
     unsigned seen = 0;
     do {
-      std::string_view key;
-      bool escaped = false;
-      if (!in.string_token(key, escaped) || escaped || !in.lit(':')) return false;
-      unsigned bit;
-      if (key == "key") bit = 1;
-      else if (key == "prompted_at") bit = 2;
-      else if (key == "rated") bit = 4;
-      else return false;  // an unknown member: the tree path names it
-      if (seen & bit) return false;  // a duplicate key: the tree path refuses it
-      seen |= bit;
-      if (bit == 1) {
+      // An unknown member (the tree path names it) or a repeated one (the tree path refuses it)
+      // ends the fast path.
+      unsigned member;
+      if (!in.member("key\0prompted_at\0rated\0", seen, member)) return false;
+      if (member == 0) {
         std::string_view v;
+        bool escaped = false;
         if (!in.string_token(v, escaped) || escaped || v.empty() || v.size() > kMaxKeyLength)
           return false;
         for (char c : v)
           if (c < 0x20 || c > 0x7E) return false;  // control or non-ASCII: the tree path
         e.key.assign(v.data(), v.size());
-      } else if (bit == 2) {
-        std::string_view token;
-        bool integral = false;
-        if (!in.number_token(token, integral) || !integral || token[0] == '-' || token.size() > 15)
-          return false;
-        int64_t n = 0;
-        for (char c : token) n = n * 10 + (c - '0');
-        e.prompted_at = n;
+      } else if (member == 1) {
+        if (!in.small_uint(e.prompted_at)) return false;
       } else if (in.peek('t') && in.word("true", 4)) {
         e.rated = true;
       } else if (in.peek('f') && in.word("false", 5)) {

@@ -91,6 +91,16 @@ class JsonLexer {
   // `integral` is false when it has a fraction or an exponent.
   bool number_token(std::string_view& token, bool& integral);
 
+  // For the one-pass readers of flat objects (Flow's events, should_prompt's history), which
+  // leave every other text to the tree path. After whitespace: a member name without escapes
+  // and its ':'; `index` is its position in `names` (NUL-separated, ended by an empty name),
+  // and its bit (1 << index) is added to `seen`. False for an escaped, unknown or repeated
+  // name (the tree path names or refuses it) and for a missing ':'.
+  bool member(const char* names, unsigned& seen, unsigned& index);
+  // After whitespace: a non-negative integer of at most 15 digits, without a fraction or an
+  // exponent (anything else: false, for the tree path).
+  bool small_uint(int64_t& n);
+
  private:
   const char* p_;
   const char* end_;
@@ -231,6 +241,30 @@ inline bool JsonLexer::number_token(std::string_view& token, bool& integral) {
     integral = false;
   }
   token = std::string_view(start, static_cast<std::size_t>(p_ - start));
+  return true;
+}
+
+inline bool JsonLexer::member(const char* names, unsigned& seen, unsigned& index) {
+  std::string_view key;
+  bool escaped = false;
+  if (!string_token(key, escaped) || escaped || !lit(':')) return false;
+  index = 0;
+  for (const char* n = names; *n; n += std::strlen(n) + 1, ++index) {
+    if (key != n) continue;
+    if (seen & (1u << index)) return false;
+    seen |= 1u << index;
+    return true;
+  }
+  return false;
+}
+
+inline bool JsonLexer::small_uint(int64_t& n) {
+  std::string_view token;
+  bool integral = false;
+  if (!number_token(token, integral) || !integral || token[0] == '-' || token.size() > 15)
+    return false;
+  n = 0;
+  for (char c : token) n = n * 10 + (c - '0');
   return true;
 }
 
