@@ -45,11 +45,8 @@ N_INSIGHTS="${BENCH_RATINGS:-1000000}"
 RUNS="${BENCH_RUNS:-3}"
 BUILD="${BENCH_BUILD_DIR:-build/native}"
 
-cmake --preset native -B "$BUILD" >/dev/null
-cmake --build "$BUILD" -j "${SR_JOBS:-2}" --target session-rating-collector session-rating-collector-bench >/dev/null
-COLLECTOR="$ROOT/$BUILD/collector/session-rating-collector"
-BENCH="$ROOT/$BUILD/collector/session-rating-collector-bench"
-command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
+BUILD_JOBS="${SR_JOBS:-2}"
+source scripts/bench/collector-build.sh  # builds; sets COLLECTOR and BENCH; needs wrk
 
 mkdir -p var
 TMP="$(mktemp -d "$ROOT/var/bench-pg.XXXXXX")"

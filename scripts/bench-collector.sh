@@ -28,11 +28,8 @@ N_INSIGHTS="${BENCH_RATINGS:-1000000}"
 BUILD="${BENCH_BUILD_DIR:-build/native}"  # the native preset (CMakePresets.json), in its own folder or another
 SYNC="${BENCH_SYNCHRONOUS:-full}"   # full: fsync per commit; normal: survives kill -9, not power loss
 
-cmake --preset native -B "$BUILD" >/dev/null
-cmake --build "$BUILD" -j "${SR_JOBS:-$(nproc)}" --target session-rating-collector session-rating-collector-bench >/dev/null
-COLLECTOR="$ROOT/$BUILD/collector/session-rating-collector"
-BENCH="$ROOT/$BUILD/collector/session-rating-collector-bench"
-command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
+BUILD_JOBS="${SR_JOBS:-$(nproc)}"
+source scripts/bench/collector-build.sh  # builds; sets COLLECTOR and BENCH; needs wrk
 
 mkdir -p var
 TMP="$(mktemp -d "$ROOT/var/bench.XXXXXX")"
