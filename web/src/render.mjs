@@ -216,6 +216,13 @@ export class Prompt {
     idle(next);
   }
 
+  // Shows or hides one block; a block newly shown while the prompt is on screen waits for the
+  // frame after the next (render()).
+  _show(node, show) {
+    if (show && node.hidden && this._late && !this._due.includes(node)) (this._wait ||= []).push(node);
+    else setProp(node, 'hidden', !show);
+  }
+
   /** Sets a question's comment box text (what fits after the core refused a longer one). */
   setComment(question, text) {
     const q = this._dom.qs.find((x) => x.id === question);
@@ -249,6 +256,14 @@ export class Prompt {
     const prev = this._view;
     this._view = view;
     const d = this._dom;
+    // Blocks a low score newly shows (problem picks, comment box, submit row) appear one frame
+    // after the choice itself (_show): the frame after a click repaints the options only, as a
+    // plain star widget's does, and the next one lays out and paints the taller prompt (about
+    // 20 raster tiles instead of 3 when the page grows; docs/benchmarks.md). A reveal still
+    // waiting for its frame when the next render comes is done by that render.
+    this._late = !!prev && !d.panel.hidden;
+    this._due = this._wait || [];
+    this._wait = null;
     if (view.strings) this._strings = view.strings; // kept if a later view leaves them out
     const s = this._strings;
     const step = view.step;
@@ -304,29 +319,31 @@ export class Prompt {
         setText(dq.ends.lastChild, q.end_labels?.max);
       }
       const low = details && !!q.low;
-      setProp(dq.problems, 'hidden', !q.problems.length || !low);
+      const picks = !!q.problems.length && low;
+      this._show(dq.problems, picks);
       setText(dq.problems.firstChild, s.problems_label);
       q.problems.forEach((p, k) => {
         setProp(dq.picks[k].input, 'checked', !!p.selected);
         setText(dq.picks[k].label, p.label);
       });
       const c = q.comment || {};
-      setProp(dq.comment, 'hidden', !c.enabled || !low);
+      const box = !!c.enabled && low;
+      this._show(dq.comment, box);
       setText(dq.comment.firstChild, s.comment_label);
       setProp(dq.ta, 'placeholder', s.comment_placeholder || '');
       setAttr(dq.ta, 'aria-required', c.required ? 'true' : null);
       if (c.enabled && dq.ta.value !== c.text && focused !== dq.ta) dq.ta.value = c.text || '';
       setText(dq.cnt, fill(s.chars_left, 'n', String(c.remaining ?? 0)));
-      const bad = !dq.comment.hidden && ((code === 'comment_required' && c.required && !String(c.text || '').trim()) ||
+      const bad = box && ((code === 'comment_required' && c.required && !String(c.text || '').trim()) ||
         (code === 'comment_too_long' && c.remaining === 0));
       setAttr(dq.ta, 'aria-invalid', String(bad));
       // Newly shown picks or comment box (a low score): said once.
       if (!revealed && low && !(was && details && prev.step === 'details' && was.low)) {
-        revealed = !dq.problems.hidden ? s.problems_label : !dq.comment.hidden ? s.comment_label : '';
+        revealed = picks ? s.problems_label : box ? s.comment_label : '';
       }
     });
 
-    setProp(d.foot, 'hidden', !details);
+    this._show(d.foot, details);
     setText(d.submit, s.submit || 'Submit');
     setAttr(d.submit, 'aria-disabled', String(!view.can_submit));
     setText(d.err, msg);
@@ -353,6 +370,16 @@ export class Prompt {
     if (msg && (!prev || msg !== this._said)) say = msg;
     this._said = msg;
     if (say) d.live.textContent = say;
+    if (this._wait) {
+      const wait = this._wait;
+      // After the next frame is painted: its requestAnimationFrame callback runs before the
+      // paint, a task queued from there after it.
+      requestAnimationFrame(() => setTimeout(() => {
+        if (this._wait !== wait) return; // a later render showed them
+        this._wait = null;
+        for (const n of wait) n.hidden = false;
+      }, 0));
+    }
     if (!this._warmed && !d.panel.hidden) this._warm();
     if (prev && stepChanged && focused && focused !== d.tr && !d.panel.hidden) {
       const target = step === 'thanks' ? (editable ? d.change : d.ty)

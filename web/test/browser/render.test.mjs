@@ -59,6 +59,51 @@ test('a view update writes only what changed: the score click, a problem pick, t
   await page.close();
 });
 
+test('a low score repaints the options first; the picks, comment and submit row show one frame later', async () => {
+  const page = await newPage(browser);
+  await page.goto(elementPage(server, { sessionId: 'reveal-1', config: { comment: { enabled: true } } }));
+  const w = widget(page);
+  await w.group.waitFor();
+  // The click and what the prompt looks like in the same task, at the next animation frame
+  // (before its paint) and after that frame (a task queued from its callback).
+  const seen = await page.evaluate(() => new Promise((resolve) => {
+    const root = document.querySelector('session-rating').shadowRoot;
+    const state = () => ({
+      checked: root.querySelector('[part=option][aria-checked=true]')?.getAttribute('aria-label') ?? null,
+      problems: !root.querySelector('[part=problems]').hidden,
+      comment: !root.querySelector('[part=comment]').closest('.cm').hidden,
+      submit: !root.querySelector('[part=submit]').closest('.foot').hidden,
+    });
+    root.querySelectorAll('[part=option]')[1].click();
+    const out = { click: state() };
+    requestAnimationFrame(() => {
+      out.frame = state();
+      setTimeout(() => requestAnimationFrame(() => { out.after = state(); resolve(out); }), 0);
+    });
+  }));
+  assert.deepEqual(seen.click, { checked: '2 stars', problems: false, comment: false, submit: false });
+  assert.deepEqual(seen.frame, { checked: '2 stars', problems: false, comment: false, submit: false });
+  assert.deepEqual(seen.after, { checked: '2 stars', problems: true, comment: true, submit: true });
+  await page.close();
+
+  // A second event before the reveal's frame: that render shows what was waiting.
+  const page2 = await newPage(browser);
+  await page2.goto(elementPage(server, { sessionId: 'reveal-2', config: { comment: { enabled: true } } }));
+  const w2 = widget(page2);
+  await w2.group.waitFor();
+  const twice = await page2.evaluate(() => {
+    const root = document.querySelector('session-rating').shadowRoot;
+    const shown = () => [!root.querySelector('[part=problems]').hidden, !root.querySelector('.foot').hidden];
+    root.querySelectorAll('[part=option]')[0].click();
+    const one = shown();
+    root.querySelectorAll('[part=option]')[1].click();
+    return [one, shown()];
+  });
+  assert.deepEqual(twice, [[false, false], [true, true]]);
+  assert.equal(await w2.option('2 stars').getAttribute('aria-checked'), 'true');
+  await page2.close();
+});
+
 test('the script tag starts fetching the core while it is evaluated (a widget with a session id is on the page)', async () => {
   const page = await newPage(browser);
   // fetch() calls noted with whether the script had finished evaluating (its load event, fired
