@@ -28,9 +28,10 @@ const opt = (name, def) => {
 const dir = path.resolve(root, opt('--dir', process.env.SR_WASM_DIR || 'build/wasm/wasm'));
 const distDir = path.resolve(root, opt('--dist', 'dist'));
 
-// The hard cap, gzip, on everything dist/ ships (JS + WASM + CSS). Goal: 32 KB brotli.
+// The hard cap, gzip, on everything dist/ ships (JS + WASM + CSS). Goal: 36 KB brotli (issue 14;
+// a goal, printed, never enforced).
 export const CAP_GZIP = 60 * 1024;
-export const GOAL_BROTLI = 32 * 1024;
+export const GOAL_BROTLI = 36 * 1024;
 
 const gzip = (b) => gzipSync(b, { level: 9 }).length;
 const brotli = (b) =>
