@@ -264,6 +264,8 @@ export class Prompt {
     this._late = !!prev && !d.panel.hidden;
     this._due = this._wait || [];
     this._wait = null;
+    const owed = this._owed; // their announcement, not made yet
+    this._owed = null;
     if (view.strings) this._strings = view.strings; // kept if a later view leaves them out
     const s = this._strings;
     const step = view.step;
@@ -367,17 +369,25 @@ export class Prompt {
         : step === 'final' ? s.final_note
         : step === 'score' ? view.questions[0].text : '';
     }
+    if (!say && owed) say = owed;
     if (msg && (!prev || msg !== this._said)) say = msg;
     this._said = msg;
-    if (say) d.live.textContent = say;
-    if (this._wait) {
-      const wait = this._wait;
+    const wait = this._wait;
+    // Newly shown details are announced when they show (the live region's text is laid out too).
+    const later = wait && say && say === revealed && !msg;
+    if (later) this._owed = say;
+    else if (say) d.live.textContent = say;
+    if (wait) {
       // After the next frame is painted: its requestAnimationFrame callback runs before the
       // paint, a task queued from there after it.
       requestAnimationFrame(() => setTimeout(() => {
         if (this._wait !== wait) return; // a later render showed them
         this._wait = null;
         for (const n of wait) n.hidden = false;
+        if (later) {
+          this._owed = null;
+          d.live.textContent = say;
+        }
       }, 0));
     }
     if (!this._warmed && !d.panel.hidden) this._warm();

@@ -73,6 +73,7 @@ test('a low score repaints the options first; the picks, comment and submit row 
       problems: !root.querySelector('[part=problems]').hidden,
       comment: !root.querySelector('[part=comment]').closest('.cm').hidden,
       submit: !root.querySelector('[part=submit]').closest('.foot').hidden,
+      said: root.querySelector('[role=status]').textContent,
     });
     root.querySelectorAll('[part=option]')[1].click();
     const out = { click: state() };
@@ -81,25 +82,27 @@ test('a low score repaints the options first; the picks, comment and submit row 
       setTimeout(() => requestAnimationFrame(() => { out.after = state(); resolve(out); }), 0);
     });
   }));
-  assert.deepEqual(seen.click, { checked: '2 stars', problems: false, comment: false, submit: false });
-  assert.deepEqual(seen.frame, { checked: '2 stars', problems: false, comment: false, submit: false });
-  assert.deepEqual(seen.after, { checked: '2 stars', problems: true, comment: true, submit: true });
+  // They are announced when they show.
+  assert.deepEqual(seen.click, { checked: '2 stars', problems: false, comment: false, submit: false, said: '' });
+  assert.deepEqual(seen.frame, { checked: '2 stars', problems: false, comment: false, submit: false, said: '' });
+  assert.deepEqual(seen.after, { checked: '2 stars', problems: true, comment: true, submit: true, said: 'What went wrong?' });
   await page.close();
 
-  // A second event before the reveal's frame: that render shows what was waiting.
+  // A second event before the reveal's frame: that render shows what was waiting, and says it.
   const page2 = await newPage(browser);
   await page2.goto(elementPage(server, { sessionId: 'reveal-2', config: { comment: { enabled: true } } }));
   const w2 = widget(page2);
   await w2.group.waitFor();
   const twice = await page2.evaluate(() => {
     const root = document.querySelector('session-rating').shadowRoot;
-    const shown = () => [!root.querySelector('[part=problems]').hidden, !root.querySelector('.foot').hidden];
+    const shown = () => [!root.querySelector('[part=problems]').hidden, !root.querySelector('.foot').hidden,
+      root.querySelector('[role=status]').textContent];
     root.querySelectorAll('[part=option]')[0].click();
     const one = shown();
     root.querySelectorAll('[part=option]')[1].click();
     return [one, shown()];
   });
-  assert.deepEqual(twice, [[false, false], [true, true]]);
+  assert.deepEqual(twice, [[false, false, ''], [true, true, 'What went wrong?']]);
   assert.equal(await w2.option('2 stars').getAttribute('aria-checked'), 'true');
   await page2.close();
 });
