@@ -295,14 +295,18 @@ export class Prompt {
     // Tab stops first: a tabindex change on the focused option (the one just clicked) makes the
     // browser recompute style at once, in the handler (is it still focusable?). Before any
     // other write of this render that is cheap; after them it restyled the whole prompt there
-    // (and again in the frame).
-    d.qs.forEach((dq, i) => {
+    // (and again in the frame). While the prompt is on screen and an option has focus (a
+    // click), they move with the revealed blocks, after the next frame (_show): the click's
+    // handler has no forced style recalculation (2-3 ms at 4x CPU) and its frame is the same.
+    const stops = () => d.qs.forEach((dq, i) => {
       const q = view.questions[i];
       const buttons = dq.buttons;
       const checked = buttons.findIndex((b) => Number(b.dataset.v) === q.score);
       const roving = buttons.findIndex((b) => b.getAttribute('tabindex') === '0');
       buttons.forEach((b, k) => setAttr(b, 'tabindex', (checked >= 0 ? k === checked : roving >= 0 ? k === roving : k === 0) ? '0' : '-1'));
     });
+    if (this._late && focused && d.qs.some((dq) => dq.buttons.includes(focused))) (this._wait ||= []).push(stops);
+    else stops();
     d.qs.forEach((dq, i) => {
       const q = view.questions[i];
       const was = prev && prev.questions[i];
@@ -383,7 +387,10 @@ export class Prompt {
       requestAnimationFrame(() => setTimeout(() => {
         if (this._wait !== wait) return; // a later render showed them
         this._wait = null;
-        for (const n of wait) n.hidden = false;
+        for (const n of wait) {
+          if (typeof n === 'function') n();
+          else n.hidden = false;
+        }
         if (later) {
           this._owed = null;
           d.live.textContent = say;
