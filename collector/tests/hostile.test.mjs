@@ -269,10 +269,16 @@ test('the connection cap sheds the oldest idle connection first', async (t) => {
   // enable: false — no setup PATCH, whose kept-alive fetch connection would be older than
   // sockets[0] and be the one shed (seen on the PostgreSQL pass, which starts more slowly).
   const s = await startCollector(t, { args: ['--quiet', '--max-connections', '20'], enable: false });
-  // One after the other, so that sockets[0] has been idle the longest.
+  // One after the other, so that sockets[0] has been idle the longest. A client sees its
+  // answer before the server's write completes and marks the connection idle (on any of its
+  // io threads), so back-to-back connections can be marked out of order: the first one gets
+  // a head start (this test failed once on the PostgreSQL pass of a CI run, 2026-11-26).
   const idle = { sockets: [], stop() { for (const x of this.sockets) x.destroy(); } };
   t.after(() => idle.stop());
-  for (let i = 0; i < 20; i++) idle.sockets.push(...(await idleClients(s.port, 1)).sockets);
+  for (let i = 0; i < 20; i++) {
+    idle.sockets.push(...(await idleClients(s.port, 1)).sockets);
+    if (i === 0) await sleep(300);
+  }
   const oldestClosed = new Promise((res) => idle.sockets[0].on('close', res));
   // A new connection of its own (fetch could pick the setup's kept-alive PATCH connection from
   // its pool just as the cap sheds it).
