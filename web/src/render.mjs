@@ -223,6 +223,12 @@ export class Prompt {
     else setProp(node, 'hidden', !show);
   }
 
+  // A question's option in the tab order: the checked one (its tab stop may still be waiting
+  // for the frame after a click), else the roving one.
+  _stop(dq) {
+    return dq.opts.querySelector('[aria-checked="true"]') || dq.opts.querySelector('[tabindex="0"]');
+  }
+
   /** Sets a question's comment box text (what fits after the core refused a longer one). */
   setComment(question, text) {
     const q = this._dom.qs.find((x) => x.id === question);
@@ -239,7 +245,7 @@ export class Prompt {
   focusIn() {
     const d = this._dom;
     const target = !d.thanks.hidden ? (d.change.hidden ? d.ty : d.change)
-      : d.qs[0].opts.querySelector('[tabindex="0"]');
+      : this._stop(d.qs[0]);
     target?.focus();
   }
 
@@ -401,7 +407,7 @@ export class Prompt {
     if (prev && stepChanged && focused && focused !== d.tr && !d.panel.hidden) {
       const target = step === 'thanks' ? (editable ? d.change : d.ty)
         : step === 'final' ? d.ty
-        : d.qs[0].opts.querySelector('[tabindex="0"]');
+        : this._stop(d.qs[0]);
       if (target && (focused.closest('[hidden]') || step !== 'details')) target.focus();
     }
   }
