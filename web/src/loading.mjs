@@ -21,9 +21,9 @@ export const nextTask = () =>
   globalThis.scheduler?.yield ? scheduler.yield() : new Promise((r) => setTimeout(r, 0));
 
 /**
- * Starts loading the core now (the script tag, while it is evaluated): its fetch and streaming
- * compile run while the widget starts. The first loadWidgetCore() takes the result, a failure
- * included (reported there, once).
+ * Starts loading the core now (the script tag, in the task after its evaluation): its fetch
+ * and streaming compile run while the widget starts. The first loadWidgetCore() takes the
+ * result, a failure included (reported there, once).
  */
 export function prefetchCore() {
   (loading ||= createCore(createCoreModule, { wasmUrl: defaultWasmUrl })).catch(() => {});

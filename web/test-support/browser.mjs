@@ -50,11 +50,11 @@ export function attrs(obj) {
 }
 
 /** A page with one inline <session-rating> element. */
-export function elementPage(server, { sessionId = 's-1', config, lang = 'en', extra = {}, before = '' } = {}) {
+export function elementPage(server, { sessionId = 's-1', config, lang = 'en', extra = {}, before = '', after = '' } = {}) {
   return server.page(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Call ended</title></head>
 <body><main><h1>Call ended</h1>${before}
 <session-rating ${attrs({ 'session-id': sessionId, endpoint: server.endpoint, 'write-key': server.writeKey, config: config && JSON.stringify(config), ...extra })}></session-rating>
-</main><script src="/dist/session-rating.js" async></script></body></html>`);
+</main><script src="/dist/session-rating.js" async></script>${after}</body></html>`);
 }
 
 /** A page with the script tag in popup mode. */

@@ -110,18 +110,27 @@ test('a low score repaints the options first; the picks, comment, submit row and
   await page2.close();
 });
 
-test('the script tag starts fetching the core while it is evaluated (a widget with a session id is on the page)', async () => {
+test('the script tag starts fetching the core in the task after its evaluation, before the document is parsed', async () => {
   const page = await newPage(browser);
   // fetch() calls noted with whether the script had finished evaluating (its load event, fired
-  // right after). Without the early start the widget asks for the core a task later.
+  // right after, in the same task) and the document's readyState. A parser-blocking script that
+  // arrives a second late holds DOMContentLoaded back: the widget's own start-up waits for it, so
+  // only the early start fetches the core while the document is still loading. Not inside the
+  // evaluation: a page's first fetch() is a few ms of main thread (the script's task stays short).
+  await page.route('**/slow.js', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.fulfill({ contentType: 'text/javascript', body: 'window.__slow = true;' });
+  });
   const before = `<script>window.__fetched = []; window.__done = false; const f = window.fetch;
-window.fetch = function (u, ...a) { window.__fetched.push([String(u), window.__done]); return f.call(this, u, ...a); };
+window.fetch = function (u, ...a) { window.__fetched.push([String(u), window.__done, document.readyState]); return f.call(this, u, ...a); };
 document.addEventListener('load', (e) => { if (String(e.target.src).endsWith('/session-rating.js')) window.__done = true; }, true);</script>`;
-  const url = elementPage(server, { sessionId: 'prefetch-1', before });
+  const url = elementPage(server, { sessionId: 'prefetch-1', before, after: '<script src="/slow.js"></script>' });
   await page.goto(url);
   await widget(page).group.waitFor();
   const fetched = await page.evaluate(() => window.__fetched.filter(([u]) => u.endsWith('.wasm')));
   assert.equal(fetched.length, 1, 'the core is fetched once');
-  assert.equal(fetched[0][1], false, 'the .wasm fetch began before the script finished evaluating');
+  assert.deepEqual(fetched[0].slice(1), [true, 'loading'],
+    'the .wasm fetch began after the script evaluated, while the document was still parsing');
+  assert.equal(await page.evaluate(() => window.__slow), true);
   await page.close();
 });
