@@ -6,7 +6,7 @@
 
 import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from './options.mjs';
 import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
-import { Prompt } from './render.mjs';
+import { Prompt, prepareSheet } from './render.mjs';
 import { outboxFor, outboxUrl } from './outbox.mjs';
 import { listen } from './listen.mjs';
 import { raterId } from './rater.mjs';
@@ -151,6 +151,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     }
     this._listen();
     await nextTask(); // the page's own script (and ours) finish first
+    prepareSheet(); // while the core loads: the first render's task does not parse the CSS
     const { core, failure } = await loadWidgetCore(o.wasmUrl);
     if (signal.aborted) return false;
     if (failure) return this._fail(...failure);

@@ -10,6 +10,22 @@ import { icon, cross } from './icons.mjs';
 
 let sheet = null; // one constructed stylesheet shared by every instance
 
+/**
+ * Parses the widget's CSS into the shared constructed stylesheet, once per page; false where
+ * there are no constructed stylesheets (the prompt then carries a <style>). The element
+ * calls it while the core is still loading, so the parse (4-18 ms at 4x CPU) is not part of
+ * the first render's task (docs/benchmarks.md, "stop 22").
+ */
+export function prepareSheet() {
+  try {
+    sheet ||= new CSSStyleSheet();
+    if (!sheet.cssRules.length) sheet.replaceSync(CSS);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function h(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const k in attrs) {
@@ -113,8 +129,7 @@ export class Prompt {
     // A constructed stylesheet is not subject to CSP style-src (no 'unsafe-inline' needed).
     let style = null;
     try {
-      sheet ||= new CSSStyleSheet();
-      if (!sheet.cssRules.length) sheet.replaceSync(CSS);
+      if (!prepareSheet()) throw 0;
       root.adoptedStyleSheets = [sheet];
     } catch {
       style = h('style');

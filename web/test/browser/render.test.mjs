@@ -110,6 +110,28 @@ test('a low score repaints the options first; the picks, comment, submit row and
   await page2.close();
 });
 
+test('the widget parses its stylesheet while the core is still loading, not in the first render', async () => {
+  const page = await newPage(browser);
+  // The .wasm answers a second late. replaceSync() calls are noted with whether the .wasm
+  // response had ended by then (its resource timing entry).
+  await page.route('**/session-rating.wasm', async (route) => {
+    const response = await route.fetch();
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.fulfill({ response });
+  });
+  const before = `<script>window.__sheets = []; const r = CSSStyleSheet.prototype.replaceSync;
+CSSStyleSheet.prototype.replaceSync = function (t) {
+  window.__sheets.push(performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')));
+  return r.call(this, t);
+};</script>`;
+  await page.goto(elementPage(server, { sessionId: 'sheet-1', before }));
+  const w = widget(page);
+  await w.group.waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__sheets), [false], 'parsed once, before the core arrived');
+  assert.equal(await page.evaluate(() => document.querySelector('session-rating').shadowRoot.adoptedStyleSheets.length), 1);
+  await page.close();
+});
+
 test('the script tag starts fetching the core in the task after its evaluation, before the document is parsed', async () => {
   const page = await newPage(browser);
   // fetch() calls noted with whether the script had finished evaluating (its load event, fired
