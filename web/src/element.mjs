@@ -6,7 +6,7 @@
 
 import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from './options.mjs';
 import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
-import { Prompt, prepareSheet } from './render.mjs';
+import { Prompt, prepareSheet, afterPaint } from './render.mjs';
 import { outboxFor, outboxUrl } from './outbox.mjs';
 import { listen } from './listen.mjs';
 import { raterId } from './rater.mjs';
@@ -504,7 +504,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     // the click (render.mjs, _show), their raster is in that second frame, so this write now
     // runs beside it; the first-click figures of stop 21 (docs/benchmarks.md) were measured so,
     // and whether a third frame would be better was not measured.
-    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => this._flushSave(), 0)));
+    afterPaint(() => this._flushSave(), 2);
   }
 
   // Writes the pending snapshot (`now`: even when none is pending).

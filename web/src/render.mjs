@@ -65,6 +65,16 @@ function fill(template, key, value) {
 const idle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50));
 
 /**
+ * Runs `fn` in a task after the `frames`-th next frame has been painted: a
+ * requestAnimationFrame callback runs before its frame's paint, a task queued from there after
+ * it. The renderer's reveal of a low score's details (1 frame) and the element's snapshot
+ * write (2 frames) wait so.
+ */
+export function afterPaint(fn, frames = 1) {
+  requestAnimationFrame(() => (frames > 1 ? afterPaint(fn, frames - 1) : setTimeout(fn, 0)));
+}
+
+/**
  * Time left as digits only ("59:07", "1:59:07"): no Intl formatter, whose first use costs
  * 15–60 ms of ICU set-up on the main thread, and no unit words the core does not provide.
  */
@@ -403,9 +413,7 @@ export class Prompt {
     if (later) this._owed = say;
     else if (say) d.live.textContent = say;
     if (wait) {
-      // After the next frame is painted: its requestAnimationFrame callback runs before the
-      // paint, a task queued from there after it.
-      requestAnimationFrame(() => setTimeout(() => {
+      afterPaint(() => {
         if (this._wait !== wait) return; // a later render showed them
         this._wait = null;
         for (const n of wait) {
@@ -416,7 +424,7 @@ export class Prompt {
           this._owed = null;
           d.live.textContent = say;
         }
-      }, 0));
+      });
     }
     if (!this._warmed && !d.panel.hidden) this._warm();
     if (prev && stepChanged && focused && focused !== d.tr && !d.panel.hidden) {
