@@ -232,8 +232,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Posted when the connection cap sheds this idle connection, or the drain deadline passed.
-  void shed() {
-    if (state_ == State::Idle || srv_.stopping.load()) close();
+  // True when it closed the connection. An "idle" connection whose next bytes have arrived but
+  // whose read has not completed yet is not shed: its request is on its way (the acceptor
+  // picked it from the idle list before this strand read them).
+  bool shed() {
+    if (srv_.stopping.load()) {
+      close();
+      return true;
+    }
+    if (state_ != State::Idle) return false;
+    error_code ec;
+    if (sock_.available(ec) > 0 && !ec) return false;
+    close();
+    return true;
   }
 
   net::any_io_executor get_executor_for_shed() { return sock_.get_executor(); }
@@ -921,10 +932,25 @@ void Server::Impl::on_accept(error_code ec, tcp::socket sock) {
     if (!refuse) ++open;
   }
   if (victim) {
-    shed.fetch_add(1);
-    net::post(victim->get_executor_for_shed(), [victim] { victim->shed(); });
-  }
-  if (refuse) {
+    // The new connection waits for the victim's strand: only a victim that really closed makes
+    // room. One that became busy meanwhile (its request's bytes were already on their way)
+    // keeps its place, and the new connection gets the 503 that "nothing idle" gets; it was
+    // counted open above, so it gives that back.
+    auto pending = std::make_shared<tcp::socket>(std::move(sock));
+    net::post(victim->get_executor_for_shed(), [this, victim, pending] {
+      if (victim->shed()) {
+        shed.fetch_add(1);
+        std::make_shared<Session>(*this, std::move(*pending))->start();
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        --open;
+      }
+      refused.fetch_add(1);
+      refuse_overloaded(std::move(*pending));
+    });
+  } else if (refuse) {
     refused.fetch_add(1);
     refuse_overloaded(std::move(sock));
   } else {
@@ -937,7 +963,8 @@ void Server::Impl::on_accept(error_code ec, tcp::socket sock) {
 // socket buffer; a short write just cuts it), FIN, then whatever the client has already sent
 // is dropped unread (closing with it unread would send a reset that can destroy the answer
 // before the client reads it) and the socket is closed. The request is never parsed and
-// nothing waits: this runs on the acceptor's strand.
+// nothing waits: this runs on the acceptor's strand, or on the strand of an idle connection
+// that could not be shed after all (on_accept).
 void Server::Impl::refuse_overloaded(tcp::socket sock) {
   static const std::string answer = [] {
     const std::string body = error_body(
