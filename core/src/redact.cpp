@@ -868,6 +868,19 @@ void redact_into(std::string_view text, std::string& out, int64_t* counts) {
   }
   Scanner s;
   s.t = normalised ? std::string_view(norm) : text;
+  // Every kind needs an '@' (e-mail) or a digit (phone, card, IBAN, SSN) in the normalised
+  // text: without either, which is most comments, there is nothing to scan for.
+  bool candidate = false;
+  for (char c : s.t) {
+    if (c == '@' || is_digit(c)) {
+      candidate = true;
+      break;
+    }
+  }
+  if (!candidate) {
+    out.append(text);
+    return;
+  }
   s.run();
 
   std::size_t o = 0, j = 0;  // a position in `text` and the matching one in `s.t`
