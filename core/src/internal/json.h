@@ -248,12 +248,19 @@ inline bool JsonLexer::member(const char* names, unsigned& seen, unsigned& index
   std::string_view key;
   bool escaped = false;
   if (!string_token(key, escaped) || escaped || !lit(':')) return false;
+  // One pass over `names` (no strlen per name: the size-first WebAssembly build calls it).
   index = 0;
-  for (const char* n = names; *n; n += std::strlen(n) + 1, ++index) {
-    if (key != n) continue;
-    if (seen & (1u << index)) return false;
-    seen |= 1u << index;
-    return true;
+  for (const char* n = names; *n; ++index) {
+    std::size_t i = 0;
+    while (n[i] != '\0' && i < key.size() && n[i] == key[i]) ++i;
+    const bool match = n[i] == '\0' && i == key.size();
+    while (n[i] != '\0') ++i;
+    if (match) {
+      if (seen & (1u << index)) return false;
+      seen |= 1u << index;
+      return true;
+    }
+    n += i + 1;
   }
   return false;
 }
