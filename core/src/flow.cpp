@@ -35,14 +35,16 @@ enum class EventType {
 };
 
 EventType event_type(std::string_view t) {
-  if (t == "score") return EventType::Score;
-  if (t == "toggle_problem") return EventType::ToggleProblem;
-  if (t == "comment") return EventType::Comment;
-  if (t == "submit") return EventType::Submit;
-  if (t == "edit") return EventType::Edit;
-  if (t == "dismiss") return EventType::Dismiss;
-  if (t == "tick") return EventType::Tick;
-  if (t == "session_end") return EventType::SessionEnd;
+  // One table walk (the names' lengths known at compile time): the size-first WebAssembly
+  // build does not inline a comparison with a C string, so each one called strlen.
+  static constexpr std::string_view kNames[] = {"score", "toggle_problem", "comment", "submit",
+                                                "edit", "dismiss", "tick", "session_end"};
+  static constexpr EventType kTypes[] = {EventType::Score, EventType::ToggleProblem,
+                                         EventType::Comment, EventType::Submit, EventType::Edit,
+                                         EventType::Dismiss, EventType::Tick,
+                                         EventType::SessionEnd};
+  for (std::size_t i = 0; i < sizeof kTypes / sizeof kTypes[0]; ++i)
+    if (t == kNames[i]) return kTypes[i];
   return EventType::Unknown;
 }
 
