@@ -43,6 +43,13 @@ const takeBytes = (ptr) => {
   return out;
 };
 const takeJson = (ptr) => JSON.parse(takeBytes(ptr).toString('utf8'));
+// sr_flow_dispatch's answer: `n` bytes of the bridge's own buffer, its address in `slot` (not
+// freed); the common answer is the bare wire view (docs/view.md, "The wire form").
+const readAnswer = (n) => {
+  const at = m.HEAPU32[slot >> 2];
+  const r = JSON.parse(Buffer.from(m.HEAPU8.subarray(at, at + n)).toString('utf8'));
+  return Array.isArray(r) ? { ok: true, view: r, emit: [] } : r;
+};
 const errs = (list) => list.map((e) => [e.path, e.code]);
 const slot = m._sr_alloc(8);
 
@@ -121,7 +128,7 @@ const wasm = {
         }
       }
       if (isMark(e)) return;
-      const r = takeJson(call((p, l) => m._sr_flow_dispatch(h, p, l), e));
+      const r = readAnswer(call((p, l) => m._sr_flow_dispatch(h, p, l, slot), e));
       steps.push([r.ok ? 1 : 0, r.ok ? '' : r.error.code, r.emit.length]);
     });
     m._sr_flow_destroy(h);

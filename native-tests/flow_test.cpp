@@ -25,6 +25,33 @@ TEST(Flow, high_score_emits_one_record_and_thanks) {
   EXPECT_EQ(flow->revision(), 1);
 }
 
+TEST(Flow, wire_answer_is_the_flat_view_alone_unless_refused_or_emitting) {
+  auto flow = sr_test::make(json{{"comment", {{"enabled", true}}}});
+  // [step, open, can_submit, can_edit, revision, edit_deadline, final, then per question
+  // score, low, picks (bit i = problem i), text, remaining]: docs/view.md, "The wire form".
+  json w = sr_test::parse(flow->dispatch_wire_json(R"({"type":"score","value":2,"at":1})"));
+  EXPECT_EQ(w, json::parse(R"(["details",true,true,false,0,null,false,2,true,0,"",500])"));
+  flow->dispatch_wire_json(R"({"type":"toggle_problem","id":"audio","at":2})");
+  w = sr_test::parse(flow->dispatch_wire_json(R"({"type":"toggle_problem","id":"other","at":3})"));
+  EXPECT_EQ(w[9], 1 + 16);  // audio is problem 0, other problem 4
+  w = sr_test::parse(
+      flow->dispatch_wire_json("{\"type\":\"comment\",\"text\":\"h\u00e9\\\"\",\"at\":4}"));
+  EXPECT_EQ(w[10], "h\u00e9\"");
+  EXPECT_EQ(w[11], 497);
+  // Refused: the whole answer object, with the same flat view.
+  json r = sr_test::parse(flow->dispatch_wire_json(R"({"type":"score","value":9,"at":5})"));
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"]["code"], "score_out_of_range");
+  EXPECT_EQ(r["view"], w);
+  EXPECT_EQ(r["emit"], json::array());
+  // A submit emits its record: the whole answer object again.
+  r = sr_test::parse(flow->dispatch_wire_json(R"({"type":"submit","at":6})"));
+  EXPECT_EQ(r["ok"], true);
+  ASSERT_EQ(r["emit"].size(), 1u);
+  EXPECT_EQ(r["view"][0], "thanks");
+  EXPECT_EQ(r["view"][4], 1);
+}
+
 TEST(Flow, emitted_record_passes_record_validation) {
   auto flow = sr_test::make(json{{"comment", {{"enabled", true}}}},
                             json{{"session_id", "s"}, {"topic", "billing"}, {"agent_id", "a1"}});

@@ -86,7 +86,8 @@ const wasmText = throughput(textCall);
 const wasmObject = throughput(objectCall);
 const latText = latency(textCall);
 const latObject = latency(objectCall);
-// The core alone: _sr_flow_dispatch on events already in WASM memory, result freed unread.
+// The core alone: _sr_flow_dispatch on events already in WASM memory, its answer (the bridge's
+// own buffer) left unread.
 const m = core._m;
 const eventPtrs = EVENTS.map((e) => {
   const bytes = new TextEncoder().encode(e);
@@ -94,15 +95,12 @@ const eventPtrs = EVENTS.map((e) => {
   m.HEAPU8.set(bytes, p);
   return [p, bytes.length];
 });
-const rawCall = (i) => m._sr_free(m._sr_flow_dispatch(flow._handle, ...eventPtrs[i % 5]));
+const answerSlot = m._sr_alloc(4);
+const rawCall = (i) => m._sr_flow_dispatch(flow._handle, ...eventPtrs[i % 5], answerSlot);
 const latRaw = latency(rawCall);
-const wireBytes = (() => {
-  const p = m._sr_flow_dispatch(flow._handle, ...eventPtrs[4]);
-  const n = m.HEAPU8.indexOf(0, p) - p;
-  m._sr_free(p);
-  return n;
-})();
+const wireBytes = m._sr_flow_dispatch(flow._handle, ...eventPtrs[4], answerSlot);
 for (const [p] of eventPtrs) m._sr_free(p);
+m._sr_free(answerSlot);
 const resultBytes = Buffer.byteLength(flow.dispatchJSON(EVENTS[4]));
 flow.destroy();
 

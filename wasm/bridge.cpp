@@ -5,7 +5,9 @@
 //    (web/core.mjs writes them into one reusable buffer from sr_alloc) — no NUL needed.
 //  * Every `char*` result is a NUL-terminated UTF-8 JSON string allocated with malloc;
 //    the caller reads it and releases it with sr_free. NULL means "no such flow" (misuse:
-//    a destroyed handle) or out of memory — never bad input.
+//    a destroyed handle) or out of memory — never bad input. One exception: the answer of
+//    sr_flow_dispatch (one per event, the hot path) is the bridge's own buffer, valid until
+//    the next sr_flow_dispatch, and is not freed by the caller; its length is returned.
 //  * Flows are opaque integer handles (> 0). sr_flow_destroy releases one.
 //  * Nothing here throws (the whole build is -fno-exceptions) and every bad input comes
 //    back as the core's structured error JSON, never as a trap.
@@ -39,6 +41,10 @@ namespace {
 std::vector<std::unique_ptr<sr::Flow>> g_flows;
 std::vector<int32_t> g_free;
 int32_t g_live = 0;
+
+// sr_flow_dispatch's answer: one buffer for every event of every flow. It keeps the capacity
+// of the longest answer so far (bounded: a comment is at most 5,000 code points).
+std::string g_answer;
 
 char* to_c(std::string_view s) {
   char* out = static_cast<char*>(std::malloc(s.size() + 1));
@@ -122,13 +128,18 @@ SR_EXPORT int32_t sr_flow_restore(const char* config, size_t config_len, const c
   return created(errors, std::move(flow), errors_out);
 }
 
-// One event in, {"ok",...,"view","emit"} out in the wire form (Flow::dispatch_wire_json):
-// the view without its config-only parts, which web/core.mjs takes from sr_flow_view()
-// (docs/view.md, "The wire form").
-SR_EXPORT char* sr_flow_dispatch(int32_t handle, const char* event, size_t event_len) {
+// One event in, the answer out in the wire form (Flow::dispatch_wire): the view without its
+// config-only parts, which web/core.mjs takes from sr_flow_view(), alone or inside
+// {"ok",...,"view","emit"} (docs/view.md, "The wire form"). Returns the answer's length in
+// bytes and points *answer_out at it (NUL-terminated too), or returns -1 for no such flow.
+// The text is g_answer's: read it before the next dispatch, do not free it.
+SR_EXPORT int32_t sr_flow_dispatch(int32_t handle, const char* event, size_t event_len,
+                                   const char** answer_out) {
   sr::Flow* flow = flow_at(handle);
-  if (flow == nullptr) return nullptr;
-  return to_c(flow->dispatch_wire_json(view_of(event, event_len)));
+  if (flow == nullptr) return -1;
+  flow->dispatch_wire(view_of(event, event_len), g_answer);
+  *answer_out = g_answer.c_str();
+  return static_cast<int32_t>(g_answer.size());
 }
 
 SR_EXPORT char* sr_flow_view(int32_t handle) {

@@ -140,6 +140,8 @@ class Core {
     this._scratch = 0; // reusable input buffer in WASM memory
     this._scratchSize = 0;
     this._slot = 0; // 4 bytes for a char** out-parameter, inside the scratch block
+    this._scratchView = null; // a Uint8Array on the scratch buffer (_writeOne)
+    this._viewHeap = null; // the HEAPU8 it was made from (memory growth replaces HEAPU8)
     this._reserve(1024);
     const registry =
       typeof FinalizationRegistry === 'function'
@@ -164,28 +166,53 @@ class Core {
   // The buffer is made as large as the UTF-8 text, not its worst case (3 bytes per UTF-16
   // unit): it is kept for the next call, and WebAssembly memory never shrinks, so a 20 KB
   // prompt history reserved at 3x grew the memory from 128 to 256 KiB (docs/wasm.md).
+  // Texts that fit at their worst (3 bytes per UTF-16 unit, what encodeInto can write) are not
+  // measured first (an event's, unless it holds a long comment).
   _write(...texts) {
     let need = 0;
-    for (const t of texts) need += utf8Length(t);
-    this._reserve(need);
+    for (const t of texts) need += t.length * 3;
+    if (need > this._scratchSize) {
+      need = 0;
+      for (const t of texts) need += utf8Length(t);
+      this._reserve(need);
+    }
     const heap = this._m.HEAPU8;
+    const end = this._scratch + this._scratchSize;
     const args = [];
     let at = this._scratch;
     for (const t of texts) {
-      const { written } = encoder.encodeInto(t, heap.subarray(at, this._scratch + need));
+      const { written } = encoder.encodeInto(t, heap.subarray(at, end));
       args.push(at, written);
       at += written;
     }
     return args;
   }
 
-  // Reads and frees a char* result; null stays null.
-  _take(ptr) {
+  // _write() of one text (an event, on every dispatch): its UTF-8 length; it starts at
+  // this._scratch. The scratch buffer's view is kept until the buffer or the memory changes.
+  _writeOne(t) {
+    if (t.length * 3 > this._scratchSize) this._reserve(utf8Length(t));
+    const heap = this._m.HEAPU8;
+    let view = this._scratchView;
+    if (view === null || this._viewHeap !== heap || view.byteOffset !== this._scratch ||
+        view.length !== this._scratchSize) {
+      view = this._scratchView = heap.subarray(this._scratch, this._scratch + this._scratchSize);
+      this._viewHeap = heap;
+    }
+    return encoder.encodeInto(t, view).written;
+  }
+
+  // Reads a NUL-terminated result; null stays null.
+  _read(ptr) {
     if (!ptr) return null;
     const heap = this._m.HEAPU8;
-    const end = heap.indexOf(0, ptr);
-    const text = decoder.decode(heap.subarray(ptr, end));
-    this._m._sr_free(ptr);
+    return decoder.decode(heap.subarray(ptr, heap.indexOf(0, ptr)));
+  }
+
+  // Reads and frees a char* result; null stays null.
+  _take(ptr) {
+    const text = this._read(ptr);
+    if (ptr) this._m._sr_free(ptr);
     return text;
   }
 
@@ -264,6 +291,7 @@ class Flow {
     this._core = core;
     this._handle = handle;
     this._base = null; // the view's config-only parts, from the first view (_constant)
+    this._picks = null; // [question][problem][0 | 1]: the problems' shared objects
   }
 
   /** Always true: a flow, not an error result (createFlow returns {ok: false} on errors). */
@@ -289,39 +317,47 @@ class Flow {
   }
 
   // The core's answer in the wire form (docs/view.md, "The wire form"), parsed: its view
-  // holds only what events change.
+  // holds only what events change: the bare wire view (an accepted event without records) or
+  // the answer object around it. The text is the bridge's own buffer (not freed here).
   _dispatchWire(eventText) {
     const handle = this._live('dispatch');
     const core = this._core;
-    const [p, l] = core._write(eventText);
-    return JSON.parse(this._text(core._m._sr_flow_dispatch(handle, p, l), 'dispatch'));
+    const m = core._m;
+    const n = m._sr_flow_dispatch(handle, core._scratch, core._writeOne(eventText), core._slot);
+    if (n < 0) throw new CoreUsageError('session-rating core: dispatch() failed');
+    const at = m.HEAPU32[core._slot >> 2];
+    return JSON.parse(decoder.decode(m.HEAPU8.subarray(at, at + n)));
   }
 
-  // The config-only parts of the view, from one full view of this flow (the first one).
+  // The config-only parts of the view, from one full view of this flow (the first one), and
+  // each problem of each question as two frozen objects, not picked and picked: a view shares
+  // them (read them, do not change them), so a dispatch makes no object per problem.
   _constant() {
-    if (this._base === null) this._base = this.view();
+    if (this._base === null) {
+      const base = this.view();
+      this._picks = base.questions.map((q) => q.problems.map((p) => [false, true].map((selected) =>
+        Object.freeze({ id: p.id, label: p.label, selected }))));
+      this._base = base;
+    }
     return this._base;
   }
 
   // A whole view (docs/view.md) from a wire view and the flow's constant parts: the same
-  // members in the same order as view(). The wire view is an array by position (docs/view.md,
-  // "The wire form"): [step, open, questions, can_submit, can_edit, revision, edit_deadline,
-  // final], each question [score, low, selected, text, remaining]. range, options, end_labels
-  // and strings are shared by every view of this flow (read them, do not change them).
+  // members in the same order as view(). The wire view is one flat array by position
+  // (docs/view.md, "The wire form"): step, open, can_submit, can_edit, revision,
+  // edit_deadline, final, then five per question: score, low, picks (bit i is problem i),
+  // text, remaining. range, options, end_labels, strings and the problems' objects are shared
+  // by every view of this flow (read them, do not change them).
   _assemble(w) {
     const base = this._constant();
     const n = base.questions.length;
     const questions = new Array(n);
-    const wq = w[2];
-    for (let q = 0; q < n; q++) {
+    for (let q = 0, k = 7; q < n; q++, k += 5) {
       const s = base.questions[q];
-      const d = wq[q];
-      const picks = d[2];
-      const problems = new Array(s.problems.length);
-      for (let i = 0; i < problems.length; i++) {
-        const p = s.problems[i];
-        problems[i] = { id: p.id, label: p.label, selected: picks[i] };
-      }
+      const picks = w[k + 2];
+      const shared = this._picks[q];
+      const problems = new Array(shared.length);
+      for (let i = 0; i < problems.length; i++) problems[i] = shared[i][(picks >>> i) & 1];
       const c = s.comment;
       questions[q] = {
         id: s.id,
@@ -331,15 +367,15 @@ class Flow {
         options: s.options,
         end_labels: s.end_labels,
         required: s.required,
-        score: d[0],
-        low: d[1],
+        score: w[k],
+        low: w[k + 1],
         problems,
         comment: {
           enabled: c.enabled,
           required: c.required,
-          text: d[3],
+          text: w[k + 3],
           max_length: c.max_length,
-          remaining: d[4],
+          remaining: w[k + 4],
         },
       };
     }
@@ -349,11 +385,11 @@ class Flow {
       locale: base.locale,
       dir: base.dir,
       questions,
-      can_submit: w[3],
-      can_edit: w[4],
-      revision: w[5],
-      edit_deadline: w[6],
-      final: w[7],
+      can_submit: w[2],
+      can_edit: w[3],
+      revision: w[4],
+      edit_deadline: w[5],
+      final: w[6],
       strings: base.strings,
     };
   }
@@ -361,6 +397,7 @@ class Flow {
   /** Applies one event: {ok, view, emit} or {ok: false, error: {code, message}, view, emit}. */
   dispatch(event) {
     const r = this._dispatchWire(jsonText(event));
+    if (Array.isArray(r)) return { ok: true, view: this._assemble(r), emit: [] };
     r.view = this._assemble(r.view);
     return r;
   }

@@ -659,10 +659,12 @@ void Flow::append_view(std::string& out) const {
 // for the worst case, not through JsonWriter: in the -Oz WASM build every std::string call is
 // a real call, and this runs on every dispatch (docs/wasm.md, "Speed").
 void Flow::append_wire_view(std::string& out) const {
+  // One flat array, so that JSON.parse on the JS side makes one array of primitives (a nested
+  // one took 2.8x as long): the members that are one per view, then five per question.
   // Worst case: the fixed members with two 20-byte integers (< 100 bytes); per question its
-  // members with two 20-byte integers (< 70), 6 per problem flag, 6 per comment byte.
+  // members with three 20-byte integers (< 90) and 6 per comment byte.
   std::size_t bound = 160;
-  for (const Answer& d : draft_) bound += 96 + 6 * d.problems.size() + 6 * d.comment.size();
+  for (const Answer& d : draft_) bound += 96 + 6 * d.comment.size();
   const std::size_t start = out.size();
   out.resize(start + bound);
   char* const begin = &out[start];
@@ -671,41 +673,35 @@ void Flow::append_wire_view(std::string& out) const {
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   };
-  auto boolean = [&lit](bool b) { lit(b ? std::string_view("true", 4) : std::string_view("false", 5)); };
+  auto boolean = [&lit](bool b) { lit(b ? std::string_view(",true", 5) : std::string_view(",false", 6)); };
   *p++ = '[';
   p = internal::write_json_string(p, step_name(step_));
-  *p++ = ',';
   boolean(open_);
-  lit(",[");
-  for (std::size_t q = 0; q < draft_.size(); ++q) {
-    const Answer& d = draft_[q];
-    lit(q ? ",[" : "[");
-    if (d.score) p = internal::write_int(p, *d.score); else lit("null");
-    *p++ = ',';
-    boolean(draft_low(q));
-    lit(",[");
-    for (std::size_t i = 0; i < d.problems.size(); ++i) {
-      if (i) *p++ = ',';
-      boolean(d.problems[i] != 0);
-    }
-    lit("],");
-    p = internal::write_json_string(p, d.comment);
-    *p++ = ',';
-    p = internal::write_int(p, config_.questions[q].comment.max_length -
-                                   static_cast<int64_t>(code_points(d.comment)));
-    *p++ = ']';
-  }
-  lit("],");
   boolean(submit_blocker() == nullptr);
-  *p++ = ',';
   boolean(step_ == Step::Thanks);
   *p++ = ',';
   p = internal::write_int(p, revision_);
   *p++ = ',';
   std::optional<int64_t> dl = deadline();
   if (dl) p = internal::write_int(p, *dl); else lit("null");
-  *p++ = ',';
   boolean(step_ == Step::Final);
+  for (std::size_t q = 0; q < draft_.size(); ++q) {
+    const Answer& d = draft_[q];
+    *p++ = ',';
+    if (d.score) p = internal::write_int(p, *d.score); else lit("null");
+    boolean(draft_low(q));
+    // The picks as one number: bit i is problems[i] (a config has at most 20 problems).
+    int64_t picks = 0;
+    for (std::size_t i = 0; i < d.problems.size(); ++i)
+      if (d.problems[i]) picks |= int64_t{1} << i;
+    *p++ = ',';
+    p = internal::write_int(p, picks);
+    *p++ = ',';
+    p = internal::write_json_string(p, d.comment);
+    *p++ = ',';
+    p = internal::write_int(p, config_.questions[q].comment.max_length -
+                                   static_cast<int64_t>(code_points(d.comment)));
+  }
   *p++ = ']';
   out.resize(start + static_cast<std::size_t>(p - begin));
 }
@@ -716,7 +712,18 @@ std::string Flow::result_json(const DispatchResult& result) const {
 
 std::string Flow::result_text(const DispatchResult& result, bool wire) const {
   std::string out;
+  write_result(result, wire, out);
+  return out;
+}
+
+void Flow::write_result(const DispatchResult& result, bool wire, std::string& out) const {
+  out.clear();
   out.reserve(wire ? 512 : 3072);
+  // The wire form of the common answer (accepted, no record emitted) is the bare view array.
+  if (wire && result.ok && result.emit.empty()) {
+    append_wire_view(out);
+    return;
+  }
   internal::JsonWriter w(out);
   w.begin_object();
   w.key("ok"); w.boolean(result.ok);
@@ -734,7 +741,6 @@ std::string Flow::result_text(const DispatchResult& result, bool wire) const {
   for (const Record& r : result.emit) w.raw(record_to_json(r));
   w.end_array();
   w.end_object();
-  return out;
 }
 
 std::string Flow::dispatch_json(std::string_view event_json) {
@@ -742,7 +748,13 @@ std::string Flow::dispatch_json(std::string_view event_json) {
 }
 
 std::string Flow::dispatch_wire_json(std::string_view event_json) {
-  return result_text(dispatch(event_json), true);
+  std::string out;
+  dispatch_wire(event_json, out);
+  return out;
+}
+
+void Flow::dispatch_wire(std::string_view event_json, std::string& out) {
+  write_result(dispatch(event_json), true, out);
 }
 
 // Snapshot ----------------------------------------------------------------------------------

@@ -132,9 +132,15 @@ test('flow: raw_invalid_utf8_event_is_invalid_utf8 (bridge bytes)', () => {
   const bytes = Buffer.from('{"type":"comment","text":"\xc3\x28","at":11}', 'latin1');
   const p = m._sr_alloc(bytes.length);
   m.HEAPU8.set(bytes, p);
-  const out = m._sr_flow_dispatch(flow._handle, p, bytes.length);
+  const slot = m._sr_alloc(4);
+  const n = m._sr_flow_dispatch(flow._handle, p, bytes.length, slot);
   m._sr_free(p);
-  const r = JSON.parse(core._take(out));
+  const at = m.HEAPU32[slot >> 2];
+  m._sr_free(slot);
+  // The bridge's own buffer, `n` bytes (and a NUL): read, not freed.
+  assert.equal(m.HEAPU8[at + n], 0);
+  const r = JSON.parse(Buffer.from(m.HEAPU8.subarray(at, at + n)).toString('utf8'));
+  assert.equal(r.ok, false); // a refusal: the whole answer object, not the bare view
   assert.equal(r.error.code, 'invalid_utf8');
   flow.destroy();
 });

@@ -21,6 +21,12 @@ const CONFIGS = [
     ],
     finalise: { window_seconds: 60 },
   },
+  // The most problems a question can have: the wire form sends its picks as one number with
+  // a bit per problem, and the last one is bit 19.
+  {
+    problems: Array.from({ length: 20 }, (_, i) => ({ id: `p${i}`, label: `Problem ${i}` })),
+    comment: { enabled: true },
+  },
 ];
 
 // Random events, valid and not: scores in and out of range, problem picks, comments, submits,
@@ -70,6 +76,41 @@ test('wire: a restored flow assembles the same views as the flow it came from', 
   const b = core.restoreFlow(config, a.snapshot());
   const e = { type: 'toggle_problem', question: 'quality', id: 'video', at: 11 };
   assert.deepStrictEqual(b.dispatch(e), a.dispatch(e));
+});
+
+test('wire: every one of 20 problems picked and unpicked reaches the view', () => {
+  const flow = make(core, CONFIGS[4]);
+  flow.dispatch({ type: 'score', value: 1, at: 1 });
+  const ids = CONFIGS[4].problems.map((p) => p.id);
+  for (const [i, id] of ids.entries()) {
+    const r = flow.dispatch({ type: 'toggle_problem', id, at: 2 + i });
+    assert.deepStrictEqual(r.view.questions[0].problems.map((p) => p.selected),
+      ids.map((_, k) => k <= i));
+  }
+  const r = flow.dispatch({ type: 'toggle_problem', id: 'p0', at: 30 });
+  assert.deepStrictEqual(r.view.questions[0].problems.map((p) => p.selected),
+    ids.map((_, k) => k > 0));
+  assert.deepStrictEqual(r.view, flow.view());
+  flow.destroy();
+});
+
+test('wire: a refused event and a record-emitting one come back whole, with the error and the record', () => {
+  const flow = make(core, CONFIGS[1]);
+  const bad = flow.dispatch({ type: 'score', value: 99, at: 1 });
+  assert.equal(bad.ok, false);
+  assert.equal(typeof bad.error.code, 'string');
+  assert.deepStrictEqual(Object.keys(bad), ['ok', 'error', 'view', 'emit']);
+  assert.deepStrictEqual(bad.view, flow.view());
+  // A high score goes straight to thanks and emits its record.
+  const done = flow.dispatch({ type: 'score', value: 5, at: 2 });
+  assert.equal(done.ok, true);
+  assert.equal(done.emit.length, 1);
+  assert.deepStrictEqual(Object.keys(done), ['ok', 'view', 'emit']);
+  assert.deepStrictEqual(done.view, flow.view());
+  const plain = flow.dispatch({ type: 'tick', at: 4 });
+  assert.deepStrictEqual(Object.keys(plain), ['ok', 'view', 'emit']);
+  assert.deepStrictEqual(plain.emit, []);
+  flow.destroy();
 });
 
 test('wire: dispatchJSON is the assembled result as JSON text', () => {

@@ -53,11 +53,17 @@ class Flow {
   std::string dispatch_json(std::string_view event_json);
 
   // dispatch() and then the answer in the "wire" form the WebAssembly bridge returns
-  // (docs/view.md, "The wire form"): as dispatch_json(), but the view is an array of only what
-  // events change, by position: [step, open, [[score, low, selected, text, remaining], ...],
-  // can_submit, can_edit, revision, edit_deadline, final]; web/core.mjs adds the config-only
+  // (docs/view.md, "The wire form"): the view is one flat array of only what events change, by
+  // position: [step, open, can_submit, can_edit, revision, edit_deadline, final, then per
+  // question score, low, picks (bit i = problems[i].selected), text, remaining]. An accepted
+  // event that emits no record is answered with that array alone; any other answer is
+  // dispatch_json()'s object with that array as "view". web/core.mjs adds the config-only
   // parts from view_json().
   std::string dispatch_wire_json(std::string_view event_json);
+
+  // dispatch_wire_json() written into `out`, its old text replaced and its capacity kept: the
+  // WebAssembly bridge answers every event from one buffer, without an allocation per event.
+  void dispatch_wire(std::string_view event_json, std::string& out);
 
   // The current view as JSON text (see docs/contracts.md for every field).
   std::string view_json() const;
@@ -113,6 +119,7 @@ class Flow {
   void append_view(std::string& out) const;
   void append_wire_view(std::string& out) const;
   std::string result_text(const DispatchResult& result, bool wire) const;
+  void write_result(const DispatchResult& result, bool wire, std::string& out) const;
 
   Config config_;
   Context context_;
