@@ -166,22 +166,15 @@ class Core {
   // The buffer is made as large as the UTF-8 text, not its worst case (3 bytes per UTF-16
   // unit): it is kept for the next call, and WebAssembly memory never shrinks, so a 20 KB
   // prompt history reserved at 3x grew the memory from 128 to 256 KiB (docs/wasm.md).
-  // Texts that fit at their worst (3 bytes per UTF-16 unit, what encodeInto can write) are not
-  // measured first (an event's, unless it holds a long comment).
   _write(...texts) {
     let need = 0;
-    for (const t of texts) need += t.length * 3;
-    if (need > this._scratchSize) {
-      need = 0;
-      for (const t of texts) need += utf8Length(t);
-      this._reserve(need);
-    }
+    for (const t of texts) need += utf8Length(t);
+    this._reserve(need);
     const heap = this._m.HEAPU8;
-    const end = this._scratch + this._scratchSize;
     const args = [];
     let at = this._scratch;
     for (const t of texts) {
-      const { written } = encoder.encodeInto(t, heap.subarray(at, end));
+      const { written } = encoder.encodeInto(t, heap.subarray(at, this._scratch + need));
       args.push(at, written);
       at += written;
     }
@@ -189,7 +182,8 @@ class Core {
   }
 
   // _write() of one text (an event, on every dispatch): its UTF-8 length; it starts at
-  // this._scratch. The scratch buffer's view is kept until the buffer or the memory changes.
+  // this._scratch. A text that fits at its worst (3 bytes per UTF-16 unit, what encodeInto can
+  // write) is not measured first; the buffer's view is kept until the buffer or memory changes.
   _writeOne(t) {
     if (t.length * 3 > this._scratchSize) this._reserve(utf8Length(t));
     const heap = this._m.HEAPU8;
@@ -323,7 +317,8 @@ class Flow {
     const handle = this._live('dispatch');
     const core = this._core;
     const m = core._m;
-    const n = m._sr_flow_dispatch(handle, core._scratch, core._writeOne(eventText), core._slot);
+    const length = core._writeOne(eventText); // first: it may move the scratch buffer
+    const n = m._sr_flow_dispatch(handle, core._scratch, length, core._slot);
     if (n < 0) throw new CoreUsageError('session-rating core: dispatch() failed');
     const at = m.HEAPU32[core._slot >> 2];
     return JSON.parse(decoder.decode(m.HEAPU8.subarray(at, at + n)));
