@@ -3,6 +3,7 @@
 // median latency of one dispatch.
 //
 //   node scripts/bench-wasm.mjs [--seconds 3] [--native build/native/native-tests/flow_bench]
+//                               [--browser]
 //
 // The workload is native-tests/bench/flow_bench.cpp's BM_DispatchDetailsEvents: the same
 // config, context and five events on the details step, repeated. Native figures come from that
@@ -13,11 +14,14 @@
 //          the event, the core's wire answer decoded and parsed, the whole view re-assembled)
 //   text   flow.dispatchJSON(text) -> text: JSON text in, the whole result as JSON text out
 //          (the object path + JSON.stringify of the result)
+// --browser adds the object path in headless Chromium, the widget's browser (scripts/bench/
+// wasm-browser.mjs: per wall second, as a page has no CPU clock; run it on a quiet machine).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { loadBuiltCore, repoRoot } from '../web/bin/built-core.mjs';
+import { builtWasmDir, loadBuiltCore, repoRoot } from '../web/bin/built-core.mjs';
+import { browserDispatch } from './bench/wasm-browser.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -25,6 +29,7 @@ const opt = (name, def) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 };
 const seconds = Number(opt('--seconds', '3'));
+const inBrowser = args.includes('--browser');
 const nativeBench = path.resolve(repoRoot, opt('--native', 'build/native/native-tests/flow_bench'));
 
 const CONFIG = '{"comment":{"enabled":true}}';
@@ -137,5 +142,14 @@ for (const [label, perSecond, lat] of [
   );
 }
 console.log(`wasm, raw _sr_flow_dispatch:  latency median ${latRaw.median.toFixed(1)} µs, p99 ${latRaw.p99.toFixed(1)} µs (${wireBytes} bytes written: the wire form)`);
+if (inBrowser) {
+  const b = await browserDispatch({ root: repoRoot, wasmDir: builtWasmDir(), seconds, config: CONFIG,
+    context: CONTEXT, events: EVENTS, warmUp: '{"type":"score","value":2,"at":1000}' });
+  // Per wall second, GC pauses included: it counts the time other processes held the CPU
+  // too, so it is only comparable with the native CPU rate on a quiet machine.
+  const ratio = native ? `  = ${(b.perSecond / native.perSecond).toFixed(2)}x native` : '';
+  console.log(`chromium, JS objects in/out: ${fmt(b.perSecond)} dispatches/s wall${ratio}; ` +
+    `median 1,000-call batch ${b.median.toFixed(2)} µs/call (${b.version.match(/Chrome\/[\d.]+/)?.[0] ?? b.version})`);
+}
 console.log('(ratios against native BM_DispatchDetailsEvents: the whole result, as the native CLI writes it)');
 console.log('targets (issue 14): throughput >= 0.4x native, median latency <= 5 µs');
