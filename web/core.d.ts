@@ -6,6 +6,10 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** An object to serialise, or its JSON text. */
 export type JsonInput = Json | object;
 
+// Records (contract 3) have one set of types, the npm package's.
+import type { RatingAnswer, RatingRecord } from './src/index';
+export type { RatingAnswer, RatingRecord };
+
 export interface LoadOptions {
   /** The glue's default export (session_rating_core.mjs). Default: dynamic import of glueUrl. */
   moduleFactory?: (moduleArg: object) => Promise<object>;
@@ -39,49 +43,44 @@ export interface Verdict {
 }
 
 export type Step = 'score' | 'details' | 'thanks' | 'final' | 'dismissed';
-export type Scale = 'stars' | 'emoji' | 'thumbs';
+export type Scale = 'stars' | 'emoji' | 'thumbs' | 'numeric' | 'nps';
 
+/** One question of a view (docs/view.md). */
+export interface ViewQuestion {
+  id: string;
+  text: string;
+  scale: Scale;
+  /** [min, max] scores. Shared by every view of the flow: read it, do not change it. */
+  range: [number, number];
+  /** Accessible names, min..max. Shared by every view of the flow. */
+  options: { value: number; label: string }[];
+  /** numeric and nps: the labels of the scale's ends; null otherwise. Shared. */
+  end_labels: { min: string; max: string } | null;
+  required: boolean;
+  /** The draft score; null until picked. */
+  score: number | null;
+  /** The draft score is low: this question's problem picks (and comment) are shown. */
+  low: boolean;
+  /** Shared by every view of the flow and frozen: read them, do not change them. */
+  problems: { readonly id: string; readonly label: string; readonly selected: boolean }[];
+  comment: { enabled: boolean; required: boolean; text: string; max_length: number; remaining: number };
+}
+
+/** Contract 2's view (docs/view.md): what the widget renders. */
 export interface View {
   step: Step;
   open: boolean;
-  scale: Scale;
   locale: string;
   dir: 'ltr' | 'rtl';
-  question: string;
-  options: { value: number; label: string }[];
-  score: number | null;
-  low: boolean;
-  problems: { id: string; label: string; selected: boolean }[];
-  comment: { enabled: boolean; required: boolean; text: string; max_length: number; remaining: number };
+  /** Config order; one entry ("overall") for the one-question shorthand. */
+  questions: ViewQuestion[];
   can_submit: boolean;
   can_edit: boolean;
   revision: number;
   edit_deadline: number | null;
   final: boolean;
+  /** Every UI string, locale and overrides applied. Shared by every view of the flow. */
   strings: Record<string, string>;
-}
-
-/** Contract 3: a delivered rating record. */
-export interface RatingRecord {
-  schema: 'rating.v1';
-  rating_id: string;
-  session_id: string;
-  revision: number;
-  final: boolean;
-  scale: Scale;
-  score: number;
-  positive: boolean;
-  sentiment: 'positive' | 'neutral' | 'negative';
-  problems: string[];
-  comment: string;
-  redactions: { kind: string; count: number }[];
-  submitted_at: number;
-  first_submitted_at: number;
-  edit_deadline: number;
-  internal: boolean;
-  topic: string | null;
-  agent_id: string | null;
-  thresholds: { low_score_max: number; positive_min: number };
 }
 
 export type DispatchResult =
