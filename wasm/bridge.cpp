@@ -138,7 +138,7 @@ SR_EXPORT int32_t sr_flow_dispatch(int32_t handle, const char* event, size_t eve
   sr::Flow* flow = flow_at(handle);
   if (flow == nullptr) return -1;
   flow->dispatch_wire(view_of(event, event_len), g_answer);
-  *answer_out = g_answer.c_str();
+  if (answer_out != nullptr) *answer_out = g_answer.c_str();
   return static_cast<int32_t>(g_answer.size());
 }
 

@@ -203,7 +203,7 @@ void read_problems(const json& list, const std::string& path, const std::string&
     add_type_error(errors, path, "wrong_type", "expected an array, got ", list);
     return;
   }
-  if (list.size() > 20) {
+  if (list.size() > kMaxProblems) {
     add_error(errors, path, "out_of_range", "at most 20 problems, got " +
                                                 internal::int_text(list.size()));
     return;

@@ -690,7 +690,9 @@ void Flow::append_wire_view(std::string& out) const {
     *p++ = ',';
     if (d.score) p = internal::write_int(p, *d.score); else lit("null");
     boolean(draft_low(q));
-    // The picks as one number: bit i is problems[i] (a config has at most 20 problems).
+    // The picks as one number: bit i is problems[i]. web/core.mjs reads the bits with `>>>`,
+    // which takes 32-bit integers.
+    static_assert(kMaxProblems <= 31, "the wire view's picks must fit a 32-bit integer");
     int64_t picks = 0;
     for (std::size_t i = 0; i < d.problems.size(); ++i)
       if (d.problems[i]) picks |= int64_t{1} << i;

@@ -30,6 +30,10 @@ struct Problem {
   std::string label;  // 1–80 code points (resolved for the locale), the checkbox's name
 };
 
+// Problems per question, at most (more is "out_of_range"). The WebAssembly wire view sends a
+// question's picks as one number with a bit per problem (docs/view.md, "The wire form").
+inline constexpr std::size_t kMaxProblems = 20;
+
 // The comment box shown after a low score.
 struct CommentConfig {
   bool enabled = false;    // off by default
