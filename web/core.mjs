@@ -140,8 +140,7 @@ class Core {
     this._scratch = 0; // reusable input buffer in WASM memory
     this._scratchSize = 0;
     this._slot = 0; // 4 bytes for a char** out-parameter, inside the scratch block
-    this._scratchView = null; // a Uint8Array on the scratch buffer (_writeOne)
-    this._viewHeap = null; // the HEAPU8 it was made from (memory growth replaces HEAPU8)
+    this._scratchView = null; // a Uint8Array on the scratch buffer (_writeOne); null when it moved
     this._reserve(1024);
     const registry =
       typeof FinalizationRegistry === 'function'
@@ -158,6 +157,7 @@ class Core {
     if (this._scratch) m._sr_free(this._scratch);
     this._scratch = m._sr_alloc(size + 8);
     this._scratchSize = size;
+    this._scratchView = null;
     if (!this._scratch) throw new CoreUsageError('session-rating core: out of memory');
     this._slot = (this._scratch + size + 3) & ~3;
   }
@@ -183,30 +183,25 @@ class Core {
 
   // _write() of one text (an event, on every dispatch): its UTF-8 length; it starts at
   // this._scratch. A text that fits at its worst (3 bytes per UTF-16 unit, what encodeInto can
-  // write) is not measured first; the buffer's view is kept until the buffer or memory changes.
+  // write) is not measured first; the buffer's view is kept until the buffer moves (_reserve)
+  // or the memory grows (a new ArrayBuffer behind HEAPU8).
   _writeOne(t) {
     if (t.length * 3 > this._scratchSize) this._reserve(utf8Length(t));
     const heap = this._m.HEAPU8;
     let view = this._scratchView;
-    if (view === null || this._viewHeap !== heap || view.byteOffset !== this._scratch ||
-        view.length !== this._scratchSize) {
+    if (view === null || view.buffer !== heap.buffer) {
       view = this._scratchView = heap.subarray(this._scratch, this._scratch + this._scratchSize);
-      this._viewHeap = heap;
     }
     return encoder.encodeInto(t, view).written;
   }
 
-  // Reads a NUL-terminated result; null stays null.
-  _read(ptr) {
-    if (!ptr) return null;
-    const heap = this._m.HEAPU8;
-    return decoder.decode(heap.subarray(ptr, heap.indexOf(0, ptr)));
-  }
-
   // Reads and frees a char* result; null stays null.
   _take(ptr) {
-    const text = this._read(ptr);
-    if (ptr) this._m._sr_free(ptr);
+    if (!ptr) return null;
+    const heap = this._m.HEAPU8;
+    const end = heap.indexOf(0, ptr);
+    const text = decoder.decode(heap.subarray(ptr, end));
+    this._m._sr_free(ptr);
     return text;
   }
 
