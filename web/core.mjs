@@ -159,6 +159,19 @@ export function readWireArray(heap, at, end, prev) {
   }
 }
 
+// Writes t at view[p] (quoted if asked) and returns the position after it; -1 if t is not
+// printable ASCII or has a " or \ (it would need escaping).
+function putAscii(view, p, t, quote) {
+  if (quote) view[p++] = 0x22;
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    view[p++] = c;
+  }
+  if (quote) view[p++] = 0x22;
+  return p;
+}
+
 // Whether the ASCII bytes heap[s, e) are the string t.
 function sameAscii(t, heap, s, e) {
   if (t.length !== e - s) return false;
@@ -276,28 +289,19 @@ class Core {
       view = this._scratchView = heap.subarray(this._scratch, this._scratch + this._scratchSize);
     }
     // Writes past the view's end are dropped (a typed array's bounds): checked once, at the end.
-    let p = 0;
-    const ascii = (t, quote) => { // false if t needs escaping or is not printable ASCII
-      if (quote) view[p++] = 0x22;
-      for (let k = 0; k < t.length; k++) {
-        const c = t.charCodeAt(k);
-        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
-        view[p++] = c;
-      }
-      if (quote) view[p++] = 0x22;
-      return true;
-    };
     const keys = Object.keys(e);
+    let p = 0;
     view[p++] = 0x7b; // {
     for (let i = 0; i < keys.length; i++) {
       if (i > 0) view[p++] = 0x2c; // ,
-      if (!ascii(keys[i], true)) return -1;
+      p = putAscii(view, p, keys[i], true);
+      if (p < 0) return -1;
       view[p++] = 0x3a; // :
       const v = e[keys[i]];
-      const ok = typeof v === 'string' ? ascii(v, true)
+      p = typeof v === 'string' ? putAscii(view, p, v, true)
         : (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null
-          ? ascii(String(v), false) : false;
-      if (!ok || p > view.length) return -1;
+          ? putAscii(view, p, String(v), false) : -1;
+      if (p < 0 || p > view.length) return -1;
     }
     view[p++] = 0x7d; // }
     return p > view.length ? -1 : p;
