@@ -11,7 +11,7 @@
 // Every result is a plain object with the JSON shape of the core's contracts (docs/). Bad
 // input (an invalid config, an unknown event, a malformed record, ...) comes back as the
 // structured error, never as an exception. Exceptions are thrown only for misuse: using a
-// destroyed flow, calling with the wrong number of arguments... (see core.d.ts).
+// destroyed flow, calling with the wrong number of arguments... (see core.d.mts).
 //
 // Objects given to the API are serialised with JSON.stringify; a *string* given where a JSON
 // value is expected (config, context, event, snapshot, record, records, history, throttle)
@@ -108,7 +108,7 @@ const decoder = new TextDecoder();
 // an escape in a string, a fraction or exponent, more than 15 digits, a byte out of place)
 // gives undefined, and the caller parses the text with JSON.parse, so this only ever reads
 // what JSON.parse reads, the same way. Never reads at or past `end`. Exported for its tests
-// (web/test/wire.test.mjs); not part of the documented API (core.d.ts).
+// (web/test/wire.test.mjs); not part of the documented API (core.d.mts).
 export function readWireArray(heap, at, end, prev) {
   if (at >= end || heap[at] !== 0x5b) return undefined; // [
   const out = [];

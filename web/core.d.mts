@@ -7,7 +7,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type JsonInput = Json | object;
 
 // Records (contract 3) have one set of types, the npm package's.
-import type { RatingAnswer, RatingRecord } from './src/index';
+import type { RatingAnswer, RatingRecord } from './src/index.js';
 export type { RatingAnswer, RatingRecord };
 
 export interface LoadOptions {
