@@ -10,8 +10,9 @@
 // Google Benchmark (--benchmark_filter=BM_DispatchDetailsEvents, JSON output).
 // (and BM_DispatchDetailsEventsWire: the same with the answer in the wire form the bridge sends,
 // docs/view.md). WASM is measured two ways:
-//   object flow.dispatch(object) -> object: the JS API as the widget uses it (JSON.stringify of
-//          the event, the core's wire answer decoded and parsed, the whole view re-assembled)
+//   object flow.dispatch(object) -> object: the JS API as the widget uses it (the event written
+//          into WASM memory, the core's wire answer read from it, the whole view re-assembled;
+//          docs/wasm.md, "Speed")
 //   text   flow.dispatchJSON(text) -> text: JSON text in, the whole result as JSON text out
 //          (the object path + JSON.stringify of the result)
 // --browser adds the object path in headless Chromium, the widget's browser (scripts/bench/
