@@ -13,7 +13,8 @@
 // structured error, never as an exception. Exceptions are thrown only for misuse: using a
 // destroyed flow, calling with the wrong number of arguments... (see core.d.mts).
 //
-// Objects given to the API are serialised with JSON.stringify; a *string* given where a JSON
+// Objects given to the API are serialised with JSON.stringify (a common event is written
+// straight into WASM memory as the same bytes: Core._writeEvent); a *string* given where a JSON
 // value is expected (config, context, event, snapshot, record, records, history, throttle)
 // is taken as JSON text and handed to the core unchanged. redact(text) takes the text itself.
 //
