@@ -5,9 +5,7 @@
 # Runs every check, then fails if any failed.
 set -uo pipefail
 cd "$SR_ROOT"
-# (again when a dev dependency added since the last install is missing)
-[ -d web/node_modules ] && [ -x web/node_modules/.bin/tsc ] ||
-  (cd web && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+[ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund --loglevel=error) || exit 1
 node web/build.mjs || exit 1
 status=0
 # The type declarations against web/test/types.test.mjs (which stage 30 runs against the core).
