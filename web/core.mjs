@@ -221,7 +221,7 @@ class Core {
     this._scratch = 0; // reusable input buffer in WASM memory
     this._scratchSize = 0;
     this._slot = 0; // 4 bytes for a char** out-parameter, inside the scratch block
-    this._scratchView = null; // a Uint8Array on the scratch buffer (_writeOne); null when it moved
+    this._scratchView = null; // a Uint8Array on the scratch buffer (_scratchBytes); null when it moved
     this._reserve(1024);
     const registry =
       typeof FinalizationRegistry === 'function'
@@ -264,16 +264,21 @@ class Core {
 
   // _write() of one text (an event, on every dispatch): its UTF-8 length; it starts at
   // this._scratch. A text that fits at its worst (3 bytes per UTF-16 unit, what encodeInto can
-  // write) is not measured first; the buffer's view is kept until the buffer moves (_reserve)
-  // or the memory grows (a new ArrayBuffer behind HEAPU8).
+  // write) is not measured first.
   _writeOne(t) {
     if (t.length * 3 > this._scratchSize) this._reserve(utf8Length(t));
+    return encoder.encodeInto(t, this._scratchBytes()).written;
+  }
+
+  // The scratch buffer as bytes: one Uint8Array, kept until the buffer moves (_reserve) or the
+  // memory grows (a new ArrayBuffer behind HEAPU8).
+  _scratchBytes() {
     const heap = this._m.HEAPU8;
     let view = this._scratchView;
     if (view === null || view.buffer !== heap.buffer) {
       view = this._scratchView = heap.subarray(this._scratch, this._scratch + this._scratchSize);
     }
-    return encoder.encodeInto(t, view).written;
+    return view;
   }
 
   // A common event written as JSON straight into the scratch buffer: the bytes JSON.stringify
@@ -284,11 +289,7 @@ class Core {
   // the caller writes JSON.stringify's text instead. Its UTF-8 length otherwise.
   _writeEvent(e) {
     if (e === null || typeof e !== 'object' || Object.getPrototypeOf(e) !== Object.prototype) return -1;
-    const heap = this._m.HEAPU8;
-    let view = this._scratchView;
-    if (view === null || view.buffer !== heap.buffer) {
-      view = this._scratchView = heap.subarray(this._scratch, this._scratch + this._scratchSize);
-    }
+    const view = this._scratchBytes();
     // Writes past the view's end are dropped (a typed array's bounds): checked once, at the end.
     const keys = Object.keys(e);
     let p = 0;
@@ -426,8 +427,8 @@ class Flow {
     const handle = this._live('dispatch');
     const core = this._core;
     const m = core._m;
-    // First: writing may move the scratch buffer.
-    let length = typeof event === 'string' ? -1 : core._writeEvent(event);
+    // First: writing may move the scratch buffer. A string is JSON text already (-1 too).
+    let length = core._writeEvent(event);
     if (length < 0) length = core._writeOne(jsonText(event));
     const n = m._sr_flow_dispatch(handle, core._scratch, length, core._slot);
     if (n < 0) throw new CoreUsageError('session-rating core: dispatch() failed');
