@@ -659,8 +659,10 @@ void Flow::append_view(std::string& out) const {
 // for the worst case, not through JsonWriter: in the -Oz WASM build every std::string call is
 // a real call, and this runs on every dispatch (docs/wasm.md, "Speed").
 void Flow::append_wire_view(std::string& out) const {
-  // One flat array, so that JSON.parse on the JS side makes one array of primitives (a nested
-  // one took 2.8x as long): the members that are one per view, then five per question.
+  // One flat array, so that the JS side makes one array of primitives (a nested one took 2.8x
+  // as long to parse): the members that are one per view, then five per question. web/core.mjs
+  // (readWireArray) reads it straight from memory while it stays literals, integers and
+  // unescaped strings with no whitespace; anything else goes to JSON.parse, slower.
   // Worst case: the fixed members with two 20-byte integers (< 100 bytes); per question its
   // members with three 20-byte integers (< 90) and 6 per comment byte.
   std::size_t bound = 160;
