@@ -6,7 +6,7 @@
 
 import { OPTION_ATTRIBUTES, optionsFrom, changeBetween, modeOf } from './options.mjs';
 import { loadWidgetCore, loadConfig, nextTask, message } from './loading.mjs';
-import { Prompt, prepareSheet, afterPaint } from './render.mjs';
+import { Prompt, prepareSheet, afterPaint, idle } from './render.mjs';
 import { outboxFor, outboxUrl } from './outbox.mjs';
 import { listen } from './listen.mjs';
 import { raterId } from './rater.mjs';
@@ -244,25 +244,38 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     //   comment and a submit; what it returns is dropped (nothing is stored, sent, emitted or
     //   shown) and the copy is freed.
     // A warm-up only: whatever goes wrong in it is ignored (the widget runs as it would without).
-    (globalThis.requestIdleCallback || setTimeout)(() => {
-      requestAnimationFrame(() => {});
-      let copy;
+    // One step per idle task (the copy, then each event): in one task the five took up to 51 ms
+    // at 4x CPU, a long task of their own (docs/benchmarks.md, stop 25).
+    let copy;
+    let q;
+    const at = Date.now();
+    const steps = [
+      () => {
+        requestAnimationFrame(() => {});
+        q = this._view.questions[0];
+        if (this._flow && this._view.step === 'score') copy = core.restoreFlow(config, this._flow.snapshot());
+      },
+      () => copy.dispatch({ type: 'score', value: q.options[0].value, question: q.id, at }),
+      // The later interactions' paths too (a problem pick, typing, the submit with its
+      // redaction and record): at 4x CPU, 21 -> 11 long tasks over a whole rating
+      // (docs/benchmarks.md).
+      () => q.problems.length && copy.dispatch({ type: 'toggle_problem', id: q.problems[0].id, question: q.id, at }),
+      () => q.comment.enabled && copy.dispatch({ type: 'comment', text: 'a', question: q.id, at }),
+      () => copy.dispatch({ type: 'submit', at }),
+    ];
+    const next = () => {
       try {
-        const q = this._view.questions[0];
-        if (this._flow && !signal.aborted && this._view.step === 'score') {
-          copy = core.restoreFlow(config, this._flow.snapshot());
-          const at = Date.now();
-          copy.dispatch({ type: 'score', value: q.options[0].value, question: q.id, at });
-          // The later interactions' paths too (a problem pick, typing, the submit with its
-          // redaction and record): at 4x CPU, 21 -> 11 long tasks over a whole rating
-          // (docs/benchmarks.md).
-          if (q.problems.length) copy.dispatch({ type: 'toggle_problem', id: q.problems[0].id, question: q.id, at });
-          if (q.comment.enabled) copy.dispatch({ type: 'comment', text: 'a', question: q.id, at });
-          copy.dispatch({ type: 'submit', at });
-        }
-      } catch { /* nothing to do */ }
-      try { copy?.destroy(); } catch { /* not a flow */ }
-    });
+        if (signal.aborted) steps.length = 0;
+        else steps.shift()();
+      } catch {
+        steps.length = 0;
+      }
+      if (copy && steps.length) idle(next); // no copy after the first step: nothing to warm
+      else {
+        try { copy?.destroy(); } catch { /* not a flow */ }
+      }
+    };
+    idle(next);
     // Back from the background (where timers are slowed): let the core finalise on time.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this._flow) this._guard(() => this._dispatch({ type: 'tick' }));

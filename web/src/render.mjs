@@ -62,7 +62,8 @@ function fill(template, key, value) {
   return String(template || '').split(`{${key}}`).join(value);
 }
 
-const idle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50));
+// A task when the page is idle (within 500 ms), or 50 ms later where requestIdleCallback is missing.
+export const idle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50));
 
 /**
  * Runs `fn` in a task after the `frames`-th next frame has been painted: a
