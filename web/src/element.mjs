@@ -244,7 +244,7 @@ export class SessionRatingElement extends (globalThis.HTMLElement || class {}) {
     //   comment and a submit; what it returns is dropped (nothing is stored, sent, emitted or
     //   shown) and the copy is freed.
     // A warm-up only: whatever goes wrong in it is ignored (the widget runs as it would without).
-    // One step per idle task (the copy, then each event): in one task the five took up to 51 ms
+    // One step per idle task (the copy, then each event): in one task the five took up to 58 ms
     // at 4x CPU, a long task of their own (docs/benchmarks.md, stop 25).
     let copy;
     let q;
