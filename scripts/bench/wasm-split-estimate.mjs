@@ -6,12 +6,6 @@
 //
 //   node scripts/bench/wasm-split-estimate.mjs [--wasm build/wasm/wasm/session_rating_core.wasm]
 //
-// It also runs the two files, to show the split is real: the primary alone (each call into
-// the secondary throws) checks configs, asks should_prompt and makes and shows a flow for
-// each scale, a several-question config and bad configs; then, with the secondary
-// instantiated on the primary's exports, the same flows take a score, a problem pick, a comment
-// and a submit.
-//
 // Splits the widget's .wasm with Binaryen's wasm-split (Debian's binaryen, a dependency of its
 // emscripten) into a primary module that keeps every function the start-up's exports can reach
 // (sr_alloc, free, the constructors, sr_flow_create, sr_flow_view, sr_flow_snapshot,
@@ -22,6 +16,12 @@
 // it can show the prompt, whatever the config, without the secondary. Then both are passed
 // through wasm-opt -Oz and measured raw / gzip -9 / brotli q11 (the settings of
 // scripts/size-report.mjs), against the unsplit .wasm.
+//
+// It also runs the two files, to show the split is real: the primary alone (each call into
+// the secondary throws) checks configs (bad ones included), asks should_prompt, and makes and
+// shows a flow for each scale, a comment, another locale and a two-question config; an event
+// then throws. With the secondary instantiated on the primary's exports, five of those flows
+// take a score, a problem pick, a comment and a submit.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
