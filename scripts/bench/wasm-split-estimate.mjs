@@ -21,7 +21,7 @@
 // the secondary throws) checks configs (bad ones included), asks should_prompt, and makes and
 // shows a flow for each scale, a comment, another locale and a two-question config; an event
 // then throws. With the secondary instantiated on the primary's exports, five of those flows
-// take a score, a problem pick, a comment and a submit.
+// take a score, a problem pick, a comment (its phone number redacted) and a submit.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,7 +143,9 @@ async function exercise(primary, secondary) {
     for (const question of flow.view().questions) send({ type: 'score', value: question.options[0].value, question: question.id });
     if (q.problems.length) send({ type: 'toggle_problem', id: q.problems[0].id, question: q.id });
     if (q.comment.enabled) send({ type: 'comment', text: 'call me on +44 20 7946 0958', question: q.id });
-    submitted += send({ type: 'submit' }).emit.length;
+    const { emit } = send({ type: 'submit' });
+    if (q.comment.enabled && !JSON.stringify(emit).includes('call me on [phone]')) throw new Error(`secondary: the phone number was not redacted: ${JSON.stringify(emit)}`);
+    submitted += emit.length;
     flow.destroy();
   }
   if (submitted !== flows.length - 1) throw new Error(`secondary: ${submitted} records`);
