@@ -1,8 +1,13 @@
 // The element's lifecycle: attribute changes after start (docs/widget.md, "Attributes after
-// start") and destroy() removing every listener the widget put on the page.
+// start"), destroy() removing every listener the widget put on the page, and the idle warm-up's
+// copy of the flow freed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setUp, tearDown, newPage, elementPage, attrs, events, waitFor, widget, sleep } from '../../test-support/browser.mjs';
+import { builtWasmDir } from '../../bin/built-core.mjs';
+import { runtimeNames } from '../../glue-names.mjs';
 
 let server, browser;
 before(async () => ({ server, browser } = await setUp()));
@@ -201,5 +206,55 @@ test('mount(): an element driven by options ignores attribute changes', async ()
   await w.option('Thumbs up').click();
   await waitFor(() => storedFor('at-8').length === 1, { message: 'at-8 stored' });
   assert.equal(storedFor('other').length, 0);
+  await page.context().close();
+});
+
+// The core's live flows, read from the page's WebAssembly instance (sr_flow_count, by its
+// minified export name in the glue the bundle was built from).
+const FLOW_COUNT = runtimeNames(readFileSync(path.join(builtWasmDir(), 'session_rating_core.mjs'), 'utf8')).exports._sr_flow_count;
+const INSTANCES_SCRIPT = `
+window.__instances = [];
+for (const k of ['instantiate', 'instantiateStreaming']) {
+  const orig = WebAssembly[k];
+  WebAssembly[k] = async function (...a) { const r = await orig.apply(this, a); window.__instances.push(r.instance || r); return r; };
+}`;
+
+test('element: the idle warm-up frees its copy of the flow, also when the element goes away in the middle of it', async () => {
+  const page = await newPage(browser);
+  await page.addInitScript(INSTANCES_SCRIPT);
+  await page.goto(server.page(`<!doctype html><html lang="en"><head><title>Chat</title></head><body><main><h1>Chat</h1>
+<div id="slot"></div></main><script src="/dist/session-rating.js"></script></body></html>`));
+  await page.waitForFunction(() => document.readyState === 'complete');
+  const seen = await page.evaluate(async ([endpoint, count]) => {
+    const live = () => window.__instances[0].exports[count]();
+    const poll = async (want, ms) => {
+      for (const end = performance.now() + ms; performance.now() < end;) {
+        if (live() === want) return true;
+        await new Promise((r) => setTimeout(r, 5)); // busy enough that idle callbacks run at their 500 ms timeout
+      }
+      return false;
+    };
+    const options = (id) => ({ sessionId: id, endpoint, writeKey: 'pk_test', config: { comment: { enabled: true } } });
+    // Left alone: the copy is made (2 live flows: the prompt's and the copy), then freed.
+    const a = SessionRating.mount(document.getElementById('slot'), options('warm-1'));
+    if (!(await a.ready)) throw new Error('not ready');
+    const copied = await poll(2, 5000);
+    const freed = await poll(1, 5000);
+    await new Promise((r) => setTimeout(r, 3000)); // longer than the remaining steps
+    const after = live();
+    a.destroy();
+    const none = await poll(0, 2000);
+    // Destroyed while the copy is alive, between two of its steps: both flows are freed.
+    const b = SessionRating.mount(document.getElementById('slot'), options('warm-2'));
+    if (!(await b.ready)) throw new Error('not ready');
+    const copied2 = await poll(2, 5000);
+    b.destroy();
+    const freed2 = await poll(0, 3000);
+    await new Promise((r) => setTimeout(r, 3000));
+    return { copied, freed, after, none, copied2, freed2, end: live() };
+  }, [server.endpoint, FLOW_COUNT]);
+  assert.deepEqual(seen, { copied: true, freed: true, after: 1, none: true, copied2: true, freed2: true, end: 0 });
+  assert.deepEqual(server.records().filter((r) => /^warm-/.test(r.session_id)), [], 'the warm-up stores and sends nothing');
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
