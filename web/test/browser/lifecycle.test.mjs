@@ -47,12 +47,18 @@ const LISTENERS_SCRIPT = `
   window.__listeners = () => [...live].map((e) => e.where + ':' + e.type).sort();
 })();`;
 
-test('destroy() removes every page listener the widget added (none left over after mount/destroy cycles)', async () => {
+// A page with an empty #slot and the script tag, loaded; `init` runs before any of its scripts.
+async function slotPage(init) {
   const page = await newPage(browser);
-  await page.addInitScript(LISTENERS_SCRIPT);
+  await page.addInitScript(init);
   await page.goto(server.page(`<!doctype html><html lang="en"><head><title>Chat</title></head><body><main><h1>Chat</h1>
 <div id="slot"></div></main><script src="/dist/session-rating.js"></script></body></html>`));
   await page.waitForFunction(() => document.readyState === 'complete');
+  return page;
+}
+
+test('destroy() removes every page listener the widget added (none left over after mount/destroy cycles)', async () => {
+  const page = await slotPage(LISTENERS_SCRIPT);
   const before = await page.evaluate(() => window.__listeners());
   const after = await page.evaluate(async (endpoint) => {
     const out = [];
@@ -220,11 +226,7 @@ for (const k of ['instantiate', 'instantiateStreaming']) {
 }`;
 
 test('element: the idle warm-up frees its copy of the flow, also when the element goes away in the middle of it', async () => {
-  const page = await newPage(browser);
-  await page.addInitScript(INSTANCES_SCRIPT);
-  await page.goto(server.page(`<!doctype html><html lang="en"><head><title>Chat</title></head><body><main><h1>Chat</h1>
-<div id="slot"></div></main><script src="/dist/session-rating.js"></script></body></html>`));
-  await page.waitForFunction(() => document.readyState === 'complete');
+  const page = await slotPage(INSTANCES_SCRIPT);
   const seen = await page.evaluate(async ([endpoint, count]) => {
     const live = () => window.__instances[0].exports[count]();
     const poll = async (want, ms) => {
