@@ -81,7 +81,7 @@ const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM, assertBuilt } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
 const { printReport } = await import(pathToFileURL(join(root, 'scripts/bench/peers-report.mjs')).href);
-const { MEM_PROBE, LONGTASK_PROBE, eventProbe, DEEP_PROBE, readyDeep, READY_BLANK, heap } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
+const { MEM_PROBE, LONGTASK_PROBE, eventProbe, DEEP_PROBE, readyDeep, READY_BLANK, heap, PAGE_HEAD, PAGE_TEXT, PAGE_START, widgetPage } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const median = (a) => { if (!a.length) return null; const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 // Event Timing durations are multiples of 8 ms: their median is the upper middle value (an
@@ -136,30 +136,25 @@ stub('/decide/', { featureFlags: {}, featureFlagPayloads: {}, ...remoteConfig })
 stub('/api/surveys/', { surveys: [SURVEY] });
 for (const p of ['/e/', '/i/v0/e/', '/batch/', '/s/', '/engage/']) stub(p, { status: 1 });
 
-const PAGE_HEAD = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>`;
-const PAGE_TEXT = `<main><h1>Call ended</h1><p>Thanks for joining.</p>`;
 const VARIANTS = {
-  blank: () => `${PAGE_HEAD}</head><body>${PAGE_TEXT}</main></body></html>`,
+  blank: () => `${PAGE_START}</main></body></html>`,
   star: () => `${PAGE_HEAD}<link rel="stylesheet" href="/peers/star-rating.min.css"></head><body>${PAGE_TEXT}
 <label for="r">How was the call?</label>
 <select id="r" class="star-rating"><option value="">Select a rating</option><option value="5">Excellent</option><option value="4">Very good</option><option value="3">Average</option><option value="2">Poor</option><option value="1">Terrible</option></select>
 <script src="/peers/star-rating.min.js" async onload="window.__sr = new StarRating('.star-rating')"></script>
 </main></body></html>`,
-  'ph-preview': () => `${PAGE_HEAD}</head><body>${PAGE_TEXT}<div id="slot"></div>
+  'ph-preview': () => `${PAGE_START}<div id="slot"></div>
 <script type="module">import { renderSurveysPreview } from '/peers/surveys-preview.js';
 renderSurveysPreview({ survey: ${JSON.stringify({ ...SURVEY, type: 'popover' })}, parentElement: document.getElementById('slot'), previewPageIndex: 0, forceDisableHtml: true });</script>
 </main></body></html>`,
-  'ph-full': () => `${PAGE_HEAD}</head><body>${PAGE_TEXT}<div id="slot"></div>
+  'ph-full': () => `${PAGE_START}<div id="slot"></div>
 <script src="/peers/array.full.js" async onload="
 posthog.init(${JSON.stringify(TOKEN).replace(/"/g, '&quot;')}, { api_host: location.origin, ui_host: location.origin, persistence: 'localStorage',
   loaded: (ph) => { window.__ph = ph; } });
 const t = () => { try { if (posthog.surveys && posthog.surveys._surveyManager) { posthog.renderSurvey(${JSON.stringify(SURVEY).replace(/"/g, '&quot;')}, '#slot'); return; } } catch (e) { window.__phErr = String(e); } setTimeout(t, 5); }; t();
 "></script>
 </main></body></html>`,
-  ours: (id) => `${PAGE_HEAD}</head><body>${PAGE_TEXT}
-<session-rating session-id="${id}" endpoint="${server.endpoint}" write-key="pk_test" comment></session-rating>
-<script src="/dist/session-rating.js" async></script>
-</main></body></html>`,
+  ours: (id) => widgetPage(server.endpoint, id),
 };
 const COLUMNS = ['star', 'ph-preview', 'ph-full', 'ours'];
 
@@ -268,7 +263,7 @@ async function promptLoop(n) {
   const p = await ctx.newPage();
   await p.addInitScript(INIT);
   const cdp = await ctx.newCDPSession(p);
-  await p.goto(server.page(`${PAGE_HEAD}</head><body>${PAGE_TEXT}<div id="slot"></div>
+  await p.goto(server.page(`${PAGE_START}<div id="slot"></div>
 <script src="/dist/session-rating.js" data-session-id="loop-0" data-endpoint="${server.endpoint}" data-write-key="pk_test" data-mode="inline" data-target="#slot" async></script></main></body></html>`));
   await p.evaluate(READY(OPTION.ours));
   const step = (from, to) => p.evaluate(async ([from, to, endpoint]) => {

@@ -38,7 +38,7 @@ const require = createRequire(join(root, 'web/package.json'));
 const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
-const { readyDeep, DEEP_PROBE } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
+const { readyDeep, DEEP_PROBE, widgetPage } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const servers = await Promise.all(dists.map((dist) => startServer({ dist })));
@@ -48,10 +48,7 @@ const results = dists.map(() => ({ count: [], lazy: [], ready: [] }));
 
 async function load(k, run) {
   const server = servers[k];
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
-<main><h1>Call ended</h1><p>Thanks for joining.</p>
-<session-rating session-id="wasm-startup-${run}" endpoint="${server.endpoint}" write-key="pk_test" comment></session-rating>
-<script src="/dist/session-rating.js" async></script></main></body></html>`;
+  const html = widgetPage(server.endpoint, `wasm-startup-${run}`);
   const ctx = await browser.newContext();
   try {
     const page = await ctx.newPage();

@@ -28,7 +28,7 @@ const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM, assertBuilt } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
 const { sizes } = await import(pathToFileURL(join(root, 'scripts/size-report.mjs')).href);
-const { MEM_PROBE, LONGTASK_PROBE, eventProbe, READY_WIDGET, READY_BLANK, heap } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
+const { MEM_PROBE, LONGTASK_PROBE, eventProbe, READY_WIDGET, READY_BLANK, heap, PAGE_START, widgetPage } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 20;
@@ -43,11 +43,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS
 const INIT = MEM_PROBE + LONGTASK_PROBE + eventProbe({ filter: "e.name === 'click'", threshold: 0,
   fields: '{ name: e.name, duration: e.duration, processing: e.processingEnd - e.processingStart }' });
 
-const page = (withWidget, id) => server.page(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head>
-<body><main><h1>Call ended</h1><p>Thanks for joining.</p>
-${withWidget ? `<session-rating session-id="${id}" endpoint="${server.endpoint}" write-key="pk_test" comment></session-rating>
-<script src="/dist/session-rating.js" async></script>` : ''}
-</main></body></html>`);
+const page = (withWidget, id) => server.page(withWidget ? widgetPage(server.endpoint, id) : `${PAGE_START}</main></body></html>`);
 
 const blankT = [], widgetT = [], added = [], reqs = [], heapGrowth = [], memReady = [], clickEvt = [], clickRaf = [], clickProc = [], baseEvt = [];
 for (let i = 0; i < RUNS; i++) {

@@ -24,11 +24,10 @@ const require = createRequire(join(root, 'web/package.json'));
 const { chromium } = require('playwright-core');
 const { startServer } = await import(pathToFileURL(join(root, 'web/test-support/server.mjs')).href);
 const { ARGS, CHROMIUM } = await import(pathToFileURL(join(root, 'web/test-support/browser.mjs')).href);
-const { heap } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
+const { heap, PAGE_START: H } = await import(pathToFileURL(join(root, 'scripts/bench/probes.mjs')).href);
 
 const server = await startServer({ dist: DIST });
 server.file('/x/never.js', 'text/javascript', `function never(){${readFileSync(join(DIST, 'session-rating.js'), 'utf8')}}`);
-const H = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body><main><h1>Call ended</h1><p>Thanks for joining.</p>';
 const SVG = "document.createElementNS('http://www.w3.org/2000/svg',";
 const host = "const d=document.createElement('div');document.body.append(d);const r=d.attachShadow({mode:'open'});";
 const CASES = {

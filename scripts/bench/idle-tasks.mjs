@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { startServer } from '../../web/test-support/server.mjs';
 import { ARGS, CHROMIUM } from '../../web/test-support/browser.mjs';
-import { DEEP_PROBE, LONGTASK_PROBE, readyDeep } from './probes.mjs';
+import { DEEP_PROBE, LONGTASK_PROBE, readyDeep, widgetPage } from './probes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -44,7 +44,6 @@ window.__idle = [];
 `;
 const servers = await Promise.all(dists.map((dist) => startServer({ dist })));
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-const H = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body><main><h1>Call ended</h1><p>Thanks for joining.</p>';
 const out = dists.map(() => ({ longest: [], idleLong: 0, longs: 0 }));
 const load0 = os.loadavg()[0].toFixed(2);
 try {
@@ -56,8 +55,7 @@ try {
       const cdp = await ctx.newCDPSession(p);
       if (RATE > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
       await p.addInitScript(DEEP_PROBE + LONGTASK_PROBE + IDLE_PROBE);
-      await p.goto(server.page(`${H}<session-rating session-id="idle-${r}" endpoint="${server.endpoint}" write-key="pk_test" comment></session-rating>
-<script src="/dist/session-rating.js" async></script></main></body></html>`));
+      await p.goto(server.page(widgetPage(server.endpoint, `idle-${r}`)));
       await p.evaluate(readyDeep('.panel:not([hidden]) .opt'));
       await p.waitForTimeout(1500);
       const [idle, longs] = await p.evaluate(() => [window.__idle, window.__long]);

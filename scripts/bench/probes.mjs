@@ -1,6 +1,7 @@
-// scripts/bench/probes.mjs — the page probes scripts/bench-web.mjs and scripts/bench-peers.mjs
-// share: init-script parts (WASM memories, long tasks, Event Timing), the "ready" promises
-// evaluated in the page, and the JS heap after GC through CDP. Text only (evaluated in the page).
+// scripts/bench/probes.mjs — the page probes scripts/bench-web.mjs, scripts/bench-peers.mjs and
+// scripts/bench/*.mjs share: init-script parts (WASM memories, long tasks, Event Timing), the
+// bench page's text, the "ready" promises evaluated in the page, and the JS heap after GC
+// through CDP. Text only (evaluated in the page).
 
 // Every WebAssembly.Memory the page instantiates, in window.__mem.
 export const MEM_PROBE = `
@@ -37,6 +38,17 @@ window.__deep = (sel) => {
   return walk(document);
 };
 `;
+
+// The bench page: the same text around each widget, in every column and benchmark.
+export const PAGE_HEAD = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>';
+export const PAGE_TEXT = '<main><h1>Call ended</h1><p>Thanks for joining.</p>';
+// The page's start up to its text (for pages that add nothing to the head).
+export const PAGE_START = `${PAGE_HEAD}</head><body>${PAGE_TEXT}`;
+// Our widget's bench page: an inline <session-rating> with a comment, session-rating.js async.
+export const widgetPage = (endpoint, id) => `${PAGE_START}
+<session-rating session-id="${id}" endpoint="${endpoint}" write-key="pk_test" comment></session-rating>
+<script src="/dist/session-rating.js" async></script>
+</main></body></html>`;
 
 // Resolves performance.now() two animation frames after the page's load event.
 export const READY_BLANK = `new Promise((res) => { const t = () => requestAnimationFrame(() => requestAnimationFrame(() => res(performance.now())));
