@@ -123,6 +123,7 @@ test('wire: dispatchJSON is the assembled result as JSON text', () => {
 // readWireArray (web/core.mjs) reads a common answer straight from WASM memory and leaves
 // everything else to JSON.parse: whatever it reads must be what JSON.parse reads.
 const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 function readAt(text, prev) {
   const bytes = utf8.encode(text);
@@ -167,15 +168,16 @@ test('wire: readWireArray agrees with JSON.parse on 20,000 damaged answers', () 
     }
     const end = Math.floor(next() * 8) === 0 ? Math.floor(next() * bytes.length) : bytes.length;
     const got = readWireArray(bytes, 0, end, undefined);
+    const text = fromUtf8.decode(bytes.subarray(0, end));
     let want;
     try {
-      want = JSON.parse(new TextDecoder().decode(bytes.subarray(0, end)));
+      want = JSON.parse(text);
     } catch {
       want = undefined;
     }
     if (got !== undefined) {
       readCount++;
-      assert.deepStrictEqual(got, want, new TextDecoder().decode(bytes.subarray(0, end)));
+      assert.deepStrictEqual(got, want, text);
     }
   }
   assert.ok(readCount > 1000, `only ${readCount} damaged answers were still flat arrays`);
@@ -185,7 +187,7 @@ test('wire: an event written straight into WASM memory is JSON.stringify\'s text
   const heap = () => core._m.HEAPU8;
   const written = (e) => {
     const n = core._writeEvent(e);
-    return n < 0 ? null : new TextDecoder().decode(heap().subarray(core._scratch, core._scratch + n));
+    return n < 0 ? null : fromUtf8.decode(heap().subarray(core._scratch, core._scratch + n));
   };
   const direct = [
     { type: 'score', value: 5, at: 1764100000000 },
